@@ -1,0 +1,51 @@
+/**
+ * Command-line flag parsing on Node's own `util.parseArgs`, with values validated and
+ * every mistake reported as a sentence that names the flag, what was found and what is
+ * expected.
+ */
+import { parseArgs } from "node:util"
+import { UsageError } from "./errors"
+
+export type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>
+
+export interface ParsedFlags {
+    values: Record<string, string | boolean | string[] | undefined>
+    positionals: string[]
+}
+
+export function parseFlags(command: string, argv: string[], spec: FlagSpec): ParsedFlags {
+    try {
+        const { values, positionals } = parseArgs({ args: argv, options: { ...spec, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true })
+        return { values: values as ParsedFlags["values"], positionals }
+    } catch (e) {
+        const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, "")
+        throw new UsageError(`fieldlink ${command}: ${message} (see 'fieldlink ${command} --help')`)
+    }
+}
+
+/** A whole number flag within [min, max], or `fallback` when absent. */
+export function wholeFlag(command: string, flags: ParsedFlags, name: string, fallback: number, min: number, max: number): number {
+    const raw = flags.values[name]
+    if (raw === undefined) return fallback
+    const text = String(raw)
+    const n = Number(text)
+    if (text.trim() === "" || !Number.isInteger(n) || n < min || n > max)
+        throw new UsageError(`fieldlink ${command}: --${name} expects a whole number from ${min} to ${max}, got '${text}'`)
+    return n
+}
+
+/** A broker URL flag: mqtt:// or mqtts:// with a host. */
+export function brokerFlag(command: string, flags: ParsedFlags, name = "broker"): URL | undefined {
+    const raw = flags.values[name]
+    if (raw === undefined) return undefined
+    let url: URL
+    try {
+        url = new URL(String(raw))
+    } catch {
+        throw new UsageError(`fieldlink ${command}: --${name} expects a URL like mqtt://host:1883, got '${raw}'`)
+    }
+    if (url.protocol !== "mqtt:" && url.protocol !== "mqtts:")
+        throw new UsageError(`fieldlink ${command}: --${name} must use mqtt:// or mqtts://, got '${url.protocol}//'`)
+    if (!url.hostname) throw new UsageError(`fieldlink ${command}: --${name} has no host: '${raw}'`)
+    return url
+}

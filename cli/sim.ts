@@ -1,0 +1,120 @@
+/**
+ * `fieldlink sim`: simulated boards running the real firmware in the DeviceScript VM,
+ * against an embedded broker (default) or any broker by URL.
+ */
+import { startEmbeddedBroker, type EmbeddedBroker } from "../sim/broker/embedded"
+import { buildFirmware } from "../sim/firmware"
+import { Fleet } from "../sim/fleet"
+import { describeEvent, startMonitor } from "../sim/monitor"
+import { idError } from "../protocol/mqtt/topics"
+import { UsageError } from "./errors"
+import { brokerFlag, parseFlags, wholeFlag } from "./flags"
+
+const HELP = `usage: fieldlink sim [--boards N] [--broker URL] [--keepalive S] [--interval MS] [--duration S]
+                     [--id-prefix P] [--topic-root R] [--seed N] [--port P] [--verbose]
+
+Runs N simulated sensor boards. Each runs the real compiled firmware in its own
+DeviceScript VM with simulated temperature and humidity sensors, and talks MQTT to the
+broker over real TCP. Without --broker, an embedded broker is started (on --port, default
+1883, or a free port when that one is taken), so you can watch it with any MQTT tool.
+
+  --boards N       boards to run, 1-200 (default 3)
+  --broker URL     mqtt://host:port or mqtts://host:port (default: embedded broker)
+  --keepalive S    MQTT keep-alive in seconds, 0-65535 (default 60)
+  --interval MS    telemetry period in ms, 100-86400000 (default 5000)
+  --duration S     stop after S seconds; 0 runs until Ctrl-C (default 0)
+  --id-prefix P    device ids are P-1 ... P-N (default "sim")
+  --topic-root R   topic root (default "fieldlink")
+  --seed N         makes the simulated sensor values repeatable (default 1)
+  --port P         port of the embedded broker (default 1883)
+  --verbose        also print each board's own log lines
+
+Ctrl-C (or SIGTERM) stops gracefully: every board publishes offline and disconnects.`
+
+const SPEC = {
+    boards: { type: "string" },
+    broker: { type: "string" },
+    keepalive: { type: "string" },
+    interval: { type: "string" },
+    duration: { type: "string" },
+    "id-prefix": { type: "string" },
+    "topic-root": { type: "string" },
+    seed: { type: "string" },
+    port: { type: "string" },
+    verbose: { type: "boolean" },
+} as const
+
+function stamp(): string {
+    return new Date().toISOString().slice(11, 23)
+}
+
+async function embeddedBroker(port: number): Promise<EmbeddedBroker> {
+    try {
+        return await startEmbeddedBroker({ port })
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EADDRINUSE") throw e
+        const broker = await startEmbeddedBroker({ port: 0 })
+        console.log(`${stamp()}  port ${port} is taken; the embedded broker uses ${broker.port} instead`)
+        return broker
+    }
+}
+
+export async function simCommand(argv: string[]): Promise<number> {
+    const flags = parseFlags("sim", argv, SPEC)
+    if (flags.values.help) {
+        console.log(HELP)
+        return 0
+    }
+    if (flags.positionals.length > 0) throw new UsageError(`fieldlink sim: unexpected argument '${flags.positionals[0]}' (see 'fieldlink sim --help')`)
+    const boards = wholeFlag("sim", flags, "boards", 3, 1, 200)
+    const keepAliveSeconds = wholeFlag("sim", flags, "keepalive", 60, 0, 65535)
+    const intervalMs = wholeFlag("sim", flags, "interval", 5000, 100, 86400000)
+    const durationS = wholeFlag("sim", flags, "duration", 0, 0, 31536000)
+    const seed = wholeFlag("sim", flags, "seed", 1, 0, 4294967295)
+    const port = wholeFlag("sim", flags, "port", 1883, 0, 65535)
+    const idPrefix = String(flags.values["id-prefix"] ?? "sim")
+    const prefixProblem = idError(`${idPrefix}-${boards}`)
+    if (prefixProblem) throw new UsageError(`fieldlink sim: --id-prefix '${idPrefix}' does not make valid device ids: ${prefixProblem}`)
+    const topicRoot = String(flags.values["topic-root"] ?? "fieldlink")
+    if (topicRoot === "" || /[+#]/.test(topicRoot) || topicRoot.startsWith("$"))
+        throw new UsageError(`fieldlink sim: --topic-root '${topicRoot}' must be a topic prefix without +, # or a leading $`)
+    const verbose = flags.values.verbose === true
+
+    const embedded = flags.values.broker === undefined ? await embeddedBroker(port) : undefined
+    const broker = brokerFlag("sim", flags) ?? new URL(embedded!.url)
+    const cleanups: (() => Promise<unknown>)[] = []
+    if (embedded) cleanups.push(() => embedded.close())
+    const cleanUp = async () => {
+        for (const c of cleanups.reverse()) await c().catch(() => undefined)
+    }
+    try {
+        console.log(`${stamp()}  broker ${broker}${embedded ? " (embedded)" : ""}; building the firmware...`)
+        const firmware = await buildFirmware()
+        const monitor = await startMonitor(broker, topicRoot, (e) => console.log(`${stamp()}  ${e.deviceId.padEnd(12)} ${e.kind.padEnd(10)} ${describeEvent(e)}`))
+        cleanups.push(() => monitor.endAsync())
+        const fleet = await Fleet.start({
+            broker,
+            boards,
+            idPrefix,
+            topicRoot,
+            keepAliveSeconds,
+            intervalMs,
+            seed,
+            program: firmware.bytecode,
+            onLog: verbose ? (id, line) => console.log(`${stamp()}  ${id.padEnd(12)} log        ${line}`) : undefined,
+            onError: (id, error) => console.error(`${stamp()}  ${id.padEnd(12)} error      ${error.message}`),
+        })
+        cleanups.push(() => fleet.stop())
+        console.log(`${stamp()}  ${boards} board(s) running${durationS > 0 ? ` for ${durationS} s` : "; Ctrl-C stops"}`)
+        await new Promise<void>((resolve) => {
+            const done = () => resolve()
+            process.once("SIGINT", done)
+            process.once("SIGTERM", done)
+            if (durationS > 0) setTimeout(done, durationS * 1000).unref()
+        })
+        console.log(`${stamp()}  stopping: boards say offline and disconnect`)
+    } finally {
+        await cleanUp()
+    }
+    return 0
+}

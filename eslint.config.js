@@ -1,0 +1,28 @@
+// Lint for host code (Node). The DeviceScript firmware is checked by its own compiler
+// (`fieldlink build`), which enforces the DeviceScript subset; the pure firmware core
+// under firmware/src/core is typechecked by tsconfig.json as well.
+import js from "@eslint/js"
+import tseslint from "typescript-eslint"
+
+export default tseslint.config(
+    {
+        ignores: [
+            "node_modules/**",
+            "firmware/node_modules/**",
+            "firmware/.devicescript/**",
+            "firmware/src/**",
+            "firmware/test/**",
+            "firmware/probe/**",
+            "bench/.scratch/**",
+        ],
+    },
+    js.configs.recommended,
+    ...tseslint.configs.recommended,
+    {
+        languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", URL: "readonly", setImmediate: "readonly" } },
+        rules: {
+            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+            "@typescript-eslint/no-non-null-assertion": "off",
+        },
+    }
+)

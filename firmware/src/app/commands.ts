@@ -1,0 +1,41 @@
+/**
+ * Commands arriving on `<root>/devices/<id>/cmd/<name>`:
+ * - `interval` <ms>: telemetry period, 100 ms to 24 h.
+ * - `restart`: graceful (offline, DISCONNECT), then the program restarts and reconnects.
+ * - `stop`: graceful offline; the board stays off the broker until it is restarted.
+ */
+import * as ds from "@devicescript/core"
+import { commandName } from "../../../protocol/fieldlink-topics"
+import { parseIntervalMs } from "../core/settings"
+import { MqttClient } from "../mqtt/client"
+
+export interface CommandContext {
+    root: string
+    deviceId: string
+    state: { intervalMs: number }
+    client: MqttClient
+    log(line: string): void
+}
+
+export async function handleCommand(topic: string, payload: string, ctx: CommandContext): Promise<void> {
+    const name = commandName(ctx.root, ctx.deviceId, topic)
+    if (name === null) return
+    if (name === "interval") {
+        const ms = parseIntervalMs(payload.trim())
+        if (isNaN(ms)) ctx.log("cmd interval: rejected " + JSON.stringify(payload) + ", expected whole ms from 100 to 86400000")
+        else {
+            ctx.state.intervalMs = ms
+            ctx.log("cmd interval: now " + ms + " ms")
+        }
+    } else if (name === "restart") {
+        ctx.log("cmd restart")
+        await ctx.client.stop()
+        ds.restart()
+    } else if (name === "stop") {
+        ctx.log("cmd stop")
+        await ctx.client.stop()
+        ctx.log("stopped")
+    } else {
+        ctx.log("cmd " + name + ": unknown command")
+    }
+}

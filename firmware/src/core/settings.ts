@@ -1,0 +1,164 @@
+/**
+ * Firmware settings: names, defaults and validation, kept pure so that Node tests cover
+ * them and the firmware only supplies a `read(key)` over DeviceScript settings.
+ *
+ * Setting names are at most 14 characters: DeviceScript's `.env` files refuse longer.
+ * An invalid value is never silently used: it is reported and its default applies.
+ */
+import { idError } from "../../../protocol/mqtt/topics"
+
+export interface FirmwareConfig {
+    brokerHost: string
+    brokerPort: number
+    tls: boolean
+    username: string
+    password: string
+    topicRoot: string
+    /** Empty means: derive from the hardware id. */
+    deviceId: string
+    intervalMs: number
+    keepAliveSeconds: number
+    queueMax: number
+    board: string
+    transport: string
+}
+
+/** Setting key → what it holds, for docs and `fieldlink` tooling. */
+export const SETTING_KEYS = {
+    brokerHost: "mqtt_host",
+    brokerPort: "mqtt_port",
+    tls: "mqtt_tls",
+    username: "mqtt_user",
+    password: "mqtt_pass",
+    topicRoot: "topic_root",
+    deviceId: "device_id",
+    intervalMs: "interval_ms",
+    keepAliveSeconds: "keepalive_s",
+    queueMax: "queue_max",
+    board: "board",
+    transport: "transport",
+}
+
+export const DEFAULT_CONFIG: FirmwareConfig = {
+    brokerHost: "mqtt.local",
+    brokerPort: 1883,
+    tls: false,
+    username: "",
+    password: "",
+    topicRoot: "fieldlink",
+    deviceId: "",
+    intervalMs: 10000,
+    keepAliveSeconds: 60,
+    queueMax: 32,
+    board: "unknown",
+    transport: "wifi",
+}
+
+export const MIN_INTERVAL_MS = 100
+export const MAX_INTERVAL_MS = 86400000
+/** Each queued sample costs ~150 bytes of heap; see docs/firmware.md for the budget. */
+export const MAX_QUEUE = 128
+
+/** A raw value as DeviceScript settings return it: string, number, boolean or undefined. */
+export type RawSetting = string | number | boolean | undefined
+
+export interface ResolvedConfig {
+    config: FirmwareConfig
+    /** One sentence per rejected setting: which, what was found, what is expected. */
+    errors: string[]
+}
+
+/** A number setting, or a string of decimal digits (optionally signed); anything else is NaN. */
+function integer(raw: RawSetting): number {
+    if (typeof raw === "number") return raw
+    if (typeof raw !== "string" || raw.length === 0 || raw.length > 15) return NaN
+    const start = raw.charAt(0) === "-" ? 1 : 0
+    if (start === raw.length) return NaN
+    for (let i = start; i < raw.length; i++) {
+        const c = raw.charCodeAt(i)
+        if (c < 48 || c > 57) return NaN
+    }
+    return parseInt(raw)
+}
+
+function isWholeIn(n: number, min: number, max: number): boolean {
+    return n === Math.floor(n) && n >= min && n <= max
+}
+
+/** Interval of a `cmd/interval` payload or setting: whole ms in range, else NaN. */
+export function parseIntervalMs(raw: RawSetting): number {
+    const n = integer(raw)
+    return isWholeIn(n, MIN_INTERVAL_MS, MAX_INTERVAL_MS) ? n : NaN
+}
+
+export function resolveConfig(read: (key: string) => RawSetting): ResolvedConfig {
+    const c: FirmwareConfig = {
+        brokerHost: DEFAULT_CONFIG.brokerHost,
+        brokerPort: DEFAULT_CONFIG.brokerPort,
+        tls: DEFAULT_CONFIG.tls,
+        username: DEFAULT_CONFIG.username,
+        password: DEFAULT_CONFIG.password,
+        topicRoot: DEFAULT_CONFIG.topicRoot,
+        deviceId: DEFAULT_CONFIG.deviceId,
+        intervalMs: DEFAULT_CONFIG.intervalMs,
+        keepAliveSeconds: DEFAULT_CONFIG.keepAliveSeconds,
+        queueMax: DEFAULT_CONFIG.queueMax,
+        board: DEFAULT_CONFIG.board,
+        transport: DEFAULT_CONFIG.transport,
+    }
+    const errors: string[] = []
+    const reject = (key: string, raw: RawSetting, expected: string) => {
+        errors.push("setting " + key + ": found " + JSON.stringify(raw) + ", expected " + expected + "; using the default")
+    }
+    const text = (key: string, fallback: string): string => {
+        const raw = read(key)
+        if (raw === undefined || raw === null) return fallback
+        if (typeof raw === "string") return raw
+        if (typeof raw === "number" || typeof raw === "boolean") return "" + raw
+        return fallback
+    }
+    const whole = (key: string, fallback: number, min: number, max: number): number => {
+        const raw = read(key)
+        if (raw === undefined || raw === null || raw === "") return fallback
+        const n = integer(raw)
+        if (isWholeIn(n, min, max)) return n
+        reject(key, raw, "a whole number from " + min + " to " + max)
+        return fallback
+    }
+    const flag = (key: string, fallback: boolean): boolean => {
+        const raw = read(key)
+        if (raw === undefined || raw === null || raw === "") return fallback
+        if (raw === true || raw === 1 || raw === "1" || raw === "true") return true
+        if (raw === false || raw === 0 || raw === "0" || raw === "false") return false
+        reject(key, raw, "true or false")
+        return fallback
+    }
+    const k = SETTING_KEYS
+    c.brokerHost = text(k.brokerHost, c.brokerHost)
+    if (c.brokerHost.length === 0) {
+        reject(k.brokerHost, "", "a host name or address")
+        c.brokerHost = DEFAULT_CONFIG.brokerHost
+    }
+    c.brokerPort = whole(k.brokerPort, c.brokerPort, 1, 65535)
+    c.tls = flag(k.tls, c.tls)
+    c.username = text(k.username, c.username)
+    c.password = text(k.password, c.password)
+    c.intervalMs = whole(k.intervalMs, c.intervalMs, MIN_INTERVAL_MS, MAX_INTERVAL_MS)
+    c.keepAliveSeconds = whole(k.keepAliveSeconds, c.keepAliveSeconds, 0, 65535)
+    c.queueMax = whole(k.queueMax, c.queueMax, 1, MAX_QUEUE)
+    c.board = text(k.board, c.board)
+    c.transport = text(k.transport, c.transport)
+
+    const root = text(k.topicRoot, c.topicRoot)
+    if (root.length === 0 || root.indexOf("+") >= 0 || root.indexOf("#") >= 0 || root.charAt(0) === "$")
+        reject(k.topicRoot, root, "a topic prefix without +, # or a leading $")
+    else c.topicRoot = root
+
+    const id = text(k.deviceId, "")
+    if (id.length > 0) {
+        const why = idError(id)
+        if (why) reject(k.deviceId, id, "an id of 1-64 letters, digits, _ or - (" + why + ")")
+        else c.deviceId = id
+    }
+    return { config: c, errors: errors }
+}

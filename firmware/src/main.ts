@@ -1,0 +1,93 @@
+/**
+ * fieldlink sensor firmware: reads the board's sensors every interval and publishes one
+ * JSON sample per reading to `<root>/devices/<id>/telemetry` over our own MQTT client,
+ * with a retained birth/will on `status`, a retained `info`, and commands on `cmd/#`.
+ *
+ * Log lines start with `fieldlink:` so the simulator and a person on the log UART can
+ * follow what the board does.
+ */
+import * as ds from "@devicescript/core"
+import { deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from "../../protocol/fieldlink-topics"
+import { DEFAULT_BACKOFF } from "./core/backoff"
+import { sampleJson } from "./core/sample"
+import { MqttClient } from "./mqtt/client"
+import { loadConfig } from "./app/settings-ds"
+import { awaitSensors, readSensors } from "./app/sensors"
+import { Telemetry } from "./app/telemetry"
+import { handleCommand } from "./app/commands"
+import { FIRMWARE_VERSION } from "./version"
+
+function log(line: string) {
+    console.log("fieldlink: " + line)
+}
+
+async function main() {
+    const { config, errors } = await loadConfig()
+    for (const e of errors) log("config error: " + e)
+    const id = config.deviceId
+    const topic = (leaf: string) => deviceTopic(config.topicRoot, id, leaf)
+    log("device " + id + " fw " + FIRMWARE_VERSION + " broker " + config.brokerHost + ":" + config.brokerPort)
+
+    const state = { intervalMs: config.intervalMs, seq: 0 }
+    let telemetry: Telemetry = null
+    const client = new MqttClient(
+        {
+            host: config.brokerHost,
+            port: config.brokerPort,
+            tls: config.tls,
+            clientId: "fieldlink-" + id,
+            username: config.username.length > 0 ? config.username : undefined,
+            password: config.password.length > 0 ? config.password : undefined,
+            keepAliveSeconds: config.keepAliveSeconds,
+            statusTopic: topic("status"),
+            birthPayload: STATUS_ONLINE,
+            willPayload: STATUS_OFFLINE,
+            subscriptions: [topic("cmd/#")],
+            backoff: DEFAULT_BACKOFF,
+            connectTimeoutMs: 10000,
+            maxPacketSize: 2048,
+        },
+        {
+            online: async () => {
+                const info = {
+                    id: id,
+                    fw: FIRMWARE_VERSION,
+                    board: config.board,
+                    transport: config.transport,
+                    interval_ms: state.intervalMs,
+                    keepalive_s: config.keepAliveSeconds,
+                }
+                await client.publish(topic("info"), JSON.stringify(info), true)
+                log("online")
+                await telemetry.flush()
+            },
+            message: async (t: string, payload: Buffer) => {
+                await handleCommand(t, payload.toString("utf-8"), {
+                    root: config.topicRoot,
+                    deviceId: id,
+                    state: state,
+                    client: client,
+                    log: log,
+                })
+            },
+            log: log,
+        }
+    )
+    telemetry = new Telemetry(client, topic("telemetry"), config.queueMax)
+    client.start()
+
+    const started = ds.millis()
+    await awaitSensors(2000)
+    while (true) {
+        const dueAt = ds.millis() + state.intervalMs
+        const readings = await readSensors()
+        state.seq++
+        const json = sampleJson(state.seq, readings, Math.floor((ds.millis() - started) / 1000))
+        await telemetry.send(json)
+        // An interval change takes effect from the next sample on.
+        const wait = dueAt - ds.millis()
+        await ds.sleep(wait > 0 ? wait : 0)
+    }
+}
+
+main.start()

@@ -1,0 +1,337 @@
+/**
+ * fieldlink's own MQTT 3.1.1 client for DeviceScript boards.
+ *
+ * Ours rather than `@devicescript/net`'s MQTTClient, whose defects we must not have:
+ * keep-alive sent modulo 256, a fixed 40 s ping whatever the keep-alive, no PINGRESP
+ * deadline, a 2-byte remaining-length cap, no DISCONNECT on stop, packet id fixed at 1,
+ * `+` filters that never match, and each PUBLISH split over two socket writes.
+ *
+ * This file is the I/O shell only. Packets come from the shared pure codec
+ * (protocol/mqtt), the connection life from `core/connection`, ping timing from
+ * `core/keepalive`, reconnect delays from `core/backoff`. Every packet goes out in exactly
+ * one socket write.
+ *
+ * The DeviceScript runtime allows one socket per VM: while this client runs, nothing else
+ * in the firmware may open one (opening another silently terminates ours).
+ */
+import * as ds from "@devicescript/core"
+import { connect, Socket } from "@devicescript/net"
+import { ByteArray } from "../../../protocol/bytes"
+import {
+    connackReason,
+    encodeConnect,
+    encodeDisconnect,
+    encodePingreq,
+    encodePuback,
+    encodePublish,
+    encodeSubscribe,
+    MqttPacket,
+    PacketParser,
+    PacketType,
+    topicMatches,
+} from "../../../protocol/mqtt/index"
+import { backoffDelay, BackoffPolicy } from "../core/backoff"
+import {
+    ConnectionEvent,
+    ConnectionState,
+    connectionStateName,
+    nextConnectionState,
+} from "../core/connection"
+import {
+    KeepAliveAction,
+    keepAliveAction,
+    keepAliveStart,
+    KeepAliveState,
+    nextKeepAliveCheck,
+    noteReceived,
+    notePingSent,
+    noteSent,
+} from "../core/keepalive"
+import { dsBytes } from "../bytes-ds"
+
+export interface MqttClientOptions {
+    host: string
+    port: number
+    tls: boolean
+    clientId: string
+    username?: string
+    password?: string
+    /** Seconds, 0..65535; 0 disables keep-alive. */
+    keepAliveSeconds: number
+    /** Will and birth share one topic: the will says `willPayload`, the birth `birthPayload`. */
+    statusTopic: string
+    birthPayload: string
+    willPayload: string
+    /** Filters to (re)subscribe after every CONNACK. */
+    subscriptions: string[]
+    backoff: BackoffPolicy
+    connectTimeoutMs: number
+    /** Largest packet accepted from the broker; larger ones end the connection. */
+    maxPacketSize: number
+}
+
+export interface MqttClientHandlers {
+    /** After CONNACK and the birth: publish what a fresh session needs (info, queued data). */
+    online(): Promise<void>
+    message(topic: string, payload: Buffer): Promise<void>
+    log(line: string): void
+}
+
+export class MqttClient {
+    private state = ConnectionState.IDLE
+    /** Bumped for every connection, so fibers of an old one know to quit. */
+    private generation = 0
+    private socket: Socket = null
+    private parser: PacketParser
+    private keepAlive: KeepAliveState = null
+    private attempt = 0
+    private nextPacketId = 1
+    private wake = ds.emitter<number>()
+    /** Packets parsed from the current chunk, handled in order once parsing is done. */
+    private inbox: MqttPacket[] = []
+    private collect: (p: MqttPacket) => void
+    private stopped = ds.emitter<number>()
+
+    constructor(private options: MqttClientOptions, private handlers: MqttClientHandlers) {
+        this.parser = new PacketParser(dsBytes, options.maxPacketSize)
+        const inbox = this.inbox
+        this.collect = p => {
+            inbox.push(p)
+        }
+    }
+
+    isOnline(): boolean {
+        return this.state === ConnectionState.ONLINE
+    }
+
+    stateName(): string {
+        return connectionStateName(this.state)
+    }
+
+    /** Starts connecting in the background; reconnects until `stop()`. */
+    start(): void {
+        this.transition(ConnectionEvent.START)
+        this.run.start()
+    }
+
+    /**
+     * QoS 0 publish in one socket write. Returns false when the client is not online or
+     * the write failed; the caller decides whether to queue.
+     */
+    async publish(topic: string, payload: string, retain: boolean): Promise<boolean> {
+        if (this.state !== ConnectionState.ONLINE) return false
+        return await this.write(
+            encodePublish(dsBytes, { topic: topic, payload: Buffer.from(payload), qos: 0, retain: retain })
+        )
+    }
+
+    /**
+     * Graceful stop: retained `offline` on the status topic, then DISCONNECT (so the
+     * broker discards the will), then close. Resolves once the socket is closed.
+     */
+    async stop(): Promise<void> {
+        const wasOnline = this.state === ConnectionState.ONLINE
+        this.transition(ConnectionEvent.STOP)
+        if (wasOnline) {
+            await this.write(this.statusPacket(this.options.willPayload))
+            await this.write(encodeDisconnect(dsBytes))
+            this.handlers.log("mqtt: sent offline and DISCONNECT")
+        }
+        await this.dropSocket()
+        this.transition(ConnectionEvent.LINK_LOST)
+        this.wake.emit(0)
+        this.stopped.emit(0)
+    }
+
+    private stopRequested(): boolean {
+        return this.state === ConnectionState.STOPPED || this.state === ConnectionState.STOPPING
+    }
+
+    private transition(event: ConnectionEvent): void {
+        const next = nextConnectionState(this.state, event)
+        if (next !== this.state) {
+            this.state = next
+            this.handlers.log("mqtt: state " + connectionStateName(next))
+        }
+    }
+
+    private async run(): Promise<void> {
+        while (this.state !== ConnectionState.STOPPED) {
+            await this.session()
+            if (this.stopRequested()) break
+            this.transition(ConnectionEvent.LINK_LOST)
+            const delay = backoffDelay(this.attempt, this.options.backoff, Math.random)
+            this.attempt++
+            this.handlers.log("mqtt: reconnect in " + delay + " ms (attempt " + this.attempt + ")")
+            await ds.wait(this.stopped, delay)
+            this.transition(ConnectionEvent.RETRY)
+        }
+    }
+
+    /** One connection, from TCP connect until it is lost. */
+    private async session(): Promise<void> {
+        const gen = ++this.generation
+        const o = this.options
+        this.parser.reset()
+        try {
+            this.socket = await connect({
+                host: o.host,
+                port: o.port,
+                proto: o.tls ? "tls" : "tcp",
+                timeout: o.connectTimeoutMs,
+            })
+        } catch (e) {
+            this.handlers.log("mqtt: connect to " + o.host + ":" + o.port + " failed: " + (e as Error).message)
+            return
+        }
+        if (this.state === ConnectionState.STOPPED) {
+            await this.dropSocket()
+            return
+        }
+        this.transition(ConnectionEvent.SOCKET_OPEN)
+        this.keepAlive = keepAliveStart(ds.millis(), o.keepAliveSeconds)
+        this.readLoop.start(gen)
+        const connect_ = encodeConnect(dsBytes, {
+            clientId: o.clientId,
+            cleanSession: true,
+            keepAlive: o.keepAliveSeconds,
+            will: {
+                topic: o.statusTopic,
+                payload: Buffer.from(o.willPayload),
+                qos: 1,
+                retain: true,
+            },
+            username: o.username,
+            password: o.password ? Buffer.from(o.password) : undefined,
+        })
+        if (!(await this.write(connect_))) return
+        // The read loop moves us to ONLINE or BACKING_OFF; wait for either, bounded.
+        const deadline = ds.millis() + o.connectTimeoutMs
+        while (this.generation === gen && this.state === ConnectionState.AWAITING_CONNACK) {
+            const left = deadline - ds.millis()
+            if (left <= 0) {
+                this.handlers.log("mqtt: no CONNACK within " + o.connectTimeoutMs + " ms")
+                await this.dropSocket()
+                return
+            }
+            await ds.wait(this.wake, left)
+        }
+        if (this.state !== ConnectionState.ONLINE) {
+            await this.dropSocket()
+            return
+        }
+        this.attempt = 0
+        await this.write(this.statusPacket(o.birthPayload))
+        if (o.subscriptions.length > 0) {
+            const subs = o.subscriptions.map(topic => ({ topic: topic, qos: 1 }))
+            await this.write(encodeSubscribe(dsBytes, this.packetId(), subs))
+        }
+        await this.handlers.online()
+        await this.keepAliveLoop(gen)
+    }
+
+    /** Runs while connection `gen` is online: pings on time, gives up on a silent broker. */
+    private async keepAliveLoop(gen: number): Promise<void> {
+        while (this.generation === gen && this.state === ConnectionState.ONLINE) {
+            const ka = this.keepAlive
+            const action = keepAliveAction(ka, ds.millis())
+            if (action === KeepAliveAction.PING) {
+                notePingSent(ka, ds.millis())
+                if (!(await this.write(encodePingreq(dsBytes)))) break
+            } else if (action === KeepAliveAction.TIMEOUT) {
+                this.handlers.log("mqtt: no PINGRESP within " + ka.periodMs / 2 + " ms; reconnecting")
+                await this.dropSocket()
+                break
+            }
+            const due = nextKeepAliveCheck(ka)
+            // Keep-alive 0: nothing to time, just wait for the link to change.
+            await ds.wait(this.wake, due < 0 ? 60000 : Math.max(1, due - ds.millis()))
+        }
+    }
+
+    private async readLoop(gen: number): Promise<void> {
+        const sock = this.socket
+        while (this.generation === gen) {
+            let chunk: Buffer
+            try {
+                chunk = await sock.recv()
+            } catch (e) {
+                this.handlers.log("mqtt: socket error: " + (e as Error).message)
+                break
+            }
+            if (chunk === null || chunk === undefined) break
+            if (this.keepAlive) noteReceived(this.keepAlive, ds.millis())
+            const error = this.parser.feed(chunk, this.collect)
+            while (this.inbox.length > 0) await this.handle(this.inbox.shift())
+            if (error) {
+                this.handlers.log("mqtt: bad packet from broker (" + error.code + "): " + error.message)
+                break
+            }
+        }
+        if (this.generation === gen) {
+            this.handlers.log("mqtt: connection closed")
+            await this.dropSocket()
+        }
+    }
+
+    private async handle(p: MqttPacket): Promise<void> {
+        if (p.type === PacketType.CONNACK) {
+            if (this.state !== ConnectionState.AWAITING_CONNACK) return
+            if (p.returnCode === 0) {
+                this.transition(ConnectionEvent.CONNACK_ACCEPTED)
+            } else {
+                this.handlers.log("mqtt: broker refused connection: " + connackReason(p.returnCode))
+                this.transition(ConnectionEvent.CONNACK_REFUSED)
+            }
+            this.wake.emit(0)
+        } else if (p.type === PacketType.PUBLISH) {
+            if (p.qos === 1) await this.write(encodePuback(dsBytes, p.packetId))
+            if (this.matchesSubscription(p.topic)) await this.handlers.message(p.topic, p.payload as Buffer)
+        }
+        // PINGRESP, SUBACK, PUBACK: receipt alone is what matters (keep-alive noted it).
+    }
+
+    private matchesSubscription(topic: string): boolean {
+        for (const filter of this.options.subscriptions) if (topicMatches(filter, topic)) return true
+        return false
+    }
+
+    private statusPacket(payload: string): ByteArray {
+        return encodePublish(dsBytes, {
+            topic: this.options.statusTopic,
+            payload: Buffer.from(payload),
+            qos: 1,
+            retain: true,
+            packetId: this.packetId(),
+        })
+    }
+
+    private packetId(): number {
+        const id = this.nextPacketId
+        this.nextPacketId = id >= 65535 ? 1 : id + 1
+        return id
+    }
+
+    /** One packet, one socket write. False when there is no socket or the write failed. */
+    private async write(packet: ByteArray): Promise<boolean> {
+        const sock = this.socket
+        if (!sock) return false
+        try {
+            await sock.send(packet as Buffer)
+        } catch (e) {
+            this.handlers.log("mqtt: write failed: " + (e as Error).message)
+            await this.dropSocket()
+            return false
+        }
+        if (this.keepAlive) noteSent(this.keepAlive, ds.millis())
+        return true
+    }
+
+    private async dropSocket(): Promise<void> {
+        const sock = this.socket
+        this.socket = null
+        this.generation++
+        if (sock) await sock.close()
+        this.wake.emit(0)
+    }
+}

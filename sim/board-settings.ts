@@ -1,0 +1,36 @@
+/**
+ * Settings for a simulated board, in the firmware's own setting names
+ * (firmware/src/core/settings.ts), so that a simulated board is configured exactly like
+ * a flashed one.
+ */
+import { SETTING_KEYS } from "../firmware/src/core/settings"
+import type { BoardSettings } from "./vm/index"
+
+export interface SimBoardConfig {
+    deviceId: string
+    broker: URL
+    topicRoot: string
+    keepAliveSeconds: number
+    intervalMs: number
+    queueMax?: number
+    board?: string
+}
+
+export function simBoardSettings(c: SimBoardConfig): BoardSettings {
+    const tls = c.broker.protocol === "mqtts:"
+    const settings: Record<string, string | number | boolean> = {
+        [SETTING_KEYS.brokerHost]: c.broker.hostname,
+        [SETTING_KEYS.brokerPort]: c.broker.port ? Number(c.broker.port) : tls ? 8883 : 1883,
+        [SETTING_KEYS.tls]: tls,
+        [SETTING_KEYS.topicRoot]: c.topicRoot,
+        [SETTING_KEYS.deviceId]: c.deviceId,
+        [SETTING_KEYS.keepAliveSeconds]: c.keepAliveSeconds,
+        [SETTING_KEYS.intervalMs]: c.intervalMs,
+        [SETTING_KEYS.board]: c.board ?? "sim",
+        [SETTING_KEYS.transport]: "sim",
+    }
+    if (c.queueMax !== undefined) settings[SETTING_KEYS.queueMax] = c.queueMax
+    if (c.broker.username) settings[SETTING_KEYS.username] = decodeURIComponent(c.broker.username)
+    if (c.broker.password) settings[SETTING_KEYS.password] = decodeURIComponent(c.broker.password)
+    return settings
+}

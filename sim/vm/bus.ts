@@ -1,0 +1,129 @@
+/**
+ * A board's own Jacdac bus: a jacdac-ts `JDBus` bridged to one VM.
+ *
+ * Frames cross in both directions through a queue flushed on the next turn of the
+ * event loop: the VM sends frames from inside a VM step, and jacdac-ts answers
+ * synchronously, so a direct hand-over would feed a frame back into the VM while it
+ * is still running (the VM drops frames that arrive then).
+ *
+ * Every timer jacdac-ts starts for this bus goes through a `TrackedScheduler`, so
+ * `close()` can clear them all and the process can exit.
+ */
+import { createProxyBridge, JDBus, type Scheduler } from "./jacdac";
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/** Wall-clock scheduler that remembers its live timers so they can all be cleared. */
+export class TrackedScheduler implements Scheduler {
+  private readonly startTime = performance.now();
+  private readonly timeouts = new Set<Timer>();
+  private readonly intervals = new Set<Timer>();
+  private disposed = false;
+
+  get timestamp(): number {
+    return performance.now() - this.startTime;
+  }
+
+  resetTime(): void {
+    // Bus-relative time is not reset: nothing on a board's bus depends on it.
+  }
+
+  setTimeout(handler: (...args: unknown[]) => void, delay: number, ...args: unknown[]): Timer | undefined {
+    if (this.disposed) return undefined;
+    const timer = setTimeout(() => {
+      this.timeouts.delete(timer);
+      handler(...args);
+    }, delay);
+    this.timeouts.add(timer);
+    return timer;
+  }
+
+  clearTimeout(handle: Timer | undefined): void {
+    if (!handle) return;
+    clearTimeout(handle);
+    this.timeouts.delete(handle);
+  }
+
+  setInterval(handler: (...args: unknown[]) => void, delay: number, ...args: unknown[]): Timer | undefined {
+    if (this.disposed) return undefined;
+    const timer = setInterval(handler, delay, ...args);
+    this.intervals.add(timer);
+    return timer;
+  }
+
+  clearInterval(handle: Timer | undefined): void {
+    if (!handle) return;
+    clearInterval(handle);
+    this.intervals.delete(handle);
+  }
+
+  /** Number of live timers (for tests). */
+  get liveTimers(): number {
+    return this.timeouts.size + this.intervals.size;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const timer of this.timeouts) clearTimeout(timer);
+    for (const timer of this.intervals) clearInterval(timer);
+    this.timeouts.clear();
+    this.intervals.clear();
+  }
+}
+
+export class BoardBus {
+  readonly bus: JDBus;
+  readonly scheduler = new TrackedScheduler();
+  private readonly bridge: ReturnType<typeof createProxyBridge>;
+  private toBus: Uint8Array[] = [];
+  private toVm: Uint8Array[] = [];
+  private flushTimer: NodeJS.Immediate | undefined;
+  private closed = false;
+
+  /** `deliver` hands a frame to the VM; it is never called from inside a VM step. */
+  constructor(private readonly deliver: (frame: Uint8Array) => void) {
+    this.bus = new JDBus([], { scheduler: this.scheduler, disableRoleManager: true });
+    this.bridge = createProxyBridge((frame) => this.enqueue(this.toVm, frame.slice()));
+    this.bridge.bus = this.bus;
+  }
+
+  /** A frame the VM sent (may be called from inside a VM step). */
+  fromVm(frame: Uint8Array): void {
+    this.enqueue(this.toBus, frame);
+  }
+
+  private enqueue(queue: Uint8Array[], frame: Uint8Array): void {
+    if (this.closed) return;
+    queue.push(frame);
+    this.flushTimer ??= setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    // Frames produced while flushing wait for the next turn.
+    const toBus = this.toBus;
+    const toVm = this.toVm;
+    this.toBus = [];
+    this.toVm = [];
+    for (const frame of toBus) {
+      if (this.closed) return;
+      this.bridge.receiveFrameOrPacket(frame);
+    }
+    for (const frame of toVm) {
+      if (this.closed) return;
+      this.deliver(frame);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    this.flushTimer = undefined;
+    this.toBus = [];
+    this.toVm = [];
+    this.bridge.bus = undefined as unknown as JDBus;
+    await this.bus.stop();
+    this.scheduler.dispose();
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Compiles a DeviceScript entry file to bytecode with the pinned CLI (`devs build`).
+ *
+ * The CLI builds in its working directory, the DeviceScript project (the folder holding
+ * `devsconfig.json`): it unpacks the `@devicescript/*` libraries into the project's
+ * `node_modules/` and writes `.devicescript/bin/bytecode.devs`. Because that output
+ * path is shared, builds of one project are serialised, across processes too, with a
+ * lock file. Results are cached under `.devicescript/fieldlink-cache/`, keyed by the
+ * hash of the CLI version, the entry and every source file of the project.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
+import { locateCli } from "./bundle";
+
+export interface CompileOptions {
+  /** The DeviceScript project folder (holds `devsconfig.json`). */
+  projectDir: string;
+  /** Entry file, absolute or relative to `projectDir`. */
+  entry: string;
+  /** Folders outside the project whose `.ts`/`.json` files the firmware imports (for the cache key). */
+  extraInputs?: readonly string[];
+  /** false: always run the compiler. Default true. */
+  cache?: boolean;
+  /** Deadline for one compiler run (ms). Default 120 000. */
+  timeoutMs?: number;
+}
+
+export interface CompileResult {
+  bytecode: Uint8Array;
+  /** true when the bytecode came from the cache. */
+  cached: boolean;
+  /** The cache key (sha256 hex). */
+  key: string;
+}
+
+const GEN_DIR = ".devicescript";
+const BYTECODE = join(GEN_DIR, "bin", "bytecode.devs");
+const CACHE_DIR = join(GEN_DIR, "fieldlink-cache");
+const LOCK_FILE = join(GEN_DIR, "fieldlink-build.lock");
+const SKIP_DIRS = new Set(["node_modules", GEN_DIR, ".git"]);
+
+async function listSources(dir: string, into: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIP_DIRS.has(entry.name)) await listSources(path, into);
+    } else if (/\.(ts|json)$/.test(entry.name) || entry.name.startsWith(".env")) {
+      into.push(path);
+    }
+  }
+}
+
+/** sha256 over the CLI version, the entry and the content of every input file. */
+export async function cacheKey(projectDir: string, entry: string, extraInputs: readonly string[]): Promise<string> {
+  const hash = createHash("sha256");
+  hash.update(`devs ${locateCli().version}\nentry ${entry}\n`);
+  for (const root of [projectDir, ...extraInputs]) {
+    const files: string[] = [];
+    await listSources(root, files);
+    files.sort();
+    for (const file of files) {
+      hash.update(`file ${relative(projectDir, file).split(sep).join("/")}\n`);
+      hash.update(await readFile(file));
+      hash.update("\n");
+    }
+  }
+  return hash.digest("hex");
+}
+
+function runCli(projectDir: string, entry: string, timeoutMs: number): Promise<void> {
+  const { bundle } = locateCli();
+  // Run the pinned bundle itself, not whatever `devs` a parent folder might hold.
+  const args = ["-e", "require(process.argv[1]).mainCli()", bundle, "build", entry];
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      process.execPath,
+      args,
+      {
+        cwd: projectDir,
+        timeout: timeoutMs,
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, NO_UPDATE_NOTIFIER: "1", NO_COLOR: "1", FORCE_COLOR: "0" },
+      },
+      (error, stdout, stderr) => {
+        if (!error) return resolvePromise();
+        const output = `${stdout}${stderr}`.replace(/\u001b\[[0-9;]*m/g, "").trim();
+        reject(new Error(`devs build ${entry} failed in ${projectDir} (${error.message.split("\n")[0]}):\n${output}`));
+      },
+    );
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Exclusive lock on the project's build output; a lock left by a dead process is taken over. */
+async function withBuildLock<T>(projectDir: string, deadlineMs: number, work: () => Promise<T>): Promise<T> {
+  const lockPath = join(projectDir, LOCK_FILE);
+  await mkdir(join(projectDir, GEN_DIR), { recursive: true });
+  const giveUp = Date.now() + deadlineMs;
+  for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
+    try {
+      const handle = await open(lockPath, "wx");
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const owner = Number(await readFile(lockPath, "utf8").catch(() => ""));
+      if (owner > 0 && !processAlive(owner)) {
+        await rm(lockPath, { force: true });
+        continue;
+      }
+      if (Date.now() > giveUp) {
+        throw new Error(`Timed out waiting for the build lock ${lockPath} (held by process ${owner || "unknown"}).`);
+      }
+      await sleep(wait);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lockPath, { force: true });
+  }
+}
+
+export async function compileDeviceScript(options: CompileOptions): Promise<CompileResult> {
+  const projectDir = resolve(options.projectDir);
+  if (!existsSync(join(projectDir, "devsconfig.json"))) {
+    throw new Error(`${projectDir} is not a DeviceScript project: it has no devsconfig.json.`);
+  }
+  const entryPath = resolve(projectDir, options.entry);
+  if (!existsSync(entryPath)) throw new Error(`The entry file ${entryPath} does not exist.`);
+  const entry = relative(projectDir, entryPath).split(sep).join("/");
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const useCache = options.cache ?? true;
+  const key = await cacheKey(projectDir, entry, (options.extraInputs ?? []).map((dir) => resolve(dir)));
+  const cachePath = join(projectDir, CACHE_DIR, `${key}.devs`);
+
+  if (useCache && existsSync(cachePath)) {
+    return { bytecode: new Uint8Array(await readFile(cachePath)), cached: true, key };
+  }
+  return withBuildLock(projectDir, timeoutMs * 2, async () => {
+    // Another process may have built it while this one waited for the lock.
+    if (useCache && existsSync(cachePath)) {
+      return { bytecode: new Uint8Array(await readFile(cachePath)), cached: true, key };
+    }
+    const output = join(projectDir, BYTECODE);
+    await rm(output, { force: true });
+    await runCli(projectDir, entry, timeoutMs);
+    const bytecode = new Uint8Array(await readFile(output));
+    await mkdir(join(projectDir, CACHE_DIR), { recursive: true });
+    const partial = `${cachePath}.${process.pid}.tmp`;
+    await writeFile(partial, bytecode);
+    await rename(partial, cachePath);
+    return { bytecode, cached: false, key };
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * Simulated sensors: jacdac-ts sensor servers on a board's bus, read by the firmware
+ * through DeviceScript roles (`new ds.Temperature()`, `await t.reading.read()`).
+ *
+ * The reading is pulled from `SensorSpec.read()` every time the register is sent
+ * (answer to a get, or a streamed sample), so a scenario changes a value by changing
+ * what `read()` returns.
+ */
+import {
+  addServiceProvider,
+  type JDBus,
+  type JDServiceProvider,
+  REGISTER_PRE_GET,
+  SensorServer,
+  SRV_AIR_PRESSURE,
+  SRV_HUMIDITY,
+  SRV_ILLUMINANCE,
+  SRV_SOIL_MOISTURE,
+  SRV_TEMPERATURE,
+} from "./jacdac";
+
+/** Sensor kinds, with the unit `read()` returns and the DeviceScript role that reads it. */
+export const SENSOR_KINDS = {
+  /** °C, `ds.Temperature` */
+  temperature: SRV_TEMPERATURE,
+  /** %RH, `ds.Humidity` */
+  humidity: SRV_HUMIDITY,
+  /** hPa, `ds.AirPressure` */
+  airPressure: SRV_AIR_PRESSURE,
+  /** lux, `ds.Illuminance` */
+  illuminance: SRV_ILLUMINANCE,
+  /** ratio 0..1, `ds.SoilMoisture` */
+  soilMoisture: SRV_SOIL_MOISTURE,
+} as const;
+
+export type SensorKind = keyof typeof SENSOR_KINDS;
+
+export interface SensorSpec {
+  kind: SensorKind;
+  /** Current value in the kind's unit; called each time the firmware gets a sample. */
+  read: () => number;
+}
+
+/** Name of the simulated Jacdac device that hosts a board's sensors. */
+export const SENSOR_DEVICE_NAME = "fieldlink-sensors";
+
+/** Smallest and largest value a register pack format (`i22.10`, `u0.16`, `u16`) can carry. Pure. */
+export function packFormatRange(format: string): [number, number] {
+  const m = /^([iu])(\d+)(?:\.(\d+))?$/.exec(format);
+  if (!m) throw new RangeError(`Unsupported reading format "${format}": expected iN.M or uN.M.`);
+  const signed = m[1] === "i";
+  const intBits = Number(m[2]);
+  const fracBits = Number(m[3] ?? 0);
+  const total = intBits + fracBits;
+  const scale = 2 ** fracBits;
+  const max = (signed ? 2 ** (total - 1) - 1 : 2 ** total - 1) / scale;
+  const min = signed ? -(2 ** (total - 1)) / scale : 0;
+  return [min, max];
+}
+
+export interface SensorErrorSink {
+  (message: string): void;
+}
+
+function createServer(spec: SensorSpec, onError: SensorErrorSink): SensorServer<[number]> {
+  const serviceClass = SENSOR_KINDS[spec.kind];
+  if (serviceClass === undefined) {
+    throw new RangeError(
+      `Unknown sensor kind "${spec.kind}": expected one of ${Object.keys(SENSOR_KINDS).join(", ")}.`,
+    );
+  }
+  const server = new SensorServer<[number]>(serviceClass, { readingValues: [0] });
+  const [min, max] = packFormatRange(server.reading.packFormat);
+  const update = () => {
+    let value: number;
+    try {
+      value = spec.read();
+    } catch (error) {
+      onError(`Sensor ${spec.kind}: read() threw "${(error as Error).message}"; the last value is sent again.`);
+      return;
+    }
+    if (!Number.isFinite(value)) {
+      onError(`Sensor ${spec.kind}: read() returned ${value}; the last value is sent again.`);
+      return;
+    }
+    if (value < min || value > max) {
+      onError(`Sensor ${spec.kind}: read() returned ${value}, outside ${min}..${max}; it is sent clamped.`);
+      value = Math.min(max, Math.max(min, value));
+    }
+    server.reading.setValues([value], true);
+  };
+  update();
+  server.reading.on(REGISTER_PRE_GET, update);
+  return server;
+}
+
+/** Adds one simulated device carrying one sensor server per spec, in order. */
+export function addSensors(
+  bus: JDBus,
+  specs: readonly SensorSpec[],
+  onError: SensorErrorSink,
+): JDServiceProvider | undefined {
+  if (specs.length === 0) return undefined;
+  const servers = specs.map((spec) => createServer(spec, onError));
+  return addServiceProvider(bus, {
+    name: SENSOR_DEVICE_NAME,
+    serviceClasses: servers.map((server) => server.serviceClass),
+    services: () => servers,
+  });
+}

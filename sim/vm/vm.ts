@@ -1,0 +1,212 @@
+/**
+ * One DeviceScript VM instance behind a narrow, typed interface.
+ *
+ * This is the only place that touches the emscripten instance (`RawVm`): hook
+ * assignment, the wasm heap (C strings, socket payloads) and the start/stop calls.
+ *
+ * Re-entrancy rule: the VM calls its hooks from inside a VM step. Nothing outside this
+ * file runs inside a step: log lines, panics and faults are queued and handed out on
+ * the next turn of the event loop, and socket events are delivered into the VM after
+ * the current step has returned. Jacdac frames leave synchronously through
+ * `VmHooks.frame`, whose receiver must queue them (see ./bus).
+ */
+import { loadVmFactory, type RawVm } from "./bundle";
+import type { BoardSocket, SocketConnector, SocketTarget } from "./socket";
+
+export interface VmHooks {
+  /** A Jacdac frame the VM sent. Called inside a VM step: queue it, do not answer it here. */
+  frame(frame: Uint8Array): void;
+  /** One VM log line, as printed. */
+  dmesg(line: string): void;
+  /** The program stopped (code 0) or panicked (code != 0). */
+  panic(code: number): void;
+  /** A VM step threw; the VM has stopped itself. */
+  fault(error: unknown): void;
+  socket: SocketConnector;
+}
+
+/** Event types of `_jd_em_tcpsock_on_event` (JD_CONN_EV_* in the runtime). */
+const SockEvent = { Open: 1, Close: 2, Error: 3, Message: 4 } as const;
+type SockEvent = (typeof SockEvent)[keyof typeof SockEvent];
+
+/** How many bytes of a host name the C side may pass (as the CLI's own host reads it). */
+const MAX_HOST_BYTES = 256;
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+export function readCString(heap: Uint8Array, ptr: number, maxBytes: number): string {
+  let end = ptr;
+  while (end < heap.length && end - ptr < maxBytes && heap[end] !== 0) end++;
+  return utf8Decoder.decode(heap.subarray(ptr, end));
+}
+
+export type VmState = "idle" | "running" | "stopped";
+
+export class Vm {
+  private state: VmState = "idle";
+  private socket: BoardSocket | null = null;
+  private outbox: Array<() => void> = [];
+  private outboxTimer: NodeJS.Immediate | undefined;
+
+  private constructor(
+    private readonly raw: RawVm,
+    private readonly hooks: VmHooks,
+  ) {}
+
+  /** A fresh instance (own wasm memory), hooks installed, not started. */
+  static async create(hooks: VmHooks): Promise<Vm> {
+    const factory = loadVmFactory();
+    // The factory reads these once at creation: stdout/stderr of the C side.
+    let vm: Vm | undefined;
+    const raw = await factory({
+      print: (text) => vm?.later(() => hooks.dmesg(text)),
+      printErr: (text) => vm?.later(() => hooks.dmesg(text)),
+    });
+    vm = new Vm(raw, hooks);
+    vm.install();
+    return vm;
+  }
+
+  get status(): VmState {
+    return this.state;
+  }
+
+  private install(): void {
+    const { raw, hooks } = this;
+    raw.flashLoad = null;
+    raw.flashSave = null;
+    raw.sendPacket = (frame) => {
+      if (this.state === "running") hooks.frame(frame);
+    };
+    raw.dmesg = (line) => this.later(() => hooks.dmesg(line));
+    raw.log = (...args) => this.later(() => hooks.dmesg(args.map(String).join(" ")));
+    raw.error = (error) => this.later(() => hooks.fault(error));
+    raw.panicHandler = (code) => this.later(() => hooks.panic(code));
+    raw.sockIsAvailable = () => true;
+    raw.sockOpen = (hostPtr, port) => {
+      const host = readCString(raw.HEAPU8, hostPtr, MAX_HOST_BYTES);
+      this.openSocket({ host, port: Math.abs(port), tls: port < 0 });
+      return 0;
+    };
+    raw.sockWrite = (ptr, len) => {
+      if (!this.socket) return -10;
+      this.socket.write(raw.HEAPU8.slice(ptr, ptr + len));
+      return 0;
+    };
+    raw.sockClose = () => {
+      if (!this.socket) return -10;
+      const sock = this.socket;
+      this.socket = null;
+      sock.end();
+      return 0;
+    };
+  }
+
+  /**
+   * Starts the runtime with no program: its own Jacdac services (settings, DeviceScript
+   * manager, ...) come up and announce themselves. GC stress stays off.
+   */
+  start(deviceId: string): void {
+    if (this.state !== "idle") throw new Error(`Cannot start a VM that is ${this.state}.`);
+    this.raw.devsGcStress(false);
+    this.raw.devsSetDeviceId(deviceId);
+    this.raw.devsStart();
+    this.state = "running";
+  }
+
+  /** Writes the bytecode to the VM's flash and starts it. */
+  deploy(program: Uint8Array): void {
+    if (this.state !== "running") throw new Error(`Cannot deploy to a VM that is ${this.state}.`);
+    const code = this.raw.devsDeploy(program);
+    if (code !== 0) {
+      throw new Error(
+        `The VM rejected the program (${program.length} bytes): deploy error ${code}. Rebuild it with the pinned @devicescript/cli.`,
+      );
+    }
+  }
+
+  /** Feeds one Jacdac frame in. Must not be called from inside a VM step. */
+  receive(frame: Uint8Array): void {
+    if (this.state === "running") this.raw.handlePacket(frame);
+  }
+
+  /** Stops the VM; the socket is closed gracefully (pending data flushed, then FIN). */
+  stop(): void {
+    this.halt((sock) => sock.end());
+  }
+
+  /** Stops the VM; the socket is destroyed with nothing more written. */
+  kill(): void {
+    this.halt((sock) => sock.destroy());
+  }
+
+  private halt(close: (sock: BoardSocket) => void): void {
+    if (this.state === "stopped") return;
+    this.state = "stopped";
+    this.raw.devsStop();
+    // If this runs inside a VM step, the step re-arms its timer after returning.
+    queueMicrotask(() => this.raw.devsStop());
+    const sock = this.socket;
+    this.socket = null;
+    if (sock) close(sock);
+    // Hand out what the VM said before it stopped, then drop the queue.
+    this.flushOutbox();
+  }
+
+  private later(task: () => void): void {
+    if (this.state === "stopped") return;
+    this.outbox.push(task);
+    this.outboxTimer ??= setImmediate(() => this.flushOutbox());
+  }
+
+  private flushOutbox(): void {
+    if (this.outboxTimer) clearImmediate(this.outboxTimer);
+    this.outboxTimer = undefined;
+    const tasks = this.outbox;
+    this.outbox = [];
+    for (const task of tasks) task();
+  }
+
+  private openSocket(target: SocketTarget): void {
+    // One socket at a time, as in the CLI's host: a new open ends the old one.
+    const previous = this.socket;
+    this.socket = null;
+    previous?.end();
+    let sock: BoardSocket | null = null;
+    const deliver = (type: SockEvent, payload?: Uint8Array | string) => {
+      // After the current VM step, and only while this socket is still the VM's.
+      queueMicrotask(() => {
+        if (this.state !== "running" || !sock || this.socket !== sock) return;
+        if (type === SockEvent.Close || type === SockEvent.Error) this.socket = null;
+        this.socketEvent(type, payload);
+      });
+    };
+    sock = this.hooks.socket.connect(target, {
+      open: () => deliver(SockEvent.Open),
+      data: (chunk) => deliver(SockEvent.Message, chunk.slice()),
+      error: (message) => deliver(SockEvent.Error, message),
+      close: () => deliver(SockEvent.Close),
+    });
+    this.socket = sock;
+  }
+
+  private socketEvent(type: SockEvent, payload?: Uint8Array | string): void {
+    const { raw } = this;
+    const bytes = typeof payload === "string" ? utf8.encode(payload) : payload;
+    let ptr = 0;
+    if (bytes) {
+      // +1: strings go in NUL-terminated, as the CLI's host passes them.
+      ptr = raw._malloc(bytes.length + 1);
+      raw.HEAPU8.set(bytes, ptr);
+      raw.HEAPU8[ptr + bytes.length] = 0;
+    }
+    try {
+      raw._jd_em_tcpsock_on_event(type, ptr, bytes ? bytes.length : 0);
+    } catch (error) {
+      this.later(() => this.hooks.fault(error));
+    } finally {
+      if (ptr) raw._free(ptr);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+// Pure firmware logic, run on Node: the same files DeviceScript compiles into the firmware.
+import test from "ava"
+import { backoffCeiling, backoffDelay, DEFAULT_BACKOFF } from "../../firmware/src/core/backoff"
+import { DropOldestQueue } from "../../firmware/src/core/queue"
+import {
+    KeepAliveAction,
+    keepAliveAction,
+    keepAliveStart,
+    nextKeepAliveCheck,
+    noteReceived,
+    notePingSent,
+    noteSent,
+} from "../../firmware/src/core/keepalive"
+import { ConnectionEvent as E, ConnectionState as S, nextConnectionState } from "../../firmware/src/core/connection"
+import { sampleJson, withDropped } from "../../firmware/src/core/sample"
+
+test("backoff: ceiling doubles from the base and stops at the cap", (t) => {
+    const policy = { baseMs: 500, capMs: 8000 }
+    t.deepEqual([0, 1, 2, 3, 4, 5, 60, 5000].map((a) => backoffCeiling(a, policy)), [500, 1000, 2000, 4000, 8000, 8000, 8000, 8000])
+})
+
+test("backoff: full jitter spans [0, ceiling) and is a pure function of attempt and random", (t) => {
+    t.is(backoffDelay(3, DEFAULT_BACKOFF, () => 0), 0)
+    t.is(backoffDelay(3, DEFAULT_BACKOFF, () => 0.5), 2000)
+    t.is(backoffDelay(3, DEFAULT_BACKOFF, () => 0.999999), 3999)
+    t.is(backoffDelay(100, DEFAULT_BACKOFF, () => 0.5), DEFAULT_BACKOFF.capMs / 2)
+})
+
+test("queue: keeps order, drops the oldest when full, and counts drops until reported", (t) => {
+    const q = new DropOldestQueue<number>(3)
+    for (let i = 1; i <= 5; i++) q.push(i)
+    t.is(q.size(), 3)
+    t.is(q.unreportedDrops(), 2)
+    t.is(q.totalDropped(), 2)
+    t.deepEqual([q.shift(), q.shift(), q.shift(), q.shift()], [3, 4, 5, undefined])
+    q.dropsReported(1)
+    t.is(q.unreportedDrops(), 1)
+    q.dropsReported(5)
+    t.is(q.unreportedDrops(), 0)
+    t.is(q.totalDropped(), 2)
+})
+
+test("queue: wraps around its ring many times without losing order", (t) => {
+    const q = new DropOldestQueue<number>(4)
+    const out: number[] = []
+    for (let i = 0; i < 50; i++) {
+        q.push(i)
+        if (i % 3 === 0) out.push(q.shift()!)
+    }
+    while (q.size() > 0) out.push(q.shift()!)
+    const sorted = [...out].sort((a, b) => a - b)
+    t.deepEqual(out, sorted)
+    t.is(out.length + q.totalDropped(), 50)
+})
+
+test("queue: refuses a capacity below 1 with a sentence", (t) => {
+    t.throws(() => new DropOldestQueue(0), { message: "queue: capacity must be at least 1, got 0" })
+})
+
+test("keep-alive: pings after a period without sending", (t) => {
+    const ka = keepAliveStart(0, 10)
+    noteReceived(ka, 9000)
+    t.is(keepAliveAction(ka, 9999), KeepAliveAction.NONE)
+    t.is(keepAliveAction(ka, 10000), KeepAliveAction.PING)
+})
+
+test("keep-alive: pings after a period without receiving, even while publishing (QoS 0 never hears back)", (t) => {
+    const ka = keepAliveStart(0, 10)
+    for (let now = 1000; now < 10000; now += 1000) noteSent(ka, now)
+    t.is(nextKeepAliveCheck(ka), 10000)
+    t.is(keepAliveAction(ka, 10000), KeepAliveAction.PING)
+})
+
+test("keep-alive: one PINGREQ per period, and a deadline of half a period", (t) => {
+    const ka = keepAliveStart(0, 10)
+    notePingSent(ka, 10000)
+    t.is(keepAliveAction(ka, 12000), KeepAliveAction.NONE, "no second ping while one is outstanding")
+    t.is(nextKeepAliveCheck(ka), 15000)
+    t.is(keepAliveAction(ka, 15000), KeepAliveAction.TIMEOUT)
+})
+
+test("keep-alive: a PINGRESP clears the deadline and the next ping is a full period later", (t) => {
+    const ka = keepAliveStart(0, 10)
+    notePingSent(ka, 10000)
+    noteReceived(ka, 10050)
+    t.is(keepAliveAction(ka, 15000), KeepAliveAction.NONE)
+    t.is(nextKeepAliveCheck(ka), 20000)
+})
+
+test("keep-alive: swallowed PINGRESP ends the connection within 1.5 × keep-alive of the last packet received", (t) => {
+    const ka = keepAliveStart(0, 2)
+    let now = 0
+    while (keepAliveAction(ka, now) !== KeepAliveAction.TIMEOUT) {
+        if (keepAliveAction(ka, now) === KeepAliveAction.PING) notePingSent(ka, now)
+        now += 10
+    }
+    t.true(now <= 3000, `gave up at ${now} ms`)
+})
+
+test("keep-alive: 300 s is kept as 300 s, and 0 disables it", (t) => {
+    t.is(nextKeepAliveCheck(keepAliveStart(0, 300)), 300000)
+    const off = keepAliveStart(0, 0)
+    t.is(nextKeepAliveCheck(off), -1)
+    t.is(keepAliveAction(off, 1e12), KeepAliveAction.NONE)
+})
+
+test("connection: the happy path and every way back to backing off", (t) => {
+    let s = S.IDLE
+    const step = (e: E) => (s = nextConnectionState(s, e))
+    t.is(step(E.START), S.CONNECTING)
+    t.is(step(E.LINK_LOST), S.BACKING_OFF)
+    t.is(step(E.LINK_LOST), S.BACKING_OFF, "ignored while backing off")
+    t.is(step(E.RETRY), S.CONNECTING)
+    t.is(step(E.SOCKET_OPEN), S.AWAITING_CONNACK)
+    t.is(step(E.CONNACK_REFUSED), S.BACKING_OFF)
+    t.is(step(E.RETRY), S.CONNECTING)
+    t.is(step(E.SOCKET_OPEN), S.AWAITING_CONNACK)
+    t.is(step(E.CONNACK_ACCEPTED), S.ONLINE)
+    t.is(step(E.CONNACK_ACCEPTED), S.ONLINE, "a stray CONNACK changes nothing")
+    t.is(step(E.LINK_LOST), S.BACKING_OFF)
+})
+
+test("connection: stop says goodbye only from ONLINE, and STOPPED is final", (t) => {
+    t.is(nextConnectionState(S.ONLINE, E.STOP), S.STOPPING)
+    t.is(nextConnectionState(S.STOPPING, E.LINK_LOST), S.STOPPED)
+    for (const s of [S.IDLE, S.CONNECTING, S.AWAITING_CONNACK, S.BACKING_OFF]) t.is(nextConnectionState(s, E.STOP), S.STOPPED)
+    for (const e of [E.START, E.RETRY, E.SOCKET_OPEN, E.CONNACK_ACCEPTED]) t.is(nextConnectionState(S.STOPPED, e), S.STOPPED)
+})
+
+test("sample: seq first, readings with units, uptime; dropped added when owed", (t) => {
+    const json = sampleJson(7, { temperature_c: 21.5, humidity_pct: 40 }, 12)
+    t.is(json, '{"seq":7,"temperature_c":21.5,"humidity_pct":40,"uptime_s":12}')
+    t.deepEqual(JSON.parse(withDropped(json, 3)), { dropped: 3, seq: 7, temperature_c: 21.5, humidity_pct: 40, uptime_s: 12 })
+    t.is(withDropped(json, 0), json)
+    t.is(withDropped("{}", 2), '{"dropped":2}')
+})

@@ -1,0 +1,57 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import test, { type ExecutionContext } from "ava";
+import { cacheKey, compileDeviceScript } from "../../sim/vm/compile";
+
+const PROBE_DIR = fileURLToPath(new URL("../../firmware/probe/", import.meta.url));
+
+function tempProject(t: ExecutionContext, main: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "fieldlink-devs-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, "devsconfig.json"), "{}\n");
+  writeFileSync(join(dir, "main.ts"), main);
+  return dir;
+}
+
+test("a probe compiles to bytecode, and the second build comes from the cache", async (t) => {
+  const first = await compileDeviceScript({ projectDir: PROBE_DIR, entry: "readings.ts" });
+  t.true(first.bytecode.length > 100);
+  const second = await compileDeviceScript({ projectDir: PROBE_DIR, entry: "readings.ts" });
+  t.true(second.cached);
+  t.is(second.key, first.key);
+  t.deepEqual(second.bytecode, first.bytecode);
+});
+
+test("the cache key follows the sources, not the generated folders", async (t) => {
+  const dir = tempProject(t, 'console.log("a")\n');
+  const before = await cacheKey(dir, "main.ts", []);
+  t.is(await cacheKey(dir, "main.ts", []), before);
+  mkdirSync(join(dir, "node_modules"));
+  writeFileSync(join(dir, "node_modules", "x.ts"), "noise");
+  mkdirSync(join(dir, ".devicescript"));
+  writeFileSync(join(dir, ".devicescript", "y.json"), "{}");
+  t.is(await cacheKey(dir, "main.ts", []), before);
+  writeFileSync(join(dir, "main.ts"), 'console.log("b")\n');
+  t.not(await cacheKey(dir, "main.ts", []), before);
+  t.not(await cacheKey(dir, "other.ts", []), await cacheKey(dir, "main.ts", []));
+});
+
+test("a compile error comes back with the compiler's diagnostic", async (t) => {
+  const dir = tempProject(t, "const n: number = \"text\"\nconsole.log(n)\n");
+  const error = await t.throwsAsync(compileDeviceScript({ projectDir: dir, entry: "main.ts", cache: false }));
+  t.regex(error!.message, /^devs build main\.ts failed in /);
+  t.regex(error!.message, /main\.ts:1:7 - error TS2322: Type 'string' is not assignable to type 'number'/);
+});
+
+test("a folder without devsconfig.json or a missing entry is refused", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "fieldlink-devs-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  await t.throwsAsync(compileDeviceScript({ projectDir: dir, entry: "main.ts" }), {
+    message: `${dir} is not a DeviceScript project: it has no devsconfig.json.`,
+  });
+  await t.throwsAsync(compileDeviceScript({ projectDir: PROBE_DIR, entry: "missing.ts" }), {
+    message: /^The entry file .*missing\.ts does not exist\.$/,
+  });
+});

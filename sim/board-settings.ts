@@ -14,6 +14,8 @@ export interface SimBoardConfig {
     intervalMs: number
     queueMax?: number
     board?: string
+    /** Pins the firmware's reconnect jitter (`rand_seed`); unset = hardware entropy. */
+    randomSeed?: number
 }
 
 export function simBoardSettings(c: SimBoardConfig): BoardSettings {
@@ -30,6 +32,7 @@ export function simBoardSettings(c: SimBoardConfig): BoardSettings {
         [SETTING_KEYS.transport]: "sim",
     }
     if (c.queueMax !== undefined) settings[SETTING_KEYS.queueMax] = c.queueMax
+    if (c.randomSeed !== undefined) settings[SETTING_KEYS.randomSeed] = c.randomSeed
     if (c.broker.username) settings[SETTING_KEYS.username] = decodeURIComponent(c.broker.username)
     if (c.broker.password) settings[SETTING_KEYS.password] = decodeURIComponent(c.broker.password)
     return settings

@@ -62,6 +62,8 @@ export class Fleet {
                         keepAliveSeconds: options.keepAliveSeconds,
                         intervalMs: options.intervalMs,
                         queueMax: options.queueMax,
+                        // 0 would mean "hardware entropy" to the firmware.
+                        randomSeed: seedFrom(`${options.seed}/${deviceId}/jitter`) || 1,
                     }),
                     sensors: [
                         { kind: "temperature", read: () => temperature(elapsed()) },

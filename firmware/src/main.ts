@@ -8,7 +8,9 @@
  */
 import * as ds from "@devicescript/core"
 import { deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from "../../protocol/fieldlink-topics"
+import { randomBuffer } from "@devicescript/crypto"
 import { DEFAULT_BACKOFF } from "./core/backoff"
+import { mixSeed, xorshift32 } from "./core/random"
 import { sampleJson } from "./core/sample"
 import { MqttClient } from "./mqtt/client"
 import { loadConfig } from "./app/settings-ds"
@@ -16,6 +18,11 @@ import { awaitSensors, readSensors } from "./app/sensors"
 import { Telemetry } from "./app/telemetry"
 import { handleCommand } from "./app/commands"
 import { FIRMWARE_VERSION } from "./version"
+
+/** 32 bits from the hardware random number generator. */
+function entropy(): number {
+    return randomBuffer(4).readUInt32LE(0)
+}
 
 function log(line: string) {
     console.log("fieldlink: " + line)
@@ -29,6 +36,7 @@ async function main() {
     log("device " + id + " fw " + FIRMWARE_VERSION + " broker " + config.brokerHost + ":" + config.brokerPort)
 
     const state = { intervalMs: config.intervalMs, seq: 0 }
+    const intervalChanged = ds.emitter<number>()
     let telemetry: Telemetry = null
     const client = new MqttClient(
         {
@@ -46,6 +54,7 @@ async function main() {
             backoff: DEFAULT_BACKOFF,
             connectTimeoutMs: 10000,
             maxPacketSize: 2048,
+            random: xorshift32(mixSeed(config.randomSeed !== 0 ? config.randomSeed : entropy(), id)),
         },
         {
             online: async () => {
@@ -66,6 +75,7 @@ async function main() {
                     root: config.topicRoot,
                     deviceId: id,
                     state: state,
+                    intervalChanged: () => intervalChanged.emit(state.intervalMs),
                     client: client,
                     log: log,
                 })
@@ -84,9 +94,9 @@ async function main() {
         state.seq++
         const json = sampleJson(state.seq, readings, Math.floor((ds.millis() - started) / 1000))
         await telemetry.send(json)
-        // An interval change takes effect from the next sample on.
+        // A new interval (cmd/interval) ends the wait early and applies from this sample on.
         const wait = dueAt - ds.millis()
-        await ds.sleep(wait > 0 ? wait : 0)
+        if (wait > 0) await ds.wait(intervalChanged, wait)
     }
 }
 

@@ -43,7 +43,7 @@ class Writer {
         this.pos += bytes.length
     }
 
-    /** A length-prefixed field, §1.5.3 (strings) and §3.1.3.4 / §3.1.3.3 (binary). */
+    /** A length-prefixed field: §1.5.3 strings, §3.1.3.3 will message, §3.1.3.5 password. */
     field(bytes: ByteArray) {
         this.u16(bytes.length)
         this.raw(bytes)
@@ -64,7 +64,7 @@ function checkPacketId(what: string, id: number) {
 }
 
 function checkQos(what: string, qos: number) {
-    if (!isInt(qos, 0, 2)) throw new Error(`mqtt: ${what} QoS must be 0, 1 or 2, got ${qos}`) // [MQTT-3.3.1-4]
+    if (!isInt(qos, 0, 2)) throw new Error(`mqtt: ${what} QoS must be 0, 1 or 2, got ${qos}`) // [MQTT-3.3.1-4], [MQTT-3.1.2-14], [MQTT-3-8.3-4]
 }
 
 /** UTF-8 bytes of a string field, checked against §1.5.3 (which includes its length). */

@@ -6,6 +6,12 @@
  * ParseError, reported as early as the bytes allow (type and flags on the first byte,
  * size as soon as the length is known). After an error the parser is sticky: it refuses
  * input until reset(), because the stream position is lost [MQTT-4.8.0-1].
+ *
+ * A PUBLISH payload may share memory with the chunk it came in (Node: a subarray), so a
+ * caller that reuses its read buffer must copy payloads it keeps. On DeviceScript give
+ * the parser a kit with `copy` (firmware/src/bytes-ds.ts) and a modest maxPacketSize:
+ * bodies split across chunks are assembled with it, and the VM allows only ~128 Ki
+ * instructions between awaits (see ./copy.ts).
  */
 import type { ByteArray, ByteKit } from "../bytes"
 import { copyBytes } from "./copy"

@@ -64,6 +64,8 @@ export interface RawVm {
   readonly HEAPU8: Uint8Array;
   _malloc(size: number): number;
   _free(ptr: number): void;
+  /** One VM step (what the instance's own timer runs); returns µs until the next one is due. */
+  _jd_em_process(): number;
   /** Socket event into the VM: type OPEN=1 CLOSE=2 ERROR=3 MESSAGE=4, payload at ptr. */
   _jd_em_tcpsock_on_event(type: number, ptr: number, len: number): void;
 }

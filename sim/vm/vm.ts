@@ -203,10 +203,17 @@ export class Vm {
     }
     try {
       raw._jd_em_tcpsock_on_event(type, ptr, bytes ? bytes.length : 0);
+      // Let the program react before the next event goes in. The runtime's net library
+      // waits for "open" with an emitter that keeps only the last value: "open" and
+      // "data" delivered in one go make its connect() fail an assertion.
+      raw._jd_em_process();
     } catch (error) {
+      // As the instance's own step loop does: a throwing VM is stopped.
       this.later(() => this.hooks.fault(error));
+      this.halt((sock) => sock.destroy());
+      return;
     } finally {
-      if (ptr) raw._free(ptr);
+      if (ptr && this.state !== "stopped") raw._free(ptr);
     }
   }
 }

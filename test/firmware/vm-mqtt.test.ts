@@ -5,7 +5,9 @@ import { startMosquitto, mosquittoAvailable, type Mosquitto } from "../support/m
 import { startWitness, mqttWitness, type WitnessMessage } from "../support/witness"
 import { startProxy } from "../support/proxy"
 import { startTestBoard } from "../support/firmware"
-import { waitFor } from "../support/wait"
+import { netConnector, type SocketConnector } from "../../sim/vm/index"
+import mqttPacket from "mqtt-packet"
+import { freePort, waitFor } from "../support/wait"
 import { connectAsync } from "mqtt"
 import { chmodSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -167,5 +169,78 @@ if (!available.ok) {
         const delays = attempts.map((l) => Number(/in (\d+) ms/.exec(l)![1]))
         t.log(`backoff delays: ${delays.join(", ")} ms`)
         delays.forEach((d, n) => t.true(d < 500 * 2 ** n, `attempt ${n + 1}: ${d} ms within its jitter window`))
+    })
+
+    test("every packet goes out in exactly one socket write", async (t) => {
+        const m = await broker(t)
+        const writes: Buffer[] = []
+        const recording: SocketConnector = {
+            connect(target, events) {
+                const socket = netConnector.connect(target, events)
+                return { ...socket, write: (chunk) => (writes.push(Buffer.from(chunk)), socket.write(chunk)) }
+            },
+        }
+        const b = await startTestBoard(t, { broker: m.url, deviceId: "vm-writes", intervalMs: 200, keepAliveSeconds: 1, socket: recording })
+        await b.waitForLine(/^online$/)
+        await waitFor(() => writes.length >= 12, { timeoutMs: 10000, what: "12 writes" })
+        for (const chunk of writes) {
+            const parser = mqttPacket.parser({ protocolVersion: 4 })
+            const packets: string[] = []
+            parser.on("packet", (p) => packets.push(p.cmd))
+            parser.on("error", (e) => t.fail(`write is not a valid packet: ${e.message}`))
+            parser.parse(chunk)
+            t.is(packets.length, 1, `one write, one whole packet: ${chunk.toString("hex")}`)
+        }
+        const kinds = new Set(writes.map((w) => w[0] >> 4))
+        t.true(kinds.has(1) && kinds.has(3) && kinds.has(8), "CONNECT, PUBLISH and SUBSCRIBE were among them")
+    })
+
+    test("cmd/interval at QoS 1 is acknowledged and changes the telemetry period", async (t) => {
+        const m = await broker(t)
+        const proxy = await startProxy({ targetPort: m.port })
+        t.teardown(() => proxy.close())
+        const w = await mqttWitness(m.url, "fieldlink/devices/vm-cmd/telemetry")
+        t.teardown(() => w.stop())
+        const b = await startTestBoard(t, { broker: proxy.url, deviceId: "vm-cmd", intervalMs: 2000 })
+        await b.waitForLine(/^online$/)
+        // Commands sent before the broker granted the subscription would be lost (MQTT).
+        await waitFor(() => proxy.seen("down", "suback") >= 1, { timeoutMs: 5000, what: "SUBACK to the board" })
+        const c = await connectAsync(m.url)
+        t.teardown(() => c.endAsync())
+        await c.publishAsync("fieldlink/devices/vm-cmd/cmd/interval", "250", { qos: 1 })
+        await b.waitForLine(/^cmd interval: now 250 ms$/, 5000)
+        await waitFor(() => proxy.seen("up", "puback") >= 1, { timeoutMs: 5000, what: "PUBACK from the board" })
+        const from = w.messages().length
+        await w.waitFor(() => true, 5000, from)
+        await waitFor(() => w.messages().length >= from + 6, { timeoutMs: 5000, what: "samples at the new interval" })
+        const at = w.messages().slice(from + 1, from + 6).map((x) => x.at)
+        const span = at[4] - at[0]
+        t.true(span >= 750 && span <= 1600, `4 intervals took ${span} ms at 250 ms`)
+
+        await c.publishAsync("fieldlink/devices/vm-cmd/cmd/interval", "5 s", { qos: 1 })
+        const rejected = await b.waitForLine(/^cmd interval: rejected/, 5000)
+        t.regex(rejected, /"5 s", expected whole ms from 100 to 86400000/)
+    })
+
+    test("a CONNACK refusal is logged with its meaning, and the client backs off", async (t) => {
+        const m = await broker(t, ["allow_anonymous false"])
+        const b = await startTestBoard(t, { broker: m.url, deviceId: "vm-refused" })
+        const refused = await b.waitForLine(/broker refused connection/, 10000)
+        t.regex(refused, /not authori[sz]ed/)
+        await b.waitForLine(/reconnect in \d+ ms \(attempt 2\)/, 10000)
+        t.false(b.lines.includes("online"))
+    })
+
+    test("boards do not reconnect in lockstep: each draws its own jitter", async (t) => {
+        const closedPort = await freePort()
+        const boards = await Promise.all(["vm-j1", "vm-j2", "vm-j3"].map((deviceId) => startTestBoard(t, { broker: `mqtt://127.0.0.1:${closedPort}`, deviceId })))
+        const delays = await Promise.all(
+            boards.map(async (b) => {
+                await b.waitForLine(/reconnect in \d+ ms \(attempt 3\)/, 15000)
+                return b.lines.filter((l) => /reconnect in/.test(l)).slice(0, 3).map((l) => /in (\d+) ms/.exec(l)![1]).join(",")
+            }),
+        )
+        t.log(delays.join(" | "))
+        t.is(new Set(delays).size, 3, `three different delay sequences: ${delays.join(" | ")}`)
     })
 }

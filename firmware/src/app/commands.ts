@@ -1,6 +1,7 @@
 /**
  * Commands arriving on `<root>/devices/<id>/cmd/<name>`:
- * - `interval` <ms>: telemetry period, 100 ms to 24 h.
+ * - `interval` <ms>: telemetry period, 100 ms to 24 h; a sample is taken at once, then
+ *   every <ms>.
  * - `restart`: graceful (offline, DISCONNECT), then the program restarts and reconnects.
  * - `stop`: graceful offline; the board stays off the broker until it is restarted.
  */
@@ -13,6 +14,8 @@ export interface CommandContext {
     root: string
     deviceId: string
     state: { intervalMs: number }
+    /** Wakes the sampling loop so a new interval applies at once. */
+    intervalChanged(): void
     client: MqttClient
     log(line: string): void
 }
@@ -26,6 +29,7 @@ export async function handleCommand(topic: string, payload: string, ctx: Command
         else {
             ctx.state.intervalMs = ms
             ctx.log("cmd interval: now " + ms + " ms")
+            ctx.intervalChanged()
         }
     } else if (name === "restart") {
         ctx.log("cmd restart")

@@ -21,6 +21,8 @@ export interface FirmwareConfig {
     queueMax: number
     board: string
     transport: string
+    /** Seed of the reconnect jitter; 0 means hardware entropy (the normal case). */
+    randomSeed: number
 }
 
 /** Setting key → what it holds, for docs and `fieldlink` tooling. */
@@ -37,6 +39,7 @@ export const SETTING_KEYS = {
     queueMax: "queue_max",
     board: "board",
     transport: "transport",
+    randomSeed: "rand_seed",
 }
 
 export const DEFAULT_CONFIG: FirmwareConfig = {
@@ -52,6 +55,7 @@ export const DEFAULT_CONFIG: FirmwareConfig = {
     queueMax: 32,
     board: "unknown",
     transport: "wifi",
+    randomSeed: 0,
 }
 
 export const MIN_INTERVAL_MS = 100
@@ -105,6 +109,7 @@ export function resolveConfig(read: (key: string) => RawSetting): ResolvedConfig
         queueMax: DEFAULT_CONFIG.queueMax,
         board: DEFAULT_CONFIG.board,
         transport: DEFAULT_CONFIG.transport,
+        randomSeed: DEFAULT_CONFIG.randomSeed,
     }
     const errors: string[] = []
     const reject = (key: string, raw: RawSetting, expected: string) => {
@@ -148,6 +153,7 @@ export function resolveConfig(read: (key: string) => RawSetting): ResolvedConfig
     c.queueMax = whole(k.queueMax, c.queueMax, 1, MAX_QUEUE)
     c.board = text(k.board, c.board)
     c.transport = text(k.transport, c.transport)
+    c.randomSeed = whole(k.randomSeed, c.randomSeed, 0, 4294967295)
 
     const root = text(k.topicRoot, c.topicRoot)
     if (root.length === 0 || root.indexOf("+") >= 0 || root.indexOf("#") >= 0 || root.charAt(0) === "$")

@@ -68,6 +68,8 @@ export interface MqttClientOptions {
     connectTimeoutMs: number
     /** Largest packet accepted from the broker; larger ones end the connection. */
     maxPacketSize: number
+    /** Numbers in [0, 1) for reconnect jitter; must differ from board to board. */
+    random: () => number
 }
 
 export interface MqttClientHandlers {
@@ -160,7 +162,7 @@ export class MqttClient {
             await this.session()
             if (this.stopRequested()) break
             this.transition(ConnectionEvent.LINK_LOST)
-            const delay = backoffDelay(this.attempt, this.options.backoff, Math.random)
+            const delay = backoffDelay(this.attempt, this.options.backoff, this.options.random)
             this.attempt++
             this.handlers.log("mqtt: reconnect in " + delay + " ms (attempt " + this.attempt + ")")
             await ds.wait(this.stopped, delay)

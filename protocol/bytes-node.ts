@@ -12,6 +12,13 @@ export const nodeBytes: ByteKit = {
     slice: (bytes, start, end) => asBuffer(bytes).subarray(start, end),
     encodeUtf8: (text) => Buffer.from(text, "utf8"),
     decodeUtf8: (bytes, start, end) => asBuffer(bytes).toString("utf8", start, end),
+    copy: (src, srcStart, dst, dstStart, length) => {
+        if (dst instanceof Uint8Array) {
+            asBuffer(src).copy(dst, dstStart, srcStart, srcStart + length)
+            return
+        }
+        for (let i = 0; i < length; i++) dst[dstStart + i] = src[srcStart + i]
+    },
 }
 
 /** A Node Buffer over any ByteArray the codec produced (no copy for Buffers). */

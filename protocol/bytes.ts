@@ -24,4 +24,11 @@ export interface ByteKit {
     encodeUtf8(text: string): ByteArray
     /** Decodes bytes the caller has already validated as well-formed UTF-8. */
     decodeUtf8(bytes: ByteArray, start: number, end: number): string
+    /**
+     * Copies src[srcStart, srcStart + length) to dst[dstStart, …); the ranges never
+     * overlap. Native on purpose: DeviceScript runs at most 128 Ki VM instructions
+     * between two awaits, then panics ("InfiniteLoop"), and a JS byte loop spends about
+     * 16 a byte, so copying an 8 KB payload byte by byte would kill the firmware.
+     */
+    copy(src: ByteArray, srcStart: number, dst: ByteArray, dstStart: number, length: number): void
 }

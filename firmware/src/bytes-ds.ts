@@ -4,7 +4,6 @@
  * conversion and blitAt; the shared codec only ever sees it as a ByteArray.
  */
 import type { ByteArray, ByteKit } from "../../protocol/bytes"
-import type { ByteCopier } from "../../protocol/mqtt/copy"
 
 function asBuffer(bytes: ByteArray): Buffer {
     // Codec output and socket input are Buffers already; plain number arrays (tests) are copied
@@ -12,11 +11,8 @@ function asBuffer(bytes: ByteArray): Buffer {
     return Buffer.from(bytes as number[])
 }
 
-/**
- * `copy` matters here: the VM allows ~128 Ki instructions between awaits, and a JS
- * byte loop would spend them on one 8 KB payload (see protocol/mqtt/copy.ts).
- */
-export const dsBytes: ByteKit & ByteCopier = {
+/** `copy` is Buffer.blitAt: native, so a large payload costs one VM instruction. */
+export const dsBytes: ByteKit = {
     alloc: (size: number) => Buffer.alloc(size),
     slice: (bytes: ByteArray, start: number, end: number) => asBuffer(bytes).slice(start, end),
     encodeUtf8: (text: string) => Buffer.from(text),

@@ -9,7 +9,6 @@
  * each table is a function that builds its data on demand, for one test to use and drop.
  */
 import type { ByteArray, ByteKit } from "../../protocol/bytes"
-import { copyBytes } from "../../protocol/mqtt/copy"
 import {
     encodeConnect,
     encodeDisconnect,
@@ -1105,7 +1104,7 @@ export function wireByte(w: Wire, i: number): number {
 
 /**
  * The whole wire as one allocation. The fill doubles by bulk copies, so DeviceScript
- * stays within its per-step instruction budget (see protocol/mqtt/copy.ts).
+ * stays within its per-step instruction budget (see ByteKit.copy in protocol/bytes.ts).
  */
 export function makeWire(kit: ByteKit, w: Wire): ByteArray {
     const out = kit.alloc(wireLength(w))
@@ -1117,7 +1116,7 @@ export function makeWire(kit: ByteKit, w: Wire): ByteArray {
     const fill = out.length - head
     while (done < fill) {
         const n = done < fill - done ? done : fill - done
-        copyBytes(kit, out, head, out, head + done, n)
+        kit.copy(out, head, out, head + done, n)
         done += n
     }
     return out

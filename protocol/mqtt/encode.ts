@@ -4,7 +4,6 @@
  * `Error("mqtt: …")` naming the packet, the field and the value.
  */
 import type { ByteArray, ByteKit } from "../bytes"
-import { copyBytes } from "./copy"
 import { remainingLengthSize, writeRemainingLength } from "./length"
 import type { ConnectOptions, PublishOptions, Subscription } from "./packets"
 import { MAX_FIELD_BYTES, MAX_PACKET_ID, MAX_REMAINING_LENGTH, PacketType, packetTypeName } from "./packets"
@@ -39,7 +38,7 @@ class Writer {
     }
 
     raw(bytes: ByteArray) {
-        copyBytes(this.kit, bytes, 0, this.buf, this.pos, bytes.length)
+        this.kit.copy(bytes, 0, this.buf, this.pos, bytes.length)
         this.pos += bytes.length
     }
 

@@ -8,13 +8,11 @@
  * input until reset(), because the stream position is lost [MQTT-4.8.0-1].
  *
  * A PUBLISH payload may share memory with the chunk it came in (Node: a subarray), so a
- * caller that reuses its read buffer must copy payloads it keeps. On DeviceScript give
- * the parser a kit with `copy` (firmware/src/bytes-ds.ts) and a modest maxPacketSize:
- * bodies split across chunks are assembled with it, and the VM allows only ~128 Ki
- * instructions between awaits (see ./copy.ts).
+ * caller that reuses its read buffer must copy payloads it keeps. On DeviceScript keep
+ * maxPacketSize modest: the VM allows only ~128 Ki instructions between awaits, and
+ * bodies split across chunks are assembled with ByteKit.copy (see protocol/bytes.ts).
  */
 import type { ByteArray, ByteKit } from "../bytes"
-import { copyBytes } from "./copy"
 import { decodePacket } from "./decode"
 import type { ParseError } from "./errors"
 import { parseError } from "./errors"
@@ -165,7 +163,7 @@ export class PacketParser {
                     if (this.body === null) this.body = this.kit.alloc(this.remaining)
                     const body = this.body
                     const take = avail < need ? avail : need
-                    copyBytes(this.kit, chunk, i, body, this.filled, take)
+                    this.kit.copy(chunk, i, body, this.filled, take)
                     this.filled += take
                     i += take
                     if (this.filled === this.remaining) {

@@ -4,7 +4,10 @@
  * 0 success, 1 failure at run time, 2 a usage mistake.
  */
 import { UsageError } from "./errors"
+import { boardsCommand } from "./boards"
 import { buildCommand } from "./build"
+import { flashCommand } from "./flash"
+import { gatewayCommand } from "../gateway/command"
 import { simCommand } from "./sim"
 
 interface Command {
@@ -14,6 +17,9 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
     build: { summary: "compile the sensor firmware (DeviceScript) to bytecode", run: buildCommand },
+    gateway: { summary: "bridge devices on serial ports to an MQTT broker, with a will for every device", run: gatewayCommand },
+    boards: { summary: "list the supported boards (their profiles in boards/)", run: boardsCommand },
+    flash: { summary: "build, bundle and write the firmware to a board, then wait for it on the broker", run: flashCommand },
     sim: { summary: "run simulated boards (the real firmware in the DeviceScript VM) against a broker", run: simCommand },
 }
 

@@ -4,7 +4,7 @@
  */
 import { startEmbeddedBroker, type EmbeddedBroker } from "../sim/broker/embedded"
 import { buildFirmware } from "../sim/firmware"
-import { Fleet } from "../sim/fleet"
+import { Fleet, uniformBoards } from "../sim/fleet"
 import { describeEvent, startMonitor } from "../sim/monitor"
 import { idError } from "../protocol/mqtt/topics"
 import { UsageError } from "./errors"
@@ -94,11 +94,8 @@ export async function simCommand(argv: string[]): Promise<number> {
         cleanups.push(() => monitor.endAsync())
         const fleet = await Fleet.start({
             broker,
-            boards,
-            idPrefix,
+            boards: uniformBoards(boards, idPrefix, keepAliveSeconds, intervalMs),
             topicRoot,
-            keepAliveSeconds,
-            intervalMs,
             seed,
             program: firmware.bytecode,
             onLog: verbose ? (id, line) => console.log(`${stamp()}  ${id.padEnd(12)} log        ${line}`) : undefined,

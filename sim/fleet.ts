@@ -1,7 +1,8 @@
 /**
  * A fleet of simulated WiFi boards: each one the real compiled firmware in its own
  * DeviceScript VM, with its own device id, settings and simulated sensors, talking to a
- * broker over real TCP (or through a `SocketConnector` the caller supplies).
+ * broker over real TCP (or through a `SocketConnector` the caller supplies, such as a
+ * simulated network link).
  */
 import mqtt from "mqtt"
 import { deviceTopic } from "../protocol/fieldlink-topics"
@@ -10,20 +11,23 @@ import { simBoardSettings } from "./board-settings"
 import { signal, type Waveform } from "./waveforms"
 import { SimulatedBoard, type SocketConnector, waitForLog } from "./vm/index"
 
-export interface FleetOptions {
-    broker: URL
-    boards: number
-    /** Device ids are `<idPrefix>-1` … `<idPrefix>-N`. */
-    idPrefix: string
-    topicRoot: string
+/** One board of the fleet. */
+export interface BoardSpec {
+    deviceId: string
     keepAliveSeconds: number
     intervalMs: number
-    /** Makes sensor values repeatable. */
-    seed: number
-    program: Uint8Array
     queueMax?: number
     temperature?: Waveform
     humidity?: Waveform
+}
+
+export interface FleetOptions {
+    broker: URL
+    topicRoot: string
+    /** Makes sensor values and reconnect jitter repeatable. */
+    seed: number
+    program: Uint8Array
+    boards: BoardSpec[]
     socket?: (deviceId: string) => SocketConnector | undefined
     onLog?: (deviceId: string, line: string) => void
     onError?: (deviceId: string, error: Error) => void
@@ -32,50 +36,25 @@ export interface FleetOptions {
 export const DEFAULT_TEMPERATURE: Waveform = { type: "sine", mean: 21, amplitude: 3, periodS: 600 }
 export const DEFAULT_HUMIDITY: Waveform = { type: "randomWalk", start: 45, step: 0.5, min: 20, max: 80 }
 
+/** N identical boards `<prefix>-1` … `<prefix>-N`. */
+export function uniformBoards(count: number, prefix: string, keepAliveSeconds: number, intervalMs: number): BoardSpec[] {
+    return Array.from({ length: count }, (_, i) => ({ deviceId: `${prefix}-${i + 1}`, keepAliveSeconds, intervalMs }))
+}
+
 /** How long a board may take to say goodbye on a graceful stop. */
 const GOODBYE_TIMEOUT_MS = 5000
 
 export class Fleet {
-    private constructor(
-        readonly boards: SimulatedBoard[],
-        private readonly options: FleetOptions,
-    ) {}
+    private readonly started = Date.now()
+    private readonly live = new Map<string, SimulatedBoard>()
 
+    private constructor(private readonly options: FleetOptions) {}
+
+    /** Starts every board, one after the other; on a failure, stops those started. */
     static async start(options: FleetOptions): Promise<Fleet> {
-        const boards: SimulatedBoard[] = []
-        const fleet = new Fleet(boards, options)
-        const started = Date.now()
+        const fleet = new Fleet(options)
         try {
-            for (let i = 1; i <= options.boards; i++) {
-                const deviceId = `${options.idPrefix}-${i}`
-                const seed = seedFrom(`${options.seed}/${deviceId}`)
-                const temperature = signal(options.temperature ?? DEFAULT_TEMPERATURE, seed)
-                const humidity = signal(options.humidity ?? DEFAULT_HUMIDITY, seed + 1)
-                const elapsed = () => (Date.now() - started) / 1000
-                const board = new SimulatedBoard({
-                    deviceId,
-                    program: options.program,
-                    settings: simBoardSettings({
-                        deviceId,
-                        broker: options.broker,
-                        topicRoot: options.topicRoot,
-                        keepAliveSeconds: options.keepAliveSeconds,
-                        intervalMs: options.intervalMs,
-                        queueMax: options.queueMax,
-                        // 0 would mean "hardware entropy" to the firmware.
-                        randomSeed: seedFrom(`${options.seed}/${deviceId}/jitter`) || 1,
-                    }),
-                    sensors: [
-                        { kind: "temperature", read: () => temperature(elapsed()) },
-                        { kind: "humidity", read: () => humidity(elapsed()) },
-                    ],
-                    socket: options.socket?.(deviceId),
-                    onLog: (line) => options.onLog?.(deviceId, line),
-                    onError: (error) => options.onError?.(deviceId, error),
-                })
-                boards.push(board)
-                await board.start()
-            }
+            for (const spec of options.boards) await fleet.boot(spec)
         } catch (e) {
             await fleet.kill()
             throw e
@@ -83,17 +62,39 @@ export class Fleet {
         return fleet
     }
 
+    get boards(): SimulatedBoard[] {
+        return [...this.live.values()]
+    }
+
+    board(deviceId: string): SimulatedBoard | undefined {
+        return this.live.get(deviceId)
+    }
+
+    /** Power cut: the board's VM dies at once (its socket is reset; the broker fires its will). */
+    async powerCut(deviceId: string): Promise<void> {
+        await this.live.get(deviceId)?.kill()
+    }
+
+    /** Power back: a fresh VM boots the same firmware with the same settings. */
+    async powerOn(deviceId: string): Promise<void> {
+        const spec = this.options.boards.find((b) => b.deviceId === deviceId)
+        if (!spec || this.live.get(deviceId)?.status === "running") return
+        await this.boot(spec)
+    }
+
     /**
      * Graceful stop: each online board is told `cmd/stop`, publishes its own retained
      * `offline` and DISCONNECTs (so no will fires); then every VM is stopped.
      */
     async stop(): Promise<void> {
-        const live = this.boards.filter((b) => b.status === "running")
-        if (live.length > 0) {
-            const goodbyes = live.map((board) => waitForLog(board, /^fieldlink: (stopped|mqtt: state stopped)/, GOODBYE_TIMEOUT_MS).catch(() => undefined))
-            const control = await mqtt.connectAsync(this.options.broker.toString(), { clientId: `fieldlink-sim-control-${process.pid}`, reconnectPeriod: 0, connectTimeout: 5000 }).catch(() => undefined)
+        const running = this.boards.filter((b) => b.status === "running")
+        if (running.length > 0) {
+            const goodbyes = running.map((board) => waitForLog(board, /^fieldlink: (stopped|mqtt: state stopped)/, GOODBYE_TIMEOUT_MS).catch(() => undefined))
+            const control = await mqtt
+                .connectAsync(this.options.broker.toString(), { clientId: `fieldlink-sim-control-${process.pid}`, reconnectPeriod: 0, connectTimeout: 5000 })
+                .catch(() => undefined)
             if (control) {
-                for (const board of live) control.publish(deviceTopic(this.options.topicRoot, board.deviceId, "cmd/stop"), "")
+                for (const board of running) control.publish(deviceTopic(this.options.topicRoot, board.deviceId, "cmd/stop"), "")
                 await Promise.all(goodbyes)
                 await control.endAsync()
             }
@@ -104,5 +105,37 @@ export class Fleet {
     /** Abrupt stop of every VM, as a power cut would: the broker fires the wills. */
     async kill(): Promise<void> {
         await Promise.all(this.boards.map((b) => b.kill()))
+    }
+
+    private async boot(spec: BoardSpec): Promise<void> {
+        const o = this.options
+        const deviceId = spec.deviceId
+        const seed = seedFrom(`${o.seed}/${deviceId}`)
+        const temperature = signal(spec.temperature ?? DEFAULT_TEMPERATURE, seed)
+        const humidity = signal(spec.humidity ?? DEFAULT_HUMIDITY, seed + 1)
+        const elapsed = () => (Date.now() - this.started) / 1000
+        const board = new SimulatedBoard({
+            deviceId,
+            program: o.program,
+            settings: simBoardSettings({
+                deviceId,
+                broker: o.broker,
+                topicRoot: o.topicRoot,
+                keepAliveSeconds: spec.keepAliveSeconds,
+                intervalMs: spec.intervalMs,
+                queueMax: spec.queueMax,
+                // 0 would mean "hardware entropy" to the firmware.
+                randomSeed: seedFrom(`${o.seed}/${deviceId}/jitter`) || 1,
+            }),
+            sensors: [
+                { kind: "temperature", read: () => temperature(elapsed()) },
+                { kind: "humidity", read: () => humidity(elapsed()) },
+            ],
+            socket: o.socket?.(deviceId),
+            onLog: (line) => o.onLog?.(deviceId, line),
+            onError: (error) => o.onError?.(deviceId, error),
+        })
+        this.live.set(deviceId, board)
+        await board.start()
     }
 }

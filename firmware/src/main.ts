@@ -17,6 +17,7 @@ import { loadConfig } from "./app/settings-ds"
 import { awaitSensors, readSensors } from "./app/sensors"
 import { Telemetry } from "./app/telemetry"
 import { handleCommand } from "./app/commands"
+import { startBoard } from "./board/profile"
 import { FIRMWARE_VERSION } from "./version"
 
 /** 32 bits from the hardware random number generator. */
@@ -34,6 +35,7 @@ async function main() {
     const id = config.deviceId
     const topic = (leaf: string) => deviceTopic(config.topicRoot, id, leaf)
     log("device " + id + " fw " + FIRMWARE_VERSION + " broker " + config.brokerHost + ":" + config.brokerPort)
+    await startBoard(log)
 
     const state = { intervalMs: config.intervalMs, seq: 0 }
     const intervalChanged = ds.emitter<number>()

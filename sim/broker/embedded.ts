@@ -48,9 +48,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
         await new Promise<void>((resolve) => aedes.close(() => resolve()))
         const code = (err as NodeJS.ErrnoException).code
         const hint = code === "EADDRINUSE" ? "; another broker may be running there, or pass port 0 for a free one" : ""
-        throw new Error(
-            `The embedded broker could not listen on ${host}:${options.port ?? 0}: ${(err as Error).message}${hint}`,
-        )
+        // Keep the code: callers fall back to a free port on EADDRINUSE.
+        throw Object.assign(new Error(`The embedded broker could not listen on ${host}:${options.port ?? 0}: ${(err as Error).message}${hint}`), { code })
     }
     const { port } = server.address() as net.AddressInfo
     const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host

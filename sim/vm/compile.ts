@@ -87,6 +87,7 @@ function runCli(projectDir: string, entry: string, timeoutMs: number): Promise<v
       },
       (error, stdout, stderr) => {
         if (!error) return resolvePromise();
+        // eslint-disable-next-line no-control-regex
         const output = `${stdout}${stderr}`.replace(/\u001b\[[0-9;]*m/g, "").trim();
         reject(new Error(`devs build ${entry} failed in ${projectDir} (${error.message.split("\n")[0]}):\n${output}`));
       },

@@ -9,8 +9,8 @@ test("settings: defaults when nothing is set", (t) => {
     t.deepEqual(errors, [])
 })
 
-test("settings: every key is at most 14 characters (DeviceScript .env limit)", (t) => {
-    for (const key of Object.values(SETTING_KEYS)) t.true(key.length <= 14, key)
+test("settings: every key is at most 13 characters (@devicescript/settings MAX_KEY_SIZE)", (t) => {
+    for (const key of Object.values(SETTING_KEYS)) t.true(key.length <= 13, key)
 })
 
 test("settings: values arrive as strings or numbers and are converted", (t) => {

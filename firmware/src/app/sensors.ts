@@ -7,6 +7,8 @@ import * as ds from "@devicescript/core"
 
 const temperature = new ds.Temperature()
 const humidity = new ds.Humidity()
+/** Only some boards have one (BME680); an unbound role is simply left out. */
+const pressure = new ds.AirPressure()
 
 /** Rounds to 2 decimals: sensor noise below that is not worth bytes on the wire. */
 function round2(x: number): number {
@@ -30,5 +32,6 @@ export async function readSensors(): Promise<Record<string, number>> {
     const reading: Record<string, number> = {}
     if (await temperature.binding().read()) reading["temperature_c"] = round2(await temperature.reading.read())
     if (await humidity.binding().read()) reading["humidity_pct"] = round2(await humidity.reading.read())
+    if (await pressure.binding().read()) reading["pressure_hpa"] = round2(await pressure.reading.read())
     return reading
 }

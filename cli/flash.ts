@@ -1,0 +1,96 @@
+/**
+ * `fieldlink flash`: one command from a blank ESP32 to its `online` on the broker
+ * (flash/flash.ts does the work; this file reads the flags and prints).
+ */
+import { UnknownBoardError } from "../boards/profile"
+import { FlashError } from "../flash/errors"
+import { flash } from "../flash/flash"
+import { UsageError } from "./errors"
+import { brokerFlag, parseFlags, wholeFlag } from "./flags"
+
+const HELP = `usage: fieldlink flash --board B [--port P] [--wifi-ssid S --wifi-password W] [--broker URL]
+                       [--device-id ID] [--runtime-image FILE] [--timeout S] [--output FILE]
+
+Builds the firmware for board B, bundles it with its settings and the DeviceScript
+runtime into one image, writes it with esptool, then waits until the board says
+"online" on the broker.
+
+  --board B             a board id ('fieldlink boards' lists them) or a profile file
+  --port P              the board's serial port (default: the one ESP32-looking port)
+  --wifi-ssid S         the WiFi network the board joins (2.4 GHz)
+  --wifi-password W     its password (or wifi_pass in firmware/.env.local)
+  --broker URL          mqtt://[user:pass@]host:port the board publishes to, as the
+                        board reaches it (default: mqtt_host/mqtt_port of the settings)
+  --device-id ID        the board's id on the broker (default: <prefix>-<MAC suffix>)
+  --runtime-image FILE  a DeviceScript runtime .bin to use instead of downloading it
+  --refresh-runtime     download the runtime again even if it is cached
+  --baud N              esptool speed (default 460800; try 115200 on flaky cables)
+  --esptool PATH        the esptool to run (default: esptool on PATH, or python3 -m esptool)
+  --timeout S           seconds to wait for the board's birth; 0 = do not wait (default 90)
+  --output FILE         write the image to FILE instead of flashing (for other tools)
+
+Settings: the profile's defaults, then firmware/.env.defaults and firmware/.env.local,
+then the flags. Runtime images are cached in ~/.cache/fieldlink/runtime
+($FIELDLINK_CACHE_DIR overrides; $FIELDLINK_RUNTIME_MIRROR downloads from a mirror).
+See docs/flashing.md.`
+
+const SPEC = {
+    board: { type: "string" },
+    port: { type: "string" },
+    "wifi-ssid": { type: "string" },
+    "wifi-password": { type: "string" },
+    broker: { type: "string" },
+    "device-id": { type: "string" },
+    "runtime-image": { type: "string" },
+    "refresh-runtime": { type: "boolean" },
+    baud: { type: "string" },
+    esptool: { type: "string" },
+    timeout: { type: "string" },
+    output: { type: "string" },
+} as const
+
+function text(flags: ReturnType<typeof parseFlags>, name: string): string | undefined {
+    const v = flags.values[name]
+    return v === undefined ? undefined : String(v)
+}
+
+export async function flashCommand(argv: string[]): Promise<number> {
+    const flags = parseFlags("flash", argv, SPEC)
+    if (flags.values.help) {
+        console.log(HELP)
+        return 0
+    }
+    if (flags.positionals.length > 0) throw new UsageError(`fieldlink flash: unexpected argument '${flags.positionals[0]}' (see 'fieldlink flash --help')`)
+    const board = text(flags, "board")
+    if (!board) throw new UsageError("fieldlink flash: --board is required ('fieldlink boards' lists the boards)")
+    const wifiSsid = text(flags, "wifi-ssid")
+    const wifiPassword = text(flags, "wifi-password")
+    try {
+        const result = await flash(
+            {
+                board,
+                port: text(flags, "port"),
+                wifiSsid,
+                wifiPassword,
+                broker: brokerFlag("flash", flags),
+                deviceId: text(flags, "device-id"),
+                runtimeImage: text(flags, "runtime-image"),
+                refreshRuntime: flags.values["refresh-runtime"] === true,
+                baud: wholeFlag("flash", flags, "baud", 460800, 9600, 5000000),
+                esptool: text(flags, "esptool"),
+                timeoutS: wholeFlag("flash", flags, "timeout", 90, 0, 3600),
+                output: text(flags, "output"),
+            },
+            { say: (line) => console.log(line), progress: process.stdout },
+        )
+        if (result.onlineAfterS === undefined && !flags.values.output) console.log("done (not waiting for the board: --timeout 0)")
+        return 0
+    } catch (error) {
+        if (error instanceof UnknownBoardError) throw new UsageError(`fieldlink flash: ${error.message}`)
+        if (error instanceof FlashError) {
+            console.error(`fieldlink flash: ${error.problem}${error.hints.length ? "\nwhat to try:\n" + error.hints.map((h) => `  - ${h}`).join("\n") : ""}`)
+            return 1
+        }
+        throw error
+    }
+}

@@ -1,0 +1,53 @@
+/**
+ * Firmware for one board: the profile's generated entry (./codegen.ts) compiled with the
+ * pinned DeviceScript compiler. The simulator's profile builds the plain firmware
+ * (src/main.ts), which starts no drivers.
+ *
+ * Generated entries go under the firmware's `.devicescript/` (build output, git-ignored)
+ * with a digest of their text in the name: the compile cache keys on the entry's name and
+ * the project's sources, so a changed profile gets a new key, and concurrent builds of
+ * the same profile write the same bytes.
+ */
+import { createHash } from "node:crypto"
+import { existsSync } from "node:fs"
+import { mkdir, rename, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import type { BoardProfile } from "../boards/profile"
+import { buildFirmware, FIRMWARE_DIR, FIRMWARE_ENTRY } from "../sim/firmware"
+import { compileDeviceScript } from "../sim/vm/index"
+import { boardEntrySource, GENERATED_DIR } from "./codegen"
+
+/** Code outside the firmware project that it compiles in (as sim/firmware.ts). */
+const SHARED_SOURCES = [fileURLToPath(new URL("../protocol/", import.meta.url))]
+
+export interface BoardBuild {
+    bytecode: Uint8Array
+    /** The entry compiled, relative to the firmware project. */
+    entry: string
+    cached: boolean
+}
+
+export async function writeBoardEntry(profile: BoardProfile): Promise<string> {
+    const source = boardEntrySource(profile)
+    const digest = createHash("sha256").update(source).digest("hex").slice(0, 12)
+    const entry = `${GENERATED_DIR}/${profile.id}-${digest}.ts`
+    const path = join(FIRMWARE_DIR, entry)
+    if (!existsSync(path)) {
+        await mkdir(join(FIRMWARE_DIR, GENERATED_DIR), { recursive: true })
+        const partial = `${path}.${process.pid}.tmp`
+        await writeFile(partial, source)
+        await rename(partial, path)
+    }
+    return entry
+}
+
+export async function buildBoardFirmware(profile: BoardProfile, options: { cache?: boolean } = {}): Promise<BoardBuild> {
+    if (profile.simulator) {
+        const r = await buildFirmware({ cache: options.cache })
+        return { bytecode: r.bytecode, entry: FIRMWARE_ENTRY, cached: r.cached }
+    }
+    const entry = await writeBoardEntry(profile)
+    const r = await compileDeviceScript({ projectDir: FIRMWARE_DIR, entry, extraInputs: SHARED_SOURCES, cache: options.cache ?? true })
+    return { bytecode: r.bytecode, entry, cached: r.cached }
+}

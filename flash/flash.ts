@@ -1,0 +1,214 @@
+/**
+ * `fieldlink flash`, start to end: from a profile and a blank board to the board's own
+ * `online` seen on the broker. The cheap checks come first (profile, settings, esptool,
+ * port), so a mistake costs seconds, not a build and a write.
+ *
+ *   profile → settings → esptool + port → runtime image → firmware build → MAC (device id)
+ *   → bundle (checked by reading it back) → watch the broker → esptool write → birth
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { SETTING_KEYS } from "../firmware/src/core/settings"
+import { BOARD_SETTING_KEYS } from "../firmware/src/board/keys"
+import { idError } from "../protocol/mqtt/topics"
+import { loadAllProfiles, loadProfile, type BoardProfile, type SettingValue } from "../boards/profile"
+import { BirthWatch } from "./birth"
+import { buildBoardFirmware } from "./build"
+import { bundle } from "./bundle"
+import { FlashError } from "./errors"
+import { diagnose, findEsptool, parseMac, parseProgress, readMacArgs, runEsptool, writeFlashArgs, type Esptool, type Target } from "./esptool"
+import { checkPortAccess, choosePort, describePort, listPorts } from "./ports"
+import { Progress, type ProgressSink } from "./progress"
+import { obtainRuntime } from "./runtime"
+import { composeSettings, firmwareEnvFiles, SECRET_SETTINGS, type SettingFlags } from "./settings"
+
+export interface FlashOptions extends SettingFlags {
+    board: string
+    port?: string
+    runtimeImage?: string
+    refreshRuntime?: boolean
+    baud: number
+    esptool?: string
+    /** Seconds to wait for the birth; 0 = do not wait. */
+    timeoutS: number
+    /** Write the bundled image to this file instead of to a board. */
+    output?: string
+}
+
+export interface FlashUi {
+    /** A step, as it happens. */
+    say(line: string): void
+    /** Where the progress bar goes. */
+    progress: ProgressSink
+}
+
+export interface FlashResult {
+    deviceId?: string
+    imageBytes: number
+    /** Seconds from the watch's start to the birth; undefined when not waited for. */
+    onlineAfterS?: number
+}
+
+/** Settings shown as key=value (origin), secrets masked. */
+export function describeSettings(settings: Readonly<Record<string, SettingValue>>, origin: Readonly<Record<string, string>>): string[] {
+    return Object.keys(settings)
+        .sort()
+        .map((k) => `${k}=${SECRET_SETTINGS.includes(k) ? "***" : JSON.stringify(settings[k])} (${origin[k]})`)
+}
+
+/** The device id made from the board's MAC: `<prefix>-<last 3 bytes>`, as ESPHome names boards. */
+export function macDeviceId(prefix: string, mac: string): string {
+    return `${prefix}-${mac.replace(/:/g, "").slice(-6)}`
+}
+
+/** The broker as the board will reach it, from the settings. */
+function brokerUrl(settings: Readonly<Record<string, SettingValue>>): URL {
+    const tls = settings[SETTING_KEYS.tls] === true || settings[SETTING_KEYS.tls] === "true"
+    const url = new URL(`${tls ? "mqtts" : "mqtt"}://localhost`)
+    url.hostname = String(settings[SETTING_KEYS.brokerHost] ?? "mqtt.local")
+    url.port = String(settings[SETTING_KEYS.brokerPort] ?? (tls ? 8883 : 1883))
+    if (settings[SETTING_KEYS.username] !== undefined) url.username = encodeURIComponent(String(settings[SETTING_KEYS.username]))
+    if (settings[SETTING_KEYS.password] !== undefined) url.password = encodeURIComponent(String(settings[SETTING_KEYS.password]))
+    return url
+}
+
+function profilesFor(arch: string): string[] {
+    return loadAllProfiles().profiles.filter((p) => p.chip === arch).map((p) => p.id)
+}
+
+async function esptoolStep(tool: Esptool, args: string[], profile: BoardProfile, port: string, onLine?: (line: string) => void) {
+    const run = await runEsptool(tool, args, onLine)
+    if (run.code !== 0) throw diagnose(run.output, run.code, { port, expectedChip: profile.chipName ?? "", boardId: profile.id, profilesFor })
+    return run.output
+}
+
+export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> {
+    const profile = loadProfile(o.board)
+    if (profile.simulator) throw new FlashError(`the ${profile.id} profile is the simulator's: there is no board to flash`, ["run the firmware in the simulator with: fieldlink sim"])
+    ui.say(`board: ${profile.name} (${profile.id}; DeviceScript ${profile.devicescriptBoard}, ${profile.chipName})`)
+    const envFiles = firmwareEnvFiles()
+    // Checked now, before anything slow; the device id may still come from the MAC.
+    let composed = composeSettings(profile, envFiles, o)
+    if (composed.settings[BOARD_SETTING_KEYS.wifiSsid] === undefined && !o.output)
+        throw new FlashError("no WiFi network given: a freshly flashed board knows none", [
+            "pass --wifi-ssid NAME --wifi-password PASSWORD",
+            "or put wifi_ssid=NAME and wifi_pass=PASSWORD in firmware/.env.local",
+        ])
+    for (const key of composed.unknown) ui.say(`note: setting ${key} (${composed.origin[key]}) is not one the firmware reads; it is written anyway`)
+    const broker = o.broker ?? brokerUrl(composed.settings)
+    if (/^(localhost|127\.|::1$|\[::1\]$)/.test(broker.hostname))
+        ui.say(`warning: the board will look for the broker at ${broker.hostname}, which is the board itself; use this computer's network address instead`)
+
+    let tool: Esptool | undefined
+    let target: Target | undefined
+    if (!o.output) {
+        tool = findEsptool(o.esptool)
+        const listing = await listPorts()
+        if (listing.note) ui.say(`note: ${listing.note}`)
+        const port = choosePort(listing, o.port)
+        checkPortAccess(port.path)
+        ui.say(`port: ${describePort(port)}`)
+        target = { chip: profile.chip!, port: port.path, baud: o.baud }
+    }
+
+    const runtime = await obtainRuntime({ profile, file: o.runtimeImage, refresh: o.refreshRuntime, log: ui.say })
+    ui.say(`runtime: ${runtime.source} (${runtime.bytes.length} bytes)`)
+    const started = Date.now()
+    const firmware = await buildBoardFirmware(profile)
+    ui.say(`firmware: ${firmware.bytecode.length} bytes of bytecode${firmware.cached ? " (cached build)" : ` built in ${Date.now() - started} ms`}; drivers: ${profile.sensors.map((s) => s.label).join(", ") || "none"}`)
+
+    let deviceId = composed.settings[SETTING_KEYS.deviceId] as string | undefined
+    if (deviceId === undefined && tool && target) {
+        ui.say(`reading the board's MAC address (${tool.display} read_mac)`)
+        const mac = parseMac(await esptoolStep(tool, readMacArgs(target), profile, target.port))
+        if (!mac) throw new FlashError(`esptool did not report the board's MAC address`, ["pass the board's name with --device-id ID"])
+        deviceId = macDeviceId(profile.idPrefix, mac)
+        const problem = idError(deviceId)
+        if (problem) throw new FlashError(`the device id ${deviceId} made from the MAC is not valid: ${problem}`, ["pass one with --device-id ID"])
+        composed = composeSettings(profile, envFiles, { ...o, deviceId })
+        composed.origin[SETTING_KEYS.deviceId] = `from the MAC ${mac}`
+        ui.say(`device id: ${deviceId} (from MAC ${mac}; --device-id overrides)`)
+    }
+    for (const line of describeSettings(composed.settings, composed.origin)) ui.say(`  ${line}`)
+
+    // Subscribed before the write so the birth cannot be missed; an unreachable broker
+    // is found now, before the slow steps.
+    const topicRoot = String(composed.settings[SETTING_KEYS.topicRoot] ?? "fieldlink")
+    const watch = !o.output && o.timeoutS > 0 ? await BirthWatch.start({ broker, topicRoot, deviceId: deviceId!, connectTimeoutMs: 10_000 }) : undefined
+    try {
+        return await writeAndWait(o, ui, { profile, composed, firmware: firmware.bytecode, runtime: runtime.bytes, deviceId, tool, target, watch, broker })
+    } finally {
+        await watch?.close()
+    }
+}
+
+interface Prepared {
+    profile: BoardProfile
+    composed: ReturnType<typeof composeSettings>
+    firmware: Uint8Array
+    runtime: Uint8Array
+    deviceId: string | undefined
+    tool: Esptool | undefined
+    target: Target | undefined
+    watch: BirthWatch | undefined
+    broker: URL
+}
+
+async function writeAndWait(o: FlashOptions, ui: FlashUi, p: Prepared): Promise<FlashResult> {
+    const { profile, composed, deviceId, watch } = p
+    const layout = profile.layout!
+    const image = await bundle({ runtime: p.runtime, program: p.firmware, settings: composed.settings, layout })
+    const offset = "0x" + layout.binFlashOffset.toString(16)
+    ui.say(`image: ${image.length} bytes for ${offset}; program and ${Object.keys(composed.settings).length} settings at 0x${layout.fstorOffset.toString(16)}, read back and checked`)
+    if (o.output) {
+        await writeFile(o.output, image)
+        ui.say(`wrote ${o.output}; flash it with: esptool --chip ${profile.chip} write_flash ${offset} ${o.output}`)
+        if (deviceId === undefined) ui.say("note: no --device-id: the board will name itself by its hardware id")
+        return { deviceId, imageBytes: image.length }
+    }
+    const output = await writeImage(ui, profile, p.tool!, p.target!, image)
+    ui.say("written and verified by esptool")
+    watch?.arm()
+    // Native-USB boards put in download mode with BOOT do not leave it by themselves.
+    if (/download mode using GPIO0|press the RESET button|reset it manually/i.test(output)) ui.say("press RESET on the board (it was started in download mode with BOOT)")
+    if (!watch) return { deviceId, imageBytes: image.length }
+    ui.say(`waiting up to ${o.timeoutS} s for ${deviceId} to come online (${watch.statusTopic} on ${p.broker.host})`)
+    const birth = await watch.wait(o.timeoutS * 1000)
+    if (!birth) throw notOnline(deviceId!, o.timeoutS, composed.settings, p.target!.port, profile)
+    const info = birth.info ? ` (fw ${String(birth.info.fw)}, board ${String(birth.info.board)}, transport ${String(birth.info.transport)})` : ""
+    ui.say(`${deviceId} is online: ${watch.statusTopic} = online after ${(birth.afterMs / 1000).toFixed(1)} s${info}`)
+    return { deviceId, imageBytes: image.length, onlineAfterS: birth.afterMs / 1000 }
+}
+
+/** esptool write_flash of the image (from a temporary file) with the progress bar; returns esptool's output. */
+async function writeImage(ui: FlashUi, profile: BoardProfile, tool: Esptool, target: Target, image: Uint8Array): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "fieldlink-flash-"))
+    const progress = new Progress(ui.progress, "  writing")
+    try {
+        const file = join(dir, `bundle-${profile.id}.bin`)
+        await writeFile(file, image)
+        ui.say(`writing with ${tool.display} at ${target.baud} baud`)
+        return await esptoolStep(tool, writeFlashArgs(target, profile.layout!.binFlashOffset, file), profile, target.port, (line) => {
+            const percent = parseProgress(line)
+            if (percent !== undefined) progress.update(percent)
+        })
+    } finally {
+        progress.end()
+        await rm(dir, { recursive: true, force: true })
+    }
+}
+
+function notOnline(deviceId: string, timeoutS: number, settings: Readonly<Record<string, SettingValue>>, port: string, profile: BoardProfile): FlashError {
+    const ssid = settings[BOARD_SETTING_KEYS.wifiSsid]
+    const host = `${String(settings[SETTING_KEYS.brokerHost])}:${String(settings[SETTING_KEYS.brokerPort] ?? 1883)}`
+    const log = profile.log ? `its log UART (GPIO${profile.log.tx}, ${profile.log.baud} baud; on most boards the USB port ${port})` : `the USB port ${port}`
+    return new FlashError(`the board was written, but ${deviceId} did not come online within ${timeoutS} s`, [
+        `check the WiFi name and password (wifi_ssid ${JSON.stringify(ssid)}); ESP32 boards join 2.4 GHz networks only`,
+        `check that the board's network reaches the broker at ${host}; a name like mqtt.local needs mDNS there, an IP address is safer`,
+        `read the board's log on ${log}, e.g. python3 -m serial.tools.miniterm ${port} ${profile.log?.baud ?? 115200}, then press RESET; its lines start with "fieldlink:"`,
+        "boards with native USB may need RESET pressed once after flashing",
+        "wait longer with --timeout S",
+    ])
+}
+

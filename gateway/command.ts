@@ -1,0 +1,159 @@
+/**
+ * `fieldlink gateway`: run the serial-to-MQTT gateway from a config file, or from flags
+ * for quick use. `--check` validates and exits. Exit codes: 0 stopped cleanly, 1 failed
+ * at run time, 2 a mistake in flags or configuration (systemd's unit does not restart
+ * on 2: RestartPreventExitStatus=2).
+ */
+import { existsSync } from "node:fs"
+import { UsageError } from "../cli/errors"
+import { brokerFlag, parseFlags, wholeFlag } from "../cli/flags"
+import { ConfigError } from "./config/errors"
+import { configFromObject, loadConfigFile } from "./config/load"
+import type { GatewayConfig } from "./config/types"
+import { Gateway } from "./gateway"
+import { createLogger, safeUrl } from "./obs/logger"
+
+const HELP = `usage: fieldlink gateway --config FILE [--check] [--log-level L] [--log-format F]
+       fieldlink gateway --broker URL --serial PATH[:BAUD] [--serial ...] [--id NAME]
+                         [--topic-root R] [--state-dir DIR] [--http-port P] [--check]
+
+Bridges devices on serial ports to an MQTT broker (docs/gateway.md): one MQTT
+connection per device with its own will, a queue on disk while the broker is away,
+commands down to the devices. Devices speak the line protocol of docs/serial-protocol.md.
+
+  --config FILE      YAML or JSON configuration (see docs/gateway.md)
+  --check            validate the configuration, print a summary, exit (0 = valid)
+  --broker URL       mqtt://host:1883 or mqtts://host:8883 (without --config)
+  --serial PATH[:B]  a port (or a glob such as '/dev/ttyACM*'), baud rate B (default
+                     115200); repeat for several ports
+  --id NAME          gateway id (default: the host name)
+  --topic-root R     topic root (default "fieldlink")
+  --state-dir DIR    where the queues live (default: $STATE_DIRECTORY or
+                     ~/.local/state/fieldlink)
+  --http-port P      health and metrics port, 0 = any free one (default 9464)
+  --log-level L      trace, debug, info, warn, error (default info)
+  --log-format F     auto, json or pretty (default auto: pretty on a terminal)
+
+Without --config, FIELDLINK_MQTT_USERNAME and FIELDLINK_MQTT_PASSWORD are read from
+the environment. SIGTERM or Ctrl-C stop gracefully: every device and the gateway
+publish offline, DISCONNECT, and the queues are written to disk.`
+
+const SPEC = {
+    config: { type: "string" },
+    check: { type: "boolean" },
+    broker: { type: "string" },
+    serial: { type: "string", multiple: true },
+    id: { type: "string" },
+    "topic-root": { type: "string" },
+    "state-dir": { type: "string" },
+    "http-port": { type: "string" },
+    "log-level": { type: "string" },
+    "log-format": { type: "string" },
+} as const
+
+/** `PATH[:BAUD]`: a trailing `:digits` is the baud rate unless the whole text names a file. */
+export function parseSerialFlag(text: string): { path?: string; glob?: string; baudRate?: number } {
+    const m = /^(.*):(\d+)$/.exec(text)
+    const [p, baud] = m && !existsSync(text) ? [m[1], Number(m[2])] : [text, undefined]
+    const entry: { path?: string; glob?: string; baudRate?: number } = /[*?[]/.test(p) ? { glob: p } : { path: p }
+    if (baud !== undefined) entry.baudRate = baud
+    return entry
+}
+
+function configFromFlags(flags: ReturnType<typeof parseFlags>): GatewayConfig {
+    const v = flags.values
+    const url = brokerFlag("gateway", flags)
+    if (!url) throw new UsageError("fieldlink gateway: give --config FILE, or --broker URL with --serial PATH (see 'fieldlink gateway --help')")
+    const serial = (v.serial as string[] | undefined) ?? []
+    if (serial.length === 0) throw new UsageError("fieldlink gateway: --broker needs at least one --serial PATH[:BAUD]")
+    const raw: Record<string, unknown> = {
+        gateway: {
+            ...(v.id !== undefined ? { id: v.id } : {}),
+            ...(v["topic-root"] !== undefined ? { topicRoot: v["topic-root"] } : {}),
+            ...(v["state-dir"] !== undefined ? { stateDir: v["state-dir"] } : {}),
+        },
+        broker: {
+            url: url.toString(),
+            ...(process.env.FIELDLINK_MQTT_USERNAME !== undefined ? { username: { env: "FIELDLINK_MQTT_USERNAME" } } : {}),
+            ...(process.env.FIELDLINK_MQTT_PASSWORD !== undefined ? { password: { env: "FIELDLINK_MQTT_PASSWORD" } } : {}),
+        },
+        ports: serial.map(parseSerialFlag),
+        http: { port: wholeFlag("gateway", flags, "http-port", 9464, 0, 65535) },
+    }
+    return configFromObject(raw, "command line", { baseDir: process.cwd(), env: process.env })
+}
+
+function summary(c: GatewayConfig): string {
+    const b = c.broker
+    const lines = [
+        `gateway ${c.id}: configuration is valid`,
+        `  broker     ${safeUrl(b.url)} (MQTT ${b.protocolVersion === 4 ? "3.1.1" : "5"}, keep-alive ${b.keepaliveS} s, QoS ${b.qos}${b.tls ? ", TLS" : ""}${b.tls?.cert ? " with a client certificate" : ""}${b.username !== undefined ? ", user name set" : ""})`,
+        `  topics     ${c.topicRoot}/devices/<id>/…, ${c.topicRoot}/gateways/${c.id}/…`,
+        `  queue      ${c.queue.maxMessages} messages or ${c.queue.maxBytes} bytes per device, in ${c.stateDir}`,
+        `  ports      ${c.ports.length}:`,
+        ...c.ports.map((p) => `    ${p.label}  ${p.baudRate} baud, live ${p.live} s, lines ≤ ${p.maxLineBytes} bytes, checksum ${p.checksum}${p.id ? `, id ${p.id}` : ""}`),
+        `  http       ${c.http.enabled ? `${c.http.host}:${c.http.port}` : "off"}`,
+    ]
+    return lines.join("\n")
+}
+
+export async function gatewayCommand(argv: string[]): Promise<number> {
+    const flags = parseFlags("gateway", argv, SPEC)
+    const v = flags.values
+    if (v.help) {
+        console.log(HELP)
+        return 0
+    }
+    if (flags.positionals.length > 0) throw new UsageError(`fieldlink gateway: unexpected argument '${flags.positionals[0]}' (see 'fieldlink gateway --help')`)
+    if (v.config !== undefined && (v.broker !== undefined || v.serial !== undefined))
+        throw new UsageError("fieldlink gateway: give either --config FILE or --broker/--serial, not both")
+    const level = v["log-level"] as string | undefined
+    if (level !== undefined && !["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level))
+        throw new UsageError(`fieldlink gateway: --log-level expects trace, debug, info, warn, error, fatal or silent, got '${level}'`)
+    const format = v["log-format"] as string | undefined
+    if (format !== undefined && !["auto", "json", "pretty"].includes(format)) throw new UsageError(`fieldlink gateway: --log-format expects auto, json or pretty, got '${format}'`)
+
+    let config: GatewayConfig
+    try {
+        config = v.config !== undefined ? loadConfigFile(String(v.config)) : configFromFlags(flags)
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            console.error(`fieldlink gateway: ${e.message}`)
+            return 2
+        }
+        throw e
+    }
+    if (v.check) {
+        console.log(summary(config))
+        return 0
+    }
+    const log = createLogger({ level: level ?? config.log.level, format: (format ?? config.log.format) as "auto" | "json" | "pretty" })
+    const gateway = new Gateway(config, { log })
+    let signals = 0
+    let wake: () => void = () => undefined
+    const stopped = new Promise<void>((resolve) => (wake = resolve))
+    const onSignal = (signal: NodeJS.Signals) => {
+        signals++
+        if (signals > 1) {
+            log.warn({ signal }, "second signal: exiting without a clean stop")
+            process.exit(1)
+        }
+        log.info({ signal }, "stopping")
+        wake()
+    }
+    process.on("SIGINT", onSignal)
+    process.on("SIGTERM", onSignal)
+    try {
+        await gateway.start()
+        await stopped
+        await gateway.stop()
+        return 0
+    } catch (e) {
+        log.fatal({ err: (e as Error).message }, "gateway failed")
+        await gateway.stop().catch(() => undefined)
+        return 1
+    } finally {
+        process.off("SIGINT", onSignal)
+        process.off("SIGTERM", onSignal)
+    }
+}

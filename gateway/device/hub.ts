@@ -1,0 +1,129 @@
+/**
+ * Every device the gateway knows, by id: which port holds it now, its uplink, its queue.
+ * Ports attach and detach devices; the hub keeps ids unique across ports, routes
+ * commands back to the right port, and starts uplinks for queues a previous run left.
+ */
+import type { GatewayConfig } from "../config/types"
+import type { GatewayMetrics } from "../obs/gateway-metrics"
+import type { Logger } from "../obs/logger"
+import type { QueueStore } from "../queue/store"
+import { DeviceUplink, type DeviceInfo } from "./uplink"
+
+/** What the hub needs of a port session. */
+export interface PortHandle {
+    /** The port's path: who holds an id. */
+    readonly key: string
+    command(name: string, payload: Buffer): void
+}
+
+export interface HubContext {
+    config: GatewayConfig
+    log: Logger
+    metrics: GatewayMetrics
+    store: QueueStore
+}
+
+export class DeviceHub {
+    private readonly uplinks = new Map<string, DeviceUplink>()
+    private readonly holders = new Map<string, PortHandle>()
+    /** Devices that came back while their old uplink was saying goodbye. */
+    private readonly returning = new Map<string, DeviceInfo>()
+    private stopping = false
+
+    constructor(private readonly ctx: HubContext) {}
+
+    /** Queues left on disk by a previous run are delivered (then `offline` is said for them). */
+    start(waiting: string[]): void {
+        for (const id of waiting) {
+            if (this.holders.has(id)) continue
+            this.ctx.log.info({ device: id, queued: this.ctx.store.get(id).queue.depth }, "delivering messages queued before the restart")
+            this.uplink(id).setAbsent()
+        }
+    }
+
+    /** The port holding `id`, if any. */
+    holder(id: string): string | undefined {
+        return this.holders.get(id)?.key
+    }
+
+    /**
+     * `port` now speaks for device `id` (its first valid line, or a hello). Returns a
+     * reason when another port holds that id.
+     */
+    attach(id: string, port: PortHandle, info: DeviceInfo): string | undefined {
+        const holder = this.holders.get(id)
+        if (holder && holder !== port) return `id "${id}" is already used by the device on ${holder.key}`
+        this.holders.set(id, port)
+        this.ctx.metrics.deviceOnline.set({ device: id, port: port.key }, 1)
+        const existing = this.uplinks.get(id)
+        if (existing?.retiring) {
+            this.returning.set(id, info)
+            return undefined
+        }
+        this.uplink(id).setPresent(info)
+        return undefined
+    }
+
+    /** New info (a hello with another fw, say) for a device `port` holds. */
+    update(id: string, port: PortHandle, info: DeviceInfo): void {
+        if (this.holders.get(id) !== port) return
+        if (this.returning.has(id)) this.returning.set(id, info)
+        else this.uplinks.get(id)?.setPresent(info)
+    }
+
+    /** `port` no longer speaks for `id`: the device is offline. */
+    detach(id: string, port: PortHandle): void {
+        if (this.holders.get(id) !== port) return
+        this.holders.delete(id)
+        this.returning.delete(id)
+        this.ctx.metrics.deviceOnline.set({ device: id, port: port.key }, 0)
+        this.uplinks.get(id)?.setAbsent()
+    }
+
+    /** Queues a message of device `id` (held by `port`). Returns how many old ones were dropped. */
+    publish(id: string, subtopic: string, payload: string, retain: boolean): number {
+        return this.uplink(id).enqueue(subtopic, payload, retain)
+    }
+
+    all(): DeviceUplink[] {
+        return [...this.uplinks.values()]
+    }
+
+    /** Every device says `offline` itself and disconnects; queues stay on disk. */
+    async shutdown(): Promise<void> {
+        this.stopping = true
+        await Promise.all([...this.uplinks.values()].map((u) => u.shutdown()))
+    }
+
+    private uplink(id: string): DeviceUplink {
+        let uplink = this.uplinks.get(id)
+        if (uplink) return uplink
+        uplink = new DeviceUplink(id, this.ctx.store.get(id), {
+            config: this.ctx.config,
+            log: this.ctx.log.child({ device: id }),
+            metrics: this.ctx.metrics,
+            onCommand: (device, name, payload) => this.command(device, name, payload),
+            onRetired: (device) => this.retired(device),
+        })
+        this.uplinks.set(id, uplink)
+        return uplink
+    }
+
+    private command(id: string, name: string, payload: Buffer): void {
+        const port = this.holders.get(id)
+        if (!port) {
+            this.ctx.metrics.commands.inc({ device: id, result: "no-device" })
+            this.ctx.log.warn({ device: id, command: name }, "command for a device that is offline: dropped")
+            return
+        }
+        port.command(name, payload)
+    }
+
+    private retired(id: string): void {
+        this.uplinks.delete(id)
+        if (this.stopping) return
+        const info = this.returning.get(id)
+        this.returning.delete(id)
+        if (info) this.uplink(id).setPresent(info)
+    }
+}

@@ -1,0 +1,174 @@
+/**
+ * One device's upstream side: its own MQTT connection with its will (DESIGN §2), its
+ * queue drained in order, its birth and info re-published on every connection, and its
+ * commands passed down.
+ *
+ * A device is *present* while it speaks on a port. Present: after each CONNACK the
+ * uplink publishes `online` (retained), `info` (retained), subscribes to `cmd/#`, then
+ * sends the queue. *Absent* (silent past its bound, port gone, or only its old queue
+ * left from a previous run): it drains the queue, then publishes `offline` itself and
+ * sends DISCONNECT, and is retired. If the broker is down meanwhile it keeps trying, so
+ * the broker always ends up told.
+ */
+import { commandName, deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from "../../protocol/fieldlink-topics"
+import type { GatewayConfig } from "../config/types"
+import type { GatewayMetrics } from "../obs/gateway-metrics"
+import type { Logger } from "../obs/logger"
+import type { StoredQueue } from "../queue/store"
+import { MqttLink } from "../upstream/link"
+
+export interface DeviceInfo {
+    port: string
+    fw?: string
+    board?: string
+    live: number
+}
+
+export interface UplinkContext {
+    config: GatewayConfig
+    log: Logger
+    metrics: GatewayMetrics
+    onCommand(id: string, name: string, payload: Buffer): void
+    onRetired(id: string): void
+}
+
+/** Messages in flight at once per device: enough to fill a link, few enough to resend. */
+export const SEND_WINDOW = 64
+
+export class DeviceUplink {
+    private present = false
+    private info: DeviceInfo | undefined
+    private infoDirty = false
+    private announced: "none" | "online" = "none"
+    private finishing = false
+    private readonly link: MqttLink
+
+    constructor(
+        readonly id: string,
+        private readonly stored: StoredQueue,
+        private readonly ctx: UplinkContext,
+    ) {
+        const c = ctx.config
+        this.link = new MqttLink(
+            {
+                name: id,
+                clientId: `${c.broker.clientIdPrefix}${id}`,
+                will: { topic: this.topic("status"), payload: STATUS_OFFLINE },
+                broker: c.broker,
+                log: ctx.log,
+                metrics: ctx.metrics,
+            },
+            {
+                connected: () => {
+                    this.announced = "none"
+                    this.reconcile()
+                },
+                disconnected: () => {
+                    this.announced = "none"
+                    this.stored.queue.resendUnacked()
+                },
+                message: (topic, payload) => {
+                    const name = commandName(c.topicRoot, id, topic)
+                    if (name !== null) ctx.onCommand(id, name, payload)
+                },
+            },
+        )
+    }
+
+    get connected(): boolean {
+        return this.link.connected
+    }
+
+    get isPresent(): boolean {
+        return this.present
+    }
+
+    /** True once it has begun its final goodbye: a returning device needs a new uplink. */
+    get retiring(): boolean {
+        return this.finishing
+    }
+
+    get queue() {
+        return this.stored.queue
+    }
+
+    get lastFailure(): string | undefined {
+        return this.link.lastFailure
+    }
+
+    setPresent(info: DeviceInfo): void {
+        const changed = JSON.stringify(info) !== JSON.stringify(this.info)
+        this.info = info
+        this.infoDirty ||= changed
+        this.present = true
+        this.link.start()
+        this.reconcile()
+    }
+
+    setAbsent(): void {
+        this.present = false
+        this.link.start()
+        this.reconcile()
+    }
+
+    /** Queues a device message and sends it at once when it can. Returns how many old ones were dropped. */
+    enqueue(subtopic: string, payload: string, retain: boolean): number {
+        const dropped = this.stored.queue.push(this.topic(subtopic), payload, retain, this.ctx.config.broker.qos)
+        if (dropped > 0) this.ctx.metrics.queueDropped.inc({ device: this.id }, dropped)
+        this.pump()
+        return dropped
+    }
+
+    /** Gateway shutdown: `offline` from us, then DISCONNECT (no will). The queue stays for next time. */
+    async shutdown(): Promise<void> {
+        this.finishing = true
+        await this.link.stop({ topic: this.topic("status"), payload: STATUS_OFFLINE })
+    }
+
+    private topic(leaf: string): string {
+        return deviceTopic(this.ctx.config.topicRoot, this.id, leaf)
+    }
+
+    private infoPayload(): string {
+        const i = this.info!
+        return JSON.stringify({ id: this.id, fw: i.fw ?? "unknown", board: i.board ?? "unknown", transport: "serial", gateway: this.ctx.config.id, port: i.port, live_s: i.live })
+    }
+
+    private reconcile(): void {
+        if (!this.link.connected || this.finishing) return
+        if (this.present) {
+            if (this.announced !== "online") {
+                // Birth first, then info, then the queue: one connection keeps this order.
+                this.link.publish(this.topic("status"), STATUS_ONLINE, 1, true)
+                this.link.publish(this.topic("info"), this.infoPayload(), 1, true)
+                this.link.subscribe(this.topic("cmd/#"))
+                this.announced = "online"
+                this.infoDirty = false
+            } else if (this.infoDirty) {
+                this.link.publish(this.topic("info"), this.infoPayload(), 1, true)
+                this.infoDirty = false
+            }
+        }
+        this.pump()
+        if (!this.present && this.stored.queue.depth === 0) {
+            this.finishing = true
+            void this.link.stop({ topic: this.topic("status"), payload: STATUS_OFFLINE }).then(() => this.ctx.onRetired(this.id))
+        }
+    }
+
+    private pump(): void {
+        if (!this.link.connected || this.finishing) return
+        const queue = this.stored.queue
+        while (queue.inFlight < SEND_WINDOW) {
+            const m = queue.nextToSend()
+            if (m === undefined) break
+            this.link.publish(m.topic, m.payload, m.qos, m.retain, (error) => {
+                if (error) return // the connection went; the queue resends from its head
+                const consumed = queue.ack(m.seq)
+                if (consumed > 0) this.ctx.metrics.published.inc({ device: this.id }, consumed)
+                if (!this.present && queue.depth === 0) this.reconcile()
+                else this.pump()
+            })
+        }
+    }
+}

@@ -1,0 +1,153 @@
+/**
+ * A device queue's copy on disk: one append-only file of JSON lines per device,
+ *
+ *   {"s":17,"t":"fieldlink/devices/a/telemetry","p":"{\"seq\":3}","r":0,"q":1}   message 17
+ *   {"c":17}                                        every message up to 17 has left the queue
+ *
+ * Writes are lazy and batched: every `flushMs` the messages still unacknowledged are
+ * appended, then a `c` record for those that left. With a healthy broker almost nothing
+ * is written (messages are acknowledged within milliseconds), which spares SD cards;
+ * during an outage the file grows by whole batches. When everything on disk has left the
+ * queue the file is truncated; when it grows past twice the queue's bound it is rewritten
+ * (write to a temporary file, fsync, rename). A torn last line (crash mid-write) is
+ * skipped on load. Synchronous on purpose: a batch is one small write, and order matters.
+ */
+import { closeSync, fsyncSync, ftruncateSync, fstatSync, openSync, readFileSync, renameSync, writeSync } from "node:fs"
+import type { QueuedMessage } from "./queue"
+
+interface MessageRecord {
+    s: number
+    t: string
+    p: string
+    r: 0 | 1
+    q: 0 | 1
+}
+
+export interface LoadedJournal {
+    messages: QueuedMessage[]
+    /** The next sequence number to use. */
+    nextSeq: number
+    /** Lines that could not be read (a torn write). */
+    skipped: number
+}
+
+function encode(m: QueuedMessage): string {
+    const record: MessageRecord = { s: m.seq, t: m.topic, p: m.payload, r: m.retain ? 1 : 0, q: m.qos }
+    return JSON.stringify(record) + "\n"
+}
+
+/** Reads a journal's text back into the messages still queued, in order. */
+export function parseJournal(text: string): LoadedJournal {
+    const bySeq = new Map<number, QueuedMessage>()
+    let consumed = 0
+    let maxSeq = 0
+    let skipped = 0
+    for (const line of text.split("\n")) {
+        if (line === "") continue
+        let r: Partial<MessageRecord> & { c?: number }
+        try {
+            r = JSON.parse(line)
+        } catch {
+            skipped++
+            continue
+        }
+        if (typeof r.c === "number") {
+            consumed = Math.max(consumed, r.c)
+            maxSeq = Math.max(maxSeq, r.c)
+        } else if (typeof r.s === "number" && typeof r.t === "string" && typeof r.p === "string") {
+            bySeq.set(r.s, { seq: r.s, topic: r.t, payload: r.p, retain: r.r === 1, qos: r.q === 0 ? 0 : 1 })
+            maxSeq = Math.max(maxSeq, r.s)
+        } else {
+            skipped++
+        }
+    }
+    const messages = [...bySeq.values()].filter((m) => m.seq > consumed).sort((a, b) => a.seq - b.seq)
+    return { messages, nextSeq: maxSeq + 1, skipped }
+}
+
+export class Journal {
+    private fd: number
+    /** Highest sequence number written as a message record. */
+    private savedSeq = 0
+    /** Highest consumed sequence number written (or implied by a truncation). */
+    private consumedWritten = 0
+    private size: number
+
+    constructor(
+        readonly file: string,
+        private readonly fsync: boolean,
+    ) {
+        this.fd = openSync(file, "a+", 0o600)
+        this.size = fstatSync(this.fd).size
+    }
+
+    /** The file's messages, read once at start. */
+    load(): LoadedJournal {
+        const loaded = parseJournal(readFileSync(this.file, "utf8"))
+        this.savedSeq = loaded.messages.at(-1)?.seq ?? 0
+        this.consumedWritten = (loaded.messages[0]?.seq ?? loaded.nextSeq) - 1
+        return loaded
+    }
+
+    get bytes(): number {
+        return this.size
+    }
+
+    /**
+     * One batch: `unsaved` messages, then how far the queue has been consumed. Returns
+     * true when the file should be rewritten (it outgrew `rewriteAt` bytes).
+     */
+    write(unsaved: QueuedMessage[], consumedSeq: number, rewriteAt: number): boolean {
+        let text = ""
+        for (const m of unsaved) {
+            text += encode(m)
+            this.savedSeq = Math.max(this.savedSeq, m.seq)
+        }
+        if (consumedSeq >= this.savedSeq && this.size > 0 && unsaved.length === 0) {
+            // Everything on disk has left the queue: start the file over.
+            ftruncateSync(this.fd, 0)
+            this.size = 0
+            this.consumedWritten = consumedSeq
+            if (this.fsync) fsyncSync(this.fd)
+            return false
+        }
+        if (consumedSeq > this.consumedWritten && this.size + text.length > 0) {
+            text += `{"c":${consumedSeq}}\n`
+            this.consumedWritten = consumedSeq
+        }
+        if (text === "") return false
+        const buffer = Buffer.from(text)
+        writeSync(this.fd, buffer)
+        this.size += buffer.length
+        if (this.fsync) fsyncSync(this.fd)
+        return this.size > rewriteAt
+    }
+
+    /** Replaces the file with exactly `pending` (atomic: temporary file + rename). */
+    rewrite(pending: QueuedMessage[], consumedSeq: number): void {
+        const temporary = `${this.file}.tmp`
+        const fd = openSync(temporary, "w", 0o600)
+        try {
+            const buffer = Buffer.from(pending.map(encode).join("") + `{"c":${consumedSeq}}\n`)
+            writeSync(fd, buffer)
+            fsyncSync(fd)
+            this.size = buffer.length
+        } finally {
+            closeSync(fd)
+        }
+        renameSync(temporary, this.file)
+        closeSync(this.fd)
+        this.fd = openSync(this.file, "a+", 0o600)
+        this.savedSeq = pending.at(-1)?.seq ?? 0
+        this.consumedWritten = consumedSeq
+    }
+
+    close(): void {
+        try {
+            fsyncSync(this.fd)
+        } catch {
+            // nothing more can be done at close
+        }
+        closeSync(this.fd)
+    }
+}

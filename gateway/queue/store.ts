@@ -1,0 +1,98 @@
+/**
+ * The queues of every device, and their journals in `<stateDir>/queues/<id>.jsonl`.
+ * Flushes all journals every `flushMs`; at start, finds the queues left by a previous
+ * run so their messages can still be delivered.
+ */
+import { mkdirSync, readdirSync, rmSync } from "node:fs"
+import path from "node:path"
+import { idError } from "../../protocol/mqtt/topics"
+import type { QueueConfig } from "../config/types"
+import type { Logger } from "../obs/logger"
+import { Journal } from "./journal"
+import { MessageQueue } from "./queue"
+
+export interface StoredQueue {
+    id: string
+    queue: MessageQueue
+    journal: Journal
+}
+
+export class QueueStore {
+    private readonly queues = new Map<string, StoredQueue>()
+    private timer: NodeJS.Timeout | undefined
+    readonly dir: string
+
+    constructor(
+        stateDir: string,
+        private readonly config: QueueConfig,
+        private readonly log: Logger,
+    ) {
+        this.dir = path.join(stateDir, "queues")
+    }
+
+    /** Opens the folder and loads every journal; returns the ids that still have messages. */
+    start(): string[] {
+        mkdirSync(this.dir, { recursive: true, mode: 0o700 })
+        const waiting: string[] = []
+        for (const name of readdirSync(this.dir)) {
+            if (name.endsWith(".tmp")) rmSync(path.join(this.dir, name), { force: true })
+            if (!name.endsWith(".jsonl")) continue
+            const id = name.slice(0, -".jsonl".length)
+            if (idError(id) !== null) continue
+            const stored = this.get(id)
+            if (stored.queue.depth > 0) waiting.push(id)
+        }
+        this.timer = setInterval(() => this.flush(), this.config.flushMs)
+        return waiting
+    }
+
+    has(id: string): boolean {
+        return this.queues.has(id)
+    }
+
+    /** The queue of device `id`, loaded from its journal on first use. */
+    get(id: string): StoredQueue {
+        let stored = this.queues.get(id)
+        if (stored) return stored
+        const journal = new Journal(path.join(this.dir, `${id}.jsonl`), this.config.fsync)
+        const loaded = journal.load()
+        const queue = new MessageQueue(this.config, loaded.nextSeq)
+        for (const m of loaded.messages) queue.push(m.topic, m.payload, m.retain, m.qos, true, m.seq)
+        if (loaded.messages.length > 0 || loaded.skipped > 0)
+            this.log.info({ device: id, queued: queue.depth, skipped: loaded.skipped, dropped: queue.dropped }, "queue loaded from disk")
+        stored = { id, queue, journal }
+        this.queues.set(id, stored)
+        return stored
+    }
+
+    all(): StoredQueue[] {
+        return [...this.queues.values()]
+    }
+
+    /** Writes what each journal lacks (see journal.ts). */
+    flush(): void {
+        for (const s of this.queues.values()) this.flushOne(s)
+    }
+
+    private flushOne(s: StoredQueue): void {
+        try {
+            const rewriteAt = 2 * this.config.maxBytes + 1024 * 1024
+            if (s.journal.write(s.queue.takeUnsaved(), s.queue.consumedSeq, rewriteAt)) {
+                s.journal.rewrite(s.queue.pending(), s.queue.consumedSeq)
+                s.queue.markAllSaved()
+            }
+        } catch (e) {
+            this.log.error({ device: s.id, err: (e as Error).message }, "cannot write the queue to disk; messages stay in memory")
+        }
+    }
+
+    /** Final flush (everything still queued goes to disk, fsynced) and close. */
+    close(): void {
+        clearInterval(this.timer)
+        for (const s of this.queues.values()) {
+            this.flushOne(s)
+            s.journal.close()
+        }
+        this.queues.clear()
+    }
+}

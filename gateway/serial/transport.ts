@@ -1,0 +1,84 @@
+/**
+ * The hardware seam: how the gateway opens a serial port. The real one is serialport's
+ * SerialPort (native bindings; works on USB-UART, USB-CDC, SoC UARTs and
+ * pseudo-terminals); tests or a simulator may pass another.
+ *
+ * Contract: open() resolves once the port is open or rejects with the OS error;
+ * `data` delivers chunks as they come; `closed` fires once, whether the port went away
+ * (unplugged) or close() was called. Ports are opened with an exclusive flock(2) lock,
+ * which the kernel releases when the descriptor closes, even if the process dies: no
+ * stale lock file is ever left behind (unlike UUCP lock files in /var/lock).
+ */
+import { SerialPort } from "serialport"
+import type { PortOptions } from "../config/types"
+
+export interface SerialHandlers {
+    data(chunk: Buffer): void
+    closed(error?: Error): void
+}
+
+export interface OpenSerial {
+    write(data: Buffer, done: (error?: Error | null) => void): void
+    close(): Promise<void>
+}
+
+export interface SerialTransport {
+    open(path: string, options: PortOptions, handlers: SerialHandlers): Promise<OpenSerial>
+}
+
+export const nodeSerialTransport: SerialTransport = {
+    open(path, options, handlers) {
+        const port = new SerialPort({
+            path,
+            baudRate: options.baudRate,
+            dataBits: options.dataBits,
+            parity: options.parity,
+            stopBits: options.stopBits,
+            rtscts: options.rtscts,
+            lock: true,
+            autoOpen: false,
+        })
+        return new Promise((resolve, reject) => {
+            port.open((error) => {
+                if (error) {
+                    port.removeAllListeners()
+                    reject(error)
+                    return
+                }
+                let closed = false
+                const onClose = (e?: Error) => {
+                    if (closed) return
+                    closed = true
+                    port.removeAllListeners()
+                    // A read error after close is harmless; never let it be unhandled.
+                    port.on("error", () => undefined)
+                    handlers.closed(e ?? undefined)
+                }
+                port.on("data", (chunk: Buffer) => handlers.data(chunk))
+                port.on("close", (e?: Error) => onClose(e))
+                port.on("error", (e: Error) => {
+                    // An error on an open port (EIO after an unplug) ends it.
+                    if (port.isOpen) port.close(() => onClose(e))
+                    else onClose(e)
+                })
+                resolve({
+                    write: (data, done) => {
+                        port.write(data, (e) => done(e ?? null))
+                    },
+                    close: () =>
+                        new Promise<void>((done) => {
+                            if (!port.isOpen) {
+                                onClose()
+                                done()
+                                return
+                            }
+                            port.close(() => {
+                                onClose()
+                                done()
+                            })
+                        }),
+                })
+            })
+        })
+    },
+}

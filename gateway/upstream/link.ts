@@ -1,0 +1,227 @@
+/**
+ * One upstream MQTT connection with a will (DESIGN §2), kept up for as long as it is
+ * wanted. mqtt.js reconnects on a fixed period; here each attempt is a fresh mqtt.js
+ * client with its own reconnect off, and the delay between attempts is exponential
+ * backoff with full jitter (firmware/src/core/backoff.ts, shared with the firmware).
+ * A fresh client per connection also means nothing of mqtt.js's in-memory store is
+ * replayed behind our back: what to resend is the owner's business (its queue).
+ */
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt"
+import { backoffDelay } from "../../firmware/src/core/backoff"
+import type { BrokerConfig } from "../config/types"
+import type { GatewayMetrics } from "../obs/gateway-metrics"
+import type { Logger } from "../obs/logger"
+import { LogThrottle } from "../obs/throttle"
+import { explainError } from "./explain"
+import { nextAttempt, nextLinkState, type LinkEvent, type LinkState } from "./state"
+
+export interface LinkHandlers {
+    /** CONNACK accepted: publish the birth, subscribe, resend the queue. */
+    connected(): void
+    /** The connection is gone (it will be retried unless stopped). */
+    disconnected(): void
+    message?(topic: string, payload: Buffer): void
+}
+
+export interface LinkOptions {
+    /** "gateway" or the device id: the `client` label of metrics and logs. */
+    name: string
+    clientId: string
+    will: { topic: string; payload: string }
+    broker: BrokerConfig
+    log: Logger
+    metrics: GatewayMetrics
+    random?: () => number
+}
+
+/** How long a graceful stop waits for the final PUBACK and the DISCONNECT to go out. */
+const STOP_TIMEOUT_MS = 3000
+
+export function mqttOptions(o: LinkOptions): IClientOptions {
+    const b = o.broker
+    const options: IClientOptions = {
+        clientId: o.clientId,
+        protocolVersion: b.protocolVersion,
+        keepalive: b.keepaliveS,
+        clean: true,
+        reconnectPeriod: 0,
+        connectTimeout: b.connectTimeoutMs,
+        resubscribe: false,
+        queueQoSZero: false,
+        will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: true },
+    }
+    if (b.username !== undefined) options.username = b.username
+    if (b.password !== undefined) options.password = b.password
+    if (b.protocolVersion === 5) options.properties = { sessionExpiryInterval: 0 }
+    const tls = b.tls
+    if (tls) {
+        if (tls.ca) options.ca = tls.ca
+        if (tls.cert) options.cert = tls.cert
+        if (tls.key) options.key = tls.key
+        // mqtt.js hands every option to tls.connect(), which takes the key's passphrase.
+        if (tls.passphrase !== undefined) Object.assign(options, { passphrase: tls.passphrase })
+        if (tls.servername) options.servername = tls.servername
+        options.rejectUnauthorized = tls.rejectUnauthorized
+    }
+    return options
+}
+
+export class MqttLink {
+    state: LinkState = "idle"
+    private client: MqttClient | undefined
+    private attempt = 0
+    private connectedAt: number | undefined
+    private timer: NodeJS.Timeout | undefined
+    private lastError: { reason: string; message: string } | undefined
+    private readonly throttle = new LogThrottle(60_000)
+    private stopping: Promise<void> | undefined
+
+    constructor(
+        private readonly options: LinkOptions,
+        private readonly handlers: LinkHandlers,
+    ) {}
+
+    get connected(): boolean {
+        return this.state === "connected"
+    }
+
+    /** The last failure, explained (for health output). */
+    get lastFailure(): string | undefined {
+        return this.lastError?.message
+    }
+
+    start(): void {
+        if (this.move("start") === "connecting") this.connect()
+    }
+
+    /**
+     * Publishes when connected; `done` runs on PUBACK (QoS 1) or once written (QoS 0),
+     * with an error if the connection is lost first. Returns false when not connected.
+     */
+    publish(topic: string, payload: string | Buffer, qos: 0 | 1, retain: boolean, done?: (error?: Error) => void): boolean {
+        const client = this.client
+        if (!this.connected || client === undefined) return false
+        client.publish(topic, payload, { qos, retain }, (error) => {
+            if (this.client === client) done?.(error ?? undefined)
+        })
+        return true
+    }
+
+    subscribe(filter: string): void {
+        const client = this.client
+        if (!this.connected || client === undefined) return
+        client.subscribe(filter, { qos: 1 }, (error, granted) => {
+            if (error || granted?.some((g) => g.qos === 128))
+                this.options.log.error({ client: this.options.name, filter, err: error?.message }, "the broker refused a subscription")
+        })
+    }
+
+    /**
+     * Stops for good. When connected, `final` (the retained `offline`) is published at
+     * QoS 1 and awaited, then DISCONNECT is sent, so the broker discards the will.
+     */
+    stop(final?: { topic: string; payload: string }): Promise<void> {
+        this.stopping ??= this.stopOnce(final)
+        return this.stopping
+    }
+
+    private async stopOnce(final?: { topic: string; payload: string }): Promise<void> {
+        const wasConnected = this.connected
+        if (this.move("stop") === "stopped") return
+        clearTimeout(this.timer)
+        const client = this.client
+        if (client === undefined) {
+            this.move("stopped")
+            return
+        }
+        if (wasConnected) {
+            try {
+                if (final) await withTimeout(client.publishAsync(final.topic, final.payload, { qos: 1, retain: true }), STOP_TIMEOUT_MS)
+                await withTimeout(client.endAsync(false), STOP_TIMEOUT_MS)
+            } catch (e) {
+                this.options.log.warn({ client: this.options.name, err: (e as Error).message }, "no clean goodbye to the broker; closing")
+            }
+        }
+        await client.endAsync(true).catch(() => undefined)
+        this.setConnected(false)
+        this.client = undefined
+        this.move("stopped")
+    }
+
+    private move(event: LinkEvent): LinkState {
+        this.state = nextLinkState(this.state, event)
+        return this.state
+    }
+
+    private setConnected(up: boolean): void {
+        this.options.metrics.upstreamConnected.set({ client: this.options.name }, up ? 1 : 0)
+    }
+
+    private connect(): void {
+        const o = this.options
+        const client = mqtt.connect(o.broker.url, mqttOptions(o))
+        this.client = client
+        let failure: Error | undefined
+        client.on("connect", () => {
+            if (this.client !== client || this.move("connack") !== "connected") return
+            this.connectedAt = Date.now()
+            if (this.lastError) o.log.info({ client: o.name }, "connected to the broker again")
+            else o.log.debug({ client: o.name }, "connected to the broker")
+            this.lastError = undefined
+            o.metrics.upstreamConnects.inc({ client: o.name })
+            this.setConnected(true)
+            this.handlers.connected()
+        })
+        client.on("error", (error) => {
+            failure ??= error
+        })
+        client.on("message", (topic, payload) => {
+            if (this.client === client) this.handlers.message?.(topic, payload)
+        })
+        client.on("close", () => {
+            if (this.client !== client) return
+            const was = this.state
+            if (this.move("closed") !== "waiting") return
+            client.removeAllListeners("connect")
+            client.end(true)
+            const heldMs = was === "connected" && this.connectedAt !== undefined ? Date.now() - this.connectedAt : undefined
+            this.attempt = nextAttempt(this.attempt, heldMs)
+            this.report(failure ?? new Error(was === "connected" ? "the broker closed the connection" : "the connection closed before CONNACK"), was === "connected")
+            if (was === "connected") {
+                this.setConnected(false)
+                this.handlers.disconnected()
+            }
+            const delay = backoffDelay(this.attempt - 1, o.broker.reconnect, o.random ?? Math.random)
+            this.timer = setTimeout(() => {
+                if (this.move("retry") === "connecting") this.connect()
+            }, delay)
+        })
+    }
+
+    private report(error: Error, wasConnected: boolean): void {
+        const o = this.options
+        const explained = explainError(error as Error & { code?: string }, o.broker)
+        o.metrics.upstreamErrors.inc({ client: o.name, reason: explained.reason })
+        const changed = this.lastError?.reason !== explained.reason
+        this.lastError = explained
+        // The first failure of a kind is a warning; repeats during a long outage are
+        // summarised once a minute per connection.
+        const verdict = changed ? { log: true, suppressed: 0 } : this.throttle.check(explained.reason)
+        if (changed) this.throttle.check(explained.reason)
+        if (!verdict.log) return
+        o.log.warn(
+            { client: o.name, reason: explained.reason, attempt: this.attempt, ...(verdict.suppressed ? { repeated: verdict.suppressed } : {}) },
+            wasConnected ? `lost the broker: ${explained.message}` : `cannot connect: ${explained.message}`,
+        )
+    }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    return Promise.race([
+        promise,
+        new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)
+        }),
+    ]).finally(() => clearTimeout(timer))
+}

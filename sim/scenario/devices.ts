@@ -1,0 +1,13 @@
+/** The board list a scenario describes: groups expanded into one spec per board. Pure. */
+import type { BoardSpec } from "../fleet"
+import type { Scenario } from "./types"
+
+export function scenarioBoards(s: Scenario): BoardSpec[] {
+    const specs: BoardSpec[] = []
+    for (const g of s.boards) {
+        const ids = g.id !== undefined ? [g.id] : Array.from({ length: g.count ?? 1 }, (_, i) => `${g.idPrefix ?? "board"}-${i + 1}`)
+        for (const deviceId of ids)
+            specs.push({ deviceId, keepAliveSeconds: g.keepalive, intervalMs: g.interval, queueMax: g.queueMax, temperature: g.temperature, humidity: g.humidity })
+    }
+    return specs
+}

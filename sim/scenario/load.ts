@@ -1,0 +1,67 @@
+/**
+ * Scenario files: YAML or JSON → schema check (defaults filled) → checks that span
+ * fields → one frozen Scenario. Every mistake is reported at once, with its line.
+ */
+import { ConfigError } from "../../lib/config/errors"
+import { parseSourceText, readSourceFile, type SourceDocument } from "../../lib/config/document"
+import { locate, validateDocument } from "../../lib/config/validate"
+import { matchDevices } from "./expect"
+import { scenarioBoards } from "./devices"
+import { SCENARIO_SCHEMA } from "./schema"
+import type { Scenario, TimeRef } from "./types"
+
+const NEEDS_TARGET = new Set(["network-cut", "network-blackhole", "network-delay", "board-power-cut"])
+
+function crossCheck(s: Scenario, doc: SourceDocument): string[] {
+    const problems: string[] = []
+    const at = (path: (string | number)[], message: string) => problems.push(`${locate(doc, path)}: ${message}`)
+
+    s.boards.forEach((g, i) => {
+        if ((g.id === undefined) === (g.count === undefined)) at(["boards", i], "found " + (g.id === undefined ? "neither id nor count" : "both id and count") + ", expected exactly one of them")
+    })
+    const devices = scenarioBoards(s).map((b) => b.deviceId)
+    const seen = new Set<string>()
+    for (const d of devices) {
+        if (seen.has(d)) at(["boards"], `device id "${d}" is used twice; ids must be unique`)
+        seen.add(d)
+    }
+
+    const names = new Set<string>()
+    s.faults.forEach((f, i) => {
+        f.name ??= `${f.type}-${i + 1}`
+        if (names.has(f.name)) at(["faults", i, "name"], `"${f.name}" names two faults; names must be unique`)
+        names.add(f.name)
+        if (NEEDS_TARGET.has(f.type)) {
+            if (f.target === undefined) at(["faults", i], `found no target, expected the board id (or glob) that ${f.type} hits`)
+            else if (matchDevices(f.target, devices).length === 0) at(["faults", i, "target"], `found "${f.target}", expected a board of this scenario (${devices.join(", ") || "none"})`)
+        } else if (f.target !== undefined) at(["faults", i, "target"], `${f.type} hits the whole broker; remove target`)
+        if (f.type === "network-delay" && f.delayMs === undefined) at(["faults", i], "found no delayMs, expected the latency network-delay adds, in ms")
+        if (f.at + f.for > s.duration) at(["faults", i], `ends at ${f.at + f.for} s, after the run (duration ${s.duration} s)`)
+    })
+
+    const timeOk = (ref: TimeRef) => typeof ref === "number" ? ref <= s.duration : ref === "end" || names.has(ref.replace(/\.end$/, ""))
+    s.expect.forEach((x, i) => {
+        if (matchDevices(x.device, devices).length === 0) at(["expect", i, "device"], `found "${x.device}", expected a device of this scenario (${devices.join(", ") || "none"})`)
+        const refs: [string, TimeRef][] = x.type === "status" ? [["after", x.after]] : [["from", x.from], ["to", x.to]]
+        for (const [key, ref] of refs)
+            if (!timeOk(ref)) at(["expect", i, key], typeof ref === "number" ? `found ${ref}, expected a time within the run (0 to ${s.duration} s)` : `found "${ref}", expected a number of seconds, "end", or a fault name (${[...names].join(", ") || "none"}) optionally with .end`)
+    })
+    return problems
+}
+
+export function scenarioFromDocument(doc: SourceDocument): Scenario {
+    if (doc.value === null || typeof doc.value !== "object" || Array.isArray(doc.value))
+        throw new ConfigError(doc.source, [`found ${doc.value === null ? "an empty file" : "no mapping"}, expected a mapping with name:, duration:, boards:, faults: and expect:`])
+    const s = validateDocument<Scenario>(SCENARIO_SCHEMA as unknown as Record<string, unknown>, doc)
+    const problems = crossCheck(s, doc)
+    if (problems.length > 0) throw new ConfigError(doc.source, problems)
+    return Object.freeze(s)
+}
+
+export function loadScenarioFile(file: string): Scenario {
+    return scenarioFromDocument(readSourceFile(file))
+}
+
+export function parseScenario(text: string, source: string): Scenario {
+    return scenarioFromDocument(parseSourceText(text, source))
+}

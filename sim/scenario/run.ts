@@ -1,0 +1,130 @@
+/**
+ * Runs a scenario: starts the broker and the boards, applies the fault schedule, watches
+ * the broker, and checks the expectations against what it saw.
+ *
+ * Time 0 is when every board has started (VMs booting take a moment each, and a fault
+ * at 5 s should hit boards that exist). Events after the run's duration are not judged:
+ * the graceful stop at the end publishes `offline` for everyone by design.
+ */
+import { deviceEvent } from "../monitor"
+import { embeddedScenarioBroker, externalScenarioBroker, type ObservedPublish, type ScenarioBroker } from "../broker/scenario-broker"
+import { Fleet } from "../fleet"
+import { NetworkLink } from "../network/link"
+import { netConnector } from "../vm/index"
+import { checkExpectations, matchDevices, type ExpectationResult, type ObservedEvent } from "./expect"
+import { scenarioBoards } from "./devices"
+import type { Fault, Scenario } from "./types"
+
+export interface RunOptions {
+    program: Uint8Array
+    /** Run against this broker instead of an embedded one (broker faults are refused). */
+    broker?: URL
+    /** One line per thing that happens (faults, status changes), for the person watching. */
+    onLine?: (line: string) => void
+    onBoardLog?: (deviceId: string, line: string) => void
+}
+
+export interface RunReport {
+    scenario: string
+    results: ExpectationResult[]
+    events: ObservedEvent[]
+    ok: boolean
+}
+
+function toEvent(root: string, p: ObservedPublish, t0: number): ObservedEvent | null {
+    const e = deviceEvent(root, p.topic, p.payload.toString("utf8"))
+    if (!e || (e.kind !== "status" && e.kind !== "telemetry")) return null
+    return { t: (p.at - t0) / 1000, device: e.deviceId, kind: e.kind, value: e.text }
+}
+
+export async function runScenario(s: Scenario, options: RunOptions): Promise<RunReport> {
+    const say = options.onLine ?? (() => undefined)
+    const specs = scenarioBoards(s)
+    const devices = specs.map((b) => b.deviceId)
+    if (options.broker && s.faults.some((f) => f.type === "broker-restart"))
+        throw new Error(`scenario '${s.name}' restarts the broker, which needs the embedded broker: run it without --broker`)
+
+    let t0 = Number.POSITIVE_INFINITY
+    const events: ObservedEvent[] = []
+    const observe = (p: ObservedPublish) => {
+        const e = toEvent(s.topicRoot, p, t0)
+        if (!e) return
+        if (e.t >= 0) events.push(e)
+        if (e.kind === "status") say(`t=${e.t.toFixed(1)}s  ${e.device} ${e.value}`)
+    }
+    const broker: ScenarioBroker = options.broker
+        ? await externalScenarioBroker(options.broker, s.topicRoot, observe)
+        : await embeddedScenarioBroker(s.topicRoot, observe)
+    const links = new Map(devices.map((d) => [d, new NetworkLink(netConnector)]))
+    const timers: NodeJS.Timeout[] = []
+    let fleet: Fleet | undefined
+    try {
+        fleet = await Fleet.start({
+            broker: broker.url,
+            topicRoot: s.topicRoot,
+            seed: s.seed,
+            program: options.program,
+            boards: specs,
+            socket: (id) => links.get(id),
+            onLog: options.onBoardLog,
+        })
+        t0 = Date.now()
+        say(`t=0.0s  ${specs.length} board(s) started; running for ${s.duration} s`)
+        const pending: Promise<void>[] = []
+        for (const fault of s.faults) {
+            timers.push(
+                setTimeout(() => {
+                    say(`t=${fault.at.toFixed(1)}s  fault ${fault.name}: ${fault.type}${fault.target ? ` on ${fault.target}` : ""} for ${fault.for} s`)
+                    pending.push(applyFault(fault, { broker, fleet: fleet!, links, devices }).catch((e) => say(`fault ${fault.name} failed: ${(e as Error).message}`)))
+                }, fault.at * 1000),
+            )
+        }
+        await new Promise((resolve) => timers.push(setTimeout(resolve, s.duration * 1000)))
+        const judged = events.filter((e) => e.t <= s.duration)
+        const results = checkExpectations(s.expect, judged, devices, s.faults, s.duration)
+        await Promise.all(pending)
+        return { scenario: s.name, results, events: judged, ok: results.every((r) => r.ok) }
+    } finally {
+        for (const timer of timers) clearTimeout(timer)
+        await fleet?.stop().catch(() => undefined)
+        for (const link of links.values()) link.close()
+        await broker.close()
+    }
+}
+
+interface FaultContext {
+    broker: ScenarioBroker
+    fleet: Fleet
+    links: Map<string, NetworkLink>
+    devices: string[]
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function applyFault(f: Fault, c: FaultContext): Promise<void> {
+    const targets = f.target ? matchDevices(f.target, c.devices) : []
+    switch (f.type) {
+        case "broker-restart":
+            return c.broker.restart(f.for * 1000)
+        case "board-power-cut":
+            await Promise.all(targets.map((d) => c.fleet.powerCut(d)))
+            await sleep(f.for * 1000)
+            await Promise.all(targets.map((d) => c.fleet.powerOn(d)))
+            return
+        case "network-cut":
+        case "network-blackhole":
+        case "network-delay": {
+            const links = targets.map((d) => c.links.get(d)!)
+            for (const link of links) {
+                if (f.type === "network-delay") link.setDelay(f.delayMs ?? 0)
+                else link.set(f.type === "network-cut" ? "cut" : "blackhole")
+            }
+            await sleep(f.for * 1000)
+            for (const link of links) {
+                if (f.type === "network-delay") link.setDelay(0)
+                else link.set("up")
+            }
+            return
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/**
+ * What a scenario file says, after validation and defaults (see schema.ts for the
+ * reference text of every field, and docs/scenarios.md for examples).
+ */
+import type { Waveform } from "../waveforms"
+
+export interface BoardGroup {
+    /** One board with this id, or `count` boards `<idPrefix>-1` … `<idPrefix>-count`. */
+    id?: string
+    count?: number
+    idPrefix?: string
+    keepalive: number
+    interval: number
+    queueMax?: number
+    temperature?: Waveform
+    humidity?: Waveform
+}
+
+export type FaultType =
+    | "network-cut"
+    | "network-blackhole"
+    | "network-delay"
+    | "board-power-cut"
+    | "broker-restart"
+
+export interface Fault {
+    /** How expectations refer to it: `after: <name>` is its start, `<name>.end` its end. */
+    name: string
+    type: FaultType
+    /** Seconds from the start of the run. */
+    at: number
+    /** Seconds the fault lasts; network faults and power cuts end by themselves. */
+    for: number
+    /** Board id (or glob, e.g. `wifi-*`) the fault hits; not for broker faults. */
+    target?: string
+    /** network-delay: added latency each way, ms. */
+    delayMs?: number
+}
+
+export type Expectation =
+    | { type: "status"; device: string; becomes: "online" | "offline"; after: TimeRef; within: number }
+    | { type: "stays"; device: string; status: "online" | "offline"; from: TimeRef; to: TimeRef }
+    | { type: "telemetry"; device: string; atLeast: number; from: TimeRef; to: TimeRef }
+    | { type: "no-telemetry-lost"; device: string; from: TimeRef; to: TimeRef }
+
+/** Seconds from the start, or a fault name (its start) or `<name>.end`. */
+export type TimeRef = number | string
+
+export interface Scenario {
+    name: string
+    description?: string
+    seed: number
+    /** Seconds. */
+    duration: number
+    topicRoot: string
+    boards: BoardGroup[]
+    faults: Fault[]
+    expect: Expectation[]
+}

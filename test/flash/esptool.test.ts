@@ -1,0 +1,91 @@
+// esptool as fieldlink drives it: finding it, its arguments, and its output read back
+// into progress, MAC, chip and failures with what to do (pure parts; the CLI run is in
+// flash.test.ts).
+import test from "ava"
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { FlashError } from "../../flash/errors"
+import { diagnose, findEsptool, parseChip, parseMac, parseProgress, readMacArgs, writeFlashArgs } from "../../flash/esptool"
+import { macDeviceId } from "../../flash/flash"
+import { Progress, progressBar } from "../../flash/progress"
+import { removeOnExit } from "../support/cleanup"
+
+const target = { chip: "esp32c3", port: "/dev/ttyACM0", baud: 460800 }
+
+test("arguments: the MAC read leaves the board in its bootloader; the write resets it", (t) => {
+    t.deepEqual(readMacArgs(target), ["--chip", "esp32c3", "--port", "/dev/ttyACM0", "--baud", "460800", "--before", "default_reset", "--after", "no_reset", "read_mac"])
+    t.deepEqual(writeFlashArgs({ ...target, chip: "esp32" }, 0x1000, "/tmp/b.bin"), ["--chip", "esp32", "--port", "/dev/ttyACM0", "--baud", "460800", "--before", "default_reset", "--after", "hard_reset", "write_flash", "0x1000", "/tmp/b.bin"])
+})
+
+test("progress from esptool 4 and esptool 5 lines", (t) => {
+    t.is(parseProgress("Writing at 0x00010000... (12 %)"), 12)
+    t.is(parseProgress("Writing at 0x001c4000... (100 %)"), 100)
+    t.is(parseProgress("Writing at 0x00010000 [=====>                  ]  23.4% 65536/280000 bytes..."), 23.4)
+    t.is(parseProgress("Compressed 2097152 bytes to 80231..."), undefined)
+})
+
+test("MAC and chip from esptool's chatter", (t) => {
+    const out = "Serial port /dev/ttyACM0\nConnecting...\nChip is ESP32-C3 (QFN32) (revision v0.4)\nFeatures: WiFi, BLE\nMAC: 34:85:18:A1:B2:C3\n"
+    t.is(parseMac(out), "34:85:18:a1:b2:c3")
+    t.is(parseChip(out), "ESP32-C3")
+    t.is(parseChip("Chip type:          ESP32-S3 (QFN56) (revision v0.2)"), "ESP32-S3")
+    t.is(parseMac("no mac here"), undefined)
+    t.is(macDeviceId("xiao-c3", "34:85:18:a1:b2:c3"), "xiao-c3-a1b2c3")
+})
+
+const ctx = { port: "/dev/ttyACM0", expectedChip: "ESP32-C3", boardId: "seeed_xiao_esp32c3", profilesFor: (arch: string) => (arch === "esp32s3" ? ["esp32s3_devkit_m"] : []) }
+
+test("failures become what happened and what to try", (t) => {
+    const cases: [string, RegExp[]][] = [
+        ["[Errno 13] could not open port /dev/ttyACM0: [Errno 13] Permission denied: '/dev/ttyACM0'", [/permission denied on \/dev\/ttyACM0/, /dialout/]],
+        ["[Errno 16] Device or resource busy", [/is busy: another program has it open/]],
+        ["A fatal error occurred: This chip is ESP32-S3, not ESP32-C3. Wrong --chip argument?", [/is an ESP32-S3, but seeed_xiao_esp32c3 is an ESP32-C3 board/, /--board esp32s3_devkit_m/]],
+        ["A fatal error occurred: This chip is ESP32-H2, not ESP32-C3.", [/no profile is made for the ESP32-H2 yet/]],
+        ["A fatal error occurred: Failed to connect to ESP32-C3: No serial data received.", [/could not talk to the bootloader/, /hold BOOT/]],
+        ["could not open port /dev/ttyACM0: [Errno 2] No such file or directory", [/disappeared/]],
+        ["something\nelse\nA fatal error occurred: flash chip is unhappy", [/esptool failed \(exit code 2\): .*flash chip is unhappy/, /--baud 115200/]],
+    ]
+    for (const [output, expected] of cases) {
+        const e = diagnose(output, 2, ctx)
+        t.true(e instanceof FlashError)
+        for (const re of expected) t.regex(e.message, re, output)
+    }
+})
+
+function tempBin(names: string[]): string {
+    const dir = mkdtempSync(join(tmpdir(), "fieldlink-esptool-"))
+    removeOnExit(dir)
+    for (const name of names) {
+        writeFileSync(join(dir, name), "#!/bin/sh\nexit 0\n")
+        chmodSync(join(dir, name), 0o755)
+    }
+    return dir
+}
+
+test("esptool is found as esptool, then esptool.py; missing, the message says how to install it", (t) => {
+    t.is(findEsptool(undefined, { PATH: tempBin(["esptool.py"]) }).display, "esptool.py")
+    t.is(findEsptool(undefined, { PATH: tempBin(["esptool", "esptool.py"]) }).display, "esptool")
+    const explicit = join(tempBin(["my-esptool"]), "my-esptool")
+    t.is(findEsptool(explicit, { PATH: "" }).command, explicit)
+    const missing = t.throws(() => findEsptool(undefined, { PATH: tempBin([]) }), { instanceOf: FlashError })
+    t.regex(missing!.message, /esptool is not installed[\s\S]*pip install esptool[\s\S]*sudo apt install esptool[\s\S]*--esptool PATH/)
+    t.throws(() => findEsptool("/nowhere/esptool", { PATH: "" }), { message: /esptool not found at \/nowhere\/esptool \(--esptool\)/ })
+})
+
+test("the progress bar: redrawn on a terminal, every 10 % otherwise", (t) => {
+    t.is(progressBar(50, 10), "[#####-----]  50%")
+    t.is(progressBar(120, 10), "[##########] 100%")
+    const lines: string[] = []
+    const p = new Progress({ isTTY: false, write: (s) => lines.push(s) }, "w")
+    for (const v of [0, 3, 9, 10, 15, 55, 100]) p.update(v)
+    p.end()
+    t.deepEqual(lines.map((l) => l.trim().slice(-4).trim()), ["0%", "10%", "50%", "100%"])
+    const tty: string[] = []
+    const q = new Progress({ isTTY: true, write: (s) => tty.push(s) }, "w")
+    q.update(1)
+    q.update(1.5)
+    q.update(2)
+    q.end()
+    t.deepEqual(tty, ["\rw [------------------------------]   1%", "\rw [#-----------------------------]   2%", "\n"])
+})

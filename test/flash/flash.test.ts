@@ -1,0 +1,128 @@
+// `fieldlink flash` as a user runs it, without hardware: a stand-in esptool on PATH
+// records its arguments and "writes" an emulated flash, from which a stand-in board
+// (the DeviceScript VM) boots and publishes its birth to the test's own mosquitto.
+import test from "ava"
+import { readFileSync } from "node:fs"
+import { loadProfile } from "../../boards/profile"
+import { readBundle } from "../../flash/bundle"
+import { mosquittoAvailable, startMosquitto } from "../support/mosquitto"
+import { waitFor } from "../support/wait"
+import { startWitness } from "../support/witness"
+import { makeStandIns, runFieldlink } from "./support/standins"
+
+const XIAO = "seeed_xiao_esp32c3"
+const MAC = "34:85:18:a1:b2:c3"
+
+function flashArgs(s: { port: string; runtime: string }, broker: string, extra: string[] = []): string[] {
+    return ["flash", "--board", XIAO, "--port", s.port, "--runtime-image", s.runtime, "--wifi-ssid", "fieldnet", "--wifi-password", "correct horse", "--broker", broker, ...extra]
+}
+
+const available = mosquittoAvailable()
+if (available.ok) {
+    test("deploy: the board written by esptool boots, joins the WiFi from its settings and says online on the broker", async (t) => {
+        const broker = await startMosquitto()
+        t.teardown(() => broker.stop())
+        const witness = await startWitness(broker.url, "fieldlink/devices/+/status")
+        t.teardown(() => witness.stop())
+        const s = makeStandIns(t)
+        const r = await runFieldlink(flashArgs(s, broker.url, ["--timeout", "45"]), s.env, 90_000)
+        if (r.code !== 0) t.log(r.stdout, r.stderr, s.boardLog())
+        t.is(r.code, 0)
+        const id = "xiao-c3-a1b2c3"
+        t.regex(r.stdout, new RegExp(`device id: ${id} \\(from MAC ${MAC}`))
+        t.regex(r.stdout, new RegExp(`${id} is online: fieldlink/devices/${id}/status = online after [\\d.]+ s \\(fw 0\\.1\\.0, board ${XIAO}, transport wifi\\)`))
+        // The progress bar, one line per 10 % when not on a terminal.
+        t.regex(r.stdout, /writing \[###############---------------\] {2}50%/)
+        t.regex(r.stdout, /writing \[##############################\] 100%/)
+        t.notRegex(r.stdout, /correct horse/, "the WiFi password is never printed")
+
+        // esptool: first the MAC (leaving the board in its bootloader), then one write at 0x0.
+        const calls = s.calls()
+        t.is(calls.length, 2)
+        t.deepEqual(calls[0], ["--chip", "esp32c3", "--port", s.port, "--baud", "460800", "--before", "default_reset", "--after", "no_reset", "read_mac"])
+        t.deepEqual(calls[1].slice(0, -1), ["--chip", "esp32c3", "--port", s.port, "--baud", "460800", "--before", "default_reset", "--after", "hard_reset", "write_flash", "0x0"])
+        t.regex(calls[1].at(-1)!, /bundle-seeed_xiao_esp32c3\.bin$/)
+
+        // The broker saw the board's own birth (retained), and the firmware added the network.
+        await witness.waitFor((m) => m.topic === `fieldlink/devices/${id}/status` && m.text === "online", 10_000)
+        await waitFor(() => s.wifi().length > 0 && /wifi: joined 'fieldnet'/.test(s.boardLog()), { what: "the firmware to join the stand-in WiFi", timeoutMs: 15_000 })
+        t.deepEqual(s.wifi(), [{ ssid: "fieldnet", password: "correct horse" }])
+        t.regex(s.boardLog(), /fieldlink: board seeed_xiao_esp32c3: simulator, not starting hardware drivers \(sht30 at 0x44\)/)
+
+        // The emulated flash holds the stand-in runtime at 0 and the storage at 0x1c0000.
+        const flash = new Uint8Array(readFileSync(`${s.env.FIELDLINK_STANDIN_DIR}/flash.bin`))
+        t.deepEqual(flash.subarray(0, s.runtimeBytes.length), s.runtimeBytes)
+        const back = readBundle(flash, { ...loadProfile(XIAO).layout!, binFlashOffset: 0 })
+        t.like(back.settings, { device_id: id, wifi_ssid: "fieldnet", board: XIAO, transport: "wifi", mqtt_host: "127.0.0.1", mqtt_port: broker.port })
+    })
+
+    test("a given --device-id skips the MAC read; --timeout 0 returns once written", async (t) => {
+        const broker = await startMosquitto()
+        t.teardown(() => broker.stop())
+        const s = makeStandIns(t, { mode: "noboot" })
+        const r = await runFieldlink(flashArgs(s, broker.url, ["--device-id", "greenhouse-7", "--timeout", "0", "--baud", "115200"]), s.env)
+        t.is(r.code, 0, r.stderr)
+        t.is(s.calls().length, 1)
+        t.deepEqual(s.calls()[0].slice(0, 6), ["--chip", "esp32c3", "--port", s.port, "--baud", "115200"])
+        t.regex(r.stdout, /device_id="greenhouse-7" \(--device-id\)/)
+        t.regex(r.stdout, /not waiting for the board: --timeout 0/)
+    })
+
+    test("a board that never says online: the failure says what to try", async (t) => {
+        const broker = await startMosquitto()
+        t.teardown(() => broker.stop())
+        const s = makeStandIns(t, { mode: "noboot" })
+        const r = await runFieldlink(flashArgs(s, broker.url, ["--device-id", "silent-1", "--timeout", "2"]), s.env)
+        t.is(r.code, 1)
+        t.regex(r.stderr, /the board was written, but silent-1 did not come online within 2 s/)
+        t.regex(r.stderr, /what to try:[\s\S]*WiFi name and password \(wifi_ssid "fieldnet"\)[\s\S]*2\.4 GHz/)
+        t.regex(r.stderr, /log UART \(GPIO21, 115200 baud[\s\S]*miniterm/)
+    })
+
+    test("an unreachable broker is found before the board is written", async (t) => {
+        const s = makeStandIns(t)
+        const r = await runFieldlink(flashArgs(s, "mqtt://127.0.0.1:9", ["--device-id", "x-1"]), s.env)
+        t.is(r.code, 1)
+        t.regex(r.stderr, /cannot reach the broker mqtt:\/\/127\.0\.0\.1:9 from this computer/)
+        t.regex(r.stderr, /--timeout 0/)
+        t.false(s.calls().some((c) => c.includes("write_flash")), "nothing was written")
+    })
+} else {
+    test("flash tests with a broker (skipped: " + available.reason + ")", (t) => t.pass())
+}
+
+test("permission denied on the port: the message names the dialout group", async (t) => {
+    const s = makeStandIns(t, { mode: "permission" })
+    const r = await runFieldlink(flashArgs(s, "mqtt://127.0.0.1:1883"), s.env)
+    t.is(r.code, 1)
+    t.regex(r.stderr, /permission denied on .*ttyUSB-stand-in: this user may not open serial ports/)
+    t.regex(r.stderr, /sudo usermod -aG dialout \$USER/)
+    t.regex(r.stderr, /log out and back in/)
+    t.is(s.calls().length, 1, "it stops at the first esptool run (the MAC read)")
+})
+
+test("esptool missing: the message says how to install it", async (t) => {
+    const s = makeStandIns(t, { path: "none" })
+    const r = await runFieldlink(flashArgs(s, "mqtt://127.0.0.1:1883"), s.env)
+    t.is(r.code, 1)
+    t.regex(r.stderr, /esptool is not installed/)
+    t.regex(r.stderr, /pip install esptool/)
+    t.regex(r.stderr, /sudo apt install esptool/)
+})
+
+test("an unknown board id is a usage mistake that lists the boards", async (t) => {
+    const r = await runFieldlink(["flash", "--board", "esp8266", "--wifi-ssid", "x"])
+    t.is(r.code, 2)
+    t.regex(r.stderr, /unknown board 'esp8266'; the boards are: adafruit_qt_py_c3, esp32_bare, esp32c3_supermini, esp32s3_devkit_m, feather_s2, seeed_xiao_esp32c3, sim/)
+})
+
+test("no WiFi network, a missing port: clear messages, nothing written", async (t) => {
+    const s = makeStandIns(t)
+    const noWifi = await runFieldlink(["flash", "--board", XIAO, "--port", s.port, "--runtime-image", s.runtime, "--broker", "mqtt://10.0.0.2"], s.env)
+    t.is(noWifi.code, 1)
+    t.regex(noWifi.stderr, /no WiFi network given[\s\S]*--wifi-ssid NAME --wifi-password PASSWORD[\s\S]*firmware\/\.env\.local/)
+    const port = await runFieldlink(flashArgs({ ...s, port: "/dev/ttyUSB-not-there" }, "mqtt://10.0.0.2"), s.env)
+    t.is(port.code, 1)
+    t.regex(port.stderr, /the port \/dev\/ttyUSB-not-there does not exist/)
+    t.deepEqual(s.calls(), [])
+})

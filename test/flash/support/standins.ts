@@ -1,0 +1,122 @@
+// Per-test stand-ins for the hardware side of `fieldlink flash`, and a runner for the
+// command with its own environment:
+//  - a bin folder whose `esptool` is the stand-in (./esptool-stand-in.ts), put first on PATH;
+//  - a file standing in for the board's serial port (--port);
+//  - a small STAND-IN runtime image (not DeviceScript's): an ESP32 image magic byte and a
+//    pattern, enough for fieldlink to bundle and for the tests to find again;
+//  - the stand-in's folder, where it records its calls, keeps the emulated flash and the
+//    stand-in board's log and pid. The board is stopped in the test's teardown.
+import { spawn } from "node:child_process"
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { delimiter, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import type { ExecutionContext } from "ava"
+import { removeOnExit, tieToParent } from "../../support/cleanup"
+
+const STAND_IN_ESPTOOL = fileURLToPath(new URL("./esptool-stand-in.ts", import.meta.url))
+const FIELDLINK_BIN = fileURLToPath(new URL("../../../bin/fieldlink.js", import.meta.url))
+
+export interface StandIns {
+    dir: string
+    /** PATH with the stand-in esptool first. */
+    binDir: string
+    /** A file standing in for the serial port. */
+    port: string
+    /** The stand-in runtime image. */
+    runtime: string
+    runtimeBytes: Uint8Array
+    /** The environment for `fieldlink flash` runs. */
+    env: NodeJS.ProcessEnv
+    /** Every esptool invocation so far, as argument lists. */
+    calls(): string[][]
+    /** The stand-in board's log so far. */
+    boardLog(): string
+    /** The networks the firmware added to the stand-in WiFi service. */
+    wifi(): { ssid: string; password: string }[]
+}
+
+/** 64 KiB: 0xe9 (an ESP32 image starts with it), then a pattern the tests can recognise. */
+export function standInRuntimeImage(): Uint8Array {
+    const bytes = new Uint8Array(64 * 1024)
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + 3) & 0xff
+    bytes[0] = 0xe9
+    return bytes
+}
+
+function lines(file: string): string[] {
+    return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : []
+}
+
+export function makeStandIns(t: ExecutionContext, options: { mode?: string; path?: "stand-in" | "none" } = {}): StandIns {
+    const dir = mkdtempSync(join(tmpdir(), "fieldlink-flash-test-"))
+    removeOnExit(dir)
+    const binDir = join(dir, "bin")
+    const standinDir = join(dir, "stand-in")
+    mkdirSync(binDir)
+    mkdirSync(standinDir)
+    if (options.path !== "none") {
+        const script = join(binDir, "esptool")
+        writeFileSync(script, `#!/bin/sh\n# stand-in esptool for the fieldlink tests\nexec "${process.execPath}" --import tsx "${STAND_IN_ESPTOOL}" "$@"\n`)
+        chmodSync(script, 0o755)
+    }
+    const port = join(dir, "ttyUSB-stand-in")
+    writeFileSync(port, "")
+    const runtime = join(dir, "stand-in-runtime.bin")
+    const runtimeBytes = standInRuntimeImage()
+    writeFileSync(runtime, runtimeBytes)
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        // Only the stand-in: a real esptool (or python3 -m esptool) must not be found.
+        PATH: options.path === "none" ? binDir : [binDir, "/usr/bin", "/bin"].join(delimiter),
+        FIELDLINK_STANDIN_DIR: standinDir,
+        FIELDLINK_STANDIN_OWNER: String(process.pid),
+        FIELDLINK_STANDIN_MODE: options.mode ?? "ok",
+        FIELDLINK_CACHE_DIR: join(dir, "cache"),
+        NO_COLOR: "1",
+    }
+    t.teardown(() => {
+        const pidFile = join(standinDir, "board.pid")
+        if (!existsSync(pidFile)) return
+        try {
+            process.kill(Number(readFileSync(pidFile, "utf8")), "SIGTERM")
+        } catch {
+            // already gone
+        }
+    })
+    return {
+        dir,
+        binDir,
+        port,
+        runtime,
+        runtimeBytes,
+        env,
+        calls: () => lines(join(standinDir, "calls.jsonl")).map((l) => JSON.parse(l) as string[]),
+        boardLog: () => (existsSync(join(standinDir, "board.log")) ? readFileSync(join(standinDir, "board.log"), "utf8") : ""),
+        wifi: () => lines(join(standinDir, "wifi.jsonl")).map((l) => JSON.parse(l) as { ssid: string; password: string }),
+    }
+}
+
+export interface Run {
+    code: number | null
+    stdout: string
+    stderr: string
+}
+
+/** Runs `fieldlink <args>` as a user would, with `env`, bounded by `timeoutMs`. */
+export function runFieldlink(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<Run> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [FIELDLINK_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env })
+        tieToParent(child)
+        let stdout = ""
+        let stderr = ""
+        child.stdout!.on("data", (d) => (stdout += d))
+        child.stderr!.on("data", (d) => (stderr += d))
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
+        child.once("error", reject)
+        child.once("close", (code) => {
+            clearTimeout(timer)
+            resolve({ code, stdout, stderr })
+        })
+    })
+}

@@ -1,0 +1,123 @@
+// Nothing lost: while the broker is away each device's messages wait in a queue on disk,
+// survive a gateway restart, and arrive in order once the broker is back; past the
+// bound the oldest are dropped and counted. The subscriber keeps a persistent session on
+// a broker with persistence, so it misses nothing across the broker's restart either.
+import test, { type ExecutionContext } from "ava"
+import path from "node:path"
+import mqtt from "mqtt"
+import { mosquittoAvailable, startMosquitto, type Mosquitto } from "../support/mosquitto"
+import { waitFor } from "../support/wait"
+import { startGateway, tempDir, testConfig, writeConfig } from "./harness"
+import { socatAvailable, startDevice, type FakeDevice } from "./pty"
+
+const ready = [mosquittoAvailable(), socatAvailable()]
+const brokerTest = ready.every((a) => a.ok) ? test : test.skip
+if (!ready.every((a) => a.ok)) test("gateway outage tests are skipped here", (t) => t.pass(ready.map((a) => (a.ok ? "" : a.reason)).join(" ")))
+
+async function persistentBroker(t: ExecutionContext, dir: string): Promise<Mosquitto> {
+    const broker = await startMosquitto({ extraConfig: ["persistence true", `persistence_location ${dir}${path.sep}`] })
+    t.teardown(() => broker.stop())
+    return broker
+}
+
+/** A QoS 1 subscriber with a persistent session: the broker keeps its messages while it is away. */
+async function subscriber(t: ExecutionContext, url: string) {
+    const seen: { topic: string; text: string }[] = []
+    const client = await mqtt.connectAsync(url, { clientId: `outage-witness-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: false, protocolVersion: 4, reconnectPeriod: 200 })
+    t.teardown(() => client.endAsync(true))
+    client.on("message", (topic, payload) => seen.push({ topic, text: payload.toString() }))
+    await client.subscribeAsync("fieldlink/devices/+/telemetry", { qos: 1 })
+    return {
+        seqs: (id: string) => seen.filter((m) => m.topic === `fieldlink/devices/${id}/telemetry`).map((m) => JSON.parse(m.text).seq as number),
+        client,
+    }
+}
+
+/** Every seq from 1 to n arrived, first appearances in order (a resent tail may repeat). */
+function assertAllInOrder(t: ExecutionContext, seqs: number[], n: number, label: string) {
+    const firsts: number[] = []
+    const seen = new Set<number>()
+    for (const s of seqs) {
+        if (seen.has(s)) continue
+        seen.add(s)
+        firsts.push(s)
+    }
+    t.deepEqual(firsts, Array.from({ length: n }, (_, i) => i + 1), label)
+    t.log(`${label}: ${n} messages, ${seqs.length - n} duplicate(s)${seqs.length > n ? `: ${seqs.join(",")}` : ""}`)
+}
+
+async function send(device: FakeDevice, from: number, to: number, gapMs = 5) {
+    for (let seq = from; seq <= to; seq++) {
+        await device.write(`{"seq":${seq}}\n`)
+        if (gapMs) await new Promise((r) => setTimeout(r, gapMs))
+    }
+}
+
+brokerTest("broker stopped while devices keep sending: after its restart every message arrives, in order per device", async (t) => {
+    const dir = tempDir(t)
+    const broker = await persistentBroker(t, dir)
+    const sub = await subscriber(t, broker.url)
+    const devices = await Promise.all(["o1", "o2"].map((n) => startDevice(dir, n)))
+    t.teardown(() => Promise.all(devices.map((d) => d.stop())))
+    const gw = startGateway(t, writeConfig(dir, await testConfig(dir, broker.url, [{ glob: `${dir}/o?` }])))
+    await gw.waitForPorts(2)
+    await Promise.all(devices.map((d) => send(d, 1, 40)))
+    await waitFor(() => sub.seqs("o1").length >= 40 && sub.seqs("o2").length >= 40, { what: "the first 40 of each device", timeoutMs: 10000 })
+    await broker.stop()
+    await Promise.all(devices.map((d) => send(d, 41, 140)))
+    await gw.waitForLog((l) => l.msg?.startsWith("lost the broker") || l.msg?.startsWith("cannot connect"))
+    await broker.restart()
+    await Promise.all(devices.map((d) => send(d, 141, 160)))
+    await waitFor(() => sub.seqs("o1").includes(160) && sub.seqs("o2").includes(160), { what: "the last message of each device", timeoutMs: 15000 })
+    assertAllInOrder(t, sub.seqs("o1"), 160, "o1")
+    assertAllInOrder(t, sub.seqs("o2"), 160, "o2")
+})
+
+brokerTest("gateway restarted (SIGTERM) while the broker is down: the queued messages still arrive, in order", async (t) => {
+    const dir = tempDir(t)
+    const broker = await persistentBroker(t, dir)
+    const sub = await subscriber(t, broker.url)
+    const device = await startDevice(dir, "r1")
+    t.teardown(() => device.stop())
+    const configFile = writeConfig(dir, await testConfig(dir, broker.url, [{ path: device.path }]))
+    const first = startGateway(t, configFile)
+    await first.waitForPorts(1)
+    await send(device, 1, 10)
+    await waitFor(() => sub.seqs("r1").length >= 10, { what: "the first 10", timeoutMs: 10000 })
+    await broker.stop()
+    await send(device, 11, 60, 2)
+    // Stopped right after the last line: the graceful stop writes the queue to disk.
+    await first.waitForLog((l) => l.msg === "device online" || l.msg?.startsWith("lost the broker"))
+    t.is(await first.stop(), 0)
+    const second = startGateway(t, configFile)
+    await second.waitForLog((l) => l.msg === "queue loaded from disk" && l.queued === 50)
+    await broker.restart()
+    await waitFor(() => sub.seqs("r1").includes(60), { what: "the queued messages after the restarts", timeoutMs: 15000 })
+    assertAllInOrder(t, sub.seqs("r1"), 60, "r1")
+})
+
+brokerTest("a bounded queue: past maxMessages the oldest are dropped and counted, the newest delivered", async (t) => {
+    const dir = tempDir(t)
+    const broker = await persistentBroker(t, dir)
+    const sub = await subscriber(t, broker.url)
+    const device = await startDevice(dir, "b1")
+    t.teardown(() => device.stop())
+    const gw = startGateway(t, writeConfig(dir, await testConfig(dir, broker.url, [{ path: device.path }], { queue: { maxMessages: 5 } })))
+    await gw.waitForPorts(1)
+    await send(device, 1, 1)
+    await waitFor(() => sub.seqs("b1").length >= 1, { what: "the first message" })
+    await broker.stop()
+    await send(device, 2, 21, 2)
+    const port = await waitFor(() => gw.httpPort, { what: "the HTTP port" })
+    const metrics = await waitFor(
+        async () => {
+            const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+            return /fieldlink_gateway_queue_dropped_total\{device="b1"\} 15/.test(text) ? text : undefined
+        },
+        { what: "15 drops in the metrics" },
+    )
+    t.regex(metrics, /fieldlink_gateway_queue_depth\{device="b1"\} 5/)
+    await broker.restart()
+    await waitFor(() => sub.seqs("b1").includes(21), { what: "the newest message", timeoutMs: 15000 })
+    t.deepEqual([...new Set(sub.seqs("b1"))], [1, 17, 18, 19, 20, 21])
+})

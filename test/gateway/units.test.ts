@@ -1,0 +1,139 @@
+// Pure parts of the gateway: queue bookkeeping, the journal format, connection states,
+// globs, log throttling, metrics rendering.
+import test from "ava"
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { Registry, escapeLabel } from "../../gateway/obs/metrics"
+import { LogThrottle } from "../../gateway/obs/throttle"
+import { Journal, parseJournal } from "../../gateway/queue/journal"
+import { MessageQueue } from "../../gateway/queue/queue"
+import { expandGlob, globToRegExp } from "../../gateway/serial/glob"
+import { nextAttempt, nextLinkState } from "../../gateway/upstream/state"
+
+const limits = { maxMessages: 4, maxBytes: 1000 }
+
+test("queue: in order, a window in flight, acks pop the head, resend after a lost connection", (t) => {
+    const q = new MessageQueue(limits)
+    for (const p of ["a", "b", "c"]) q.push("t", p, false, 1)
+    t.is(q.nextToSend()?.payload, "a")
+    t.is(q.nextToSend()?.payload, "b")
+    t.is(q.inFlight, 2)
+    t.is(q.ack(2), 0) // out of order: b is done, a still holds the head
+    t.is(q.depth, 3)
+    q.resendUnacked()
+    t.deepEqual([q.nextToSend()?.payload, q.nextToSend()?.payload], ["a", "c"]) // b is not sent twice
+    t.is(q.ack(1), 2)
+    t.is(q.consumedSeq, 2)
+    t.is(q.ack(3), 1)
+    t.deepEqual([q.depth, q.bytes, q.consumedSeq], [0, 0, 3])
+})
+
+test("queue: drop-oldest past maxMessages and maxBytes, counted; late acks of dropped ones are ignored", (t) => {
+    const q = new MessageQueue(limits)
+    q.push("t", "1", false, 1)
+    const first = q.nextToSend()!
+    for (const p of ["2", "3", "4"]) q.push("t", p, false, 1)
+    t.is(q.push("t", "5", false, 1), 1)
+    t.is(q.dropped, 1)
+    t.is(q.ack(first.seq), 0)
+    t.deepEqual(q.pending().map((m) => m.payload), ["2", "3", "4", "5"])
+    t.is(q.push("t", "x".repeat(999), false, 1), 4) // bytes bound: only the newest fits
+    t.deepEqual([q.depth, q.dropped], [1, 5])
+})
+
+test("journal: lazy writes, consumed records, truncation when all is delivered, torn lines skipped", (t) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-journal-"))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const file = path.join(dir, "d.jsonl")
+    const q = new MessageQueue({ maxMessages: 100, maxBytes: 100000 })
+    const j = new Journal(file, false)
+    j.load()
+    q.push("t/a", "one", false, 1)
+    q.push("t/a", "two", true, 0)
+    q.ack(q.nextToSend()!.seq) // "one" delivered before the flush: never written
+    j.write(q.takeUnsaved(), q.consumedSeq, 1e9)
+    t.deepEqual(parseJournal(readFileSync(file, "utf8")).messages, [{ seq: 2, topic: "t/a", payload: "two", retain: true, qos: 0 }])
+    q.push("t/a", "three", false, 1)
+    j.write(q.takeUnsaved(), q.consumedSeq, 1e9)
+    q.ack(q.nextToSend()!.seq)
+    j.write(q.takeUnsaved(), q.consumedSeq, 1e9)
+    t.deepEqual(parseJournal(readFileSync(file, "utf8")).messages.map((m) => m.payload), ["three"])
+    q.ack(q.nextToSend()!.seq)
+    j.write(q.takeUnsaved(), q.consumedSeq, 1e9)
+    t.is(statSync(file).size, 0)
+    j.close()
+    writeFileSync(file, '{"s":7,"t":"x","p":"a","r":0,"q":1}\n{"c":6}\n{"s":8,"t":"x","p":"b"')
+    const loaded = parseJournal(readFileSync(file, "utf8"))
+    t.deepEqual([loaded.messages.map((m) => m.seq), loaded.nextSeq, loaded.skipped], [[7], 8, 1])
+})
+
+test("journal: rewrite keeps exactly what is pending", (t) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-journal-"))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const file = path.join(dir, "d.jsonl")
+    const q = new MessageQueue({ maxMessages: 3, maxBytes: 100000 })
+    const j = new Journal(file, true)
+    j.load()
+    let rewrite = false
+    for (let i = 1; i <= 50; i++) {
+        q.push("t", `m${i}`, false, 1)
+        rewrite ||= j.write(q.takeUnsaved(), q.consumedSeq, 500)
+    }
+    t.true(rewrite)
+    j.rewrite(q.pending(), q.consumedSeq)
+    const again = new Journal(file, false)
+    t.deepEqual(again.load().messages.map((m) => m.payload), ["m48", "m49", "m50"])
+    again.close()
+    j.close()
+})
+
+test("connection states: one transition function", (t) => {
+    t.is(nextLinkState("idle", "start"), "connecting")
+    t.is(nextLinkState("connecting", "connack"), "connected")
+    t.is(nextLinkState("connected", "closed"), "waiting")
+    t.is(nextLinkState("waiting", "retry"), "connecting")
+    t.is(nextLinkState("waiting", "connack"), "waiting")
+    t.is(nextLinkState("connected", "stop"), "stopping")
+    t.is(nextLinkState("stopping", "closed"), "stopping")
+    t.is(nextLinkState("stopping", "stopped"), "stopped")
+    t.is(nextLinkState("stopped", "start"), "stopped")
+    t.is(nextLinkState("idle", "stop"), "stopped")
+    t.is(nextAttempt(3, 60_000), 0) // held long enough: start over
+    t.is(nextAttempt(3, 500), 4) // accepted then kicked at once: keep backing off
+    t.is(nextAttempt(0, undefined), 1)
+})
+
+test("globs: *, ? and classes within one level; dot files only when asked", (t) => {
+    t.true(globToRegExp("ttyUSB*").test("ttyUSB12"))
+    t.false(globToRegExp("ttyUSB?").test("ttyUSB12"))
+    t.true(globToRegExp("tty[AU]*").test("ttyACM0"))
+    t.false(globToRegExp("tty[!AU]*").test("ttyACM0"))
+    t.true(globToRegExp("usb-Espressif_(x).1*").test("usb-Espressif_(x).1-if00"))
+    const tree: Record<string, string[]> = { "/": ["dev"], "/dev": ["ttyUSB0", "ttyUSB1", "ttyACM0", ".hidden", "serial"], "/dev/serial": ["by-id"], "/dev/serial/by-id": ["usb-a", "usb-b"] }
+    const readdir = (d: string) => tree[d] ?? []
+    t.deepEqual(expandGlob("/dev/ttyUSB*", readdir), ["/dev/ttyUSB0", "/dev/ttyUSB1"])
+    t.deepEqual(expandGlob("/dev/*", readdir).includes("/dev/.hidden"), false)
+    t.deepEqual(expandGlob("/dev/serial/*/usb-*", readdir), ["/dev/serial/by-id/usb-a", "/dev/serial/by-id/usb-b"])
+})
+
+test("log throttle: first at once, then one per window with the count suppressed", (t) => {
+    let now = 0
+    const th = new LogThrottle(1000, () => now)
+    t.deepEqual(th.check("p|bad"), { log: true, suppressed: 0 })
+    t.deepEqual(th.check("p|bad"), { log: false, suppressed: 1 })
+    t.deepEqual(th.check("p|bad"), { log: false, suppressed: 2 })
+    t.deepEqual(th.check("q|bad"), { log: true, suppressed: 0 })
+    now = 1000
+    t.deepEqual(th.check("p|bad"), { log: true, suppressed: 2 })
+})
+
+test("metrics: text format with escaped labels", (t) => {
+    const r = new Registry()
+    const c = r.counter("x_total", "Things.")
+    c.inc({ port: '/dev/"a"\\b\n' }, 2)
+    c.inc({ port: '/dev/"a"\\b\n' })
+    r.gauge("g", "A gauge.").set({}, 5)
+    t.is(escapeLabel('a"b'), 'a\\"b')
+    t.is(r.render(), '# HELP x_total Things.\n# TYPE x_total counter\nx_total{port="/dev/\\"a\\"\\\\b\\n"} 3\n# HELP g A gauge.\n# TYPE g gauge\ng 5\n')
+})

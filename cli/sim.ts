@@ -9,9 +9,11 @@ import { describeEvent, startMonitor } from "../sim/monitor"
 import { idError } from "../protocol/mqtt/topics"
 import { UsageError } from "./errors"
 import { brokerFlag, parseFlags, wholeFlag } from "./flags"
+import { scenarioCommand } from "./sim-scenario"
 
 const HELP = `usage: fieldlink sim [--boards N] [--broker URL] [--keepalive S] [--interval MS] [--duration S]
                      [--id-prefix P] [--topic-root R] [--seed N] [--port P] [--verbose]
+       fieldlink sim SCENARIO.yaml [--check] [--broker URL] [--verbose]
 
 Runs N simulated sensor boards. Each runs the real compiled firmware in its own
 DeviceScript VM with simulated temperature and humidity sensors, and talks MQTT to the
@@ -29,7 +31,10 @@ broker over real TCP. Without --broker, an embedded broker is started (on --port
   --port P         port of the embedded broker (default 1883)
   --verbose        also print each board's own log lines
 
-Ctrl-C (or SIGTERM) stops gracefully: every board publishes offline and disconnects.`
+Ctrl-C (or SIGTERM) stops gracefully: every board publishes offline and disconnects.
+
+With a SCENARIO file (docs/scenarios.md), runs its boards, applies its fault schedule and
+reports its expectations; --check exits 1 when one is not met (for CI).`
 
 const SPEC = {
     boards: { type: "string" },
@@ -42,6 +47,7 @@ const SPEC = {
     seed: { type: "string" },
     port: { type: "string" },
     verbose: { type: "boolean" },
+    check: { type: "boolean" },
 } as const
 
 function stamp(): string {
@@ -65,7 +71,13 @@ export async function simCommand(argv: string[]): Promise<number> {
         console.log(HELP)
         return 0
     }
-    if (flags.positionals.length > 0) throw new UsageError(`fieldlink sim: unexpected argument '${flags.positionals[0]}' (see 'fieldlink sim --help')`)
+    if (flags.positionals.length > 1) throw new UsageError(`fieldlink sim: unexpected argument '${flags.positionals[1]}' (see 'fieldlink sim --help')`)
+    if (flags.positionals.length === 1) {
+        const fleetFlags = ["boards", "keepalive", "interval", "duration", "id-prefix", "topic-root", "seed", "port"].filter((f) => flags.values[f] !== undefined)
+        if (fleetFlags.length > 0) throw new UsageError(`fieldlink sim: --${fleetFlags[0]} does not go with a scenario file (the scenario says it)`)
+        return scenarioCommand({ file: flags.positionals[0], check: flags.values.check === true, broker: brokerFlag("sim", flags), verbose: flags.values.verbose === true })
+    }
+    if (flags.values.check) throw new UsageError("fieldlink sim: --check needs a scenario file to check")
     const boards = wholeFlag("sim", flags, "boards", 3, 1, 200)
     const keepAliveSeconds = wholeFlag("sim", flags, "keepalive", 60, 0, 65535)
     const intervalMs = wholeFlag("sim", flags, "interval", 5000, 100, 86400000)

@@ -78,11 +78,18 @@ export function currentHeader(storage: Uint8Array): FstorHeader {
     return second && second.generation > first.generation ? second : first
 }
 
-/** Every live entry: key → value bytes (the last write of a key; deleted keys left out). */
-export function readEntries(storage: Uint8Array): Map<string, Uint8Array> {
+export interface FstorEntry {
+    key: string
+    /** From the start of the storage. */
+    offset: number
+    size: number
+}
+
+/** The entries of the current header, in the order written (a key may repeat). */
+export function listEntries(storage: Uint8Array): FstorEntry[] {
     const header = currentHeader(storage)
     const v = view(storage)
-    const entries = new Map<string, Uint8Array>()
+    const out: FstorEntry[] = []
     const end = header.at + header.headerPages * header.pageSize
     for (let at = header.at + HEADER_SIZE; at + ENTRY_SIZE <= end; at += ENTRY_SIZE) {
         const offset = v.getUint32(at + KEY_SIZE, true)
@@ -92,8 +99,17 @@ export function readEntries(storage: Uint8Array): Map<string, Uint8Array> {
         const nul = rawKey.indexOf(0)
         const key = new TextDecoder().decode(rawKey.subarray(0, nul < 0 ? KEY_SIZE : nul))
         if (offset + size > storage.length) throw new FstorError(`entry ${JSON.stringify(key)} points past the end of the storage (${offset} + ${size} > ${storage.length})`)
-        if (size === 0) entries.delete(key)
-        else entries.set(key, storage.slice(offset, offset + size))
+        out.push({ key, offset, size })
+    }
+    return out
+}
+
+/** Every live entry: key → value bytes (the last write of a key; deleted keys left out). */
+export function readEntries(storage: Uint8Array): Map<string, Uint8Array> {
+    const entries = new Map<string, Uint8Array>()
+    for (const e of listEntries(storage)) {
+        if (e.size === 0) entries.delete(e.key)
+        else entries.set(e.key, storage.slice(e.offset, e.offset + e.size))
     }
     return entries
 }

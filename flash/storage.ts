@@ -11,7 +11,7 @@ import { BoardBus } from "../sim/vm/bus"
 import { loadVmFactory, type RawVm } from "../sim/vm/bundle"
 import { DeviceScriptManagerReg, SRV_DEVICE_SCRIPT_MANAGER } from "../sim/vm/jacdac"
 import { deliverSettings, encodeSettings, waitForVmDevice, type BoardSettings } from "../sim/vm/settings"
-import { currentHeader, fnv1a, PROGRAM_HEADER_SIZE, PROGRAM_KEY, PROGRAM_MAGIC0, PROGRAM_MAGIC1 } from "./fstor"
+import { fnv1a, listEntries, PROGRAM_HEADER_SIZE, PROGRAM_KEY, PROGRAM_MAGIC0, PROGRAM_MAGIC1 } from "./fstor"
 
 /** The emscripten module also reads `flashSize` (bytes of emulated flash) when it starts. */
 type FlashVm = RawVm & { flashSize?: number }
@@ -90,23 +90,15 @@ export async function buildStorage(o: StorageOptions): Promise<Uint8Array> {
  * reads the whole storage back and fails then).
  */
 export function restoreProgramEnd(storage: Uint8Array, savedLength: number, program: Uint8Array): void {
-    let entry: Uint8Array | undefined
-    let offset = -1
+    let offset: number | undefined
     try {
-        const header = currentHeader(storage)
-        const v = new DataView(storage.buffer, storage.byteOffset, storage.byteLength)
-        for (let at = header.at + 24; at + 24 <= header.at + header.headerPages * header.pageSize; at += 24) {
-            const o = v.getUint32(at + 16, true)
-            if (o === 0xffffffff) break
-            if (new TextDecoder().decode(storage.subarray(at, at + 5)) === PROGRAM_KEY && storage[at + 5] === 0) offset = o
-        }
-        entry = offset >= 0 ? expectedProgramEntry(program) : undefined
+        offset = listEntries(storage).filter((e) => e.key === PROGRAM_KEY).at(-1)?.offset
     } catch {
         return
     }
-    if (!entry) return
-    const end = offset + entry.length
-    if (savedLength >= end || savedLength < offset) return
+    if (offset === undefined) return
+    const entry = expectedProgramEntry(program)
+    if (savedLength < offset || savedLength >= offset + entry.length) return
     storage.set(entry.subarray(savedLength - offset), savedLength)
 }
 

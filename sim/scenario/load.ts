@@ -19,12 +19,13 @@ function crossCheck(s: Scenario, doc: SourceDocument): string[] {
     s.boards.forEach((g, i) => {
         if ((g.id === undefined) === (g.count === undefined)) at(["boards", i], "found " + (g.id === undefined ? "neither id nor count" : "both id and count") + ", expected exactly one of them")
     })
-    const devices = scenarioBoards(s).map((b) => b.deviceId)
-    const seen = new Set<string>()
-    for (const d of devices) {
-        if (seen.has(d)) at(["boards"], `device id "${d}" is used twice; ids must be unique`)
-        seen.add(d)
-    }
+    const devices: string[] = []
+    s.boards.forEach((g, i) => {
+        for (const b of scenarioBoards({ ...s, boards: [g] })) {
+            if (devices.includes(b.deviceId)) at(["boards", i], `device id "${b.deviceId}" is used twice; ids must be unique`)
+            devices.push(b.deviceId)
+        }
+    })
 
     const names = new Set<string>()
     s.faults.forEach((f, i) => {

@@ -1,0 +1,40 @@
+/**
+ * `fieldlink sim SCENARIO [--check]`: runs a scenario file and reports its expectations.
+ * With --check, a failed expectation makes the exit code 1 — what a CI job wants.
+ */
+import { ConfigError } from "../lib/config/errors"
+import { buildFirmware } from "../sim/firmware"
+import { loadScenarioFile } from "../sim/scenario/load"
+import { runScenario } from "../sim/scenario/run"
+import { UsageError } from "./errors"
+
+export interface ScenarioCommandOptions {
+    file: string
+    check: boolean
+    broker?: URL
+    verbose: boolean
+}
+
+export async function scenarioCommand(o: ScenarioCommandOptions): Promise<number> {
+    let scenario
+    try {
+        scenario = loadScenarioFile(o.file)
+    } catch (e) {
+        if (e instanceof ConfigError) throw new UsageError(`fieldlink sim: ${e.message}`)
+        throw e
+    }
+    const stamp = () => new Date().toISOString().slice(11, 23)
+    console.log(`${stamp()}  scenario "${scenario.name}" (${o.file}), seed ${scenario.seed}; building the firmware...`)
+    const firmware = await buildFirmware()
+    const report = await runScenario(scenario, {
+        program: firmware.bytecode,
+        broker: o.broker,
+        onLine: (line) => console.log(`${stamp()}  ${line}`),
+        onBoardLog: o.verbose ? (id, line) => console.log(`${stamp()}  ${id.padEnd(12)} ${line}`) : undefined,
+    })
+    const failed = report.results.filter((r) => !r.ok).length
+    console.log(`\nexpectations of "${scenario.name}":`)
+    for (const r of report.results) console.log(`  ${r.ok ? "✔" : "✘"} ${r.text}`)
+    console.log(`\n${report.results.length - failed} of ${report.results.length} expectations met${failed > 0 ? `; ${failed} not met` : ""}`)
+    return o.check && failed > 0 ? 1 : 0
+}

@@ -1,0 +1,39 @@
+// Scenarios as users run them in CI: `fieldlink sim FILE --check`, a separate process,
+// the real firmware in the VM, the embedded broker, faults on a schedule.
+import test from "ava"
+import { fileURLToPath } from "node:url"
+import { runCli } from "../support/cli"
+
+const shipped = (name: string) => fileURLToPath(new URL(`../../sim/scenarios/${name}`, import.meta.url))
+const local = (name: string) => fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url))
+
+test("the shipped status-semantics scenario passes: wills on cut, silent and powerless links, births after every return", async (t) => {
+    const r = await runCli(["sim", shipped("status-semantics.yaml"), "--check"], 120000)
+    t.log(r.stdout.split("\n").filter((l) => /✔|✘|met/.test(l)).join("\n"))
+    t.is(r.code, 0, r.stdout + r.stderr)
+    t.regex(r.stdout, /(\d+) of \1 expectations met/)
+    t.notRegex(r.stdout, /✘/)
+})
+
+test("a scenario with an impossible expectation fails --check with a readable report", async (t) => {
+    const r = await runCli(["sim", local("impossible.yaml"), "--check"], 60000)
+    t.is(r.code, 1, r.stdout + r.stderr)
+    t.regex(r.stdout, /✔ calm sent \d+ telemetry samples/)
+    t.regex(r.stdout, /✘ calm should become offline within 1 s of t=1\.0 s \(t=1\.0 s\); it did never/)
+    t.regex(r.stdout, /1 of 2 expectations met; 1 not met/)
+})
+
+test("without --check the same report is printed and the exit code is 0", async (t) => {
+    const r = await runCli(["sim", local("impossible.yaml")], 60000)
+    t.is(r.code, 0)
+    t.regex(r.stdout, /1 not met/)
+})
+
+test("a bad scenario file is refused before anything starts, exit 2", async (t) => {
+    const r = await runCli(["sim", local("missing.yaml"), "--check"])
+    t.is(r.code, 2)
+    t.regex(r.stderr, /missing\.yaml: 1 problem:\n {2}cannot read the file: ENOENT/)
+    const mixed = await runCli(["sim", local("impossible.yaml"), "--boards", "3"])
+    t.is(mixed.code, 2)
+    t.regex(mixed.stderr, /--boards does not go with a scenario file/)
+})

@@ -4,7 +4,7 @@
  * port), so a mistake costs seconds, not a build and a write.
  *
  *   profile → settings → esptool + port → runtime image → firmware build → MAC (device id)
- *   → bundle (checked by reading it back) → watch the broker → esptool write → birth
+ *   → watch the broker → bundle (checked by reading it back) → esptool write → birth
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -46,7 +46,7 @@ export interface FlashUi {
 export interface FlashResult {
     deviceId?: string
     imageBytes: number
-    /** Seconds from the watch's start to the birth; undefined when not waited for. */
+    /** Seconds from the end of the write to the birth; undefined when not waited for. */
     onlineAfterS?: number
 }
 
@@ -77,9 +77,17 @@ function profilesFor(arch: string): string[] {
     return loadAllProfiles().profiles.filter((p) => p.chip === arch).map((p) => p.id)
 }
 
+/**
+ * A board in ROM download mode over native USB (ESP32-S2, -S3) cannot be reset by
+ * esptool: it writes and verifies, then fails to leave download mode.
+ */
+export function needsManualReset(output: string): boolean {
+    return /Hash of data verified/i.test(output) && /download mode using GPIO0|reset the chip manually|press the RESET button/i.test(output)
+}
+
 async function esptoolStep(tool: Esptool, args: string[], profile: BoardProfile, port: string, onLine?: (line: string) => void) {
     const run = await runEsptool(tool, args, onLine)
-    if (run.code !== 0) throw diagnose(run.output, run.code, { port, expectedChip: profile.chipName ?? "", boardId: profile.id, profilesFor })
+    if (run.code !== 0 && !needsManualReset(run.output)) throw diagnose(run.output, run.code, { port, expectedChip: profile.chipName ?? "", boardId: profile.id, profilesFor })
     return run.output
 }
 
@@ -170,8 +178,7 @@ async function writeAndWait(o: FlashOptions, ui: FlashUi, p: Prepared): Promise<
     const output = await writeImage(ui, profile, p.tool!, p.target!, image)
     ui.say("written and verified by esptool")
     watch?.arm()
-    // Native-USB boards put in download mode with BOOT do not leave it by themselves.
-    if (/download mode using GPIO0|press the RESET button|reset it manually/i.test(output)) ui.say("press RESET on the board (it was started in download mode with BOOT)")
+    if (needsManualReset(output)) ui.say("press RESET on the board now: it was in download mode over USB, which esptool cannot leave by itself")
     if (!watch) return { deviceId, imageBytes: image.length }
     ui.say(`waiting up to ${o.timeoutS} s for ${deviceId} to come online (${watch.statusTopic} on ${p.broker.host})`)
     const birth = await watch.wait(o.timeoutS * 1000)

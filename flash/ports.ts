@@ -34,7 +34,8 @@ export interface PortSystem {
 export const REAL_PORT_SYSTEM: PortSystem = {
     list: async () =>
         (await SerialPort.list()).map((p) => ({
-            path: p.path,
+            // macOS lists /dev/tty.*, which blocks on open until carrier detect; esptool wants /dev/cu.*.
+            path: process.platform === "darwin" ? p.path.replace(/^\/dev\/tty\./, "/dev/cu.") : p.path,
             vendorId: p.vendorId?.toLowerCase(),
             productId: p.productId?.toLowerCase(),
             serialNumber: p.serialNumber,

@@ -16,6 +16,8 @@ export interface SimBoardConfig {
     board?: string
     /** Pins the firmware's reconnect jitter (`rand_seed`); unset = hardware entropy. */
     randomSeed?: number
+    /** `serial`: the firmware speaks the gateway's line protocol on its log UART instead of MQTT. */
+    transport?: "sim" | "serial"
 }
 
 export function simBoardSettings(c: SimBoardConfig): BoardSettings {
@@ -29,7 +31,7 @@ export function simBoardSettings(c: SimBoardConfig): BoardSettings {
         [SETTING_KEYS.keepAliveSeconds]: c.keepAliveSeconds,
         [SETTING_KEYS.intervalMs]: c.intervalMs,
         [SETTING_KEYS.board]: c.board ?? "sim",
-        [SETTING_KEYS.transport]: "sim",
+        [SETTING_KEYS.transport]: c.transport ?? "sim",
     }
     if (c.queueMax !== undefined) settings[SETTING_KEYS.queueMax] = c.queueMax
     if (c.randomSeed !== undefined) settings[SETTING_KEYS.randomSeed] = c.randomSeed

@@ -18,6 +18,7 @@ import { awaitSensors, readSensors } from "./app/sensors"
 import { Telemetry } from "./app/telemetry"
 import { handleCommand } from "./app/commands"
 import { startBoard } from "./board/profile"
+import { SerialUplink, serialLiveSeconds } from "./app/serial-uplink"
 import { FIRMWARE_VERSION } from "./version"
 
 /** 32 bits from the hardware random number generator. */
@@ -25,12 +26,36 @@ function entropy(): number {
     return randomBuffer(4).readUInt32LE(0)
 }
 
+/** In the serial transport the log UART carries the line protocol: no diagnostics there. */
+let quiet = false
+
 function log(line: string) {
-    console.log("fieldlink: " + line)
+    if (!quiet) console.log("fieldlink: " + line)
+}
+
+/** The serial transport: samples as protocol lines on the log UART, no MQTT (app/serial-uplink.ts). */
+async function runSerial(id: string, board: string, intervalMs: number) {
+    quiet = true
+    const uplink = new SerialUplink(id, board, serialLiveSeconds(intervalMs))
+    const started = ds.millis()
+    await awaitSensors(2000)
+    let seq = 0
+    while (true) {
+        const dueAt = ds.millis() + intervalMs
+        seq++
+        uplink.send(sampleJson(seq, await readSensors(), Math.floor((ds.millis() - started) / 1000)))
+        const wait = dueAt - ds.millis()
+        if (wait > 0) await ds.sleep(wait)
+    }
 }
 
 async function main() {
     const { config, errors } = await loadConfig()
+    if (config.transport === "serial") {
+        await startBoard(log)
+        await runSerial(config.deviceId, config.board, config.intervalMs)
+        return
+    }
     for (const e of errors) log("config error: " + e)
     const id = config.deviceId
     const topic = (leaf: string) => deviceTopic(config.topicRoot, id, leaf)

@@ -186,7 +186,8 @@ export class MqttLink {
             client.end(true)
             const heldMs = was === "connected" && this.connectedAt !== undefined ? Date.now() - this.connectedAt : undefined
             this.attempt = nextAttempt(this.attempt, heldMs)
-            this.report(failure ?? new Error(was === "connected" ? "the broker closed the connection" : "the connection closed before CONNACK"), was === "connected")
+            const closed = Object.assign(new Error(was === "connected" ? "the broker closed the connection" : "the connection closed before CONNACK"), { code: was === "connected" ? "CLOSED" : "NO_CONNACK" })
+            this.report(failure ?? closed, was === "connected")
             if (was === "connected") {
                 this.setConnected(false)
                 this.handlers.disconnected()

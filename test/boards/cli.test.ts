@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { removeOnExit } from "../support/cleanup"
 import { runCli } from "../support/cli"
 
-test("fieldlink boards lists every profile with chip, sensors, pins and LED", async (t) => {
+test.serial("fieldlink boards lists every profile with chip, sensors, pins and LED", async (t) => {
     const r = await runCli(["boards"])
     t.is(r.code, 0, r.stderr)
     t.regex(r.stdout, /^board +chip +sensors +pins +status LED +name$/m)
@@ -16,7 +16,7 @@ test("fieldlink boards lists every profile with chip, sensors, pins and LED", as
     for (const id of ["esp32c3_supermini", "adafruit_qt_py_c3", "esp32s3_devkit_m", "esp32_bare"]) t.regex(r.stdout, new RegExp(`^${id} `, "m"))
 })
 
-test("fieldlink boards ID shows one profile in full; an unknown id lists the ids (exit 2)", async (t) => {
+test.serial("fieldlink boards ID shows one profile in full; an unknown id lists the ids (exit 2)", async (t) => {
     const r = await runCli(["boards", "esp32_bare"])
     t.is(r.code, 0)
     t.regex(r.stdout, /DeviceScript +esp32_bare \(ESP32\)/)
@@ -28,7 +28,7 @@ test("fieldlink boards ID shows one profile in full; an unknown id lists the ids
     t.regex(unknown.stderr, /unknown board 'esp8266'; the boards are: adafruit_qt_py_c3, .*, sim/)
 })
 
-test("fieldlink build --board: a bad profile fails before compiling, with every problem located", async (t) => {
+test.serial("fieldlink build --board: a bad profile fails before compiling, with every problem located", async (t) => {
     const dir = mkdtempSync(join(tmpdir(), "fieldlink-profile-"))
     removeOnExit(dir)
     const file = join(dir, "my_board.yaml")
@@ -43,7 +43,7 @@ test("fieldlink build --board: a bad profile fails before compiling, with every 
     t.regex(driver.stderr, /line 4: sensors\[0\]\.driver: found "ds18b20", expected one of "sht30", "shtc3", "aht20", "bme680"/)
 })
 
-test("fieldlink build --board compiles the board's firmware with its drivers", async (t) => {
+test.serial("fieldlink build --board compiles the board's firmware with its drivers", async (t) => {
     const r = await runCli(["build", "--board", "seeed_xiao_esp32c3"], 120_000)
     t.is(r.code, 0, r.stderr)
     t.regex(r.stdout, /^firmware for seeed_xiao_esp32c3: \d+ bytes of bytecode from firmware\/\.devicescript\/fieldlink-boards\/seeed_xiao_esp32c3-[0-9a-f]{12}\.ts in \d+ ms; drivers: sht30 at 0x44$/m)

@@ -25,7 +25,7 @@ async function boot(t: import("ava").ExecutionContext, program: Uint8Array, sett
     return { board, lines }
 }
 
-test("a board build joins the WiFi named in its settings and starts no hardware drivers in the VM", async (t) => {
+test.serial("a board build joins the WiFi named in its settings and starts no hardware drivers in the VM", async (t) => {
     const program = (await buildBoardFirmware(loadProfile("seeed_xiao_esp32c3"))).bytecode
     const { board, lines } = await boot(t, program, { wifi_ssid: "fieldnet", wifi_pass: "12345678" })
     const added: [string, string][] = []
@@ -35,7 +35,7 @@ test("a board build joins the WiFi named in its settings and starts no hardware 
     t.true(lines.includes("fieldlink: board seeed_xiao_esp32c3: simulator, not starting hardware drivers (sht30 at 0x44)"))
 })
 
-test("the plain build starts no board drivers and leaves the WiFi alone", async (t) => {
+test.serial("the plain build starts no board drivers and leaves the WiFi alone", async (t) => {
     const { lines } = await boot(t, await firmwareProgram(), {})
     await waitFor(() => lines.some((l) => /mqtt: state/.test(l)), { what: "the firmware to start its MQTT client", timeoutMs: 10_000 })
     t.false(lines.some((l) => /fieldlink: (board|wifi)/.test(l)), lines.join("\n"))

@@ -101,7 +101,7 @@ test("the runtime's flash save leaves out its last byte; the program's end is pu
 const c3 = { binFlashOffset: 0, fstorOffset: 0x1c0000, pageSize: 4096, fstorPages: 64, runtimeUrl: undefined }
 const esp32 = { ...c3, binFlashOffset: 0x1000 }
 
-test("the runtime writes program and settings; the image holds them at the board's storage offset", async (t) => {
+test.serial("the runtime writes program and settings; the image holds them at the board's storage offset", async (t) => {
     const program = await firmwareProgram()
     const settings = { mqtt_host: "192.168.4.2", mqtt_port: 1883, device_id: "bench-7", wifi_ssid: "fieldnet", wifi_pass: "correct horse", interval_ms: 5000, mqtt_tls: false }
     const runtime = standInRuntimeImage()
@@ -116,7 +116,7 @@ test("the runtime writes program and settings; the image holds them at the board
     }
 })
 
-test("the storage alone, straight from the runtime, reads back whole", async (t) => {
+test.serial("the storage alone, straight from the runtime, reads back whole", async (t) => {
     const program = await firmwareProgram()
     const storage = await buildStorage({ program, settings: { topic_root: "lab" }, pageSize: 4096, pages: 64 })
     t.is(storage.length, 64 * 4096)
@@ -137,7 +137,7 @@ test("a runtime image that cannot take the storage is refused with the reason", 
     t.throws(() => imageStorage(new Uint8Array(10), c3), { message: /too short/ })
 })
 
-test("flash --output: the image file holds the stand-in runtime, the board's program and the settings", async (t) => {
+test.serial("flash --output: the image file holds the stand-in runtime, the board's program and the settings", async (t) => {
     const s = makeStandIns(t)
     const out = join(s.dir, "image.bin")
     const r = await runFieldlink(["flash", "--board", "seeed_xiao_esp32c3", "--runtime-image", s.runtime, "--wifi-ssid", "fieldnet", "--wifi-password", "correct horse", "--broker", "mqtt://192.168.4.2", "--device-id", "bench-9", "--output", out], s.env)
@@ -169,7 +169,7 @@ async function serve(handler: (path: string) => { status: number; body?: Uint8Ar
 
 const outputArgs = (out: string) => ["flash", "--board", "seeed_xiao_esp32c3", "--wifi-ssid", "fieldnet", "--broker", "mqtt://192.168.4.2", "--device-id", "bench-3", "--output", out]
 
-test("a runtime download that fails offers --runtime-image", async (t) => {
+test.serial("a runtime download that fails offers --runtime-image", async (t) => {
     const s = makeStandIns(t)
     // A mirror that is not there: as a site without internet access sees GitHub.
     const closed = await freePort()
@@ -187,7 +187,7 @@ test("an HTTP error from the download site is named", async (t) => {
     t.regex(e!.message, /from http:\/\/127\.0\.0\.1:\d+\/releases\/devicescript-esp32-esp32_bare-0x1000\.bin: HTTP 404 Not Found[\s\S]*--runtime-image/)
 })
 
-test("a downloaded runtime is checked, cached, and used from the cache next time", async (t) => {
+test.serial("a downloaded runtime is checked, cached, and used from the cache next time", async (t) => {
     const s = makeStandIns(t)
     const runtime = standInRuntimeImage()
     const mirror = await serve((path) => (path.endsWith("-0x0.bin") ? { status: 200, body: runtime } : { status: 404 }))

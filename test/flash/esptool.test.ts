@@ -7,7 +7,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { FlashError } from "../../flash/errors"
 import { diagnose, findEsptool, parseChip, parseMac, parseProgress, readMacArgs, writeFlashArgs } from "../../flash/esptool"
-import { macDeviceId } from "../../flash/flash"
+import { macDeviceId, needsManualReset } from "../../flash/flash"
 import { Progress, progressBar } from "../../flash/progress"
 import { removeOnExit } from "../support/cleanup"
 
@@ -15,7 +15,7 @@ const target = { chip: "esp32c3", port: "/dev/ttyACM0", baud: 460800 }
 
 test("arguments: the MAC read leaves the board in its bootloader; the write resets it", (t) => {
     t.deepEqual(readMacArgs(target), ["--chip", "esp32c3", "--port", "/dev/ttyACM0", "--baud", "460800", "--before", "default_reset", "--after", "no_reset", "read_mac"])
-    t.deepEqual(writeFlashArgs({ ...target, chip: "esp32" }, 0x1000, "/tmp/b.bin"), ["--chip", "esp32", "--port", "/dev/ttyACM0", "--baud", "460800", "--before", "default_reset", "--after", "hard_reset", "write_flash", "0x1000", "/tmp/b.bin"])
+    t.deepEqual(writeFlashArgs({ ...target, chip: "esp32" }, 0x1000, "bundle.bin"), ["--chip", "esp32", "--port", "/dev/ttyACM0", "--baud", "460800", "--before", "default_reset", "--after", "hard_reset", "write_flash", "0x1000", "bundle.bin"])
 })
 
 test("progress from esptool 4 and esptool 5 lines", (t) => {
@@ -88,4 +88,10 @@ test("the progress bar: redrawn on a terminal, every 10 % otherwise", (t) => {
     q.update(2)
     q.end()
     t.deepEqual(tty, ["\rw [------------------------------]   1%", "\rw [#-----------------------------]   2%", "\n"])
+})
+
+test("a native-USB board left in download mode is written, and the person is told to press RESET", (t) => {
+    const s2 = "Wrote 2097152 bytes at 0x00001000 in 20.1 seconds.\nHash of data verified.\n\nLeaving...\nWARNING: ESP32-S2 (revision v0.0) chip was placed into download mode using GPIO0.\nesptool.py can not exit the download mode over USB. To run the app, reset the chip manually.\n"
+    t.true(needsManualReset(s2))
+    t.false(needsManualReset("Hash of data verified.\nHard resetting via RTS pin..."))
 })

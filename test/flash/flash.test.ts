@@ -19,7 +19,7 @@ function flashArgs(s: { port: string; runtime: string }, broker: string, extra: 
 
 const available = mosquittoAvailable()
 if (available.ok) {
-    test("deploy: the board written by esptool boots, joins the WiFi from its settings and says online on the broker", async (t) => {
+    test.serial("deploy: the board written by esptool boots, joins the WiFi from its settings and says online on the broker", async (t) => {
         const broker = await startMosquitto()
         t.teardown(() => broker.stop())
         const witness = await startWitness(broker.url, "fieldlink/devices/+/status")
@@ -56,7 +56,7 @@ if (available.ok) {
         t.like(back.settings, { device_id: id, wifi_ssid: "fieldnet", board: XIAO, transport: "wifi", mqtt_host: "127.0.0.1", mqtt_port: broker.port })
     })
 
-    test("a given --device-id skips the MAC read; --timeout 0 returns once written", async (t) => {
+    test.serial("a given --device-id skips the MAC read; --timeout 0 returns once written", async (t) => {
         const broker = await startMosquitto()
         t.teardown(() => broker.stop())
         const s = makeStandIns(t, { mode: "noboot" })
@@ -68,7 +68,7 @@ if (available.ok) {
         t.regex(r.stdout, /not waiting for the board: --timeout 0/)
     })
 
-    test("a board that never says online: the failure says what to try", async (t) => {
+    test.serial("a board that never says online: the failure says what to try", async (t) => {
         const broker = await startMosquitto()
         t.teardown(() => broker.stop())
         const s = makeStandIns(t, { mode: "noboot" })
@@ -79,7 +79,7 @@ if (available.ok) {
         t.regex(r.stderr, /log UART \(GPIO21, 115200 baud[\s\S]*miniterm/)
     })
 
-    test("an unreachable broker is found before the board is written", async (t) => {
+    test.serial("an unreachable broker is found before the board is written", async (t) => {
         const s = makeStandIns(t)
         const r = await runFieldlink(flashArgs(s, "mqtt://127.0.0.1:9", ["--device-id", "x-1"]), s.env)
         t.is(r.code, 1)
@@ -88,10 +88,10 @@ if (available.ok) {
         t.false(s.calls().some((c) => c.includes("write_flash")), "nothing was written")
     })
 } else {
-    test("flash tests with a broker (skipped: " + available.reason + ")", (t) => t.pass())
+    test.serial("flash tests with a broker (skipped: " + available.reason + ")", (t) => t.pass())
 }
 
-test("permission denied on the port: the message names the dialout group", async (t) => {
+test.serial("permission denied on the port: the message names the dialout group", async (t) => {
     const s = makeStandIns(t, { mode: "permission" })
     const r = await runFieldlink(flashArgs(s, "mqtt://127.0.0.1:1883"), s.env)
     t.is(r.code, 1)
@@ -101,7 +101,7 @@ test("permission denied on the port: the message names the dialout group", async
     t.is(s.calls().length, 1, "it stops at the first esptool run (the MAC read)")
 })
 
-test("esptool missing: the message says how to install it", async (t) => {
+test.serial("esptool missing: the message says how to install it", async (t) => {
     const s = makeStandIns(t, { path: "none" })
     const r = await runFieldlink(flashArgs(s, "mqtt://127.0.0.1:1883"), s.env)
     t.is(r.code, 1)
@@ -110,13 +110,13 @@ test("esptool missing: the message says how to install it", async (t) => {
     t.regex(r.stderr, /sudo apt install esptool/)
 })
 
-test("an unknown board id is a usage mistake that lists the boards", async (t) => {
+test.serial("an unknown board id is a usage mistake that lists the boards", async (t) => {
     const r = await runFieldlink(["flash", "--board", "esp8266", "--wifi-ssid", "x"])
     t.is(r.code, 2)
     t.regex(r.stderr, /unknown board 'esp8266'; the boards are: adafruit_qt_py_c3, esp32_bare, esp32c3_supermini, esp32s3_devkit_m, feather_s2, seeed_xiao_esp32c3, sim/)
 })
 
-test("no WiFi network, a missing port: clear messages, nothing written", async (t) => {
+test.serial("no WiFi network, a missing port: clear messages, nothing written", async (t) => {
     const s = makeStandIns(t)
     const noWifi = await runFieldlink(["flash", "--board", XIAO, "--port", s.port, "--runtime-image", s.runtime, "--broker", "mqtt://10.0.0.2"], s.env)
     t.is(noWifi.code, 1)

@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { delimiter, join } from "node:path"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ExecutionContext } from "ava"
 import { removeOnExit, tieToParent } from "../../support/cleanup"
@@ -19,7 +19,7 @@ const FIELDLINK_BIN = fileURLToPath(new URL("../../../bin/fieldlink.js", import.
 
 export interface StandIns {
     dir: string
-    /** PATH with the stand-in esptool first. */
+    /** The whole PATH of the runs: the stand-in esptool, or nothing (path "none"). */
     binDir: string
     /** A file standing in for the serial port. */
     port: string
@@ -68,7 +68,7 @@ export function makeStandIns(t: ExecutionContext, options: { mode?: string; path
     const env: NodeJS.ProcessEnv = {
         ...process.env,
         // Only the stand-in: a real esptool (or python3 -m esptool) must not be found.
-        PATH: options.path === "none" ? binDir : [binDir, "/usr/bin", "/bin"].join(delimiter),
+        PATH: binDir,
         FIELDLINK_STANDIN_DIR: standinDir,
         FIELDLINK_STANDIN_OWNER: String(process.pid),
         FIELDLINK_STANDIN_MODE: options.mode ?? "ok",

@@ -1,0 +1,48 @@
+/**
+ * CPU time of the whole machine and of other processes (the broker), from Linux's
+ * /proc. The bench runs beside whatever else the machine does; the machine's busy share
+ * over the window tells a reader whether the boards had the cores to themselves.
+ * Elsewhere these read as NaN.
+ */
+import { readFileSync } from "node:fs"
+
+/** Clock ticks per second of /proc's figures (USER_HZ; 100 on every Linux build in use). */
+const CLK_TCK = 100
+
+export interface MachineTimes {
+    /** Seconds the CPUs were busy (not idle, not waiting for I/O), summed over cores. */
+    busy: number
+    /** Seconds of every state, summed over cores. */
+    total: number
+}
+
+export function machineTimes(): MachineTimes {
+    try {
+        const line = readFileSync("/proc/stat", "utf8").split("\n")[0]
+        const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number)
+        const total = ticks.reduce((a, b) => a + b, 0)
+        // idle and iowait are the 4th and 5th.
+        const busy = total - ticks[3] - ticks[4]
+        return { busy: busy / CLK_TCK, total: total / CLK_TCK }
+    } catch {
+        return { busy: NaN, total: NaN }
+    }
+}
+
+/** Busy share of the machine between two readings, in % of all its cores. */
+export function busyPercent(a: MachineTimes, b: MachineTimes): number {
+    return (100 * (b.busy - a.busy)) / (b.total - a.total)
+}
+
+/** CPU seconds (user + system) a process has used, or NaN when it cannot be read. */
+export function processCpuSeconds(pid: number | undefined): number {
+    if (pid === undefined) return NaN
+    try {
+        // The command name may hold spaces and parentheses: count fields after its ")".
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+        return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
+    } catch {
+        return NaN
+    }
+}

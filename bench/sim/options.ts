@@ -1,0 +1,57 @@
+/**
+ * The sim bench's command-line options. `bench/run.ts` hands every `--…` option to every
+ * script bench, so options meant for another bench are ignored rather than refused.
+ */
+
+export interface SimBenchOptions {
+    /** Board counts, climbed in order. */
+    ladder: number[]
+    settleMs: number
+    windowMs: number
+    intervalMs: number
+    /** The whole bench stops climbing when the next rung would end past this. */
+    budgetMs: number
+    embedded: boolean
+    /** Run only this many boards, with the board host under --cpu-prof, and summarise. */
+    profile: number | undefined
+    seed: number
+}
+
+const DEFAULTS: SimBenchOptions = {
+    ladder: [10, 25, 50, 100, 150, 200, 300],
+    settleMs: 5000,
+    windowMs: 20_000,
+    intervalMs: 1000,
+    budgetMs: 300_000,
+    embedded: false,
+    profile: undefined,
+    seed: 1,
+}
+
+const QUICK: Partial<SimBenchOptions> = { ladder: [10, 50, 100], settleMs: 3000, windowMs: 10_000, budgetMs: 120_000 }
+
+function positive(name: string, text: string): number {
+    const value = Number(text)
+    if (!Number.isInteger(value) || value <= 0) {
+        throw new Error(`Option --${name}=${text}: expected a whole number greater than 0.`)
+    }
+    return value
+}
+
+/** Parses `--name=value` options (and the flags `--quick`, `--embedded`). */
+export function parseOptions(args: readonly string[]): SimBenchOptions {
+    const options = { ...DEFAULTS, ...(args.includes("--quick") ? QUICK : {}) }
+    for (const arg of args) {
+        const m = /^--([a-z-]+)=(.*)$/.exec(arg)
+        if (arg === "--embedded") options.embedded = true
+        if (!m) continue
+        const [, name, value] = m
+        if (name === "ladder") options.ladder = value.split(",").map((n) => positive(name, n))
+        else if (name === "window") options.windowMs = positive(name, value) * 1000
+        else if (name === "settle") options.settleMs = positive(name, value) * 1000
+        else if (name === "budget") options.budgetMs = positive(name, value) * 1000
+        else if (name === "profile") options.profile = positive(name, value)
+        else if (name === "seed") options.seed = positive(name, value)
+    }
+    return options
+}

@@ -13,9 +13,11 @@ export const KNOWN_SETTINGS: readonly string[] = [...Object.values(SETTING_KEYS)
 /** Settings `fieldlink flash` writes itself: per board, so a profile default makes no sense. */
 export const FLASH_OWNED_SETTINGS: Readonly<Record<string, string>> = {
     [SETTING_KEYS.board]: "fieldlink flash sets it to the profile's id",
-    [SETTING_KEYS.transport]: "fieldlink flash sets it to \"wifi\"",
     [SETTING_KEYS.deviceId]: "a device id must differ from board to board: pass --device-id to fieldlink flash",
 }
+
+/** How a flashed board reaches the broker: MQTT over WiFi, or lines to a fieldlink gateway. */
+export const TRANSPORTS: readonly string[] = ["wifi", "serial"]
 
 /** Settings whose value is text: a password of digits must not be stored as a number. */
 export const TEXT_SETTINGS: readonly string[] = [
@@ -53,6 +55,9 @@ export function checkSettingValues(settings: Readonly<Record<string, string | nu
         const v = settings[key]
         if (v !== undefined && typeof v !== "string") problems.push([key, `found ${JSON.stringify(v)}, expected text`])
     }
+    const transport = settings[SETTING_KEYS.transport]
+    if (transport !== undefined && !TRANSPORTS.includes(String(transport)))
+        problems.push([SETTING_KEYS.transport, `found ${JSON.stringify(transport)}, expected ${TRANSPORTS.map((t) => JSON.stringify(t)).join(" or ")}`])
     const ssid = settings[BOARD_SETTING_KEYS.wifiSsid]
     if (typeof ssid === "string" && (ssid.length === 0 || new TextEncoder().encode(ssid).length > 32))
         problems.push([BOARD_SETTING_KEYS.wifiSsid, `found ${JSON.stringify(ssid)}, expected 1 to 32 bytes (a WiFi network name)`])

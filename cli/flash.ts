@@ -83,7 +83,7 @@ export async function flashCommand(argv: string[]): Promise<number> {
             },
             { say: (line) => console.log(line), progress: process.stdout },
         )
-        if (result.onlineAfterS === undefined && !flags.values.output) console.log("done (not waiting for the board: --timeout 0)")
+        if (result.onlineAfterS === undefined && !flags.values.output) console.log(result.noWait === "serial" ? "done (a serial board: see it through the gateway)" : "done (not waiting for the board: --timeout 0)")
         return 0
     } catch (error) {
         if (error instanceof UnknownBoardError) throw new UsageError(`fieldlink flash: ${error.message}`)

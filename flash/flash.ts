@@ -48,6 +48,8 @@ export interface FlashResult {
     imageBytes: number
     /** Seconds from the end of the write to the birth; undefined when not waited for. */
     onlineAfterS?: number
+    /** Why the birth was not awaited: a serial board (a gateway's), or --timeout 0. */
+    noWait?: "serial" | "timeout 0"
 }
 
 /** Settings shown as key=value (origin), secrets masked. */
@@ -98,14 +100,17 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
     const envFiles = firmwareEnvFiles()
     // Checked now, before anything slow; the device id may still come from the MAC.
     let composed = composeSettings(profile, envFiles, o)
-    if (composed.settings[BOARD_SETTING_KEYS.wifiSsid] === undefined && !o.output)
+    // A serial board talks to a fieldlink gateway, not to the broker: no WiFi, no birth to await here.
+    const serial = composed.settings[SETTING_KEYS.transport] === "serial"
+    if (serial) ui.say(`transport serial (${composed.origin[SETTING_KEYS.transport]}): the board speaks the line protocol on its log UART for a fieldlink gateway (docs/gateway.md); no WiFi, and no birth to wait for here`)
+    if (composed.settings[BOARD_SETTING_KEYS.wifiSsid] === undefined && !o.output && !serial)
         throw new FlashError("no WiFi network given: a freshly flashed board knows none", [
             "pass --wifi-ssid NAME --wifi-password PASSWORD",
             "or put wifi_ssid=NAME and wifi_pass=PASSWORD in firmware/.env.local",
         ])
     for (const key of composed.unknown) ui.say(`note: setting ${key} (${composed.origin[key]}) is not one the firmware reads; it is written anyway`)
     const broker = o.broker ?? brokerUrl(composed.settings)
-    if (/^(localhost|127\.|::1$|\[::1\]$)/.test(broker.hostname))
+    if (!serial && /^(localhost|127\.|::1$|\[::1\]$)/.test(broker.hostname))
         ui.say(`warning: the board will look for the broker at ${broker.hostname}, which is the board itself; use this computer's network address instead`)
 
     let tool: Esptool | undefined
@@ -143,7 +148,7 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
     // Subscribed before the write so the birth cannot be missed; an unreachable broker
     // is found now, before the slow steps.
     const topicRoot = String(composed.settings[SETTING_KEYS.topicRoot] ?? "fieldlink")
-    const watch = !o.output && o.timeoutS > 0 ? await BirthWatch.start({ broker, topicRoot, deviceId: deviceId!, connectTimeoutMs: 10_000 }) : undefined
+    const watch = !o.output && !serial && o.timeoutS > 0 ? await BirthWatch.start({ broker, topicRoot, deviceId: deviceId!, connectTimeoutMs: 10_000 }) : undefined
     try {
         return await writeAndWait(o, ui, { profile, composed, firmware: firmware.bytecode, runtime: runtime.bytes, deviceId, tool, target, watch, broker })
     } finally {
@@ -179,7 +184,7 @@ async function writeAndWait(o: FlashOptions, ui: FlashUi, p: Prepared): Promise<
     ui.say("written and verified by esptool")
     watch?.arm()
     if (needsManualReset(output)) ui.say("press RESET on the board now: it was in download mode over USB, which esptool cannot leave by itself")
-    if (!watch) return { deviceId, imageBytes: image.length }
+    if (!watch) return { deviceId, imageBytes: image.length, noWait: composed.settings[SETTING_KEYS.transport] === "serial" ? "serial" : "timeout 0" }
     ui.say(`waiting up to ${o.timeoutS} s for ${deviceId} to come online (${watch.statusTopic} on ${p.broker.host})`)
     const birth = await watch.wait(o.timeoutS * 1000)
     if (!birth) throw notOnline(deviceId!, o.timeoutS, composed.settings, p.target!.port, profile)

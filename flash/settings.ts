@@ -1,8 +1,8 @@
 /**
  * The settings written into a board's image, from lowest to highest precedence:
  * the profile's defaults, firmware/.env.defaults, firmware/.env.local, then the flags
- * (--broker, --device-id, --wifi-ssid, --wifi-password). `board` and `transport` are
- * always the profile's id and "wifi". Every value is checked with the firmware's own
+ * (--broker, --device-id, --wifi-ssid, --wifi-password). `board` is always the profile's
+ * id; `transport` is "wifi" unless a profile or .env file says "serial". Every value is checked with the firmware's own
  * rules, and a problem names where the value came from.
  */
 import { existsSync, readFileSync } from "node:fs"
@@ -83,7 +83,7 @@ export function composeSettings(profile: BoardProfile, envFiles: readonly EnvSou
     if (flags.wifiSsid !== undefined) set(BOARD_SETTING_KEYS.wifiSsid, flags.wifiSsid, "--wifi-ssid")
     if (flags.wifiPassword !== undefined) set(BOARD_SETTING_KEYS.wifiPassword, flags.wifiPassword, "--wifi-password")
     set(SETTING_KEYS.board, profile.id, `profile ${profile.id}`)
-    set(SETTING_KEYS.transport, "wifi", "fieldlink flash")
+    if (settings[SETTING_KEYS.transport] === undefined) set(SETTING_KEYS.transport, "wifi", "fieldlink flash")
 
     const normalized = normalizeSettings(settings)
     const unknown = Object.keys(normalized).filter((k) => !KNOWN_SETTINGS.includes(k))

@@ -33,6 +33,21 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
+/**
+ * Register and settings writes are acknowledged Jacdac commands with a 500 ms deadline
+ * each; on a loaded machine one can miss it. Writing the same value again is harmless.
+ */
+async function retryingTimeouts(step: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            await step()
+            return
+        } catch (error) {
+            if ((error as { code?: string }).code !== "timeout" || attempt >= 3) throw error
+        }
+    }
+}
+
 /** The board's whole storage region (pages × page size), 0xff where nothing was written. */
 export async function buildStorage(o: StorageOptions): Promise<Uint8Array> {
     const size = o.pages * o.pageSize
@@ -60,8 +75,9 @@ export async function buildStorage(o: StorageOptions): Promise<Uint8Array> {
         vm.devsStart()
         const device = await withTimeout(waitForVmDevice(bus.bus, abort.signal), timeoutMs, "waiting for the runtime to start")
         const manager = device.services({ serviceClass: SRV_DEVICE_SCRIPT_MANAGER })[0]
-        await withTimeout(manager.register(DeviceScriptManagerReg.Autostart).sendSetBoolAsync(false, true), timeoutMs, "turning autostart off")
-        if (encoded.length > 0) await withTimeout(deliverSettings(device, encoded), timeoutMs, "storing the settings")
+        const autostart = manager.register(DeviceScriptManagerReg.Autostart)
+        await withTimeout(retryingTimeouts(() => autostart.sendSetBoolAsync(false, true)), timeoutMs, "turning autostart off")
+        if (encoded.length > 0) await withTimeout(retryingTimeouts(() => deliverSettings(device, encoded)), timeoutMs, "storing the settings")
         const code = vm.devsDeploy(o.program)
         if (code !== 0) throw new Error(`the DeviceScript runtime rejected the program (deploy error ${code}); rebuild it with the pinned @devicescript/cli`)
     } catch (error) {

@@ -1,13 +1,14 @@
 /**
- * Gateway benchmark (not a test): the same pseudo-terminal load through this gateway
- * and through a bare serialport + mqtt.js bridge (bare-bridge.ts), in one run, against
+ * Gateway benchmark (not a test): the same pseudo-terminal load through this gateway,
+ * through a bare serialport + mqtt.js bridge (bare-bridge.ts) and, when installed,
+ * through Node-RED (node-red.ts), in one run, against
  * one mosquitto. For 1 and 16 devices it measures lines/s sustained, p50/p99 latency
  * from the write on the serial side to the subscriber at fixed rates, the bridge
  * process's CPU and peak RSS, and messages delivered across a broker outage. Figures
- * are printed with the gateway's ratio to the bare bridge, and the serial line-rate
+ * are printed with the gateway's ratios to its peers, and the serial line-rate
  * ceiling beside them.
  *
- *   node --import tsx bench/gateway/run.ts [--quick]
+ *   node --import tsx bench/gateway/run.ts [--quick] [--install-node-red]
  *
  * Needs mosquitto and socat (as the tests do). Pseudo-terminals have no baud rate, so
  * the rates here are far beyond what a real UART carries.
@@ -22,15 +23,19 @@ import { startMosquitto, type Mosquitto } from "../../test/support/mosquitto"
 import { tieToParent } from "../../test/support/cleanup"
 import { freePort, sleep, waitFor } from "../../test/support/wait"
 import { startDevice, type FakeDevice } from "../../test/gateway/pty"
+import { installNodeRed, nodeRedInstalled, startNodeRed } from "./node-red"
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 const QUICK = process.argv.includes("--quick")
+/** --only=gateway,bare and --devices=1 narrow a run (for profiling one case). */
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1]
+const DEVICE_COUNTS = (arg("devices") ?? "1,16").split(",").map(Number)
 const RATES = [200, 1000, 5000]
 const RATE_SECONDS = QUICK ? 1.5 : 3
 const SUSTAINED_LINES = QUICK ? 10000 : 40000
 const CLK_TCK = 100
 
-type System = "gateway" | "bare"
+type System = "gateway" | "bare" | "node-red"
 
 interface Result {
     system: System
@@ -100,6 +105,8 @@ async function startSystem(system: System, broker: Mosquitto, devices: FakeDevic
         const file = path.join(dir, "bench-gateway.json")
         writeFileSync(file, JSON.stringify(config))
         child = spawn(process.execPath, [path.join(ROOT, "bin/fieldlink.js"), "gateway", "--config", file], { stdio: ["ignore", "inherit", "inherit"] })
+    } else if (system === "node-red") {
+        child = startNodeRed(broker.url, devices.map((d) => d.path), dir, await freePort())
     } else {
         child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "bench/gateway/bare-bridge.ts"), broker.url, ...devices.map((d) => d.path)], { stdio: ["ignore", "ignore", "inherit"], cwd: ROOT })
     }
@@ -189,9 +196,12 @@ function fmt(n: number, digits = 0): string {
 async function main() {
     const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-bench-"))
     const broker = await startMosquitto({ extraConfig: ["persistence true", `persistence_location ${dir}${path.sep}`, "max_queued_messages 0"] })
+    if (process.argv.includes("--install-node-red") && !nodeRedInstalled()) installNodeRed()
+    const systems = (nodeRedInstalled() ? ["bare", "gateway", "node-red"] : ["bare", "gateway"]).filter((s) => !arg("only") || arg("only")!.split(",").includes(s)) as System[]
+    if (!nodeRedInstalled()) console.error("Node-RED is not installed in bench/.scratch/node-red: run with --install-node-red to compare with it too.")
     const results: Result[] = []
     try {
-        for (const count of [1, 16]) for (const system of ["bare", "gateway"] as System[]) {
+        for (const count of DEVICE_COUNTS) for (const system of systems) {
             console.error(`running ${system} with ${count} device(s)…`)
             results.push(await measure(system, count, broker, dir))
         }
@@ -199,14 +209,19 @@ async function main() {
         await broker.stop()
         rmSync(dir, { recursive: true, force: true })
     }
+    const names: Record<System, string> = { bare: "bare bridge", gateway: "fieldlink gateway", "node-red": "Node-RED 4.1.15" }
     const rows: string[][] = [["devices", "system", "lines/s sustained", ...RATES.flatMap((r) => [`p50 ms @${r}/s`, `p99 ms @${r}/s`]), "CPU %", "peak RSS MB", "outage delivered"]]
-    for (const count of [1, 16]) {
-        const bare = results.find((r) => r.system === "bare" && r.devices === count)!
-        const gw = results.find((r) => r.system === "gateway" && r.devices === count)!
-        for (const r of [bare, gw]) {
-            rows.push([String(count), r.system === "gateway" ? "fieldlink gateway" : "bare bridge", fmt(r.sustained), ...RATES.flatMap((rate) => [fmt(r.latency[rate].p50, 2), fmt(r.latency[rate].p99, 2)]), fmt(r.cpuPercent), fmt(r.rssMb), `${r.outage.delivered}/${r.outage.sent}`])
+    for (const count of DEVICE_COUNTS) {
+        const of = (system: System) => results.find((r) => r.system === system && r.devices === count)
+        const gw = of("gateway")
+        for (const r of results.filter((x) => x.devices === count)) {
+            rows.push([String(count), names[r.system], fmt(r.sustained), ...RATES.flatMap((rate) => [fmt(r.latency[rate].p50, 2), fmt(r.latency[rate].p99, 2)]), fmt(r.cpuPercent), fmt(r.rssMb), `${r.outage.delivered}/${r.outage.sent}`])
         }
-        rows.push([String(count), "ratio gateway/bare", fmt(gw.sustained / bare.sustained, 2), ...RATES.flatMap((rate) => [fmt(gw.latency[rate].p50 / bare.latency[rate].p50, 2), fmt(gw.latency[rate].p99 / bare.latency[rate].p99, 2)]), fmt(gw.cpuPercent / bare.cpuPercent, 2), fmt(gw.rssMb / bare.rssMb, 2), ""])
+        for (const peer of systems.filter((s) => s !== "gateway")) {
+            const p = of(peer)
+            if (!gw || !p) continue
+            rows.push([String(count), `ratio gateway/${peer}`, fmt(gw.sustained / p.sustained, 2), ...RATES.flatMap((rate) => [fmt(gw.latency[rate].p50 / p.latency[rate].p50, 2), fmt(gw.latency[rate].p99 / p.latency[rate].p99, 2)]), fmt(gw.cpuPercent / p.cpuPercent, 2), fmt(gw.rssMb / p.rssMb, 2), ""])
+        }
     }
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
     console.log(rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n"))

@@ -67,6 +67,7 @@ async function main(): Promise<void> {
         seed: config.seed,
         program: bytecode,
         boards: uniformBoards(config.boards, BOARD_PREFIX, config.keepAliveSeconds, config.intervalMs),
+        startConcurrency: config.startConcurrency,
         onError: (deviceId, error) => {
             errors++
             firstError ??= `${deviceId}: ${error.message}`

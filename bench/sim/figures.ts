@@ -16,6 +16,8 @@ export interface DeliveryFigures {
     missing: number
     /** Time between consecutive samples of one board, as the subscriber saw it (ms). */
     periodP50Ms: number
+    /** Time per seq step over the window, all boards: the boards' real rate, jitter aside. */
+    periodMeanMs: number
     periodP99Ms: number
     periodMaxMs: number
     /** A board that was not complete, and why (for the notes). */
@@ -34,6 +36,9 @@ interface BoardVerdict {
     count: number
     missing: number
     periods: number[]
+    /** First to last sample in the window: time taken and seq steps made. */
+    spanMs: number
+    spanSeq: number
     why?: string
 }
 
@@ -66,7 +71,11 @@ export function judgeBoard(list: readonly Arrival[], from: number, to: number, i
     else if (missing > 0) why = `${missing} sample(s) missing by seq`
     else if (breaks > 0) why = `seq went back ${breaks} time(s)`
     else if (inWindow.length < least) why = `${inWindow.length} samples, at least ${least} expected`
-    return { complete: why === undefined, count: inWindow.length, missing, periods, why }
+    const first = inWindow[0]
+    const last = inWindow.at(-1)
+    const spanMs = first && last ? last.at - first.at : 0
+    const spanSeq = first && last ? last.seq - first.seq : 0
+    return { complete: why === undefined, count: inWindow.length, missing, periods, spanMs, spanSeq, why }
 }
 
 export function deliveryFigures(
@@ -81,6 +90,8 @@ export function deliveryFigures(
     let heard = 0
     let missing = 0
     let example: string | undefined
+    let spanMs = 0
+    let spanSeq = 0
     const periods: number[] = []
     for (const id of deviceIds) {
         const verdict = judgeBoard(arrivals.get(id) ?? [], from, to, intervalMs)
@@ -90,6 +101,10 @@ export function deliveryFigures(
         if (verdict.complete) complete++
         else example ??= `${id}: ${verdict.why}`
         for (const p of verdict.periods) periods.push(p)
+        if (verdict.spanSeq > 0) {
+            spanMs += verdict.spanMs
+            spanSeq += verdict.spanSeq
+        }
     }
     periods.sort((a, b) => a - b)
     return {
@@ -99,6 +114,7 @@ export function deliveryFigures(
         heard,
         missing,
         periodP50Ms: percentile(periods, 50),
+        periodMeanMs: spanSeq > 0 ? spanMs / spanSeq : NaN,
         periodP99Ms: percentile(periods, 99),
         periodMaxMs: periods.at(-1) ?? NaN,
         example,

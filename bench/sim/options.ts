@@ -15,6 +15,8 @@ export interface SimBenchOptions {
     /** Run only this many boards, with the board host under --cpu-prof, and summarise. */
     profile: number | undefined
     seed: number
+    /** Boards starting at once. */
+    startConcurrency: number
 }
 
 const DEFAULTS: SimBenchOptions = {
@@ -26,6 +28,7 @@ const DEFAULTS: SimBenchOptions = {
     embedded: false,
     profile: undefined,
     seed: 1,
+    startConcurrency: 1,
 }
 
 const QUICK: Partial<SimBenchOptions> = { ladder: [10, 50, 100], settleMs: 3000, windowMs: 10_000, budgetMs: 120_000 }
@@ -52,6 +55,7 @@ export function parseOptions(args: readonly string[]): SimBenchOptions {
         else if (name === "budget") options.budgetMs = positive(name, value) * 1000
         else if (name === "profile") options.profile = positive(name, value)
         else if (name === "seed") options.seed = positive(name, value)
+        else if (name === "concurrency") options.startConcurrency = positive(name, value)
     }
     return options
 }

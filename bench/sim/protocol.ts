@@ -13,6 +13,8 @@ export interface HostConfig {
     intervalMs: number
     keepAliveSeconds: number
     seed: number
+    /** Boards starting at once (`FleetOptions.startConcurrency`). */
+    startConcurrency: number
     /** When set, the window runs under the V8 sampling profiler and its profile is written here. */
     profileFile?: string
 }

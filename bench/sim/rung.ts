@@ -26,6 +26,7 @@ export interface RungOptions {
     settleMs: number
     windowMs: number
     seed: number
+    startConcurrency: number
     /** Profile the board host over the window into this file (.cpuprofile). */
     profileFile?: string
     signal: AbortSignal
@@ -115,6 +116,7 @@ export async function runRung(o: RungOptions): Promise<RungResult> {
         intervalMs: o.intervalMs,
         keepAliveSeconds: o.keepAliveSeconds,
         seed: o.seed,
+        startConcurrency: o.startConcurrency,
         profileFile: o.profileFile,
     }
     const subscriber = await subscribeTelemetry(o.brokerUrl, topicRoot)

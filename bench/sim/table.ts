@@ -42,6 +42,7 @@ const delivery: Column[] = [
     { header: "complete", cell: (r) => `${r.delivery.complete}/${r.boards}` },
     { header: "missing", cell: (r) => String(r.delivery.missing) },
     { header: "period p50 ms", cell: (r) => fixed(r.delivery.periodP50Ms, 0) },
+    { header: "mean ms", cell: (r) => fixed(r.delivery.periodMeanMs, 1) },
     { header: "p99 ms", cell: (r) => fixed(r.delivery.periodP99Ms, 0) },
     { header: "max ms", cell: (r) => fixed(r.delivery.periodMaxMs, 0) },
     { header: "met", cell: (r) => (keptUp(r) ? "yes" : "no") },

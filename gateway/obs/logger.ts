@@ -28,7 +28,7 @@ export function createLogger(options: LoggerOptions): Logger {
     }
     if (usePretty) {
         // pino-pretty as a stream in this thread: no worker, and lines stay in order with exits.
-        const stream = pretty({ destination, colorize: (destination as NodeJS.WriteStream).isTTY === true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,gateway", sync: true })
+        const stream = pretty({ destination, colorize: (destination as NodeJS.WriteStream).isTTY === true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,gateway", singleLine: true, sync: true })
         return pino(base, stream)
     }
     return pino(base, destination as pino.DestinationStream)

@@ -141,7 +141,7 @@ export class PortManager {
             this.retry.delete(f.path)
             this.ctx.metrics.portOpen.set({ port: f.path }, 1)
             this.ctx.metrics.portOpens.inc({ port: f.path })
-            this.ctx.log.info({ port: f.path, device: f.realPath !== f.path ? f.realPath : undefined, baudRate: config.baudRate, ids: derivedIds }, "port open")
+            this.ctx.log.info({ port: f.path, node: f.realPath !== f.path ? f.realPath : undefined, baudRate: config.baudRate, ids: derivedIds }, "port open")
         } catch (e) {
             this.ctx.metrics.portOpenFailures.inc({ port: f.path })
             const delay = this.backoff(f.path)

@@ -83,6 +83,11 @@ export class BoardBus {
   /** `deliver` hands a frame to the VM; it is never called from inside a VM step. */
   constructor(private readonly deliver: (frame: Uint8Array) => void) {
     this.bus = new JDBus([], { scheduler: this.scheduler, disableRoleManager: true });
+    // jacdac-ts polls, every 50 ms, every register of every device on the bus for ones
+    // a client streams or listens to. Nothing on a board's bus reads registers that way:
+    // start-up uses refresh() and commands, which send their own requests. At 100 boards
+    // the poll was a fifth of the simulator's CPU.
+    this.bus.backgroundRefreshRegisters = false;
     this.bridge = createProxyBridge((frame) => this.enqueue(this.toVm, frame.slice()));
     this.bridge.bus = this.bus;
   }

@@ -83,3 +83,11 @@ test("the simulator's profile cannot be flashed: it says where it runs", async (
     const e = await t.throwsAsync(flash({ board: "sim", baud: 460800, timeoutS: 0 }, { say: () => undefined, progress: { write: () => true } }), { instanceOf: FlashError })
     t.regex(e!.message, /the sim profile is the simulator's: there is no board to flash[\s\S]*fieldlink sim/)
 })
+
+test("transport: wifi unless a profile or .env file says serial; anything else is refused", (t) => {
+    t.is(composeSettings(xiao, [], {}).settings.transport, "wifi")
+    const serial = composeSettings(xiao, [{ name: "firmware/.env.local", text: "transport=serial\n" }], {})
+    t.is(serial.settings.transport, "serial")
+    t.is(serial.origin.transport, "firmware/.env.local:1")
+    t.throws(() => composeSettings(xiao, [{ name: "firmware/.env.local", text: "transport=lora\n" }], {}), { message: /firmware\/\.env\.local:1: setting transport: found "lora", expected "wifi" or "serial"/ })
+})

@@ -115,3 +115,23 @@ async function waitForOnline(witness: Awaited<ReturnType<typeof startWitness>>, 
         await new Promise((r) => setTimeout(r, 200))
     }
 }
+
+brokerTest("a broker that restarts without persistence gets every birth and info again", async (t) => {
+    const broker = await startMosquitto()
+    t.teardown(() => broker.stop())
+    const dir = tempDir(t)
+    const device = await startDevice(dir, "rb1")
+    t.teardown(() => device.stop())
+    const gw = startGateway(t, writeConfig(dir, await testConfig(dir, broker.url, [{ path: device.path }])))
+    await gw.waitForPorts(1)
+    await device.write("hello id=reborn fw=2.0.0\n")
+    await device.waitForLine((l) => l === "ok hello")
+    await gw.waitForLog((l) => l.msg === "connected to the broker" && l.client === "reborn")
+    await broker.restart() // all retained state is gone
+    // mosquitto_sub reconnects by itself; what it finds retained was published again.
+    const witness = await startWitness(broker.url, ["fieldlink/devices/+/status", "fieldlink/devices/+/info", "fieldlink/gateways/+/status"], { readyTimeoutMs: 10000 })
+    t.teardown(() => witness.stop())
+    await witness.waitFor((m) => m.topic === status("reborn") && m.text === "online", 10000)
+    await witness.waitFor((m) => m.topic === "fieldlink/gateways/gw1/status" && m.text === "online", 10000)
+    t.like(JSON.parse((await witness.waitFor((m) => m.topic === "fieldlink/devices/reborn/info", 10000)).text), { id: "reborn", fw: "2.0.0" })
+})

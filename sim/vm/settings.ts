@@ -83,6 +83,26 @@ function equalBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return !!a && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** Attempts per Settings request before start-up fails. */
+const SETTINGS_ATTEMPTS = 4;
+
+/**
+ * Jacdac gives an acknowledged command 500 ms; on a loaded machine (a whole test suite,
+ * or a hundred boards starting) the VM can miss that, and both requests here are safe to
+ * repeat. Measured: without retries, start-up failed now and then under a full suite.
+ */
+async function withRetries<T>(what: string, request: () => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= SETTINGS_ATTEMPTS; attempt++) {
+    try {
+      return await request();
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw new Error(`${what} failed ${SETTINGS_ATTEMPTS} times: ${(last as Error)?.message ?? String(last)}`);
+}
+
 /**
  * Stores every setting in the VM's Settings service (acknowledged writes) and reads
  * each back. Keys starting with `$` are secrets the service does not read back; they
@@ -91,10 +111,10 @@ function equalBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
 export async function storeSettings(service: JDService, settings: readonly EncodedSetting[]): Promise<void> {
   const client = new SettingsClient(service);
   try {
-    for (const { key, value } of settings) await client.setValue(key, value);
+    for (const { key, value } of settings) await withRetries(`storing setting ${key}`, () => client.setValue(key, value));
     for (const { key, value } of settings) {
       if (key.startsWith("$")) continue;
-      const stored = await client.getValue(key);
+      const stored = await withRetries(`reading back setting ${key}`, () => client.getValue(key));
       if (!equalBytes(stored, value)) {
         throw new Error(
           `Setting ${key} did not stick: the VM holds ${stored ? JSON.stringify(new TextDecoder().decode(stored)) : "nothing"}, expected ${JSON.stringify(new TextDecoder().decode(value))}.`,

@@ -104,6 +104,7 @@ async function main(): Promise<void> {
                     settleMs: o.settleMs,
                     windowMs: o.windowMs,
                     seed: o.seed,
+                    startConcurrency: o.startConcurrency,
                     profileFile: profileDir ? path.join(profileDir, "host.cpuprofile") : undefined,
                     signal: abort.signal,
                 })

@@ -1,0 +1,105 @@
+/**
+ * The real gateway, as the simulator runs it: a `fieldlink gateway` child process
+ * watching the simulated ports (`<dir>/ports/*`), so that a fault can SIGKILL it like a
+ * power cut of the Pi and start it again with the same state folder (its queues on disk).
+ */
+import { spawn, type ChildProcess } from "node:child_process"
+import { mkdirSync } from "node:fs"
+import path from "node:path"
+import { fileURLToPath } from "node:url"
+import { tieToParent } from "../../lib/process/children"
+import { PORTS_DIR } from "./pty"
+
+const FIELDLINK = fileURLToPath(new URL("../../bin/fieldlink.js", import.meta.url))
+
+export interface GatewayProcessOptions {
+    id: string
+    broker: URL
+    topicRoot: string
+    /** Holds ports/ (the PTY ends) and state/ (the gateway's queues). */
+    dir: string
+    /** Each JSON log record of the gateway. */
+    onLog?: (record: Record<string, unknown>) => void
+}
+
+export class GatewayProcess {
+    private child: ChildProcess | undefined
+    private exited: Promise<void> | undefined
+
+    constructor(private readonly o: GatewayProcessOptions) {}
+
+    get running(): boolean {
+        return this.child !== undefined
+    }
+
+    /** Starts it and resolves once it is online on the broker (bounded). */
+    async start(timeoutMs = 20000): Promise<void> {
+        if (this.child) return
+        const state = path.join(this.o.dir, "state")
+        mkdirSync(state, { recursive: true })
+        const args = [FIELDLINK, "gateway", "--broker", this.o.broker.toString(), "--serial", path.join(this.o.dir, PORTS_DIR, "*"), "--id", this.o.id, "--topic-root", this.o.topicRoot, "--state-dir", state, "--http-port", "0", "--log-format", "json"]
+        const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] })
+        tieToParent(child)
+        this.child = child
+        this.exited = new Promise((resolve) => child.once("exit", () => resolve()))
+        let online: () => void = () => undefined
+        const isOnline = new Promise<void>((resolve) => (online = resolve))
+        let partial = ""
+        const output: string[] = []
+        const onData = (chunk: Buffer) => {
+            const lines = (partial + chunk.toString("utf8")).split("\n")
+            partial = lines.pop() ?? ""
+            for (const line of lines) {
+                output.push(line)
+                if (output.length > 50) output.shift()
+                let record: Record<string, unknown>
+                try {
+                    record = JSON.parse(line) as Record<string, unknown>
+                } catch {
+                    continue
+                }
+                if (record.msg === "gateway online") online()
+                this.o.onLog?.(record)
+            }
+        }
+        child.stdout!.on("data", onData)
+        child.stderr!.on("data", onData)
+        let timer: NodeJS.Timeout | undefined
+        const failed = new Promise<never>((_, reject) => {
+            child.once("exit", (code, signal) => reject(new Error(`the gateway exited (${code ?? signal}) before it was online:\n${output.join("\n")}`)))
+            timer = setTimeout(() => reject(new Error(`the gateway was not online within ${timeoutMs} ms:\n${output.join("\n")}`)), timeoutMs)
+        })
+        try {
+            await Promise.race([isOnline, failed])
+        } catch (e) {
+            await this.kill()
+            throw e
+        } finally {
+            clearTimeout(timer)
+            failed.catch(() => undefined)
+        }
+        child.once("exit", () => {
+            if (this.child === child) this.child = undefined
+        })
+    }
+
+    /** Like a power cut of the Pi: no goodbye; the broker fires every will. */
+    async kill(): Promise<void> {
+        const child = this.child
+        this.child = undefined
+        if (!child || child.exitCode !== null || child.signalCode !== null) return
+        child.kill("SIGKILL")
+        await this.exited
+    }
+
+    /** Graceful: offline for every device and the gateway, queues written (bounded, then SIGKILL). */
+    async stop(timeoutMs = 10000): Promise<void> {
+        const child = this.child
+        this.child = undefined
+        if (!child || child.exitCode !== null || child.signalCode !== null) return
+        child.kill("SIGTERM")
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
+        await this.exited
+        clearTimeout(timer)
+    }
+}

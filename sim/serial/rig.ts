@@ -1,0 +1,140 @@
+/**
+ * The serial side of a simulation: devices on pseudo-terminals and the real gateway that
+ * bridges them to the broker.
+ *
+ * - Scripted devices speak the line protocol at a given rate (./device.ts).
+ * - Firmware devices are the real firmware in a VM with `transport` = `serial`: what it
+ *   prints is carried to the PTY as `> ` lines, the way a DeviceScript board mirrors
+ *   `console.log` to its log UART — the same firmware, shown working over serial.
+ */
+import { seedFrom } from "../random"
+import { simBoardSettings } from "../board-settings"
+import { signal, type Waveform } from "../waveforms"
+import { SimulatedBoard } from "../vm/index"
+import { ScriptedDevice } from "./device"
+import { GatewayProcess } from "./gateway-process"
+import { PtyPair } from "./pty"
+
+export interface SerialDeviceSpec {
+    id: string
+    /** `scripted`: a line-protocol script; `firmware`: the real firmware over its log UART. */
+    kind: "scripted" | "firmware"
+    /** scripted: samples per second. */
+    rate: number
+    /** firmware: sample period, ms. */
+    intervalMs: number
+    baud: number
+    /** scripted: `live=` of its hello, seconds. */
+    live: number
+    checksum: boolean
+    temperature?: Waveform
+}
+
+export interface SerialRigOptions {
+    dir: string
+    broker: URL
+    topicRoot: string
+    gatewayId: string
+    seed: number
+    program: Uint8Array
+    devices: SerialDeviceSpec[]
+    onGatewayLog?: (record: Record<string, unknown>) => void
+}
+
+interface Attached {
+    spec: SerialDeviceSpec
+    pty: PtyPair
+    script?: ScriptedDevice
+    board?: SimulatedBoard
+}
+
+export class SerialRig {
+    private readonly attached = new Map<string, Attached>()
+    readonly gateway: GatewayProcess
+    private readonly started = Date.now()
+
+    private constructor(private readonly o: SerialRigOptions) {
+        this.gateway = new GatewayProcess({ id: o.gatewayId, broker: o.broker, topicRoot: o.topicRoot, dir: o.dir, onLog: o.onGatewayLog })
+    }
+
+    static async start(o: SerialRigOptions): Promise<SerialRig> {
+        const rig = new SerialRig(o)
+        try {
+            for (const spec of o.devices) rig.attached.set(spec.id, { spec, pty: await PtyPair.open(o.dir, spec.id) })
+            await rig.gateway.start()
+            for (const a of rig.attached.values()) await rig.power(a)
+        } catch (e) {
+            await rig.stop()
+            throw e
+        }
+        return rig
+    }
+
+    ids(): string[] {
+        return [...this.attached.keys()]
+    }
+
+    /** The cable is pulled: the port vanishes; the device keeps running, unheard. */
+    async unplug(id: string): Promise<void> {
+        await this.get(id).pty.unplug()
+    }
+
+    async plug(id: string): Promise<void> {
+        const a = this.get(id)
+        await a.pty.plug()
+        // A device re-plugged says hello again, as a board reset by USB power would.
+        await a.script?.start().catch(() => undefined)
+    }
+
+    hush(id: string): void {
+        this.get(id).script?.hush()
+    }
+
+    speak(id: string): void {
+        this.get(id).script?.speak()
+    }
+
+    async garbage(id: string): Promise<void> {
+        await this.get(id).script?.garbage(Math.random)
+    }
+
+    async stop(): Promise<void> {
+        await this.gateway.stop().catch(() => undefined)
+        for (const a of this.attached.values()) {
+            a.script?.stop()
+            await a.board?.stop().catch(() => undefined)
+            await a.pty.close()
+        }
+    }
+
+    private get(id: string): Attached {
+        const a = this.attached.get(id)
+        if (!a) throw new Error(`no serial device '${id}' (devices: ${this.ids().join(", ")})`)
+        return a
+    }
+
+    private async power(a: Attached): Promise<void> {
+        const { spec, pty } = a
+        const seed = seedFrom(`${this.o.seed}/${spec.id}`)
+        const temperature = signal(spec.temperature ?? { type: "sine", mean: 22, amplitude: 2, periodS: 300 }, seed)
+        const elapsed = () => (Date.now() - this.started) / 1000
+        if (spec.kind === "scripted") {
+            a.script = new ScriptedDevice(pty, { id: spec.id, rate: spec.rate, baud: spec.baud, live: spec.live, checksum: spec.checksum, readings: () => ({ temperature_c: Math.round(temperature(elapsed()) * 100) / 100 }) })
+            await a.script.start()
+            return
+        }
+        a.board = new SimulatedBoard({
+            deviceId: spec.id,
+            program: this.o.program,
+            settings: simBoardSettings({ deviceId: spec.id, broker: this.o.broker, topicRoot: this.o.topicRoot, keepAliveSeconds: 60, intervalMs: spec.intervalMs, transport: "serial" }),
+            sensors: [
+                { kind: "temperature", read: () => temperature(elapsed()) },
+                { kind: "humidity", read: () => 45 },
+            ],
+            onLog: (line) => {
+                if (pty.plugged) pty.write(`> ${line}\n`).catch(() => undefined)
+            },
+        })
+        await a.board.start()
+    }
+}

@@ -88,6 +88,8 @@ export class Gateway {
                     ready: () => this.link.connected,
                     summary: () => ({ gateway: config.id, ...this.stats() }),
                     metrics: () => this.metrics.registry.render(),
+                }).catch((e: NodeJS.ErrnoException) => {
+                    throw new Error(`the health endpoint cannot listen on ${config.http.host}:${config.http.port} (${e.code ?? e.message}); choose another http.port (--http-port), or set http.enabled: false`)
                 })
                 log.info({ url: `http://${config.http.host}:${this.http.port}/metrics` }, "health and metrics endpoint listening")
             }

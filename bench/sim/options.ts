@@ -20,7 +20,7 @@ export interface SimBenchOptions {
 }
 
 const DEFAULTS: SimBenchOptions = {
-    ladder: [10, 25, 50, 100, 150, 200, 300],
+    ladder: [10, 50, 100, 200, 300, 400, 600, 800],
     settleMs: 5000,
     windowMs: 20_000,
     intervalMs: 1000,
@@ -28,10 +28,12 @@ const DEFAULTS: SimBenchOptions = {
     embedded: false,
     profile: undefined,
     seed: 1,
-    startConcurrency: 1,
+    // A fleet's start-up is mostly waiting on each board's bus: 32 at once brought 300
+    // boards up in about 6 s instead of about 40 s one after the other.
+    startConcurrency: 32,
 }
 
-const QUICK: Partial<SimBenchOptions> = { ladder: [10, 50, 100], settleMs: 3000, windowMs: 10_000, budgetMs: 120_000 }
+const QUICK: Partial<SimBenchOptions> = { ladder: [10, 100, 200], settleMs: 3000, windowMs: 10_000, budgetMs: 120_000 }
 
 function positive(name: string, text: string): number {
     const value = Number(text)

@@ -22,7 +22,7 @@ import { busyPercent, machineTimes } from "./machine"
 import { parseOptions, type SimBenchOptions } from "./options"
 import { readProfile, renderProfile, summariseProfile } from "./profile"
 import { type RungResult, runRung } from "./rung"
-import { hostCorePercent, keptUp, renderLadder } from "./table"
+import { hostCorePercent, keptUp, PERIOD_TOLERANCE, renderLadder } from "./table"
 
 /** A board's keep-alive: long enough that only telemetry and rare pings cross the wire. */
 const KEEP_ALIVE_SECONDS = 60
@@ -31,6 +31,7 @@ const GUESS_STARTUP_MS_PER_BOARD = 150
 /** Past these, the machine clearly cannot keep up: climbing further only measures overload. */
 const BACKGROUND_SAMPLE_MS = 2000
 const GIVE_UP_COMPLETE_SHARE = 0.9
+const GIVE_UP_PERIOD_STRETCH = 0.1
 /** The boards share one event loop, so one core is their ceiling whatever the machine has. */
 const GIVE_UP_HOST_CORE_PCT = 95
 
@@ -45,6 +46,9 @@ function estimateMs(boards: number, msPerBoard: number, o: SimBenchOptions): num
 function whyStop(r: RungResult): string | undefined {
     if (r.delivery.complete < GIVE_UP_COMPLETE_SHARE * r.boards) {
         return `only ${r.delivery.complete} of ${r.boards} boards delivered every sample`
+    }
+    if (r.delivery.periodMeanMs > r.intervalMs * (1 + GIVE_UP_PERIOD_STRETCH)) {
+        return `the boards' mean sample period was ${r.delivery.periodMeanMs.toFixed(0)} ms for a ${r.intervalMs} ms interval`
     }
     const core = hostCorePercent(r)
     if (core >= GIVE_UP_HOST_CORE_PCT) return `the board host used ${core.toFixed(0)}% of its one core`
@@ -131,8 +135,10 @@ async function main(): Promise<void> {
     if (stopped) console.log(`stopped climbing: ${stopped}`)
     console.log(
         `notes: boards send a sample every ${o.intervalMs} ms with keep-alive ${KEEP_ALIVE_SECONDS} s; ` +
-            `window ${o.windowMs / 1000} s after ${o.settleMs / 1000} s of settling. "complete" = no seq gap ` +
-            "(counting from the sample before the window) and at least window/interval - 1 samples. " +
+            `${o.startConcurrency} boards start at once (--concurrency=N). ` +
+            `Window ${o.windowMs / 1000} s after ${o.settleMs / 1000} s of settling. "complete" = no seq gap ` +
+            "(counting from the sample before the window) and at least window/interval - 1 samples; " +
+            `"met" = every board complete and the mean period (time per seq step) within ${PERIOD_TOLERANCE * 100}% of the interval. ` +
             "CPU, RSS and loop delay are the board host's alone; RSS per board is above the host's RSS with the VM module loaded. " +
             "Ratios compare with the first rung of this run.",
     )

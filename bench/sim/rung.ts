@@ -34,6 +34,7 @@ export interface RungOptions {
 
 export interface RungResult {
     boards: number
+    intervalMs: number
     /** The measured window as the subscriber saw it, ms. */
     windowMs: number
     startupMs: number
@@ -147,6 +148,7 @@ export async function runRung(o: RungOptions): Promise<RungResult> {
 
         return {
             boards: o.boards,
+            intervalMs: o.intervalMs,
             windowMs: to - from,
             startupMs: started.startupMs,
             baselineRssBytes: baseline.rssBytes,

@@ -28,9 +28,12 @@ export function perBoardRssBytes(r: RungResult): number {
     return (r.host.rssBytes - r.baselineRssBytes) / r.boards
 }
 
-/** Every board delivered every sample of the window at its interval. */
+/** How far the boards' mean sample period may stretch past their interval and still count as "at" it. */
+export const PERIOD_TOLERANCE = 0.02
+
+/** Every board delivered every sample of the window, and their mean period stayed at their interval. */
 export function keptUp(r: RungResult): boolean {
-    return r.delivery.complete === r.boards
+    return r.delivery.complete === r.boards && r.delivery.periodMeanMs <= r.intervalMs * (1 + PERIOD_TOLERANCE)
 }
 
 const delivery: Column[] = [

@@ -52,6 +52,7 @@ async function runSerial(id: string, board: string, intervalMs: number) {
 async function main() {
     const { config, errors } = await loadConfig()
     if (config.transport === "serial") {
+        quiet = true
         await startBoard(log)
         await runSerial(config.deviceId, config.board, config.intervalMs)
         return

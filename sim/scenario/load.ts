@@ -10,7 +10,9 @@ import { scenarioBoards } from "./devices"
 import { SCENARIO_SCHEMA } from "./schema"
 import type { Scenario, TimeRef } from "./types"
 
-const NEEDS_TARGET = new Set(["network-cut", "network-blackhole", "network-delay", "board-power-cut"])
+/** Faults that hit WiFi boards, and faults that hit serial devices; the rest hit the broker or the gateway. */
+const BOARD_FAULTS = new Set(["network-cut", "network-blackhole", "network-delay", "board-power-cut"])
+const SERIAL_FAULTS = new Set(["serial-unplug", "serial-silence", "serial-garbage"])
 
 function crossCheck(s: Scenario, doc: SourceDocument): string[] {
     const problems: string[] = []
@@ -27,15 +29,25 @@ function crossCheck(s: Scenario, doc: SourceDocument): string[] {
         }
     })
 
+    const boardIds = [...devices]
+    s.serial.forEach((d, i) => {
+        if (devices.includes(d.id)) at(["serial", i, "id"], `device id "${d.id}" is used twice; ids must be unique`)
+        devices.push(d.id)
+    })
+    const serialIds = s.serial.map((d) => d.id)
+
     const names = new Set<string>()
     s.faults.forEach((f, i) => {
         f.name ??= `${f.type}-${i + 1}`
         if (names.has(f.name)) at(["faults", i, "name"], `"${f.name}" names two faults; names must be unique`)
         names.add(f.name)
-        if (NEEDS_TARGET.has(f.type)) {
-            if (f.target === undefined) at(["faults", i], `found no target, expected the board id (or glob) that ${f.type} hits`)
-            else if (matchDevices(f.target, devices).length === 0) at(["faults", i, "target"], `found "${f.target}", expected a board of this scenario (${devices.join(", ") || "none"})`)
-        } else if (f.target !== undefined) at(["faults", i, "target"], `${f.type} hits the whole broker; remove target`)
+        const pool = BOARD_FAULTS.has(f.type) ? boardIds : SERIAL_FAULTS.has(f.type) ? serialIds : undefined
+        const what = BOARD_FAULTS.has(f.type) ? "board" : "serial device"
+        if (pool) {
+            if (f.target === undefined) at(["faults", i], `found no target, expected the ${what} id (or glob) that ${f.type} hits`)
+            else if (matchDevices(f.target, pool).length === 0) at(["faults", i, "target"], `found "${f.target}", expected a ${what} of this scenario (${pool.join(", ") || "none"})`)
+        } else if (f.target !== undefined) at(["faults", i, "target"], `${f.type} hits the whole ${f.type === "gateway-kill" ? "gateway" : "broker"}; remove target`)
+        if (f.type === "gateway-kill" && serialIds.length === 0) at(["faults", i], "gateway-kill needs serial devices: without them no gateway runs")
         if (f.type === "network-delay" && f.delayMs === undefined) at(["faults", i], "found no delayMs, expected the latency network-delay adds, in ms")
         if (f.at + f.for > s.duration) at(["faults", i], `ends at ${f.at + f.for} s, after the run (duration ${s.duration} s)`)
     })

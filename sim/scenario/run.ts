@@ -14,6 +14,11 @@ import { netConnector } from "../vm/index"
 import { checkExpectations, matchDevices, type ExpectationResult, type ObservedEvent } from "./expect"
 import { scenarioBoards } from "./devices"
 import type { Fault, Scenario } from "./types"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import path from "node:path"
+import { SerialRig } from "../serial/rig"
+import { socatProblem } from "../serial/pty"
 
 export interface RunOptions {
     program: Uint8Array
@@ -40,7 +45,9 @@ function toEvent(root: string, p: ObservedPublish, t0: number): ObservedEvent | 
 export async function runScenario(s: Scenario, options: RunOptions): Promise<RunReport> {
     const say = options.onLine ?? (() => undefined)
     const specs = scenarioBoards(s)
-    const devices = specs.map((b) => b.deviceId)
+    const devices = [...specs.map((b) => b.deviceId), ...s.serial.map((d) => d.id)]
+    const noSocat = s.serial.length > 0 ? socatProblem() : null
+    if (noSocat) throw new Error(`scenario '${s.name}' has serial devices, which need pseudo-terminals: ${noSocat}`)
     if (options.broker && s.faults.some((f) => f.type === "broker-restart"))
         throw new Error(`scenario '${s.name}' restarts the broker, which needs the embedded broker: run it without --broker`)
 
@@ -49,7 +56,8 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
     const observe = (p: ObservedPublish) => {
         const e = toEvent(s.topicRoot, p, t0)
         if (!e) return
-        if (e.t >= 0) events.push(e)
+        // Kept before t=0 too (boards come online while starting): `stays` needs the state at its start.
+        events.push(e)
         if (e.kind === "status") say(`t=${e.t.toFixed(1)}s  ${e.device} ${e.value}`)
     }
     const broker: ScenarioBroker = options.broker
@@ -58,6 +66,8 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
     const links = new Map(devices.map((d) => [d, new NetworkLink(netConnector)]))
     const timers: NodeJS.Timeout[] = []
     let fleet: Fleet | undefined
+    let rig: SerialRig | undefined
+    const dir = s.serial.length > 0 ? mkdtempSync(path.join(tmpdir(), "fieldlink-sim-")) : undefined
     try {
         fleet = await Fleet.start({
             broker: broker.url,
@@ -68,14 +78,24 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
             socket: (id) => links.get(id),
             onLog: options.onBoardLog,
         })
+        if (dir)
+            rig = await SerialRig.start({
+                dir,
+                broker: broker.url,
+                topicRoot: s.topicRoot,
+                gatewayId: s.gateway.id,
+                seed: s.seed,
+                program: options.program,
+                devices: s.serial.map((d) => ({ id: d.id, kind: d.kind, rate: d.rate, intervalMs: d.interval, baud: d.baud, live: d.live, checksum: d.checksum, temperature: d.temperature })),
+            })
         t0 = Date.now()
-        say(`t=0.0s  ${specs.length} board(s) started; running for ${s.duration} s`)
+        say(`t=0.0s  ${specs.length} board(s)${rig ? `, ${s.serial.length} serial device(s) behind gateway ${s.gateway.id}` : ""} started; running for ${s.duration} s`)
         const pending: Promise<void>[] = []
         for (const fault of s.faults) {
             timers.push(
                 setTimeout(() => {
-                    say(`t=${fault.at.toFixed(1)}s  fault ${fault.name}: ${fault.type}${fault.target ? ` on ${fault.target}` : ""} for ${fault.for} s`)
-                    pending.push(applyFault(fault, { broker, fleet: fleet!, links, devices }).catch((e) => say(`fault ${fault.name} failed: ${(e as Error).message}`)))
+                    say(`t=${fault.at.toFixed(1)}s  fault ${fault.name}: ${fault.type}${fault.target ? ` on ${fault.target}` : ""}${fault.type === "serial-garbage" ? "" : ` for ${fault.for} s`}`)
+                    pending.push(applyFault(fault, { broker, fleet: fleet!, rig, links, devices }).catch((e) => say(`fault ${fault.name} failed: ${(e as Error).message}`)))
                 }, fault.at * 1000),
             )
         }
@@ -86,15 +106,18 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
         return { scenario: s.name, results, events: judged, ok: results.every((r) => r.ok) }
     } finally {
         for (const timer of timers) clearTimeout(timer)
+        await rig?.stop().catch(() => undefined)
         await fleet?.stop().catch(() => undefined)
         for (const link of links.values()) link.close()
         await broker.close()
+        if (dir) rmSync(dir, { recursive: true, force: true })
     }
 }
 
 interface FaultContext {
     broker: ScenarioBroker
     fleet: Fleet
+    rig: SerialRig | undefined
     links: Map<string, NetworkLink>
     devices: string[]
 }
@@ -103,7 +126,25 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function applyFault(f: Fault, c: FaultContext): Promise<void> {
     const targets = f.target ? matchDevices(f.target, c.devices) : []
+    const rig = c.rig
     switch (f.type) {
+        case "gateway-kill":
+            await rig!.gateway.kill()
+            await sleep(f.for * 1000)
+            return rig!.gateway.start()
+        case "serial-unplug":
+            await Promise.all(targets.map((d) => rig!.unplug(d)))
+            await sleep(f.for * 1000)
+            for (const d of targets) await rig!.plug(d)
+            return
+        case "serial-silence":
+            for (const d of targets) rig!.hush(d)
+            await sleep(f.for * 1000)
+            for (const d of targets) rig!.speak(d)
+            return
+        case "serial-garbage":
+            for (const d of targets) await rig!.garbage(d)
+            return
         case "broker-restart":
             return c.broker.restart(f.for * 1000)
         case "board-power-cut":

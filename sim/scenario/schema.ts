@@ -63,6 +63,32 @@ export const SCENARIO_SCHEMA = {
                 },
             },
         },
+        serial: {
+            description: "Devices on serial ports (pseudo-terminals) behind the real gateway.",
+            type: "array",
+            default: [],
+            items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["id"],
+                properties: {
+                    id: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$", description: "The device id it says in its hello." },
+                    kind: { enum: ["scripted", "firmware"], default: "scripted", description: "scripted: a line-protocol script; firmware: the real firmware printing the protocol on its log UART." },
+                    rate: { type: "number", exclusiveMinimum: 0, maximum: 1000, default: 1, description: "scripted: samples per second." },
+                    interval: { type: "integer", minimum: 100, maximum: 86400000, default: 1000, description: "firmware: sample period, ms." },
+                    baud: { type: "integer", minimum: 300, maximum: 4000000, default: 115200, description: "The line rate the device claims; its lines are paced to it." },
+                    live: { type: "integer", minimum: 1, maximum: 86400, default: 5, description: "scripted: live= of its hello, seconds of silence before the gateway calls it offline (× 1.5)." },
+                    checksum: { type: "boolean", default: true, description: "scripted: append ` *XX` CRC-8 checksums." },
+                    temperature: waveform,
+                },
+            },
+        },
+        gateway: {
+            type: "object",
+            additionalProperties: false,
+            default: {},
+            properties: { id: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$", default: "gw-sim", description: "The gateway's id (gateways/<id>/status)." } },
+        },
         faults: {
             description: "Things that go wrong, on a schedule.",
             type: "array",
@@ -73,7 +99,7 @@ export const SCENARIO_SCHEMA = {
                 required: ["type", "at"],
                 properties: {
                     name: { type: "string", pattern: "^[A-Za-z0-9_-]+$", description: "How expectations refer to this fault. Default: <type>-<n>." },
-                    type: { enum: ["network-cut", "network-blackhole", "network-delay", "board-power-cut", "broker-restart"] },
+                    type: { enum: ["network-cut", "network-blackhole", "network-delay", "board-power-cut", "broker-restart", "serial-unplug", "serial-silence", "serial-garbage", "gateway-kill"] },
                     at: seconds("When it starts, seconds from the start of the run."),
                     for: { ...seconds("How long it lasts, seconds."), default: 5 },
                     target: device,

@@ -16,12 +16,30 @@ export interface BoardGroup {
     humidity?: Waveform
 }
 
+export interface SerialDevice {
+    id: string
+    /** `scripted`: a line-protocol script; `firmware`: the real firmware over its log UART. */
+    kind: "scripted" | "firmware"
+    /** scripted: samples per second. */
+    rate: number
+    /** firmware: sample period, ms. */
+    interval: number
+    baud: number
+    live: number
+    checksum: boolean
+    temperature?: Waveform
+}
+
 export type FaultType =
     | "network-cut"
     | "network-blackhole"
     | "network-delay"
     | "board-power-cut"
     | "broker-restart"
+    | "serial-unplug"
+    | "serial-silence"
+    | "serial-garbage"
+    | "gateway-kill"
 
 export interface Fault {
     /** How expectations refer to it: `after: <name>` is its start, `<name>.end` its end. */
@@ -54,6 +72,9 @@ export interface Scenario {
     duration: number
     topicRoot: string
     boards: BoardGroup[]
+    /** Devices on serial ports behind the real gateway. */
+    serial: SerialDevice[]
+    gateway: { id: string }
     faults: Fault[]
     expect: Expectation[]
 }

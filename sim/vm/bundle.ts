@@ -75,7 +75,27 @@ export interface RawVmOptions {
   /** stdout/stderr of the C side (printf); not the VM log. */
   print?: (text: string) => void;
   printErr?: (text: string) => void;
+  /**
+   * Emscripten's hook for making the wasm instance itself: gets the imports and hands the
+   * instance to `receive`; returns its exports. `loadVmFactory` sets one that reuses a
+   * module compiled once per process.
+   */
+  instantiateWasm?: (imports: object, receive: (instance: WasmInstance, module: WasmModule) => void) => object;
 }
+
+/**
+ * The part of the WebAssembly JS API used here, typed by hand: the project's type
+ * libraries (ES2022 and Node) declare no `WebAssembly`.
+ */
+type WasmModule = object;
+interface WasmInstance {
+  readonly exports: object;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => WasmInstance;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 export type VmFactory = (options?: RawVmOptions) => Promise<RawVm>;
 
@@ -135,6 +155,16 @@ export function checkVmSource(source: string, where: string): void {
       `The VM source in ${where} has sha256 ${digest}, expected ${VM_SOURCE_SHA256}: the installed file differs from the published ${PINNED_CLI_VERSION}.`,
     );
   }
+}
+
+/** How the VM source carries its wasm binary (emscripten SINGLE_FILE). */
+const WASM_DATA_URI = /wasmBinaryFile = "data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)"/;
+
+/** The wasm binary inlined in the VM source. Pure. */
+function extractWasmBinary(source: string): Uint8Array {
+  const match = WASM_DATA_URI.exec(source);
+  if (!match) throw new VmBundleError("The VM module no longer inlines its wasm binary as a base64 data URI.");
+  return new Uint8Array(Buffer.from(match[1], "base64"));
 }
 
 /** Cuts the VM module source out of the bundle text. Pure; exported for tests. */
@@ -213,6 +243,16 @@ export function loadVmFactory(): VmFactory {
   if (typeof module2.exports !== "function") {
     throw new VmBundleError("The VM module in the CLI bundle did not export a factory function.");
   }
-  cachedFactory = module2.exports as VmFactory;
+  const factory = module2.exports as VmFactory;
+  // Left alone, every instance decodes the base64 binary and compiles it again: over
+  // half of the CPU an instance costs to create. The compiled module holds no state
+  // (each instance makes its own memory), so one serves them all.
+  const wasm = new wasmApi.Module(extractWasmBinary(source));
+  const instantiateWasm: RawVmOptions["instantiateWasm"] = (imports, receive) => {
+    const instance = new wasmApi.Instance(wasm, imports);
+    receive(instance, wasm);
+    return instance.exports;
+  };
+  cachedFactory = (options) => factory({ instantiateWasm, ...options });
   return cachedFactory;
 }

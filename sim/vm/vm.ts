@@ -58,12 +58,14 @@ export class Vm {
   static async create(hooks: VmHooks): Promise<Vm> {
     const factory = loadVmFactory();
     // The factory reads these once at creation: stdout/stderr of the C side.
-    let vm: Vm | undefined;
+    // The print hooks exist before the Vm object they report to.
+    const created: { vm?: Vm } = {};
     const raw = await factory({
-      print: (text) => vm?.later(() => hooks.dmesg(text)),
-      printErr: (text) => vm?.later(() => hooks.dmesg(text)),
+      print: (text) => created.vm?.later(() => hooks.dmesg(text)),
+      printErr: (text) => created.vm?.later(() => hooks.dmesg(text)),
     });
-    vm = new Vm(raw, hooks);
+    const vm = new Vm(raw, hooks);
+    created.vm = vm;
     vm.install();
     return vm;
   }

@@ -33,7 +33,7 @@ brokerTest("garbage on one port: counted by reason, answered with err, the gatew
     t.teardown(() => witness.stop())
     const gw = startGateway(t, writeConfig(dir, await testConfig(dir, broker.url, [{ path: bad.path }, { path: good.path }])))
     await gw.waitForPorts(2)
-    const http = await waitFor(() => gw.httpPort, { what: "the HTTP port" })
+    const http = await waitFor(() => gw.httpPort, { what: "the HTTP port", timeoutMs: 20000 })
     await bad.write("hello id=noisy\n")
     await bad.waitForLine((l) => l === "ok hello")
     const rssBefore = metric(await scrape(http), "process_resident_memory_bytes", "")
@@ -64,14 +64,14 @@ brokerTest("garbage on one port: counted by reason, answered with err, the gatew
     for (const [data, code] of attacks) {
         const from = bad.lines().length
         await bad.write(data)
-        const reply = await bad.waitForLine((l) => l.startsWith("err "), 5000, from)
+        const reply = await bad.waitForLine((l) => l.startsWith("err "), 15000, from)
         t.true(reply.startsWith(`err ${code} `), `${JSON.stringify(String(data).slice(0, 30))} → ${reply}`)
     }
     for (let i = 0; i < 20; i++) await bad.write(randomBytes(4096))
     await bad.write("\n")
     await goodSends
 
-    await witness.waitFor((m) => m.topic === "fieldlink/devices/good/telemetry" && JSON.parse(m.text).seq === 300, 10000)
+    await witness.waitFor((m) => m.topic === "fieldlink/devices/good/telemetry" && JSON.parse(m.text).seq === 300, 20000)
     const seqs = witness.messages().filter((m) => m.topic === "fieldlink/devices/good/telemetry").map((m) => JSON.parse(m.text).seq)
     t.deepEqual(seqs, Array.from({ length: 300 }, (_, i) => i + 1))
     // Nothing from the bad device leaked out of its subtree, and nothing forbidden was published.
@@ -82,7 +82,7 @@ brokerTest("garbage on one port: counted by reason, answered with err, the gatew
     // Still up and answering, counted by reason, memory bounded.
     const from = bad.lines().length
     await bad.write("ping\n")
-    await bad.waitForLine((l) => l === "pong", 5000, from)
+    await bad.waitForLine((l) => l === "pong", 15000, from)
     const text = await scrape(http)
     const label = (reason: string) => `port="${bad.path}",reason="${reason}"`
     t.is(metric(text, "fieldlink_gateway_port_errors_total", label("too-long")) >= 1, true)

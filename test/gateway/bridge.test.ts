@@ -25,7 +25,7 @@ brokerTest("devices on PTYs: births, info, telemetry, pub/pubr, JSON, hello and 
     const config = await testConfig(dir, broker.url, [{ path: a.path }, { path: b.path, id: "configured-b" }, { glob: `${dir}/ttyC` }])
     const gw = startGateway(t, writeConfig(dir, config))
 
-    await witness.waitFor((m) => m.topic === "fieldlink/gateways/gw1/status" && m.text === "online", 15000)
+    await witness.waitFor((m) => m.topic === "fieldlink/gateways/gw1/status" && m.text === "online", 30000)
     await gw.waitForPorts(3)
     // A: says hello first.
     await a.write("hello id=kitchen fw=1.2.0 board=esp32c3 live=30\n")
@@ -64,10 +64,10 @@ brokerTest("devices on PTYs: births, info, telemetry, pub/pubr, JSON, hello and 
     t.false(b.lines().some((l) => l.startsWith("cmd")))
 
     // Stats on the broker, health and metrics over HTTP.
-    const stats = JSON.parse((await witness.waitFor((m) => m.topic === "fieldlink/gateways/gw1/stats" && JSON.parse(m.text).totals.lines >= 7, 5000)).text)
+    const stats = JSON.parse((await witness.waitFor((m) => m.topic === "fieldlink/gateways/gw1/stats" && JSON.parse(m.text).totals.lines >= 7, 15000)).text)
     t.like(stats.ports[a.path], { open: true, device: "kitchen" })
     t.is(stats.devices.kitchen.online, true)
-    await waitFor(() => gw.httpPort, { what: "the HTTP port in the log" })
+    await waitFor(() => gw.httpPort, { what: "the HTTP port in the log", timeoutMs: 20000 })
     const ready = await fetch(`http://127.0.0.1:${gw.httpPort}/readyz`)
     t.is(ready.status, 200)
     const metrics = await (await fetch(`http://127.0.0.1:${gw.httpPort}/metrics`)).text()

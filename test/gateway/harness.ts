@@ -74,11 +74,11 @@ export function startGateway(t: ExecutionContext, configFile: string, extraArgs:
             return httpPort
         },
         logs,
-        waitForLog: (predicate, timeoutMs = 20000) =>
+        waitForLog: (predicate, timeoutMs = 30000) =>
             waitFor(() => logs().find(predicate), { what: "a gateway log line", timeoutMs, intervalMs: 20 }).catch((e: Error) => {
                 throw new Error(`${e.message}\ngateway output (exit ${cli.child.exitCode ?? cli.child.signalCode}):\n${cli.output().split("\n").slice(-8).join("\n")}`)
             }),
-        waitForPorts: async (count, timeoutMs = 15000) => {
+        waitForPorts: async (count, timeoutMs = 40000) => {
             await waitFor(() => logs().filter((l) => l.msg === "port open").length >= count, { what: `${count} ports to open`, timeoutMs, intervalMs: 20 })
         },
         stop: async () => {
@@ -94,7 +94,7 @@ export function startGateway(t: ExecutionContext, configFile: string, extraArgs:
         await running.kill()
         if (t.passed === false) t.log(cli.output().split("\n").slice(-40).join("\n"))
     })
-    void running.waitForLog((l) => typeof l.url === "string" && /\/metrics$/.test(String(l.url)), 20000).then(
+    void running.waitForLog((l) => typeof l.url === "string" && /\/metrics$/.test(String(l.url)), 60000).then(
         (l) => (httpPort = Number(new URL(String(l.url)).port)),
         () => undefined,
     )

@@ -73,7 +73,7 @@ export async function startDevice(dir: string, name: string): Promise<FakeDevice
                 port.write(data, (e) => (e ? reject(e) : port!.drain(() => resolve())))
             }),
         lines: () => [...received],
-        waitForLine: (predicate, timeoutMs = 5000, from = 0) =>
+        waitForLine: (predicate, timeoutMs = 15000, from = 0) =>
             waitFor(() => received.slice(from).find(predicate), { what: `${name} to receive a matching line (got ${JSON.stringify(received.slice(-5))})`, timeoutMs, intervalMs: 10 }),
         unplug,
         plug,

@@ -67,7 +67,7 @@ brokerTest("mqtts with a CA and a client certificate; a wrong CA and a missing c
     process.env.TEST_MQTT_PASSWORD = PASSWORD // inherited by the gateway child process
 
     const good = startGateway(t, await gatewayWith("good", { ca: p.ca.cert, cert: p.client.cert, key: p.client.key }))
-    await witness.waitFor((m) => m.topic === "fieldlink/gateways/good/status" && m.text === "online", 15000)
+    await witness.waitFor((m) => m.topic === "fieldlink/gateways/good/status" && m.text === "online", 30000)
     await good.waitForPorts(1)
     await device.write("hello id=secure\n")
     await device.write('{"seq":1}\n')

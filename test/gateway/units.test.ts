@@ -4,6 +4,7 @@ import test from "ava"
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
+import { lockStateDir } from "../../gateway/lock"
 import { Registry, escapeLabel } from "../../gateway/obs/metrics"
 import { LogThrottle } from "../../gateway/obs/throttle"
 import { Journal, parseJournal } from "../../gateway/queue/journal"
@@ -136,4 +137,18 @@ test("metrics: text format with escaped labels", (t) => {
     r.gauge("g", "A gauge.").set({}, 5)
     t.is(escapeLabel('a"b'), 'a\\"b')
     t.is(r.render(), '# HELP x_total Things.\n# TYPE x_total counter\nx_total{port="/dev/\\"a\\"\\\\b\\n"} 3\n# HELP g A gauge.\n# TYPE g gauge\ng 5\n')
+})
+
+test("state folder lock: one gateway at a time; a lock left by a dead process is taken over", (t) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-lock-"))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    // A live process (this one's parent) holds it: refused with a sentence.
+    writeFileSync(path.join(dir, "gateway.pid"), `${process.ppid}\n`)
+    t.throws(() => lockStateDir(dir), { message: new RegExp(`^another gateway \\(pid ${process.ppid}\\) uses the state folder`) })
+    // A pid that does not run (kill -9, power loss): stale, taken over, released on stop.
+    writeFileSync(path.join(dir, "gateway.pid"), "2147483646\n")
+    const release = lockStateDir(dir)
+    t.is(readFileSync(path.join(dir, "gateway.pid"), "utf8").trim(), String(process.pid))
+    release()
+    t.throws(() => statSync(path.join(dir, "gateway.pid")))
 })

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs"
 import { UsageError } from "../cli/errors"
 import { brokerFlag, parseFlags, wholeFlag } from "../cli/flags"
-import { ConfigError } from "./config/errors"
+import { ConfigError } from "../lib/config/errors"
 import { configFromObject, loadConfigFile } from "./config/load"
 import type { GatewayConfig } from "./config/types"
 import { Gateway } from "./gateway"

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { topicNameError } from "../../protocol/mqtt/topics"
-import { ConfigError, shown } from "./errors"
+import { ConfigError, shown } from "../../lib/config/errors"
 import { PORT_DEFAULTS } from "./schema"
 import { deepFreeze, type GatewayConfig, type PortConfig, type PortOptions, type PortSelector, type TlsConfig } from "./types"
 

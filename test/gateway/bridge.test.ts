@@ -22,7 +22,7 @@ brokerTest("devices on PTYs: births, info, telemetry, pub/pubr, JSON, hello and 
     t.teardown(() => Promise.all([a.stop(), b.stop(), c.stop()]))
     const witness = await startWitness(broker.url, "fieldlink/#")
     t.teardown(() => witness.stop())
-    const config = await testConfig(dir, broker.url, [{ path: a.path }, { path: b.path, id: "configured-b" }, { glob: `${dir}/ttyC` }])
+    const config = await testConfig(dir, broker.url, [{ path: a.path }, { path: b.path, id: "configured-b" }, { glob: `${dir}/ports/ttyC` }])
     const gw = startGateway(t, writeConfig(dir, config))
 
     await witness.waitFor((m) => m.topic === "fieldlink/gateways/gw1/status" && m.text === "online", 30000)

@@ -60,7 +60,7 @@ brokerTest("broker stopped while devices keep sending: after its restart every m
     const sub = await subscriber(t, broker.url)
     const devices = await Promise.all(["o1", "o2"].map((n) => startDevice(dir, n)))
     t.teardown(() => Promise.all(devices.map((d) => d.stop())))
-    const gw = startGateway(t, writeConfig(dir, await testConfig(dir, broker.url, [{ glob: `${dir}/o?` }])))
+    const gw = startGateway(t, writeConfig(dir, await testConfig(dir, broker.url, [{ glob: `${dir}/ports/o?` }])))
     await gw.waitForPorts(2)
     await Promise.all(devices.map((d) => send(d, 1, 40)))
     await waitFor(() => sub.seqs("o1").length >= 40 && sub.seqs("o2").length >= 40, { what: "the first 40 of each device", timeoutMs: 20000 })

@@ -10,9 +10,24 @@ import { idError } from "../protocol/mqtt/topics"
 import { UsageError } from "./errors"
 import { brokerFlag, parseFlags, wholeFlag } from "./flags"
 import { scenarioCommand } from "./sim-scenario"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import path from "node:path"
+import { LiveView } from "../sim/live-view"
+import { socatProblem } from "../sim/serial/pty"
+import { SerialRig, type SerialDeviceSpec } from "../sim/serial/rig"
 
-const HELP = `usage: fieldlink sim [--boards N] [--broker URL] [--keepalive S] [--interval MS] [--duration S]
-                     [--id-prefix P] [--topic-root R] [--seed N] [--port P] [--verbose]
+/** The local stack's serial devices: the firmware over its log UART first, then scripted meters. */
+function localSerialDevices(count: number, intervalMs: number): SerialDeviceSpec[] {
+    return Array.from({ length: count }, (_, i) =>
+        i === 0
+            ? { id: "serial-fw", kind: "firmware", rate: 0, intervalMs, baud: 115200, live: 0, checksum: false }
+            : { id: `meter-${i}`, kind: "scripted", rate: 1000 / intervalMs, intervalMs, baud: 115200, live: Math.max(5, Math.ceil((3 * intervalMs) / 1000)), checksum: true },
+    )
+}
+
+const HELP = `usage: fieldlink sim [--boards N] [--serial N] [--broker URL] [--keepalive S] [--interval MS]
+                     [--duration S] [--id-prefix P] [--topic-root R] [--seed N] [--port P] [--verbose]
        fieldlink sim SCENARIO.yaml [--check] [--broker URL] [--verbose]
 
 Runs N simulated sensor boards. Each runs the real compiled firmware in its own
@@ -20,7 +35,9 @@ DeviceScript VM with simulated temperature and humidity sensors, and talks MQTT 
 broker over real TCP. Without --broker, an embedded broker is started (on --port, default
 1883, or a free port when that one is taken), so you can watch it with any MQTT tool.
 
-  --boards N       boards to run, 1-200 (default 3)
+  --boards N       WiFi boards to run, 0-200 (default 3)
+  --serial N       serial devices behind a real gateway, 0-20 (default 2: the firmware
+                   over its log UART, and a scripted meter); needs socat
   --broker URL     mqtt://host:port or mqtts://host:port (default: embedded broker)
   --keepalive S    MQTT keep-alive in seconds, 0-65535 (default 60)
   --interval MS    telemetry period in ms, 100-86400000 (default 5000)
@@ -29,7 +46,8 @@ broker over real TCP. Without --broker, an embedded broker is started (on --port
   --topic-root R   topic root (default "fieldlink")
   --seed N         makes the simulated sensor values repeatable (default 1)
   --port P         port of the embedded broker (default 1883)
-  --verbose        also print each board's own log lines
+  --verbose        a line per message, and each board's own log lines (the default on a
+                   terminal is a live table, redrawn every second)
 
 Ctrl-C (or SIGTERM) stops gracefully: every board publishes offline and disconnects.
 
@@ -38,6 +56,7 @@ reports its expectations; --check exits 1 when one is not met (for CI).`
 
 const SPEC = {
     boards: { type: "string" },
+    serial: { type: "string" },
     broker: { type: "string" },
     keepalive: { type: "string" },
     interval: { type: "string" },
@@ -73,12 +92,17 @@ export async function simCommand(argv: string[]): Promise<number> {
     }
     if (flags.positionals.length > 1) throw new UsageError(`fieldlink sim: unexpected argument '${flags.positionals[1]}' (see 'fieldlink sim --help')`)
     if (flags.positionals.length === 1) {
-        const fleetFlags = ["boards", "keepalive", "interval", "duration", "id-prefix", "topic-root", "seed", "port"].filter((f) => flags.values[f] !== undefined)
+        const fleetFlags = ["boards", "serial", "keepalive", "interval", "duration", "id-prefix", "topic-root", "seed", "port"].filter((f) => flags.values[f] !== undefined)
         if (fleetFlags.length > 0) throw new UsageError(`fieldlink sim: --${fleetFlags[0]} does not go with a scenario file (the scenario says it)`)
         return scenarioCommand({ file: flags.positionals[0], check: flags.values.check === true, broker: brokerFlag("sim", flags), verbose: flags.values.verbose === true })
     }
     if (flags.values.check) throw new UsageError("fieldlink sim: --check needs a scenario file to check")
-    const boards = wholeFlag("sim", flags, "boards", 3, 1, 200)
+    const boards = wholeFlag("sim", flags, "boards", 3, 0, 200)
+    const noSocat = socatProblem()
+    const serialAsked = flags.values.serial !== undefined
+    const serial = wholeFlag("sim", flags, "serial", noSocat ? 0 : 2, 0, 20)
+    if (serial > 0 && noSocat) throw new UsageError(`fieldlink sim: --serial needs pseudo-terminals, but ${noSocat}`)
+    if (boards + serial === 0) throw new UsageError("fieldlink sim: nothing to simulate: --boards and --serial are both 0")
     const keepAliveSeconds = wholeFlag("sim", flags, "keepalive", 60, 0, 65535)
     const intervalMs = wholeFlag("sim", flags, "interval", 5000, 100, 86400000)
     const durationS = wholeFlag("sim", flags, "duration", 0, 0, 31536000)
@@ -91,6 +115,7 @@ export async function simCommand(argv: string[]): Promise<number> {
     if (topicRoot === "" || /[+#]/.test(topicRoot) || topicRoot.startsWith("$"))
         throw new UsageError(`fieldlink sim: --topic-root '${topicRoot}' must be a topic prefix without +, # or a leading $`)
     const verbose = flags.values.verbose === true
+    const live = process.stdout.isTTY && !verbose
 
     const embedded = flags.values.broker === undefined ? await embeddedBroker(port) : undefined
     const broker = brokerFlag("sim", flags) ?? new URL(embedded!.url)
@@ -101,8 +126,11 @@ export async function simCommand(argv: string[]): Promise<number> {
     }
     try {
         console.log(`${stamp()}  broker ${broker}${embedded ? " (embedded)" : ""}; building the firmware...`)
+        if (noSocat && !serialAsked) console.log(`${stamp()}  no serial devices: ${noSocat}`)
         const firmware = await buildFirmware()
-        const monitor = await startMonitor(broker, topicRoot, (e) => console.log(`${stamp()}  ${e.deviceId.padEnd(12)} ${e.kind.padEnd(10)} ${describeEvent(e)}`))
+        const header = () => `fieldlink sim — broker ${broker}${embedded ? " (embedded)" : ""} — ${boards} WiFi board(s), ${serial} serial device(s) — Ctrl-C stops`
+        const view = live ? new LiveView(process.stdout, header) : undefined
+        const monitor = await startMonitor(broker, topicRoot, (e) => (view ? view.event(e) : console.log(`${stamp()}  ${e.deviceId.padEnd(12)} ${e.kind.padEnd(10)} ${describeEvent(e)}`)))
         cleanups.push(() => monitor.endAsync())
         const fleet = await Fleet.start({
             broker,
@@ -114,7 +142,15 @@ export async function simCommand(argv: string[]): Promise<number> {
             onError: (id, error) => console.error(`${stamp()}  ${id.padEnd(12)} error      ${error.message}`),
         })
         cleanups.push(() => fleet.stop())
-        console.log(`${stamp()}  ${boards} board(s) running${durationS > 0 ? ` for ${durationS} s` : "; Ctrl-C stops"}`)
+        if (serial > 0) {
+            const dir = mkdtempSync(path.join(tmpdir(), "fieldlink-sim-"))
+            cleanups.push(async () => rmSync(dir, { recursive: true, force: true }))
+            const rig = await SerialRig.start({ dir, broker, topicRoot, gatewayId: "gw-sim", seed, program: firmware.bytecode, devices: localSerialDevices(serial, intervalMs) })
+            cleanups.push(() => rig.stop())
+        }
+        console.log(`${stamp()}  ${boards} board(s) and ${serial} serial device(s) running${durationS > 0 ? ` for ${durationS} s` : "; Ctrl-C stops"}`)
+        view?.start()
+        if (view) cleanups.push(async () => view.stop())
         await new Promise<void>((resolve) => {
             const done = () => resolve()
             process.once("SIGINT", done)

@@ -15,6 +15,14 @@ test("the shipped status-semantics scenario passes: wills on cut, silent and pow
     t.notRegex(r.stdout, /✘/)
 })
 
+test("the shipped serial-gateway scenario passes: the real gateway, scripted devices and the firmware over its log UART", async (t) => {
+    const r = await runCli(["sim", shipped("serial-gateway.yaml"), "--check"], 150000)
+    t.log(r.stdout.split("\n").filter((l) => /✔|✘|met/.test(l)).join("\n"))
+    t.is(r.code, 0, r.stdout + r.stderr)
+    t.regex(r.stdout, /(\d+) of \1 expectations met/)
+    t.regex(r.stdout, /✔ meter-2: \d+ samples from t=0\.0 s to t=34\.0 s, none lost/)
+})
+
 test("a scenario with an impossible expectation fails --check with a readable report", async (t) => {
     const r = await runCli(["sim", local("impossible.yaml"), "--check"], 60000)
     t.is(r.code, 1, r.stdout + r.stderr)

@@ -117,6 +117,11 @@ export async function simCommand(argv: string[]): Promise<number> {
     const verbose = flags.values.verbose === true
     const live = process.stdout.isTTY && !verbose
 
+    // Ctrl-C or SIGTERM from now on, even during start-up, ends in the graceful stop below.
+    const stopRequested = new Promise<void>((resolve) => {
+        process.once("SIGINT", () => resolve())
+        process.once("SIGTERM", () => resolve())
+    })
     const embedded = flags.values.broker === undefined ? await embeddedBroker(port) : undefined
     const broker = brokerFlag("sim", flags) ?? new URL(embedded!.url)
     const cleanups: (() => Promise<unknown>)[] = []
@@ -151,12 +156,7 @@ export async function simCommand(argv: string[]): Promise<number> {
         console.log(`${stamp()}  ${boards} board(s) and ${serial} serial device(s) running${durationS > 0 ? ` for ${durationS} s` : "; Ctrl-C stops"}`)
         view?.start()
         if (view) cleanups.push(async () => view.stop())
-        await new Promise<void>((resolve) => {
-            const done = () => resolve()
-            process.once("SIGINT", done)
-            process.once("SIGTERM", done)
-            if (durationS > 0) setTimeout(done, durationS * 1000).unref()
-        })
+        await Promise.race([stopRequested, ...(durationS > 0 ? [new Promise((resolve) => setTimeout(resolve, durationS * 1000).unref())] : [])])
         console.log(`${stamp()}  stopping: boards say offline and disconnect`)
     } finally {
         await cleanUp()

@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     let errors = 0
     let firstError: string | undefined
     const started = performance.now()
+    const startCpu = process.cpuUsage()
     fleet = await Fleet.start({
         broker: new URL(config.brokerUrl),
         topicRoot: config.topicRoot,
@@ -73,7 +74,9 @@ async function main(): Promise<void> {
             firstError ??= `${deviceId}: ${error.message}`
         },
     })
-    send({ type: "started", startupMs: performance.now() - started, rssBytes: settledRss() })
+    const startupMs = performance.now() - started
+    const { user, system } = process.cpuUsage(startCpu)
+    send({ type: "started", startupMs, startupCpuUs: user + system, rssBytes: settledRss() })
 
     const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
     const profiler = config.profileFile ? new Session() : undefined

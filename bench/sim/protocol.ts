@@ -48,7 +48,8 @@ export interface WindowFigures {
 export type HostMessage =
     /** The VM module is loaded, no board started yet: the RSS every board adds to. */
     | { type: "baseline"; rssBytes: number }
-    | { type: "started"; startupMs: number; rssBytes: number }
+    /** All boards running: how long that took, the CPU it took (µs), and the RSS then. */
+    | { type: "started"; startupMs: number; startupCpuUs: number; rssBytes: number }
     | { type: "window"; figures: WindowFigures }
     | { type: "failed"; message: string }
 

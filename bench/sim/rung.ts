@@ -38,6 +38,8 @@ export interface RungResult {
     /** The measured window as the subscriber saw it, ms. */
     windowMs: number
     startupMs: number
+    /** CPU the board host used to start every board, ms. */
+    startupCpuMs: number
     /** RSS of the board host with the VM module loaded and no board, and after start-up. */
     baselineRssBytes: number
     host: WindowFigures
@@ -151,6 +153,7 @@ export async function runRung(o: RungOptions): Promise<RungResult> {
             intervalMs: o.intervalMs,
             windowMs: to - from,
             startupMs: started.startupMs,
+            startupCpuMs: started.startupCpuUs / 1000,
             baselineRssBytes: baseline.rssBytes,
             host: figures,
             delivery: deliveryFigures(subscriber.arrivals, boardIds(o.boards), from, to, o.intervalMs),

@@ -40,6 +40,7 @@ const delivery: Column[] = [
     { header: "boards", cell: (r) => String(r.boards) },
     { header: "start-up s", cell: (r) => fixed(r.startupMs / 1000, 1) },
     { header: "ms/board", cell: (r) => fixed(r.startupMs / r.boards, 0) },
+    { header: "CPU ms/board", cell: (r) => fixed(r.startupCpuMs / r.boards, 1) },
     { header: "msg/s", cell: (r) => fixed((r.delivery.received * 1000) / r.windowMs, 1) },
     { header: "expected/s", cell: (r) => fixed((r.delivery.expected * 1000) / r.windowMs, 1) },
     { header: "complete", cell: (r) => `${r.delivery.complete}/${r.boards}` },
@@ -62,6 +63,10 @@ const cost = (cores: number): Column[] => [
     },
     { header: "RSS MB", cell: (r) => fixed(r.host.rssBytes / MB, 0) },
     { header: "MB/board", cell: (r) => fixed(perBoardRssBytes(r) / MB, 2) },
+    {
+        header: "marginal MB/board",
+        cell: (r, base) => (base && r.boards > base.boards ? fixed((r.host.rssBytes - base.host.rssBytes) / (r.boards - base.boards) / MB, 2) : ""),
+    },
     { header: "loop p50 ms", cell: (r) => fixed(r.host.loopP50Ms, 1) },
     { header: "p99 ms", cell: (r) => fixed(r.host.loopP99Ms, 1) },
     { header: "max ms", cell: (r) => fixed(r.host.loopMaxMs, 0) },

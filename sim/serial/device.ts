@@ -41,8 +41,13 @@ export class ScriptedDevice {
     }
 
     async start(): Promise<void> {
+        await this.hello()
+        if (!this.timer) this.schedule()
+    }
+
+    /** Says who it is; again after a replug, as a board powered from USB restarts. */
+    async hello(): Promise<void> {
         await this.sendLine(`hello id=${this.o.id} fw=sim-1 board=scripted live=${this.o.live}`)
-        this.schedule()
     }
 
     stop(): void {
@@ -68,7 +73,7 @@ export class ScriptedDevice {
     private schedule(): void {
         this.timer = setTimeout(() => {
             void this.tick()
-            this.schedule()
+            if (this.timer) this.schedule()
         }, 1000 / this.o.rate)
     }
 

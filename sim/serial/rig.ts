@@ -83,7 +83,7 @@ export class SerialRig {
         const a = this.get(id)
         await a.pty.plug()
         // A device re-plugged says hello again, as a board reset by USB power would.
-        await a.script?.start().catch(() => undefined)
+        await a.script?.hello().catch(() => undefined)
     }
 
     hush(id: string): void {

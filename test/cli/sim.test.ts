@@ -7,7 +7,8 @@ import { waitFor } from "../support/wait"
 
 test("flag mistakes are named, with what was found and what is expected, and exit 2", async (t) => {
     const cases: [string[], RegExp][] = [
-        [["sim", "--boards", "0"], /--boards expects a whole number from 1 to 200, got '0'/],
+        [["sim", "--boards", "201"], /--boards expects a whole number from 0 to 200, got '201'/],
+        [["sim", "--boards", "0", "--serial", "0"], /nothing to simulate: --boards and --serial are both 0/],
         [["sim", "--interval", "fast"], /--interval expects a whole number from 100 to 86400000, got 'fast'/],
         [["sim", "--broker", "http://x"], /--broker must use mqtt:\/\/ or mqtts:\/\/, got 'http:\/\/'/],
         [["sim", "--bogus"], /fieldlink sim: Unknown option '--bogus'/],
@@ -28,7 +29,7 @@ if (available.ok) {
         t.teardown(() => m.stop())
         const w = await startWitness(m.url, "fieldlink/devices/+/status")
         t.teardown(() => w.stop())
-        const sim = startCli(["sim", "--boards", "2", "--broker", m.url, "--id-prefix", "killme", "--interval", "1000"])
+        const sim = startCli(["sim", "--boards", "2", "--broker", m.url, "--id-prefix", "killme", "--interval", "1000", "--serial", "0"])
         t.teardown(() => sim.child.kill("SIGKILL"))
         for (const id of ["killme-1", "killme-2"]) await w.waitFor((x) => x.topic === `fieldlink/devices/${id}/status` && x.text === "online", 30000)
         const mark = m.mark()

@@ -8,16 +8,14 @@
  * lock file, with the same protocol, as the simulator's compiler (sim/vm/compile.ts):
  * a bench run and a test building the same project never overwrite each other.
  */
-import { execFile } from "node:child_process"
-import { mkdir, open, readFile, rm } from "node:fs/promises"
+import { readFile, rm } from "node:fs/promises"
 import { join, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
-import { locateCli } from "../../sim/vm/bundle"
+import { runDevsBuild, withBuildLock } from "../../sim/vm/compile"
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url))
 export const BENCH_PROJECT = join(REPO_ROOT, "firmware", "bench")
 
-const LOCK_FILE = join(".devicescript", "fieldlink-build.lock")
 const BUILD_TIMEOUT_MS = 120_000
 
 export interface DevsBuild {
@@ -34,72 +32,6 @@ interface DebugInfo {
     sizes: Record<string, number>
     functions: Array<{ name: string; size: number; location: [number, number] }>
     sources: Array<{ path: string; length: number }>
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((done) => setTimeout(done, ms))
-}
-
-function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0)
-        return true
-    } catch (error) {
-        return (error as NodeJS.ErrnoException).code === "EPERM"
-    }
-}
-
-async function withLock<T>(projectDir: string, work: () => Promise<T>): Promise<T> {
-    const lockPath = join(projectDir, LOCK_FILE)
-    await mkdir(join(projectDir, ".devicescript"), { recursive: true })
-    const giveUp = Date.now() + 2 * BUILD_TIMEOUT_MS
-    for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
-        try {
-            const handle = await open(lockPath, "wx")
-            await handle.writeFile(String(process.pid))
-            await handle.close()
-            break
-        } catch (error) {
-            if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
-            const owner = Number(await readFile(lockPath, "utf8").catch(() => ""))
-            if (owner > 0 && !alive(owner)) {
-                await rm(lockPath, { force: true })
-                continue
-            }
-            if (Date.now() > giveUp) {
-                throw new Error(`Timed out waiting for the build lock ${lockPath} (held by process ${owner || "unknown"}).`)
-            }
-            await sleep(wait)
-        }
-    }
-    try {
-        return await work()
-    } finally {
-        await rm(lockPath, { force: true })
-    }
-}
-
-function runCli(projectDir: string, entry: string): Promise<void> {
-    const { bundle } = locateCli()
-    const args = ["-e", "require(process.argv[1]).mainCli()", bundle, "build", entry, "--stats"]
-    return new Promise((done, fail) => {
-        execFile(
-            process.execPath,
-            args,
-            {
-                cwd: projectDir,
-                timeout: BUILD_TIMEOUT_MS,
-                maxBuffer: 16 * 1024 * 1024,
-                env: { ...process.env, NO_UPDATE_NOTIFIER: "1", NO_COLOR: "1", FORCE_COLOR: "0" },
-            },
-            (error, stdout, stderr) => {
-                if (!error) return done()
-                // eslint-disable-next-line no-control-regex
-                const output = `${stdout}${stderr}`.replace(/\u001b\[[0-9;]*m/g, "").trim()
-                fail(new Error(`devs build ${entry} --stats failed (${error.message.split("\n")[0]}):\n${output}`))
-            },
-        )
-    })
 }
 
 /** Function bytes per source file, from the debug information's source map. Pure. */
@@ -122,10 +54,10 @@ export function functionBytesByFile(info: DebugInfo, projectDir: string): Map<st
 
 /** `devs build <entry> --stats` in firmware/bench; `entry` relative to that project. */
 export async function devsBuild(entry: string): Promise<DevsBuild> {
-    return withLock(BENCH_PROJECT, async () => {
+    return withBuildLock(BENCH_PROJECT, 2 * BUILD_TIMEOUT_MS, async () => {
         const bin = join(BENCH_PROJECT, ".devicescript", "bin")
         await rm(join(bin, "bytecode.devs"), { force: true })
-        await runCli(BENCH_PROJECT, entry)
+        await runDevsBuild(BENCH_PROJECT, entry, BUILD_TIMEOUT_MS, ["--stats"])
         const bytecode = new Uint8Array(await readFile(join(bin, "bytecode.devs")))
         const info = JSON.parse(await readFile(join(bin, "bytecode-dbg.json"), "utf8")) as DebugInfo
         return {

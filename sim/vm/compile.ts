@@ -71,10 +71,11 @@ export async function cacheKey(projectDir: string, entry: string, extraInputs: r
   return hash.digest("hex");
 }
 
-function runCli(projectDir: string, entry: string, timeoutMs: number): Promise<void> {
+/** `devs build <entry> [extraArgs]` with the pinned CLI, in `projectDir`; rejects with the compiler's output. */
+export function runDevsBuild(projectDir: string, entry: string, timeoutMs: number, extraArgs: readonly string[] = []): Promise<void> {
   const { bundle } = locateCli();
   // Run the pinned bundle itself, not whatever `devs` a parent folder might hold.
-  const args = ["-e", "require(process.argv[1]).mainCli()", bundle, "build", entry];
+  const args = ["-e", "require(process.argv[1]).mainCli()", bundle, "build", entry, ...extraArgs];
   return new Promise((resolvePromise, reject) => {
     execFile(
       process.execPath,
@@ -109,7 +110,7 @@ function processAlive(pid: number): boolean {
 }
 
 /** Exclusive lock on the project's build output; a lock left by a dead process is taken over. */
-async function withBuildLock<T>(projectDir: string, deadlineMs: number, work: () => Promise<T>): Promise<T> {
+export async function withBuildLock<T>(projectDir: string, deadlineMs: number, work: () => Promise<T>): Promise<T> {
   const lockPath = join(projectDir, LOCK_FILE);
   await mkdir(join(projectDir, GEN_DIR), { recursive: true });
   const giveUp = Date.now() + deadlineMs;
@@ -162,7 +163,7 @@ export async function compileDeviceScript(options: CompileOptions): Promise<Comp
     }
     const output = join(projectDir, BYTECODE);
     await rm(output, { force: true });
-    await runCli(projectDir, entry, timeoutMs);
+    await runDevsBuild(projectDir, entry, timeoutMs);
     const bytecode = new Uint8Array(await readFile(output));
     await mkdir(join(projectDir, CACHE_DIR), { recursive: true });
     const partial = `${cachePath}.${process.pid}.tmp`;

@@ -11,10 +11,10 @@ export interface CliResult {
     stderr: string
 }
 
-/** Runs to completion (bounded by `timeoutMs`, then SIGKILL). */
-export function runCli(args: string[], timeoutMs = 60000): Promise<CliResult> {
+/** Runs to completion (bounded by `timeoutMs`, then SIGKILL), with `env` (default: this process's). */
+export function runCli(args: string[], timeoutMs = 60000, env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [FIELDLINK_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+        const child = spawn(process.execPath, [FIELDLINK_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env })
         tieToParent(child)
         let stdout = ""
         let stderr = ""

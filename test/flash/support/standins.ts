@@ -6,16 +6,15 @@
 //    pattern, enough for fieldlink to bundle and for the tests to find again;
 //  - the stand-in's folder, where it records its calls, keeps the emulated flash and the
 //    stand-in board's log and pid. The board is stopped in the test's teardown.
-import { spawn } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ExecutionContext } from "ava"
-import { removeOnExit, tieToParent } from "../../support/cleanup"
+import { removeOnExit } from "../../support/cleanup"
+import { runCli, type CliResult } from "../../support/cli"
 
 const STAND_IN_ESPTOOL = fileURLToPath(new URL("./esptool-stand-in.ts", import.meta.url))
-const FIELDLINK_BIN = fileURLToPath(new URL("../../../bin/fieldlink.js", import.meta.url))
 
 export interface StandIns {
     dir: string
@@ -97,26 +96,9 @@ export function makeStandIns(t: ExecutionContext, options: { mode?: string; path
     }
 }
 
-export interface Run {
-    code: number | null
-    stdout: string
-    stderr: string
-}
+export type Run = CliResult
 
 /** Runs `fieldlink <args>` as a user would, with `env`, bounded by `timeoutMs`. */
 export function runFieldlink(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<Run> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [FIELDLINK_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env })
-        tieToParent(child)
-        let stdout = ""
-        let stderr = ""
-        child.stdout!.on("data", (d) => (stdout += d))
-        child.stderr!.on("data", (d) => (stderr += d))
-        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
-        child.once("error", reject)
-        child.once("close", (code) => {
-            clearTimeout(timer)
-            resolve({ code, stdout, stderr })
-        })
-    })
+    return runCli(args, timeoutMs, env)
 }

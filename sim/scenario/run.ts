@@ -58,7 +58,7 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
         if (!e) return
         // Kept before t=0 too (boards come online while starting): `stays` needs the state at its start.
         events.push(e)
-        if (e.kind === "status") say(`t=${e.t.toFixed(1)}s  ${e.device} ${e.value}`)
+        if (e.kind === "status") say(`${Number.isFinite(e.t) ? `t=${e.t.toFixed(1)}s` : "start "}  ${e.device} ${e.value}`)
     }
     const broker: ScenarioBroker = options.broker
         ? await externalScenarioBroker(options.broker, s.topicRoot, observe)

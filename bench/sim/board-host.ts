@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     const { bytecode } = await buildFirmware()
     // The VM module (a 28 MB bundle read once per process) is not a cost of any board.
     loadVmFactory()
-    send({ type: "baseline", rssBytes: settledRss() })
+    send({ type: "loaded" })
 
     let errors = 0
     let firstError: string | undefined

@@ -46,8 +46,8 @@ export interface WindowFigures {
 
 /** Child → parent. */
 export type HostMessage =
-    /** The VM module is loaded, no board started yet: the RSS every board adds to. */
-    | { type: "baseline"; rssBytes: number }
+    /** The firmware is built and the VM module loaded; no board started yet. */
+    | { type: "loaded" }
     /** All boards running: how long that took, the CPU it took (µs), and the RSS then. */
     | { type: "started"; startupMs: number; startupCpuUs: number; rssBytes: number }
     | { type: "window"; figures: WindowFigures }

@@ -139,8 +139,7 @@ async function main(): Promise<void> {
             `Window ${o.windowMs / 1000} s after ${o.settleMs / 1000} s of settling. "complete" = no seq gap ` +
             "(counting from the sample before the window) and at least window/interval - 1 samples; " +
             `"met" = every board complete and the mean period (time per seq step) within ${PERIOD_TOLERANCE * 100}% of the interval. ` +
-            "CPU, RSS and loop delay are the board host's alone; MB/board is above the host's RSS with the VM module loaded, " +
-            "marginal MB/board above the first rung's RSS. " +
+            "CPU, RSS and loop delay are the board host's alone; MB/board is the RSS growth from the first rung, per board added. " +
             "Ratios compare with the first rung of this run.",
     )
     if (profileDir) {

@@ -40,8 +40,6 @@ export interface RungResult {
     startupMs: number
     /** CPU the board host used to start every board, ms. */
     startupCpuMs: number
-    /** RSS of the board host with the VM module loaded and no board, and after start-up. */
-    baselineRssBytes: number
     host: WindowFigures
     delivery: DeliveryFigures
     /** Busy share of the whole machine over the window, % of all cores. */
@@ -130,7 +128,7 @@ export async function runRung(o: RungOptions): Promise<RungResult> {
             env: { ...process.env, [HOST_CONFIG_ENV]: JSON.stringify(config) },
         })
         tieToParent(child)
-        const baseline = await next(child, "baseline", STARTUP_MS_FIXED, o.signal)
+        await next(child, "loaded", STARTUP_MS_FIXED, o.signal)
         const startupBudget = STARTUP_MS_FIXED + o.boards * STARTUP_MS_PER_BOARD
         const started = await next(child, "started", startupBudget, o.signal)
         await sleep(o.settleMs, o.signal)
@@ -154,7 +152,6 @@ export async function runRung(o: RungOptions): Promise<RungResult> {
             windowMs: to - from,
             startupMs: started.startupMs,
             startupCpuMs: started.startupCpuUs / 1000,
-            baselineRssBytes: baseline.rssBytes,
             host: figures,
             delivery: deliveryFigures(subscriber.arrivals, boardIds(o.boards), from, to, o.intervalMs),
             machineBusyPct,

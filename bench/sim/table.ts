@@ -23,9 +23,9 @@ export function perBoardCorePercent(r: RungResult): number {
     return hostCorePercent(r) / r.boards
 }
 
-/** RSS the boards added to the host (above its baseline with the VM module loaded), per board. */
-export function perBoardRssBytes(r: RungResult): number {
-    return (r.host.rssBytes - r.baselineRssBytes) / r.boards
+/** RSS each board adds: the growth from the first rung to this one, per board added. */
+export function marginalRssBytes(r: RungResult, base: RungResult): number {
+    return (r.host.rssBytes - base.host.rssBytes) / (r.boards - base.boards)
 }
 
 /** How far the boards' mean sample period may stretch past their interval and still count as "at" it. */
@@ -62,10 +62,12 @@ const cost = (cores: number): Column[] => [
         cell: (r, base) => (base ? fixed(perBoardCorePercent(r) / perBoardCorePercent(base), 2) : ""),
     },
     { header: "RSS MB", cell: (r) => fixed(r.host.rssBytes / MB, 0) },
-    { header: "MB/board", cell: (r) => fixed(perBoardRssBytes(r) / MB, 2) },
+    // Above the first rung, not above the host's own RSS: memory the host freed after
+    // loading the VM module (a 28 MB bundle) returns to the system only later, which
+    // made the per-board figure of small rungs meaningless, even negative.
     {
-        header: "marginal MB/board",
-        cell: (r, base) => (base && r.boards > base.boards ? fixed((r.host.rssBytes - base.host.rssBytes) / (r.boards - base.boards) / MB, 2) : ""),
+        header: "MB/board",
+        cell: (r, base) => (base && r.boards > base.boards ? fixed(marginalRssBytes(r, base) / MB, 2) : ""),
     },
     { header: "loop p50 ms", cell: (r) => fixed(r.host.loopP50Ms, 1) },
     { header: "p99 ms", cell: (r) => fixed(r.host.loopP99Ms, 1) },

@@ -14,6 +14,7 @@ export default tseslint.config(
             "firmware/test/**",
             "firmware/probe/**",
             "bench/.scratch/**",
+            ".scratch/**",
         ],
     },
     js.configs.recommended,

@@ -22,23 +22,29 @@ async function echoServer(t: import("ava").ExecutionContext) {
     return { port: (server.address() as net.AddressInfo).port, sockets, closed }
 }
 
-test("up: bytes flow both ways, with the configured delay", async (t) => {
-    const server = await echoServer(t)
-    const link = new NetworkLink(netConnector)
-    t.teardown(() => link.close())
+/** A connection through `link`, recording its events; resolves once it is open. */
+async function openThrough(link: NetworkLink, port: number) {
     const events: string[] = []
-    let received = ""
-    const sock = link.connect({ host: "127.0.0.1", port: server.port, tls: false }, {
+    let text = ""
+    const sock = link.connect({ host: "127.0.0.1", port, tls: false }, {
         open: () => events.push("open"),
-        data: (c) => (received += Buffer.from(c).toString()),
+        data: (c) => (text += Buffer.from(c).toString()),
         error: (m) => events.push(`error ${m}`),
         close: () => events.push("close"),
     })
     await waitFor(() => events.includes("open"), { timeoutMs: 2000, what: "open" })
+    return { sock, events, received: () => text }
+}
+
+test("up: bytes flow both ways, with the configured delay", async (t) => {
+    const server = await echoServer(t)
+    const link = new NetworkLink(netConnector)
+    t.teardown(() => link.close())
+    const { sock, received } = await openThrough(link, server.port)
     link.setDelay(150)
     const sent = Date.now()
     sock.write(new TextEncoder().encode("ping"))
-    await waitFor(() => received === "ping", { timeoutMs: 2000, what: "echo" })
+    await waitFor(() => received() === "ping", { timeoutMs: 2000, what: "echo" })
     t.true(Date.now() - sent >= 290, "delayed on the way out and on the way back")
     sock.end()
 })
@@ -70,15 +76,7 @@ test("blackhole: nothing passes and nobody is told; a far-side close is delivere
     const server = await echoServer(t)
     const link = new NetworkLink(netConnector)
     t.teardown(() => link.close())
-    const events: string[] = []
-    let received = ""
-    const sock = link.connect({ host: "127.0.0.1", port: server.port, tls: false }, {
-        open: () => events.push("open"),
-        data: (c) => (received += Buffer.from(c).toString()),
-        error: (m) => events.push(`error ${m}`),
-        close: () => events.push("close"),
-    })
-    await waitFor(() => events.includes("open"), { timeoutMs: 2000, what: "open" })
+    const { sock, events, received } = await openThrough(link, server.port)
     link.set("blackhole")
     sock.write(new TextEncoder().encode("lost"))
     server.sockets[0].write("also lost")
@@ -86,9 +84,9 @@ test("blackhole: nothing passes and nobody is told; a far-side close is delivere
     await waitFor(() => server.closed.length === 1, { timeoutMs: 2000, what: "far side closed" })
     // Give a wrongly delivered event every chance to show up before checking for none.
     await new Promise((r) => setTimeout(r, 300))
-    t.is(received, "")
+    t.is(received(), "")
     t.deepEqual(events, ["open"])
     link.set("up")
     await waitFor(() => events.includes("close"), { timeoutMs: 2000, what: "close delivered after restore" })
-    t.is(received, "")
+    t.is(received(), "")
 })

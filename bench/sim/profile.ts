@@ -82,10 +82,18 @@ export function readProfile(file: string): CpuProfile {
     return JSON.parse(readFileSync(file, "utf8")) as CpuProfile
 }
 
-export function renderProfile(summary: ProfileSummary): string {
+/** `cpuMs`: the CPU time the process used over the profiled window, measured apart. */
+export function renderProfile(summary: ProfileSummary, cpuMs: number): string {
     const busy = summary.parts.filter((p) => p.name !== "(idle)").reduce((a, p) => a + p.ms, 0)
     const pct = (ms: number) => `${((100 * ms) / busy).toFixed(1)}%`.padStart(6)
-    const out = [`self time by part (${(busy / 1000).toFixed(1)} s busy of ${(summary.totalMs / 1000).toFixed(1)} s profiled; % of busy)`]
+    const out = [
+        `self time by part (${(busy / 1000).toFixed(1)} s busy of ${(summary.totalMs / 1000).toFixed(1)} s profiled; % of busy)`,
+    ]
+    // Seen on a quiet machine: samples of a busy thread recorded as "(idle)", so the
+    // profile sees less than process.cpuUsage does. The shares are then of what it saw.
+    if (busy < 0.8 * cpuMs) {
+        out.push(`  (the process used ${(cpuMs / 1000).toFixed(1)} s of CPU: the profiler attributed only part of it; read the shares with care)`)
+    }
     for (const p of summary.parts) {
         if (p.name === "(idle)") continue
         out.push(`  ${pct(p.ms)}  ${(p.ms / 1000).toFixed(2).padStart(7)} s  ${p.name}`)

@@ -146,7 +146,9 @@ async function main(): Promise<void> {
         console.log("")
         console.log(`profile of the board host over the window, ${ladder[0]} boards (figures above are under the profiler):`)
         try {
-            console.log(renderProfile(summariseProfile(readProfile(path.join(profileDir, "host.cpuprofile")))))
+            const window = rungs[0]?.host
+            const cpuMs = window ? (window.userUs + window.systemUs) / 1000 : NaN
+            console.log(renderProfile(summariseProfile(readProfile(path.join(profileDir, "host.cpuprofile"))), cpuMs))
         } finally {
             rmSync(profileDir, { recursive: true, force: true })
         }

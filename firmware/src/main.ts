@@ -16,7 +16,8 @@ import { MqttClient } from "./mqtt/client"
 import { loadConfig } from "./app/settings-ds"
 import { awaitSensors, readSensors } from "./app/sensors"
 import { Telemetry } from "./app/telemetry"
-import { handleCommand } from "./app/commands"
+import { COMMANDS, CommandContext } from "./app/commands"
+import { CommandTable } from "./app/command-table"
 import { startBoard } from "./board/profile"
 import { SerialUplink, serialLiveSeconds } from "./app/serial-uplink"
 import { FIRMWARE_VERSION } from "./version"
@@ -66,6 +67,9 @@ async function main() {
     const state = { intervalMs: config.intervalMs, seq: 0 }
     const intervalChanged = ds.emitter<number>()
     let telemetry: Telemetry = null
+    // One table for the whole run: a retained command is reported once, not at every reconnection.
+    const commands = new CommandTable<CommandContext>(config.topicRoot, id, COMMANDS, log)
+    let commandContext: CommandContext = null
     const client = new MqttClient(
         {
             host: config.brokerHost,
@@ -98,19 +102,18 @@ async function main() {
                 log("online")
                 await telemetry.flush()
             },
-            message: async (t: string, payload: Buffer) => {
-                await handleCommand(t, payload.toString("utf-8"), {
-                    root: config.topicRoot,
-                    deviceId: id,
-                    state: state,
-                    intervalChanged: () => intervalChanged.emit(state.intervalMs),
-                    client: client,
-                    log: log,
-                })
+            message: async (t: string, payload: Buffer, retained: boolean) => {
+                await commands.dispatch(t, payload.toString("utf-8"), retained, commandContext)
             },
             log: log,
         }
     )
+    commandContext = {
+        state: state,
+        intervalChanged: () => intervalChanged.emit(state.intervalMs),
+        client: client,
+        log: log,
+    }
     telemetry = new Telemetry(client, topic("telemetry"), config.queueMax)
     client.start()
 

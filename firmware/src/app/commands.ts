@@ -1,18 +1,19 @@
 /**
- * Commands arriving on `<root>/devices/<id>/cmd/<name>`:
- * - `interval` <ms>: telemetry period, 100 ms to 24 h; a sample is taken at once, then
- *   every <ms>.
- * - `restart`: graceful (offline, DISCONNECT), then the program restarts and reconnects.
- * - `stop`: graceful offline; the board stays off the broker until it is restarted.
+ * Commands arriving on `<root>/devices/<id>/cmd/<name>` (see command-table.ts for how
+ * the retain flag is treated):
+ * - `interval` <ms> (state): telemetry period, 100 ms to 24 h; a sample is taken at once,
+ *   then every <ms>. A retained value is restored at every connection.
+ * - `restart` (action): graceful (offline, DISCONNECT), then the program restarts and
+ *   reconnects.
+ * - `stop` (action): graceful offline; the board stays off the broker until it is
+ *   restarted.
  */
 import * as ds from "@devicescript/core"
-import { commandName } from "../../../protocol/fieldlink-topics"
 import { parseIntervalMs } from "../core/settings"
 import { MqttClient } from "../mqtt/client"
+import { CommandSpec } from "./command-table"
 
 export interface CommandContext {
-    root: string
-    deviceId: string
     state: { intervalMs: number }
     /** Wakes the sampling loop so a new interval applies at once. */
     intervalChanged(): void
@@ -20,26 +21,31 @@ export interface CommandContext {
     log(line: string): void
 }
 
-export async function handleCommand(topic: string, payload: string, ctx: CommandContext): Promise<void> {
-    const name = commandName(ctx.root, ctx.deviceId, topic)
-    if (name === null) return
-    if (name === "interval") {
-        const ms = parseIntervalMs(payload.trim())
-        if (isNaN(ms)) ctx.log("cmd interval: rejected " + JSON.stringify(payload) + ", expected whole ms from 100 to 86400000")
-        else {
-            ctx.state.intervalMs = ms
-            ctx.log("cmd interval: now " + ms + " ms")
-            ctx.intervalChanged()
-        }
-    } else if (name === "restart") {
-        ctx.log("cmd restart")
-        await ctx.client.stop()
-        ds.restart()
-    } else if (name === "stop") {
-        ctx.log("cmd stop")
-        await ctx.client.stop()
-        ctx.log("stopped")
-    } else {
-        ctx.log("cmd " + name + ": unknown command")
+async function setInterval(payload: string, ctx: CommandContext): Promise<void> {
+    const ms = parseIntervalMs(payload.trim())
+    if (isNaN(ms)) {
+        ctx.log("cmd interval: rejected " + JSON.stringify(payload) + ", expected whole ms from 100 to 86400000")
+        return
     }
+    ctx.state.intervalMs = ms
+    ctx.log("cmd interval: now " + ms + " ms")
+    ctx.intervalChanged()
 }
+
+async function restart(payload: string, ctx: CommandContext): Promise<void> {
+    ctx.log("cmd restart")
+    await ctx.client.stop()
+    ds.restart()
+}
+
+async function stop(payload: string, ctx: CommandContext): Promise<void> {
+    ctx.log("cmd stop")
+    await ctx.client.stop()
+    ctx.log("stopped")
+}
+
+export const COMMANDS: CommandSpec<CommandContext>[] = [
+    { name: "interval", kind: "state", run: setInterval },
+    { name: "restart", kind: "action", run: restart },
+    { name: "stop", kind: "action", run: stop },
+]

@@ -75,7 +75,8 @@ export interface MqttClientOptions {
 export interface MqttClientHandlers {
     /** After CONNACK and the birth: publish what a fresh session needs (info, queued data). */
     online(): Promise<void>
-    message(topic: string, payload: Buffer): Promise<void>
+    /** `retained`: the PUBLISH had RETAIN = 1, sent because of our subscription [MQTT-3.3.1-8]. */
+    message(topic: string, payload: Buffer, retained: boolean): Promise<void>
     log(line: string): void
 }
 
@@ -288,7 +289,7 @@ export class MqttClient {
             this.wake.emit(0)
         } else if (p.type === PacketType.PUBLISH) {
             if (p.qos === 1) await this.write(encodePuback(dsBytes, p.packetId))
-            if (this.matchesSubscription(p.topic)) await this.handlers.message(p.topic, p.payload as Buffer)
+            if (this.matchesSubscription(p.topic)) await this.handlers.message(p.topic, p.payload as Buffer, p.retain === true)
         }
         // PINGRESP, SUBACK, PUBACK: receipt alone is what matters (keep-alive noted it).
     }

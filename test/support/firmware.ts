@@ -31,7 +31,7 @@ export interface TestBoard {
     board: SimulatedBoard
     /** Every firmware log line so far (without the `fieldlink: ` prefix). */
     lines: string[]
-    /** Resolves with the first line at index >= `from` (default 0) that matches. */
+    /** Resolves with the first line at index >= `from` (default 0) that matches, without the prefix. */
     waitForLine(re: RegExp, timeoutMs?: number, from?: number): Promise<string>
 }
 
@@ -64,7 +64,8 @@ export async function startTestBoard(t: ExecutionContext, o: TestBoardOptions): 
         waitForLine: (re, timeoutMs = 10000, from = 0) => {
             const seen = lines.slice(from).find((line) => re.test(line))
             if (seen !== undefined) return Promise.resolve(seen)
-            return waitForLog(board, (line) => re.test(line.replace(/^fieldlink: /, "")), timeoutMs)
+            const strip = (line: string) => line.replace(/^fieldlink: /, "")
+            return waitForLog(board, (line) => re.test(strip(line)), timeoutMs).then(strip)
         },
     }
 }

@@ -91,7 +91,7 @@ function summary(c: GatewayConfig): string {
         `  topics     ${c.topicRoot}/devices/<id>/…, ${c.topicRoot}/gateways/${c.id}/…`,
         `  queue      ${c.queue.maxMessages} messages or ${c.queue.maxBytes} bytes per device, in ${c.stateDir}`,
         `  ports      ${c.ports.length}:`,
-        ...c.ports.map((p) => `    ${p.label}  ${p.baudRate} baud, live ${p.live} s, lines ≤ ${p.maxLineBytes} bytes, checksum ${p.checksum}${p.id ? `, id ${p.id}` : ""}`),
+        ...c.ports.map((p) => `    ${p.label}  ${p.baudRate} baud, live ${p.live} s, lines ≤ ${p.maxLineBytes} bytes, checksum ${p.checksum}${p.id ? `, id ${p.id}` : ""}${p.retainedCommands.length > 0 ? `, restores retained ${p.retainedCommands.join(", ")}` : ""}`),
         `  http       ${c.http.enabled ? `${c.http.host}:${c.http.port}` : "off"}`,
     ]
     return lines.join("\n")

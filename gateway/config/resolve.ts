@@ -33,6 +33,16 @@ export function defaultStateDir(env: NodeJS.ProcessEnv): string {
     return path.join(base, "fieldlink")
 }
 
+/** Actions by fieldlink's own convention: run again from a retained message at every connection, they would loop the device. */
+const NEVER_RESTORED = ["restart", "stop"]
+
+function checkRetainedCommands(names: readonly string[], at: (string | number)[], problem: (p: (string | number)[], message: string) => void): void {
+    names.forEach((name, i) => {
+        if (NEVER_RESTORED.includes(name))
+            problem([...at, i], `found ${shown(name)}, an action: a retained ${name} would run again at every connection (a ${name} loop); list only commands that set a state, like interval`)
+    })
+}
+
 export function resolveConfig(data: Raw, source: string, context: ResolveContext, where: (p: (string | number)[]) => string): GatewayConfig {
     const problems: string[] = []
     const problem = (p: (string | number)[], message: string) => problems.push(`${where(p)}: ${message}`)
@@ -124,6 +134,7 @@ export function resolveConfig(data: Raw, source: string, context: ResolveContext
 
     // --- ports ---
     const defaults = data.defaults as Partial<PortOptions>
+    if (defaults.retainedCommands !== undefined) checkRetainedCommands(defaults.retainedCommands, ["defaults", "retainedCommands"], problem)
     const ports: PortConfig[] = []
     const seenPaths = new Map<string, number>()
     const seenIds = new Map<string, number>()
@@ -173,7 +184,9 @@ export function resolveConfig(data: Raw, source: string, context: ResolveContext
             maxLineBytes: option("maxLineBytes"),
             checksum: option("checksum"),
             acks: option("acks"),
+            retainedCommands: option("retainedCommands"),
         })
+        if (entry.retainedCommands !== undefined) checkRetainedCommands(entry.retainedCommands as string[], at("retainedCommands"), problem)
     })
     const queue = data.queue as GatewayConfig["queue"]
     const longest = Math.max(0, ...ports.map((p) => p.maxLineBytes))

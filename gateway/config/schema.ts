@@ -17,6 +17,9 @@ const secret = (what: string) => ({
 
 const id = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" }
 
+/** A command name as it follows `cmd/`: one or more levels (protocol/serial/reply.ts cmdLine). */
+export const COMMAND_NAME_PATTERN = "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$"
+
 const portOptions = {
     baudRate: { title: "Baud rate", type: "integer", minimum: 50, maximum: 4000000, description: "Line speed. Ignored by USB-CDC devices and pseudo-terminals." },
     dataBits: { type: "integer", enum: [5, 6, 7, 8] },
@@ -27,9 +30,16 @@ const portOptions = {
     maxLineBytes: { title: "Longest line (bytes)", type: "integer", minimum: 64, maximum: 1048576, description: "Longer lines are discarded up to the next newline and answered with err too-long." },
     checksum: { type: "string", enum: ["optional", "required"], description: "optional: a ` *XX` suffix is checked when present. required: lines without one are refused, and the gateway's own lines carry one." },
     acks: { type: "boolean", description: "Answer every accepted pub, pubr and JSON line with `ok <verb>` (hello is always answered)." },
+    retainedCommands: {
+        title: "Commands restored from a retained message",
+        type: "array",
+        items: { type: "string", pattern: COMMAND_NAME_PATTERN },
+        description:
+            "Commands that set a state the device may restore (e.g. interval): a retained message on cmd/<name> is passed down at every (re)connection. Every other command is an action: passed down only when sent live; a retained one is logged once with the mosquitto_pub that clears it, and dropped. restart and stop can never be listed. A port's own list replaces the one under defaults. Default: none (every command is an action).",
+    },
 }
 
-const PORT_DEFAULTS = { baudRate: 115200, dataBits: 8, parity: "none", stopBits: 1, rtscts: false, live: 30, maxLineBytes: 1024, checksum: "optional", acks: false }
+const PORT_DEFAULTS = { baudRate: 115200, dataBits: 8, parity: "none", stopBits: 1, rtscts: false, live: 30, maxLineBytes: 1024, checksum: "optional", acks: false, retainedCommands: [] as string[] }
 
 export const CONFIG_SCHEMA = {
     $schema: "http://json-schema.org/draft-07/schema#",

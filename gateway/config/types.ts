@@ -16,6 +16,8 @@ export interface PortOptions {
     maxLineBytes: number
     checksum: "optional" | "required"
     acks: boolean
+    /** Command names passed down even when retained (states the device restores); the rest are actions. */
+    retainedCommands: readonly string[]
 }
 
 export interface PortConfig extends PortOptions {

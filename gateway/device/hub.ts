@@ -7,13 +7,13 @@ import type { GatewayConfig } from "../config/types"
 import type { GatewayMetrics } from "../obs/gateway-metrics"
 import type { Logger } from "../obs/logger"
 import type { QueueStore } from "../queue/store"
-import { DeviceUplink, type DeviceInfo } from "./uplink"
+import { DeviceUplink, type DeviceCommand, type DeviceInfo } from "./uplink"
 
 /** What the hub needs of a port session. */
 export interface PortHandle {
     /** The port's path: who holds an id. */
     readonly key: string
-    command(name: string, payload: Buffer): void
+    command(command: DeviceCommand): void
 }
 
 export interface HubContext {
@@ -102,21 +102,21 @@ export class DeviceHub {
             config: this.ctx.config,
             log: this.ctx.log.child({ device: id }),
             metrics: this.ctx.metrics,
-            onCommand: (device, name, payload) => this.command(device, name, payload),
+            onCommand: (device, command) => this.command(device, command),
             onRetired: (device) => this.retired(device),
         })
         this.uplinks.set(id, uplink)
         return uplink
     }
 
-    private command(id: string, name: string, payload: Buffer): void {
+    private command(id: string, command: DeviceCommand): void {
         const port = this.holders.get(id)
         if (!port) {
             this.ctx.metrics.commands.inc({ device: id, result: "no-device" })
-            this.ctx.log.warn({ device: id, command: name }, "command for a device that is offline: dropped")
+            this.ctx.log.warn({ device: id, command: command.name, retained: command.retained }, "command for a device that is offline: dropped")
             return
         }
-        port.command(name, payload)
+        port.command(command)
     }
 
     private retired(id: string): void {

@@ -7,6 +7,7 @@
  * Liveness: a device silent for 1.5 × `live` seconds is detached (offline); its next
  * valid line attaches it again. Bad lines never count as life.
  */
+import { clearRetainedCommand, type RetainedCommands } from "../../protocol/commands"
 import { cmdLine, errLine, frameLine, LineFramer, okLine, parseLine, PONG, type DeviceLine, type ErrorCode } from "../../protocol/serial/index"
 import type { PortConfig } from "../config/types"
 import type { GatewayMetrics } from "../obs/gateway-metrics"
@@ -14,6 +15,7 @@ import type { Logger } from "../obs/logger"
 import type { LogThrottle } from "../obs/throttle"
 import type { OpenSerial } from "../serial/transport"
 import type { DeviceHub, PortHandle } from "./hub"
+import type { DeviceCommand } from "./uplink"
 
 export interface SessionContext {
     path: string
@@ -26,6 +28,8 @@ export interface SessionContext {
     derivedIds: string[]
     /** The id this port's device last said hello with, if the gateway saw one. */
     rememberedId?: string
+    /** Retained commands seen for this port, kept while the gateway runs (reported once, not per connection). */
+    retained: RetainedCommands
     onHello?(id: string): void
     now?: () => number
 }
@@ -101,9 +105,28 @@ export class PortSession implements PortHandle {
         this.ctx.throttle.forget(this.key + "|")
     }
 
-    /** A command from the broker for this port's device. */
-    command(name: string, payload: Buffer): void {
+    /**
+     * A command from the broker for this port's device. A retained one (RETAIN = 1) is
+     * an action repeated at every connection: it goes down only when the port's
+     * `retainedCommands` lists it as a state the device may restore.
+     */
+    command(command: DeviceCommand): void {
+        const { name, payload } = command
         const m = this.ctx.metrics
+        const kind = this.ctx.config.retainedCommands.includes(name) ? "state" : "action"
+        const decision = this.ctx.retained.decide(command.topic, kind, command.retained, payload.length)
+        if (decision.verdict === "ignore" || decision.verdict === "cleared") {
+            m.commands.inc({ device: this.identity ?? "", result: decision.verdict === "ignore" ? "retained" : "cleared" })
+            if (!decision.report) return
+            const where = { port: this.key, device: this.identity, command: name }
+            if (decision.verdict === "cleared") this.ctx.log.info(where, `not passed down: an empty cmd/${name} after a retained one is taken as its clearing (mosquitto_pub -r -n); send it again to pass it down`)
+            else {
+                const clear = clearRetainedCommand(command.topic)
+                this.ctx.log.warn({ ...where, clear }, `retained command not passed down: cmd/${name} is stored on the broker and would run again at every connection (if it sets a state the device may restore, list "${name}" in this port's retainedCommands); clear it: ${clear}`)
+            }
+            return
+        }
+        if (decision.verdict === "restore") this.ctx.log.debug({ port: this.key, device: this.identity, command: name }, "passing down a retained command: the port's retainedCommands lists it")
         let text: string
         try {
             text = new TextDecoder("utf-8", { fatal: true }).decode(payload)

@@ -24,11 +24,20 @@ export interface DeviceInfo {
     live: number
 }
 
+/** A message on `<root>/devices/<id>/cmd/<name>`. */
+export interface DeviceCommand {
+    topic: string
+    name: string
+    payload: Buffer
+    /** RETAIN = 1: stored by the broker and sent again because of our subscription, not live. */
+    retained: boolean
+}
+
 export interface UplinkContext {
     config: GatewayConfig
     log: Logger
     metrics: GatewayMetrics
-    onCommand(id: string, name: string, payload: Buffer): void
+    onCommand(id: string, command: DeviceCommand): void
     onRetired(id: string): void
 }
 
@@ -67,9 +76,9 @@ export class DeviceUplink {
                     this.announced = "none"
                     this.stored.queue.resendUnacked()
                 },
-                message: (topic, payload) => {
+                message: (topic, payload, retained) => {
                     const name = commandName(c.topicRoot, id, topic)
-                    if (name !== null) ctx.onCommand(id, name, payload)
+                    if (name !== null) ctx.onCommand(id, { topic, name, payload, retained })
                 },
             },
         )

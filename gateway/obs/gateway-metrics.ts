@@ -35,7 +35,7 @@ export function createGatewayMetrics(): GatewayMetrics {
         deviceOnline: r.gauge("fieldlink_gateway_device_online", "1 while the device is online (it spoke within 1.5 × live)."),
         queueDropped: r.counter("fieldlink_gateway_queue_dropped_total", "Messages dropped, oldest first, because the device's queue was full."),
         published: r.counter("fieldlink_gateway_published_total", "Device messages the broker acknowledged."),
-        commands: r.counter("fieldlink_gateway_commands_total", "Commands from the broker, by result (sent, refused, no-device)."),
+        commands: r.counter("fieldlink_gateway_commands_total", "Commands from the broker, by result (sent, refused, no-device, retained, cleared)."),
         upstreamConnected: r.gauge("fieldlink_gateway_upstream_connected", "1 while the MQTT connection is up (client = gateway or a device id)."),
         upstreamConnects: r.counter("fieldlink_gateway_upstream_connects_total", "Successful MQTT connections (CONNACK accepted)."),
         upstreamErrors: r.counter("fieldlink_gateway_upstream_errors_total", "MQTT connection failures, by reason."),

@@ -6,6 +6,7 @@
  * not skip the wait, but a successful open resets it.
  */
 import path from "node:path"
+import { RetainedCommands } from "../../protocol/commands"
 import { backoffCeiling } from "../../firmware/src/core/backoff"
 import { topicSafe } from "../config/resolve"
 import type { GatewayConfig } from "../config/types"
@@ -40,6 +41,8 @@ export class PortManager {
     private readonly retry = new Map<string, { attempt: number; at: number }>()
     /** The last hello id seen on each port, kept while the gateway runs. */
     private readonly helloIds = new Map<string, string>()
+    /** Retained commands seen on each port, kept while the gateway runs: reported once, not at every reopen. */
+    private readonly retained = new Map<string, RetainedCommands>()
     private readonly throttle = new LogThrottle(10_000)
     private timer: NodeJS.Timeout | undefined
     private scanning: Promise<void> | undefined
@@ -126,6 +129,7 @@ export class PortManager {
                 throttle: this.throttle,
                 derivedIds,
                 rememberedId: this.helloIds.get(f.path),
+                retained: this.retainedOn(f.path),
                 onHello: (id) => this.helloIds.set(f.path, id),
             })
             const serial = await this.ctx.transport.open(f.path, config, {
@@ -150,6 +154,15 @@ export class PortManager {
         } finally {
             this.opening.delete(f.path)
         }
+    }
+
+    private retainedOn(p: string): RetainedCommands {
+        let seen = this.retained.get(p)
+        if (seen === undefined) {
+            seen = new RetainedCommands()
+            this.retained.set(p, seen)
+        }
+        return seen
     }
 
     private backoff(p: string): number {

@@ -20,7 +20,8 @@ export interface LinkHandlers {
     connected(): void
     /** The connection is gone (it will be retried unless stopped). */
     disconnected(): void
-    message?(topic: string, payload: Buffer): void
+    /** `retained`: RETAIN = 1, a stored message sent because of a new subscription [MQTT-3.3.1-8]. */
+    message?(topic: string, payload: Buffer, retained: boolean): void
 }
 
 export interface LinkOptions {
@@ -175,8 +176,8 @@ export class MqttLink {
         client.on("error", (error) => {
             failure ??= error
         })
-        client.on("message", (topic, payload) => {
-            if (this.client === client) this.handlers.message?.(topic, payload)
+        client.on("message", (topic, payload, packet) => {
+            if (this.client === client) this.handlers.message?.(topic, payload, packet.retain)
         })
         client.on("close", () => {
             if (this.client !== client) return

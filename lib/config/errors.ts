@@ -40,6 +40,7 @@ const PATTERN_MEANING: Record<string, string> = {
     "^[A-Za-z0-9_-]{1,64}$": "1 to 64 of A-Z a-z 0-9 _ -",
     "^mqtts?://": "a URL starting with mqtt:// or mqtts://",
     "^[0-9A-Fa-f]{4}$": "4 hex digits, as lsusb shows them",
+    "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$": "a command name: the part after cmd/, one or more levels of A-Z a-z 0-9 _ - separated by /",
 }
 
 function typeName(t: unknown): string {

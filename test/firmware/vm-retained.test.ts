@@ -69,7 +69,7 @@ if (!ready.every((a) => a.ok)) {
         // The printed advice works, and its empty message is not taken as a live restart.
         const clearedAt = b.lines.length
         await runPrintedMosquittoPub(notice, m.url)
-        await b.waitForLine(/^cmd restart: empty message after a retained one: its clearing, not run$/, 10000, clearedAt)
+        await b.waitForLine(/^cmd restart: empty, after a retained one: taken as its clearing, not run \(send it again to run it\)$/, 10000, clearedAt)
         // Nothing retained any more: a late subscriber's first message is a probe sent after it subscribed.
         const probe = `fieldlink-test/${id}/probe`
         const late = await mqttWitness(m.url, [topic, probe])

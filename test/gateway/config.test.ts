@@ -58,6 +58,21 @@ test("cross-field mistakes", (t) => {
     t.regex(problems({ ...minimal, gateway: { topicRoot: "a/+/b" } })[0], /^gateway\.topicRoot: found "a\/\+\/b"/)
 })
 
+test("retainedCommands: none by default, inherited from defaults, replaced by a port's own list, restart and stop refused", (t) => {
+    const c = configFromObject({ ...minimal, defaults: { retainedCommands: ["interval"] }, ports: [{ path: "/dev/a" }, { path: "/dev/b", retainedCommands: ["led/color"] }] }, "test", context)
+    t.deepEqual(c.ports.map((p) => p.retainedCommands), [["interval"], ["led/color"]])
+    t.deepEqual(configFromObject(minimal, "test", context).ports[0].retainedCommands, [])
+    t.deepEqual(problems({ ...minimal, ports: [{ path: "/dev/a", retainedCommands: "interval" }] }), ['ports[0].retainedCommands: found "interval", expected a list'])
+    t.deepEqual(problems({ ...minimal, ports: [{ path: "/dev/a", retainedCommands: ["cmd/interval", "led color"] }] }), [
+        'ports[0].retainedCommands[1]: found "led color", expected a command name: the part after cmd/, one or more levels of A-Z a-z 0-9 _ - separated by /',
+    ])
+    t.deepEqual(problems({ ...minimal, defaults: { retainedCommands: ["interval", "restart"] }, ports: [{ path: "/dev/a" }, { path: "/dev/b" }] }), [
+        'defaults.retainedCommands[1]: found "restart", an action: a retained restart would run again at every connection (a restart loop); list only commands that set a state, like interval',
+    ])
+    t.regex(problems({ ...minimal, ports: [{ path: "/dev/a", retainedCommands: ["stop"] }] })[0], /^ports\[0\]\.retainedCommands\[0\]: found "stop", an action/)
+    t.regex(problems({ ...minimal, ports: [{ path: "/dev/a", retained_commands: ["interval"] }] })[0], /unknown key "retained_commands".*\(did you mean "retainedCommands"\?\)/)
+})
+
 test("secrets from the environment or a file, and out of the URL", (t) => {
     t.regex(problems({ ...minimal, broker: { url: "mqtt://x", username: "u", password: { env: "MQTT_PASS" } } })[0], /^broker\.password: found \{ env: MQTT_PASS \}, but the environment variable MQTT_PASS is not set/)
     const c = configFromObject({ ...minimal, broker: { url: "mqtt://x", username: "u", password: { env: "MQTT_PASS" } } }, "test", { baseDir: "/", env: { MQTT_PASS: "s3cret" } })

@@ -43,7 +43,7 @@ export class CommandTable<C> {
             return
         }
         if (verdict === "cleared") {
-            this.log("cmd " + name + ": empty message after a retained one: its clearing, not run")
+            this.log("cmd " + name + ": empty, after a retained one: taken as its clearing, not run (send it again to run it)")
             return
         }
         if (spec === null) {

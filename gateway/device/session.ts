@@ -105,28 +105,11 @@ export class PortSession implements PortHandle {
         this.ctx.throttle.forget(this.key + "|")
     }
 
-    /**
-     * A command from the broker for this port's device. A retained one (RETAIN = 1) is
-     * an action repeated at every connection: it goes down only when the port's
-     * `retainedCommands` lists it as a state the device may restore.
-     */
+    /** A command from the broker for this port's device. */
     command(command: DeviceCommand): void {
+        if (this.heldBack(command)) return
         const { name, payload } = command
         const m = this.ctx.metrics
-        const kind = this.ctx.config.retainedCommands.includes(name) ? "state" : "action"
-        const decision = this.ctx.retained.decide(command.topic, kind, command.retained, payload.length)
-        if (decision.verdict === "ignore" || decision.verdict === "cleared") {
-            m.commands.inc({ device: this.identity ?? "", result: decision.verdict === "ignore" ? "retained" : "cleared" })
-            if (!decision.report) return
-            const where = { port: this.key, device: this.identity, command: name }
-            if (decision.verdict === "cleared") this.ctx.log.info(where, `not passed down: an empty cmd/${name} after a retained one is taken as its clearing (mosquitto_pub -r -n); send it again to pass it down`)
-            else {
-                const clear = clearRetainedCommand(command.topic)
-                this.ctx.log.warn({ ...where, clear }, `retained command not passed down: cmd/${name} is stored on the broker and would run again at every connection (if it sets a state the device may restore, list "${name}" in this port's retainedCommands); clear it: ${clear}`)
-            }
-            return
-        }
-        if (decision.verdict === "restore") this.ctx.log.debug({ port: this.key, device: this.identity, command: name }, "passing down a retained command: the port's retainedCommands lists it")
         let text: string
         try {
             text = new TextDecoder("utf-8", { fatal: true }).decode(payload)
@@ -143,6 +126,29 @@ export class PortSession implements PortHandle {
         }
         m.commands.inc({ device: this.identity ?? "", result: "sent" })
         this.send(built.line)
+    }
+
+    /**
+     * Commands are actions (DESIGN §1): one that arrives retained (RETAIN = 1) would run
+     * again at every connection, so it goes down only when the port's `retainedCommands`
+     * lists it as a state the device may restore. True when it must not go down.
+     */
+    private heldBack(command: DeviceCommand): boolean {
+        const { name } = command
+        const kind = this.ctx.config.retainedCommands.includes(name) ? "state" : "action"
+        const decision = this.ctx.retained.decide(command.topic, kind, command.retained, command.payload.length)
+        const where = { port: this.key, device: this.identity, command: name }
+        if (decision.verdict === "restore") this.ctx.log.debug(where, "passing down a retained command: the port's retainedCommands lists it")
+        if (decision.verdict !== "ignore" && decision.verdict !== "cleared") return false
+        this.ctx.metrics.commands.inc({ device: this.identity ?? "", result: decision.verdict === "ignore" ? "retained" : "cleared" })
+        if (!decision.report) return true
+        if (decision.verdict === "cleared") {
+            this.ctx.log.info(where, `not passed down: an empty cmd/${name} after a retained one is taken as its clearing (mosquitto_pub -r -n); send it again to pass it down`)
+        } else {
+            const clear = clearRetainedCommand(command.topic)
+            this.ctx.log.warn({ ...where, clear }, `retained command not passed down: cmd/${name} is stored on the broker and would run again at every connection (if it sets a state the device may restore, list "${name}" in this port's retainedCommands); clear it: ${clear}`)
+        }
+        return true
     }
 
     private line(line: DeviceLine): void {

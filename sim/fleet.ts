@@ -117,7 +117,8 @@ export class Fleet {
                 .connectAsync(this.options.broker.toString(), { clientId: `fieldlink-sim-control-${process.pid}`, reconnectPeriod: 0, connectTimeout: 5000 })
                 .catch(() => undefined)
             if (control) {
-                for (const board of running) control.publish(deviceTopic(this.options.topicRoot, board.deviceId, "cmd/stop"), "")
+                // Not empty: an empty command right after a retained one is taken as its clearing (protocol/commands.ts).
+                for (const board of running) control.publish(deviceTopic(this.options.topicRoot, board.deviceId, "cmd/stop"), "now")
                 await Promise.all(goodbyes)
                 await control.endAsync()
             }

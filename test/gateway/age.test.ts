@@ -7,7 +7,10 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:
 import os from "node:os"
 import path from "node:path"
 import { Writable } from "node:stream"
+import { ConfigError } from "../../lib/config/errors"
+import { configFromObject } from "../../gateway/config/load"
 import { createLogger } from "../../gateway/obs/logger"
+import { parseJournal } from "../../gateway/queue/journal"
 import { MessageQueue, heldSinceOf, type QueueClock } from "../../gateway/queue/queue"
 import { stampMessage, type StampInput } from "../../gateway/queue/stamp"
 import { QueueStore } from "../../gateway/queue/store"
@@ -109,4 +112,15 @@ test("an old journal (no receive times) is still read: its messages count as rec
     t.deepEqual([first.seq, first.payload, second.seq, second.retain], [4, '{"seq":4}', 5, true])
     t.true(Math.abs(q.waited(first) - 90_000) < 2000, `waited ${q.waited(first)} ms, the file's age`)
     t.true(lines.some((l) => /"queue loaded from disk"/.test(l) && /"queued":2/.test(l)))
+    // A receive time that is not a number (a hand-edited file) is read like an old record.
+    t.deepEqual(parseJournal('{"s":1,"t":"x","p":"a","r":0,"q":1,"w":"soon"}\n{"s":2,"t":"x","p":"b","r":0,"q":1,"w":1234}\n', 99).messages.map((m) => m.receivedAt), [99, 1234])
+})
+
+test("config: ts is off by default; a format from elsewhere (Zigbee2MQTT's ISO_8601) is named as wrong, with the choices", (t) => {
+    const minimal = { broker: { url: "mqtt://broker.local:1883" }, ports: [{ path: "/dev/ttyUSB0" }] }
+    const context = { baseDir: "/", env: {} as NodeJS.ProcessEnv }
+    t.is(configFromObject(minimal, "test", context).timestamp, "off")
+    t.is(configFromObject({ ...minimal, gateway: { timestamp: "iso" } }, "test", context).timestamp, "iso")
+    const error = t.throws(() => configFromObject({ ...minimal, gateway: { timestamp: "ISO_8601" } }, "test", context), { instanceOf: ConfigError }) as ConfigError
+    t.deepEqual(error.problems, ['gateway.timestamp: found "ISO_8601", expected one of "off", "epoch", "iso"'])
 })

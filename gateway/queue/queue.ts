@@ -10,7 +10,7 @@
  * Each message keeps when it was received, twice: `receivedAt` on the wall clock (it goes
  * to the journal, so a restarted gateway still knows) and `heldSince` on the monotonic
  * clock (what its age is counted from while the gateway runs, immune to clock steps).
- * A message loaded from disk gets `heldSince` from the wall clock: see `fromStored`.
+ * A message loaded from disk gets `heldSince` from the wall clock: see `heldSinceOf`.
  */
 
 /** A message as the journal keeps it. */

@@ -95,7 +95,8 @@ brokerTest("broker away with a gateway restart in it: queued lines arrive with a
     const downFrom = Date.now()
     await sleep(3000) // the gateway is down: the wall clock must count this
     const second = startGateway(t, configFile)
-    await second.waitForLog((l) => l.msg === "queue loaded from disk" && l.queued === 4)
+    // A deadline, not a bound: a gateway starting on a loaded machine was seen to take 30 s.
+    await second.waitForLog((l) => l.msg === "queue loaded from disk" && l.queued === 4, 60000)
     await second.waitForPorts(1)
     const downMs = Date.now() - downFrom
     for (let seq = 7; seq <= 8; seq++) await line(seq)

@@ -114,7 +114,7 @@ async function main() {
         client: client,
         log: log,
     }
-    telemetry = new Telemetry(client, topic("telemetry"), config.queueMax)
+    telemetry = new Telemetry(client, topic("telemetry"), config.queueMax, () => ds.millis())
     client.start()
 
     const started = ds.millis()
@@ -122,9 +122,10 @@ async function main() {
     while (true) {
         const dueAt = ds.millis() + state.intervalMs
         const readings = await readSensors()
+        const takenAt = ds.millis()
         state.seq++
-        const json = sampleJson(state.seq, readings, Math.floor((ds.millis() - started) / 1000))
-        await telemetry.send(json)
+        const json = sampleJson(state.seq, readings, Math.floor((takenAt - started) / 1000))
+        await telemetry.send(json, takenAt)
         // A new interval (cmd/interval) ends the wait early and applies from this sample on.
         const wait = dueAt - ds.millis()
         if (wait > 0) await ds.wait(intervalChanged, wait)

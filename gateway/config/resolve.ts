@@ -202,6 +202,7 @@ export function resolveConfig(data: Raw, source: string, context: ResolveContext
         stateDir: gateway.stateDir ? file(String(gateway.stateDir)) : defaultStateDir(context.env),
         statsIntervalS: gateway.statsIntervalS as number,
         scanIntervalMs: gateway.scanIntervalMs as number,
+        timestamp: gateway.timestamp as GatewayConfig["timestamp"],
         broker: {
             url: url!.toString(),
             protocolVersion,

@@ -59,6 +59,13 @@ export const CONFIG_SCHEMA = {
                 stateDir: { type: "string", minLength: 1, title: "State folder", description: "Where the queues are kept. Default: $STATE_DIRECTORY (systemd), else $XDG_STATE_HOME/fieldlink, else ~/.local/state/fieldlink." },
                 statsIntervalS: { type: "integer", minimum: 0, maximum: 86400, default: 60, description: "Period of the gateways/<gw>/stats message; 0 turns it off." },
                 scanIntervalMs: { type: "integer", minimum: 100, maximum: 600000, default: 2000, description: "How often ports are looked for (appear/vanish)." },
+                timestamp: {
+                    type: "string",
+                    enum: ["off", "epoch", "iso"],
+                    default: "off",
+                    title: "Receive time on JSON messages",
+                    description: "Adds \"ts\", when the gateway received the line, to every bridged JSON object message: epoch = ms since 1970, iso = ISO 8601 text in UTC. Only worth it on a host whose clock is kept right (NTP).",
+                },
             },
         },
         broker: {

@@ -66,6 +66,8 @@ export interface GatewayConfig {
     stateDir: string
     statsIntervalS: number
     scanIntervalMs: number
+    /** `ts` on bridged JSON messages (queue/stamp.ts). */
+    timestamp: "off" | "epoch" | "iso"
     broker: BrokerConfig
     queue: QueueConfig
     ports: PortConfig[]

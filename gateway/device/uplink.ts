@@ -14,6 +14,7 @@ import { commandName, deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from "../../p
 import type { GatewayConfig } from "../config/types"
 import type { GatewayMetrics } from "../obs/gateway-metrics"
 import type { Logger } from "../obs/logger"
+import { stampMessage } from "../queue/stamp"
 import type { StoredQueue } from "../queue/store"
 import { MqttLink } from "../upstream/link"
 
@@ -171,13 +172,17 @@ export class DeviceUplink {
         while (queue.inFlight < SEND_WINDOW) {
             const m = queue.nextToSend()
             if (m === undefined) break
-            this.link.publish(m.topic, m.payload, m.qos, m.retain, (error) => {
+            // Its age (if late) and receive time are added now, as it goes (queue/stamp.ts).
+            const out = stampMessage({ payload: m.payload, retain: m.retain, waitedMs: queue.waited(m), receivedAt: m.receivedAt }, this.ctx.config.timestamp)
+            const properties = out.userProperty !== undefined && this.ctx.config.broker.protocolVersion === 5 ? { userProperties: { age_ms: out.userProperty } } : undefined
+            const sent = (error?: Error) => {
                 if (error) return // the connection went; the queue resends from its head
                 const consumed = queue.ack(m.seq)
                 if (consumed > 0) this.ctx.metrics.published.inc({ device: this.id }, consumed)
                 if (!this.present && queue.depth === 0) this.reconcile()
                 else this.pump()
-            })
+            }
+            this.link.publish(m.topic, out.payload, m.qos, m.retain, sent, properties)
         }
     }
 }

@@ -1,8 +1,13 @@
 /**
  * A device queue's copy on disk: one append-only file of JSON lines per device,
  *
- *   {"s":17,"t":"fieldlink/devices/a/telemetry","p":"{\"seq\":3}","r":0,"q":1}   message 17
+ *   {"s":17,"t":"fieldlink/devices/a/telemetry","p":"{\"seq\":3}","r":0,"q":1,"w":1764750000000}   message 17
  *   {"c":17}                                        every message up to 17 has left the queue
+ *
+ * `w` is when the gateway received the message (wall clock, ms since the epoch), so its
+ * age is still known after a restart (queue.ts, heldSinceOf). Journals written before
+ * `w` existed are still read: their messages count as received when the file was last
+ * written (its mtime), which is no earlier than the truth, so their age is a lower bound.
  *
  * Writes are lazy and batched: every `flushMs` the messages still unacknowledged are
  * appended, then a `c` record for those that left. With a healthy broker almost nothing
@@ -13,7 +18,7 @@
  * skipped on load. Synchronous on purpose: a batch is one small write, and order matters.
  */
 import { closeSync, fsyncSync, ftruncateSync, fstatSync, openSync, readFileSync, renameSync, writeSync } from "node:fs"
-import type { QueuedMessage } from "./queue"
+import type { StoredMessage } from "./queue"
 
 interface MessageRecord {
     s: number
@@ -21,24 +26,29 @@ interface MessageRecord {
     p: string
     r: 0 | 1
     q: 0 | 1
+    /** Received at, wall-clock ms; absent in journals of earlier versions. */
+    w?: number
 }
 
 export interface LoadedJournal {
-    messages: QueuedMessage[]
+    messages: StoredMessage[]
     /** The next sequence number to use. */
     nextSeq: number
     /** Lines that could not be read (a torn write). */
     skipped: number
 }
 
-function encode(m: QueuedMessage): string {
-    const record: MessageRecord = { s: m.seq, t: m.topic, p: m.payload, r: m.retain ? 1 : 0, q: m.qos }
+function encode(m: StoredMessage): string {
+    const record: MessageRecord = { s: m.seq, t: m.topic, p: m.payload, r: m.retain ? 1 : 0, q: m.qos, w: m.receivedAt }
     return JSON.stringify(record) + "\n"
 }
 
-/** Reads a journal's text back into the messages still queued, in order. */
-export function parseJournal(text: string): LoadedJournal {
-    const bySeq = new Map<number, QueuedMessage>()
+/**
+ * Reads a journal's text back into the messages still queued, in order. A record without
+ * a receive time (an older journal) gets `writtenAt`, when the file was last written.
+ */
+export function parseJournal(text: string, writtenAt: number): LoadedJournal {
+    const bySeq = new Map<number, StoredMessage>()
     let consumed = 0
     let maxSeq = 0
     let skipped = 0
@@ -55,7 +65,8 @@ export function parseJournal(text: string): LoadedJournal {
             consumed = Math.max(consumed, r.c)
             maxSeq = Math.max(maxSeq, r.c)
         } else if (typeof r.s === "number" && typeof r.t === "string" && typeof r.p === "string") {
-            bySeq.set(r.s, { seq: r.s, topic: r.t, payload: r.p, retain: r.r === 1, qos: r.q === 0 ? 0 : 1 })
+            const receivedAt = typeof r.w === "number" && Number.isFinite(r.w) ? r.w : writtenAt
+            bySeq.set(r.s, { seq: r.s, topic: r.t, payload: r.p, retain: r.r === 1, qos: r.q === 0 ? 0 : 1, receivedAt })
             maxSeq = Math.max(maxSeq, r.s)
         } else {
             skipped++
@@ -83,7 +94,7 @@ export class Journal {
 
     /** The file's messages, read once at start. */
     load(): LoadedJournal {
-        const loaded = parseJournal(readFileSync(this.file, "utf8"))
+        const loaded = parseJournal(readFileSync(this.file, "utf8"), fstatSync(this.fd).mtimeMs)
         this.savedSeq = loaded.messages.at(-1)?.seq ?? 0
         this.consumedWritten = (loaded.messages[0]?.seq ?? loaded.nextSeq) - 1
         return loaded
@@ -97,7 +108,7 @@ export class Journal {
      * One batch: `unsaved` messages, then how far the queue has been consumed. Returns
      * true when the file should be rewritten (it outgrew `rewriteAt` bytes).
      */
-    write(unsaved: QueuedMessage[], consumedSeq: number, rewriteAt: number): boolean {
+    write(unsaved: StoredMessage[], consumedSeq: number, rewriteAt: number): boolean {
         let text = ""
         for (const m of unsaved) {
             text += encode(m)
@@ -124,7 +135,7 @@ export class Journal {
     }
 
     /** Replaces the file with exactly `pending` (atomic: temporary file + rename). */
-    rewrite(pending: QueuedMessage[], consumedSeq: number): void {
+    rewrite(pending: StoredMessage[], consumedSeq: number): void {
         const temporary = `${this.file}.tmp`
         const fd = openSync(temporary, "w", 0o600)
         try {

@@ -6,14 +6,47 @@
  * window of them may be in flight at once; when a connection is lost every unacknowledged
  * one is sent again from the head, so delivery is at least once and in order (a resent
  * tail may repeat). `onDisk` marks the ones the journal holds.
+ *
+ * Each message keeps when it was received, twice: `receivedAt` on the wall clock (it goes
+ * to the journal, so a restarted gateway still knows) and `heldSince` on the monotonic
+ * clock (what its age is counted from while the gateway runs, immune to clock steps).
+ * A message loaded from disk gets `heldSince` from the wall clock: see `heldSinceOf`.
  */
 
-export interface QueuedMessage {
+/** A message as the journal keeps it. */
+export interface StoredMessage {
     seq: number
     topic: string
     payload: string
     retain: boolean
     qos: 0 | 1
+    /** Wall-clock time the gateway received it, ms since the epoch. */
+    receivedAt: number
+}
+
+export interface QueuedMessage extends StoredMessage {
+    /** Monotonic time (QueueClock.mono) from which its wait counts. */
+    heldSince: number
+}
+
+export interface QueueClock {
+    /** Wall clock, ms since the epoch: may step (NTP, a person, an RTC-less boot). */
+    wall(): number
+    /** Monotonic ms: never steps, but means nothing across a restart. */
+    mono(): number
+}
+
+export const systemClock: QueueClock = { wall: () => Date.now(), mono: () => performance.now() }
+
+/**
+ * When a message read back from disk started waiting, on this run's monotonic clock: the
+ * time since it was received is the wall clock's now − `receivedAt`, which counts the
+ * time the gateway was down. If the wall clock went backwards meanwhile that difference
+ * can be negative: it is clamped to 0 (the message is as young as now). If it jumped
+ * forwards, the age over-estimates by the jump.
+ */
+export function heldSinceOf(m: StoredMessage, clock: QueueClock): number {
+    return clock.mono() - Math.max(0, clock.wall() - m.receivedAt)
 }
 
 export interface Slot extends QueuedMessage {
@@ -47,6 +80,7 @@ export class MessageQueue {
     constructor(
         readonly limits: QueueLimits,
         firstSeq = 1,
+        readonly clock: QueueClock = systemClock,
     ) {
         this.nextSeq = firstSeq
     }
@@ -68,10 +102,25 @@ export class MessageQueue {
         return this.depth > 0 ? this.slots[this.head].seq - 1 : this.nextSeq - 1
     }
 
-    /** Adds a message at the tail; drops from the head past the bounds. Returns how many were dropped. */
-    push(topic: string, payload: string, retain: boolean, qos: 0 | 1, onDisk = false, seq = this.nextSeq): number {
-        const size = messageSize(topic, payload)
-        this.slots.push({ seq, topic, payload, retain, qos, size, acked: false, onDisk })
+    /** Adds a message received now at the tail; drops from the head past the bounds. Returns how many were dropped. */
+    push(topic: string, payload: string, retain: boolean, qos: 0 | 1): number {
+        return this.add({ seq: this.nextSeq, topic, payload, retain, qos, receivedAt: this.clock.wall(), heldSince: this.clock.mono() }, false)
+    }
+
+    /** Adds a message read back from the journal, with its own seq and receive time. */
+    restore(m: StoredMessage): number {
+        return this.add({ ...m, heldSince: heldSinceOf(m, this.clock) }, true)
+    }
+
+    /** How long `m` has waited so far, ms. */
+    waited(m: QueuedMessage): number {
+        return this.clock.mono() - m.heldSince
+    }
+
+    private add(m: QueuedMessage, onDisk: boolean): number {
+        const size = messageSize(m.topic, m.payload)
+        const seq = m.seq
+        this.slots.push({ ...m, size, acked: false, onDisk })
         this.nextSeq = seq + 1
         this.byteCount += size
         let dropped = 0

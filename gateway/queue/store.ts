@@ -9,7 +9,7 @@ import { idError } from "../../protocol/mqtt/topics"
 import type { QueueConfig } from "../config/types"
 import type { Logger } from "../obs/logger"
 import { Journal } from "./journal"
-import { MessageQueue } from "./queue"
+import { MessageQueue, systemClock, type QueueClock } from "./queue"
 
 export interface StoredQueue {
     id: string
@@ -26,6 +26,7 @@ export class QueueStore {
         stateDir: string,
         private readonly config: QueueConfig,
         private readonly log: Logger,
+        private readonly clock: QueueClock = systemClock,
     ) {
         this.dir = path.join(stateDir, "queues")
     }
@@ -56,8 +57,8 @@ export class QueueStore {
         if (stored) return stored
         const journal = new Journal(path.join(this.dir, `${id}.jsonl`), this.config.fsync)
         const loaded = journal.load()
-        const queue = new MessageQueue(this.config, loaded.nextSeq)
-        for (const m of loaded.messages) queue.push(m.topic, m.payload, m.retain, m.qos, true, m.seq)
+        const queue = new MessageQueue(this.config, loaded.nextSeq, this.clock)
+        for (const m of loaded.messages) queue.restore(m)
         if (loaded.messages.length > 0 || loaded.skipped > 0)
             this.log.info({ device: id, queued: queue.depth, skipped: loaded.skipped, dropped: queue.dropped }, "queue loaded from disk")
         stored = { id, queue, journal }

@@ -6,7 +6,7 @@
  * A fresh client per connection also means nothing of mqtt.js's in-memory store is
  * replayed behind our back: what to resend is the owner's business (its queue).
  */
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt"
+import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from "mqtt"
 import { backoffDelay } from "../../firmware/src/core/backoff"
 import type { BrokerConfig } from "../config/types"
 import type { GatewayMetrics } from "../obs/gateway-metrics"
@@ -98,11 +98,12 @@ export class MqttLink {
     /**
      * Publishes when connected; `done` runs on PUBACK (QoS 1) or once written (QoS 0),
      * with an error if the connection is lost first. Returns false when not connected.
+     * `properties` (MQTT 5 only) go with the PUBLISH.
      */
-    publish(topic: string, payload: string | Buffer, qos: 0 | 1, retain: boolean, done?: (error?: Error) => void): boolean {
+    publish(topic: string, payload: string | Buffer, qos: 0 | 1, retain: boolean, done?: (error?: Error) => void, properties?: IClientPublishOptions["properties"]): boolean {
         const client = this.client
         if (!this.connected || client === undefined) return false
-        client.publish(topic, payload, { qos, retain }, (error) => {
+        client.publish(topic, payload, properties ? { qos, retain, properties } : { qos, retain }, (error) => {
             if (this.client === client) done?.(error ?? undefined)
         })
         return true

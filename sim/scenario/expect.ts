@@ -2,6 +2,7 @@
  * Checks a scenario's expectations against what was observed on the broker. Pure: the
  * observation is a list of timestamped events, so every rule is tested without a VM.
  */
+import { AGE_KEY, LATE_AFTER_MS } from "../../protocol/age"
 import type { Expectation, Fault, TimeRef } from "./types"
 
 export interface ObservedEvent {
@@ -45,7 +46,14 @@ function statusAt(events: readonly ObservedEvent[], device: string, t: number): 
     return last
 }
 
-function checkOne(x: Expectation, device: string, events: readonly ObservedEvent[], time: (ref: TimeRef) => number): ExpectationResult {
+/**
+ * How much older than the longest fault a late sample may be: after a fault ends a device
+ * reconnects within its backoff, which the scenarios bound at 20 s (`status … after:
+ * broker.end, within: 20`), and then flushes its queue.
+ */
+export const AGE_SLACK_S = 20
+
+function checkOne(x: Expectation, device: string, events: readonly ObservedEvent[], time: (ref: TimeRef) => number, maxAgeS: number): ExpectationResult {
     const mine = events.filter((e) => e.device === device)
     switch (x.type) {
         case "status": {
@@ -75,9 +83,11 @@ function checkOne(x: Expectation, device: string, events: readonly ObservedEvent
         case "no-telemetry-lost": {
             const from = time(x.from)
             const to = time(x.to)
-            const samples = mine.filter((e) => e.kind === "telemetry" && e.t >= from && e.t <= to).map((e) => JSON.parse(e.value) as { seq?: number; dropped?: number })
-            const problems = telemetryGaps(samples)
-            if (problems.length === 0) return { ok: true, text: `${device}: ${samples.length} samples from t=${fmt(from)} to t=${fmt(to)}, none lost` }
+            const samples = mine.filter((e) => e.kind === "telemetry" && e.t >= from && e.t <= to).map((e) => ({ ...(JSON.parse(e.value) as TimedSample), t: e.t }))
+            const problems = [...telemetryGaps(samples), ...ageProblems(samples, maxAgeS)]
+            const late = samples.filter((s) => s[AGE_KEY] !== undefined)
+            const ages = late.length > 0 ? `; ${late.length} late, ages up to ${fmt(Math.max(...late.map((s) => Number(s[AGE_KEY]))) / 1000)} (bound ${fmt(maxAgeS)}) in order` : ""
+            if (problems.length === 0) return { ok: true, text: `${device}: ${samples.length} samples from t=${fmt(from)} to t=${fmt(to)}, none lost${ages}` }
             return { ok: false, text: `${device} lost telemetry: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ""}` }
         }
     }
@@ -104,6 +114,47 @@ export function telemetryGaps(samples: readonly { seq?: number; dropped?: number
     return problems
 }
 
+/** A sample as observed: its JSON members and when it arrived (seconds from the start). */
+export interface TimedSample {
+    t: number
+    seq?: number
+    dropped?: number
+    age_ms?: unknown
+}
+
+/** Observation slack, s: the monitor sees a publish a few ms after the device sent it. */
+const SEEN_SLACK_S = 0.5
+
+/**
+ * Late samples whose `age_ms` is not plausible, as sentences. Each sample was taken at
+ * t − age_ms (protocol/age.ts); one without age was taken at most 2 s before it arrived.
+ * So: an age is a number of ms past the 2 s threshold, no longer than `maxAgeS`, and the
+ * times taken follow seq order (a reboot restarts it).
+ */
+export function ageProblems(samples: readonly TimedSample[], maxAgeS: number): string[] {
+    const problems: string[] = []
+    let previous: { seq: number; low: number } | undefined
+    for (const s of samples) {
+        const age = s[AGE_KEY]
+        let low = s.t - LATE_AFTER_MS / 1000 - SEEN_SLACK_S
+        let high = s.t + SEEN_SLACK_S
+        if (age !== undefined) {
+            if (typeof age !== "number" || !Number.isFinite(age) || age <= LATE_AFTER_MS) {
+                problems.push(`seq ${s.seq}: ${AGE_KEY} ${JSON.stringify(age)} is not a wait past ${LATE_AFTER_MS} ms (a fresh sample carries none)`)
+                continue
+            }
+            if (age > maxAgeS * 1000) problems.push(`seq ${s.seq}: ${AGE_KEY} ${age} is longer than the longest fault plus ${AGE_SLACK_S} s (${maxAgeS} s)`)
+            low = s.t - age / 1000 - SEEN_SLACK_S
+            high = s.t - age / 1000 + SEEN_SLACK_S
+        }
+        if (typeof s.seq !== "number") continue
+        if (previous !== undefined && s.seq > previous.seq && high < previous.low)
+            problems.push(`seq ${s.seq} says it was taken at t=${fmt(high - SEEN_SLACK_S)}, before seq ${previous.seq} (t=${fmt(previous.low + SEEN_SLACK_S)} or later)`)
+        if (previous === undefined || s.seq !== previous.seq) previous = { seq: s.seq, low }
+    }
+    return problems
+}
+
 export function checkExpectations(
     expectations: readonly Expectation[],
     events: readonly ObservedEvent[],
@@ -112,6 +163,7 @@ export function checkExpectations(
     durationS: number,
 ): ExpectationResult[] {
     const time = (ref: TimeRef) => resolveTime(ref, faults, durationS)
+    const maxAgeS = Math.max(0, ...faults.map((f) => f.for)) + AGE_SLACK_S
     const results: ExpectationResult[] = []
     for (const x of expectations) {
         const matched = matchDevices(x.device, devices)
@@ -119,7 +171,7 @@ export function checkExpectations(
             results.push({ ok: false, text: `no device matches '${x.device}' (devices: ${devices.join(", ")})` })
             continue
         }
-        for (const device of matched) results.push(checkOne(x, device, events, time))
+        for (const device of matched) results.push(checkOne(x, device, events, time, maxAgeS))
     }
     return results
 }

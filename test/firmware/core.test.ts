@@ -12,7 +12,8 @@ import {
     noteSent,
 } from "../../firmware/src/core/keepalive"
 import { ConnectionEvent as E, ConnectionState as S, nextConnectionState } from "../../firmware/src/core/connection"
-import { sampleJson, withDropped } from "../../firmware/src/core/sample"
+import { sampleJson, withAge, withDropped } from "../../firmware/src/core/sample"
+import { LATE_AFTER_MS, lateAge } from "../../protocol/age"
 import { mixSeed, xorshift32 } from "../../firmware/src/core/random"
 
 test("backoff: ceiling doubles from the base and stops at the cap", (t) => {
@@ -52,6 +53,18 @@ test("queue: wraps around its ring many times without losing order", (t) => {
     const sorted = [...out].sort((a, b) => a - b)
     t.deepEqual(out, sorted)
     t.is(out.length + q.totalDropped(), 50)
+})
+
+test("queue: each entry keeps its stamp through drops and wrap-around", (t) => {
+    const q = new DropOldestQueue<string>(3)
+    t.is(q.peekStamp(), 0)
+    for (let i = 1; i <= 7; i++) q.push(`s${i}`, i * 1000)
+    const out: [string | undefined, number][] = []
+    while (q.size() > 0) {
+        const stamp = q.peekStamp()
+        out.push([q.shift(), stamp])
+    }
+    t.deepEqual(out, [["s5", 5000], ["s6", 6000], ["s7", 7000]])
 })
 
 test("queue: refuses a capacity below 1 with a sentence", (t) => {
@@ -134,6 +147,21 @@ test("sample: seq first, readings with units, uptime; dropped added when owed", 
     t.deepEqual(JSON.parse(withDropped(json, 3)), { dropped: 3, seq: 7, temperature_c: 21.5, humidity_pct: 40, uptime_s: 12 })
     t.is(withDropped(json, 0), json)
     t.is(withDropped("{}", 2), '{"dropped":2}')
+})
+
+test("age: only a wait past 2 s is reported, in whole ms; a negative wait (clock back) is none", (t) => {
+    t.is(LATE_AFTER_MS, 2000)
+    t.deepEqual([0, 150, 2000, -5000, NaN].map(lateAge), [0, 0, 0, 0, 0])
+    t.is(lateAge(2000.5), 2000)
+    t.is(lateAge(7215.9), 7215)
+})
+
+test("sample: age_ms goes last, after the readings, and combines with dropped", (t) => {
+    const json = sampleJson(7, { temperature_c: 21.5 }, 12)
+    t.is(withAge(json, 7215), '{"seq":7,"temperature_c":21.5,"uptime_s":12,"age_ms":7215}')
+    t.is(withAge(json, 0), json)
+    t.is(withAge("{}", 2500), '{"age_ms":2500}')
+    t.deepEqual(JSON.parse(withAge(withDropped(json, 2), 3000)), { dropped: 2, seq: 7, temperature_c: 21.5, uptime_s: 12, age_ms: 3000 })
 })
 
 test("random: xorshift32 is repeatable per seed, spread over [0, 1), and seeds differ per device", (t) => {

@@ -1,5 +1,5 @@
 import test from "ava"
-import { checkExpectations, matchDevices, resolveTime, telemetryGaps, type ObservedEvent } from "../../sim/scenario/expect"
+import { ageProblems, checkExpectations, matchDevices, resolveTime, telemetryGaps, type ObservedEvent } from "../../sim/scenario/expect"
 import type { Fault } from "../../sim/scenario/types"
 
 const faults: Fault[] = [{ name: "cut", type: "network-cut", at: 10, for: 5, target: "wifi-1" }]
@@ -62,6 +62,27 @@ test("telemetry gaps: a gap, a reported drop and reordering are losses; a reboot
     t.deepEqual(telemetryGaps([{ seq: 4 }, { seq: 7 }]), ["seq 5–6 missing"])
     t.deepEqual(telemetryGaps([{ seq: 4 }, { seq: 5, dropped: 2 }]), ["the device reported 2 dropped before seq 5"])
     t.deepEqual(telemetryGaps([{ seq: 5 }, { seq: 3 }]), ["seq 3 arrived after 5"])
+})
+
+test("no-telemetry-lost: late samples must carry a plausible age, placing them in order within the outage", (t) => {
+    // Samples every second; the cut (t=10 to 15) holds seq 10–15, delivered at t=17 on reconnect.
+    const events = [
+        ...[7, 8, 9].map((s) => sample(s, "wifi-1", s)),
+        ...[10, 11, 12, 13, 14].map((s) => sample(17, "wifi-1", s, { age_ms: (17 - s) * 1000 })),
+        sample(17, "wifi-1", 15), // taken 2 s or less before: no age
+        sample(18, "wifi-1", 16),
+    ]
+    const [r] = checkExpectations([{ type: "no-telemetry-lost", device: "wifi-1", from: 0, to: "end" }], events, devices, faults, 60)
+    t.true(r.ok, r.text)
+    t.is(r.text, "wifi-1: 10 samples from t=0.0 s to t=60.0 s, none lost; 5 late, ages up to 7.0 s (bound 25.0 s) in order")
+    const bound = 25
+    t.deepEqual(ageProblems([{ t: 17, seq: 10, age_ms: 1500 }], bound), ["seq 10: age_ms 1500 is not a wait past 2000 ms (a fresh sample carries none)"])
+    t.deepEqual(ageProblems([{ t: 17, seq: 10, age_ms: "7 s" }], bound), ['seq 10: age_ms "7 s" is not a wait past 2000 ms (a fresh sample carries none)'])
+    t.deepEqual(ageProblems([{ t: 90, seq: 10, age_ms: 80000 }], bound), ["seq 10: age_ms 80000 is longer than the longest fault plus 20 s (25 s)"])
+    // seq 11 says it was taken at t=8, two seconds before seq 10 (t=10): impossible.
+    t.deepEqual(ageProblems([{ t: 17, seq: 10, age_ms: 7000 }, { t: 17, seq: 11, age_ms: 9000 }], bound), ["seq 11 says it was taken at t=8.0 s, before seq 10 (t=10.0 s or later)"])
+    // A sample without age may have waited up to 2 s; a reboot (seq 1) starts a new count.
+    t.deepEqual(ageProblems([{ t: 17, seq: 10 }, { t: 17.1, seq: 11, age_ms: 2100 }, { t: 18, seq: 1, age_ms: 9000 }], bound), [])
 })
 
 test("an expectation naming no device fails instead of passing vacuously", (t) => {

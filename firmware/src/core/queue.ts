@@ -4,9 +4,14 @@
  * Telemetry waits here while the broker is unreachable. The newest samples are the most
  * useful after an outage, so overflow evicts from the head. A ring buffer over a plain
  * array: DeviceScript has no typed arrays and shifting a long array costs a copy.
+ *
+ * Each entry carries a number beside it, its stamp: the telemetry queue keeps there the
+ * monotonic time (ds.millis) a sample was taken, so its age can be told when it is sent.
+ * A parallel array of numbers rather than an object per entry spares the small heap.
  */
 export class DropOldestQueue<T> {
     private items: (T | undefined)[] = []
+    private stamps: number[] = []
     private head = 0
     private count = 0
     private droppedSinceReport = 0
@@ -20,8 +25,8 @@ export class DropOldestQueue<T> {
         return this.count
     }
 
-    /** Appends `item`; returns true when an older item had to be dropped for it. */
-    push(item: T): boolean {
+    /** Appends `item` with its `stamp`; returns true when an older item had to be dropped for it. */
+    push(item: T, stamp = 0): boolean {
         let dropped = false
         if (this.count === this.capacity) {
             this.items[this.head] = undefined
@@ -31,7 +36,9 @@ export class DropOldestQueue<T> {
             this.droppedTotal++
             dropped = true
         }
-        this.items[(this.head + this.count) % this.capacity] = item
+        const at = (this.head + this.count) % this.capacity
+        this.items[at] = item
+        this.stamps[at] = stamp
         this.count++
         return dropped
     }
@@ -39,6 +46,11 @@ export class DropOldestQueue<T> {
     /** The oldest item, without removing it; undefined when empty. */
     peek(): T | undefined {
         return this.count === 0 ? undefined : this.items[this.head]
+    }
+
+    /** The oldest item's stamp; 0 when empty. */
+    peekStamp(): number {
+        return this.count === 0 ? 0 : this.stamps[this.head]
     }
 
     /** Removes and returns the oldest item; undefined when empty. */

@@ -127,6 +127,7 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
 
     const runtime = await obtainRuntime({ profile, file: o.runtimeImage, refresh: o.refreshRuntime, log: ui.say })
     ui.say(`runtime: ${runtime.source} (${runtime.bytes.length} bytes)`)
+    for (const note of runtime.notes) ui.say(note)
     const started = Date.now()
     const firmware = await buildBoardFirmware(profile)
     ui.say(`firmware: ${firmware.bytecode.length} bytes of bytecode${firmware.cached ? " (cached build)" : ` built in ${Date.now() - started} ms`}; drivers: ${profile.sensors.map((s) => s.label).join(", ") || "none"}`)

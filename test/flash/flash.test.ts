@@ -48,6 +48,11 @@ if (available.ok) {
         await waitFor(() => s.wifi().length > 0 && /wifi: joined 'fieldnet'/.test(s.boardLog()), { what: "the firmware to join the stand-in WiFi", timeoutMs: 15_000 })
         t.deepEqual(s.wifi(), [{ ssid: "fieldnet", password: "correct horse" }])
         t.regex(s.boardLog(), /fieldlink: board seeed_xiao_esp32c3: simulator, not starting hardware drivers \(sht30 at 0x44\)/)
+        // The runtime booted the storage as written: mounted, never formatted; the program
+        // came from it (the stand-in board hands the VM nothing else) and read its settings.
+        t.regex(s.boardLog(), /booting from the storage at 0x1c0000 \(256 KiB of flash\)/)
+        t.regex(s.boardLog(), /runtime: fstor: mounted/)
+        t.notRegex(s.boardLog(), /formatting now|mount failure/)
 
         // The emulated flash holds the stand-in runtime at 0 and the storage at 0x1c0000.
         const flash = new Uint8Array(readFileSync(`${s.env.FIELDLINK_STANDIN_DIR}/flash.bin`))

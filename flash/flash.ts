@@ -17,7 +17,7 @@ import { BirthWatch } from "./birth"
 import { buildBoardFirmware } from "./build"
 import { bundle } from "./bundle"
 import { FlashError } from "./errors"
-import { diagnose, findEsptool, parseMac, parseProgress, readMacArgs, runEsptool, writeFlashArgs, type Esptool, type Target } from "./esptool"
+import { checkEsptoolVersion, diagnose, findEsptool, parseMac, parseProgress, readMacArgs, runEsptool, VERSION_ARGS, writeFlashArgs, type Esptool, type Target } from "./esptool"
 import { checkPortAccess, choosePort, describePort, listPorts } from "./ports"
 import { Progress, type ProgressSink } from "./progress"
 import { obtainRuntime } from "./runtime"
@@ -117,6 +117,8 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
     let target: Target | undefined
     if (!o.output) {
         tool = findEsptool(o.esptool)
+        const tooOld = checkEsptoolVersion((await runEsptool(tool, VERSION_ARGS)).output, tool)
+        if (tooOld) throw tooOld
         const listing = await listPorts()
         if (listing.note) ui.say(`note: ${listing.note}`)
         const port = choosePort(listing, o.port)

@@ -106,6 +106,22 @@ test.serial("permission denied on the port: the message names the dialout group"
     t.is(s.calls().length, 1, "it stops at the first esptool run (the MAC read)")
 })
 
+test.serial("an esptool older than 4.5 is refused with the upgrade command, before anything else runs", async (t) => {
+    const s = makeStandIns(t)
+    const r = await runFieldlink(flashArgs(s, "mqtt://127.0.0.1:1883", ["--device-id", "old-1"]), { ...s.env, FIELDLINK_STANDIN_VERSION: "4.3" })
+    t.is(r.code, 1)
+    t.regex(r.stderr, /esptool is version 4\.3; fieldlink needs esptool 4\.5 or newer/)
+    t.regex(r.stderr, /pip install --upgrade 'esptool>=4\.5'/)
+    t.deepEqual(s.calls(), [], "only its version was asked")
+})
+
+test.serial("esptool's 'Unexpected chip id in image' on the write is explained", async (t) => {
+    const s = makeStandIns(t, { mode: "imagechip" })
+    const r = await runFieldlink(flashArgs(s, "mqtt://127.0.0.1:1883", ["--device-id", "chip-1", "--timeout", "0"]), s.env)
+    t.is(r.code, 1)
+    t.regex(r.stderr, /esptool refused the image: its header is for chip id 9 \(ESP32-S3\), but the board is chip id 5 \(ESP32-C3\)/)
+})
+
 test.serial("esptool missing: the message says how to install it", async (t) => {
     const s = makeStandIns(t, { path: "none" })
     const r = await runFieldlink(flashArgs(s, "mqtt://127.0.0.1:1883"), s.env)

@@ -14,6 +14,7 @@ import { BOARD_SETTING_KEYS } from "../firmware/src/board/keys"
 import { idError } from "../protocol/mqtt/topics"
 import { loadAllProfiles, loadProfile, type BoardProfile, type SettingValue } from "../boards/profile"
 import { BirthWatch } from "./birth"
+import { brokerWarnings } from "./broker-warnings"
 import { buildBoardFirmware } from "./build"
 import { bundle } from "./bundle"
 import { FlashError } from "./errors"
@@ -110,8 +111,7 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
         ])
     for (const key of composed.unknown) ui.say(`note: setting ${key} (${composed.origin[key]}) is not one the firmware reads; it is written anyway`)
     const broker = o.broker ?? brokerUrl(composed.settings)
-    if (!serial && /^(localhost|127\.|::1$|\[::1\]$)/.test(broker.hostname))
-        ui.say(`warning: the board will look for the broker at ${broker.hostname}, which is the board itself; use this computer's network address instead`)
+    if (!serial) for (const line of await brokerWarnings(broker)) ui.say(line)
 
     let tool: Esptool | undefined
     let target: Target | undefined

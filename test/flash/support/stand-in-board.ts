@@ -9,15 +9,24 @@
 // after two minutes.
 import { appendFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { SerialPort } from "serialport"
 import { deviceScriptCatalog } from "../../../boards/catalog"
 import { SimulatedBoard } from "../../../sim/vm/index"
 import { addWifiStandIn } from "./wifi-stand-in"
 
 const dir = process.argv[2]
-const say = (line: string) => appendFileSync(join(dir, "board.log"), `${new Date().toISOString().slice(11, 23)} ${line}\n`)
+// FIELDLINK_STANDIN_LOG_TTY: a serial port (one end of a pseudo-terminal pair) that gets
+// every log line too, as a board's USB log does (unlocked: the pair holds that end open too).
+const tty = process.env.FIELDLINK_STANDIN_LOG_TTY ? new SerialPort({ path: process.env.FIELDLINK_STANDIN_LOG_TTY, baudRate: 115200, lock: false }) : undefined
+tty?.on("error", () => undefined)
+const say = (line: string) => {
+    appendFileSync(join(dir, "board.log"), `${new Date().toISOString().slice(11, 23)} ${line}\n`)
+    if (tty?.isOpen) tty.write(line + "\r\n")
+}
 const MAX_LIFETIME_MS = 120_000
 
 async function main(): Promise<void> {
+    if (tty && !tty.isOpen) await new Promise((resolve) => tty.once("open", resolve))
     const chip = readFileSync(join(dir, "chip"), "utf8").trim()
     const arch = deviceScriptCatalog().archs[chip]
     if (!arch) throw new Error(`no DeviceScript arch ${chip}`)

@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs"
 import { runInNewContext } from "node:vm"
 import { locateCli } from "../sim/vm/bundle"
+import { assetFileName, releaseAssetUrl } from "./runtime-release"
 
 export interface DsArch {
     id: string
@@ -113,7 +114,10 @@ export interface FlashLayout {
     fstorOffset: number
     pageSize: number
     fstorPages: number
-    /** Runtime image published by DeviceScript for this board, if any. */
+    /**
+     * Runtime image published by DeviceScript for this board, if any: in the pinned
+     * release (./runtime-release.ts), not at `latest` where DeviceScript's catalogue points.
+     */
     runtimeUrl: string | undefined
 }
 
@@ -126,6 +130,6 @@ export function flashLayout(board: DsBoard, arch: DsArch): FlashLayout {
         fstorOffset,
         pageSize: board.flashPageSize ?? arch.flashPageSize ?? 4096,
         fstorPages,
-        runtimeUrl: board.$fwUrl,
+        runtimeUrl: board.$fwUrl ? releaseAssetUrl(assetFileName(board.$fwUrl)) : undefined,
     }
 }

@@ -2,6 +2,7 @@
 import { relative } from "node:path"
 import { hex } from "../boards/drivers"
 import { loadAllProfiles, loadProfile, UnknownBoardError, type BoardProfile } from "../boards/profile"
+import { assetFileName, RUNTIME_IMAGE_SHA256 } from "../boards/runtime-release"
 import { UsageError } from "./errors"
 import { parseFlags } from "./flags"
 
@@ -37,6 +38,7 @@ function details(p: BoardProfile): string[] {
         lines.push(
             `  DeviceScript   ${p.devicescriptBoard} (${p.chipName})`,
             `  runtime        ${l.runtimeUrl ?? "none published: use --runtime-image"}`,
+            ...(l.runtimeUrl ? [`  runtime sha256 ${RUNTIME_IMAGE_SHA256[assetFileName(l.runtimeUrl)] ?? "not recorded yet: not downloaded by fieldlink; pass the file with --runtime-image (docs/flashing.md)"}`] : []),
             `  flash          image at 0x${l.binFlashOffset.toString(16)}, program and settings at 0x${l.fstorOffset.toString(16)} (${l.fstorPages} × ${l.pageSize} bytes)`,
             `  I2C            ${p.i2c ? `SDA GPIO${p.i2c.sda}, SCL GPIO${p.i2c.scl}, ${p.i2c.khz} kHz` : "none"}`,
         )

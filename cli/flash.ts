@@ -9,7 +9,7 @@ import { UsageError } from "./errors"
 import { brokerFlag, parseFlags, wholeFlag } from "./flags"
 
 const HELP = `usage: fieldlink flash --board B [--port P] [--wifi-ssid S --wifi-password W] [--broker URL]
-                       [--device-id ID] [--runtime-image FILE] [--timeout S] [--output FILE]
+                       [--device-id ID] [--runtime-image FILE] [--timeout S] [--monitor] [--output FILE]
 
 Builds the firmware for board B, bundles it with its settings and the DeviceScript
 runtime into one image, writes it with esptool, then waits until the board says
@@ -27,6 +27,7 @@ runtime into one image, writes it with esptool, then waits until the board says
   --baud N              esptool speed (default 460800; try 115200 on flaky cables)
   --esptool PATH        the esptool to run (default: esptool on PATH, or python3 -m esptool)
   --timeout S           seconds to wait for the board's birth; 0 = do not wait (default 90)
+  --monitor             show the board's USB log while waiting (as 'fieldlink monitor --port P')
   --output FILE         write the image to FILE instead of flashing (for other tools)
 
 Settings: the profile's defaults, then firmware/.env.defaults and firmware/.env.local,
@@ -47,6 +48,7 @@ const SPEC = {
     esptool: { type: "string" },
     timeout: { type: "string" },
     output: { type: "string" },
+    monitor: { type: "boolean" },
 } as const
 
 function text(flags: ReturnType<typeof parseFlags>, name: string): string | undefined {
@@ -80,6 +82,7 @@ export async function flashCommand(argv: string[]): Promise<number> {
                 esptool: text(flags, "esptool"),
                 timeoutS: wholeFlag("flash", flags, "timeout", 90, 0, 3600),
                 output: text(flags, "output"),
+                monitor: flags.values.monitor === true,
             },
             { say: (line) => console.log(line), progress: process.stdout },
         )

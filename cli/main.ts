@@ -7,6 +7,7 @@ import { UsageError } from "./errors"
 import { boardsCommand } from "./boards"
 import { buildCommand } from "./build"
 import { flashCommand } from "./flash"
+import { monitorCommand } from "./monitor"
 import { gatewayCommand } from "../gateway/command"
 import { simCommand } from "./sim"
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
     gateway: { summary: "bridge devices on serial ports to an MQTT broker, with a will for every device", run: gatewayCommand },
     boards: { summary: "list the supported boards (their profiles in boards/)", run: boardsCommand },
     flash: { summary: "build, bundle and write the firmware to a board, then wait for it on the broker", run: flashCommand },
+    monitor: { summary: "show a board's USB log, with notes on why it is or is not online", run: monitorCommand },
     sim: { summary: "run simulated boards (the real firmware in the DeviceScript VM) against a broker", run: simCommand },
 }
 

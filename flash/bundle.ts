@@ -5,7 +5,7 @@
  */
 import type { FlashLayout } from "../boards/catalog"
 import type { SettingValue } from "../boards/profile"
-import { readEntries, readProgram, readSettings } from "./fstor"
+import { currentHeader, FstorError, headerMismatch, readEntries, readProgram, readSettings } from "./fstor"
 import { bundleImage, imageStorage } from "./image"
 import { buildStorage } from "./storage"
 
@@ -22,8 +22,12 @@ export interface BundleContents {
     settings: Record<string, unknown>
 }
 
+/** The program and settings of a bundled image, refused unless the board's runtime would mount its storage as it is. */
 export function readBundle(image: Uint8Array, layout: FlashLayout): BundleContents {
-    const entries = readEntries(imageStorage(image, layout))
+    const storage = imageStorage(image, layout)
+    const mismatch = headerMismatch(currentHeader(storage), layout.pageSize, layout.fstorPages)
+    if (mismatch) throw new FstorError(mismatch)
+    const entries = readEntries(storage)
     return { program: readProgram(entries), settings: readSettings(entries) }
 }
 

@@ -11,6 +11,7 @@ import { accessSync, constants } from "node:fs"
 import { delimiter, join } from "node:path"
 import { FlashError } from "./errors"
 import { permissionDenied } from "./ports"
+import { chipNameOfId } from "../boards/runtime-release"
 
 export interface Esptool {
     command: string
@@ -64,6 +65,27 @@ export function findEsptool(explicit: string | undefined, env: NodeJS.ProcessEnv
     throw new FlashError("esptool is not installed (looked for esptool and esptool.py on PATH, and for python3 -m esptool); fieldlink flash writes the board with it", INSTALL_HINTS)
 }
 
+/** The oldest esptool fieldlink accepts: 4.5 writes and verifies the C3/S3 images as DeviceScript's do, and reads the chip ids checked here. */
+export const MIN_ESPTOOL = { major: 4, minor: 5 } as const
+export const UPGRADE_COMMAND = "pip install --upgrade 'esptool>=4.5'"
+
+/** The version in `esptool version` output ("esptool.py v4.7.0", "esptool v5.0.2", or a bare "4.7.0"). */
+export function parseEsptoolVersion(output: string): { major: number; minor: number; text: string } | undefined {
+    const m = /(?:esptool(?:\.py)?\s+v?|^)(\d+)\.(\d+)(?:\.(\d+))?/im.exec(output)
+    return m ? { major: Number(m[1]), minor: Number(m[2]), text: `${m[1]}.${m[2]}${m[3] !== undefined ? "." + m[3] : ""}` } : undefined
+}
+
+/** Refuses an esptool older than 4.5, with the upgrade command. */
+export function checkEsptoolVersion(output: string, tool: Esptool): FlashError | undefined {
+    const v = parseEsptoolVersion(output)
+    if (!v) return new FlashError(`could not tell which version ${tool.display} is (its 'version' command said: ${output.trim().split("\n").slice(-2).join(" | ") || "nothing"})`, [`install esptool 4.5 or newer: ${UPGRADE_COMMAND}`, "or name another one with --esptool PATH"])
+    if (v.major > MIN_ESPTOOL.major || (v.major === MIN_ESPTOOL.major && v.minor >= MIN_ESPTOOL.minor)) return undefined
+    return new FlashError(`${tool.display} is version ${v.text}; fieldlink needs esptool ${MIN_ESPTOOL.major}.${MIN_ESPTOOL.minor} or newer`, [
+        `upgrade it: ${UPGRADE_COMMAND}   (pipx: pipx upgrade esptool)`,
+        "Debian and Ubuntu packages may be older: install it with pip or pipx instead, or name a newer one with --esptool PATH",
+    ])
+}
+
 export interface Target {
     /** DeviceScript's arch id, which is also esptool's --chip name (esp32, esp32c3, ...). */
     chip: string
@@ -76,6 +98,8 @@ function common(t: Target): string[] {
 }
 
 /** Leaves the board in its bootloader: the old firmware must not run (and say `online`) before the write. */
+export const VERSION_ARGS = ["version"]
+
 export function readMacArgs(t: Target): string[] {
     return [...common(t), "--after", "no_reset", "read_mac"]
 }
@@ -127,6 +151,14 @@ export function diagnose(output: string, code: number | null, ctx: FailureContex
         return new FlashError(`the board on ${ctx.port} is an ${found}, but ${ctx.boardId} is an ${ctx.expectedChip} board`, [
             others.length > 0 ? `flash it with a profile for the ${found}: ${others.map((id) => `--board ${id}`).join(", ")}` : `no profile is made for the ${found} yet: copy one in boards/ and set devicescript_board to an ${found} board of DeviceScript`,
             "or plug in the board you meant to flash",
+        ])
+    }
+    const chipId = /Unexpected chip id in image\.?\s*Expected (\d+) but value was (\d+)/i.exec(output)
+    if (chipId) {
+        const [expected, found] = [Number(chipId[1]), Number(chipId[2])]
+        return new FlashError(`esptool refused the image: its header is for chip id ${found} (${chipNameOfId(found) ?? "unknown"}), but the board is chip id ${expected} (${chipNameOfId(expected) ?? "unknown"}). esptool compares byte 12 of the image with the chip it writes to, and writes nothing when they differ`, [
+            `the runtime image is for another chip: use the DeviceScript runtime made for ${ctx.boardId} (leave out --runtime-image to have fieldlink fetch it), or a profile for the ${chipNameOfId(found) ?? "image's"} chip`,
+            "if you wrote the image with your own esptool command, pass the --chip of the board and the image made for it",
         ])
     }
     if (/could not open port.*(No such file|\[Errno 2\])/i.test(output))

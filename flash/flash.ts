@@ -14,11 +14,14 @@ import { BOARD_SETTING_KEYS } from "../firmware/src/board/keys"
 import { idError } from "../protocol/mqtt/topics"
 import { loadAllProfiles, loadProfile, type BoardProfile, type SettingValue } from "../boards/profile"
 import { BirthWatch } from "./birth"
+import { whatToLookFor } from "./board-log"
+import { brokerWarnings } from "./broker-warnings"
 import { buildBoardFirmware } from "./build"
 import { bundle } from "./bundle"
 import { FlashError } from "./errors"
-import { diagnose, findEsptool, parseMac, parseProgress, readMacArgs, runEsptool, writeFlashArgs, type Esptool, type Target } from "./esptool"
+import { checkEsptoolVersion, diagnose, findEsptool, parseMac, parseProgress, readMacArgs, runEsptool, VERSION_ARGS, writeFlashArgs, type Esptool, type Target } from "./esptool"
 import { checkPortAccess, choosePort, describePort, listPorts } from "./ports"
+import { startMonitor, type Monitor } from "./monitor"
 import { Progress, type ProgressSink } from "./progress"
 import { obtainRuntime } from "./runtime"
 import { composeSettings, firmwareEnvFiles, SECRET_SETTINGS, type SettingFlags } from "./settings"
@@ -34,6 +37,8 @@ export interface FlashOptions extends SettingFlags {
     timeoutS: number
     /** Write the bundled image to this file instead of to a board. */
     output?: string
+    /** Show the board's USB log from the write until the birth (or the deadline). */
+    monitor?: boolean
 }
 
 export interface FlashUi {
@@ -110,13 +115,14 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
         ])
     for (const key of composed.unknown) ui.say(`note: setting ${key} (${composed.origin[key]}) is not one the firmware reads; it is written anyway`)
     const broker = o.broker ?? brokerUrl(composed.settings)
-    if (!serial && /^(localhost|127\.|::1$|\[::1\]$)/.test(broker.hostname))
-        ui.say(`warning: the board will look for the broker at ${broker.hostname}, which is the board itself; use this computer's network address instead`)
+    if (!serial) for (const line of await brokerWarnings(broker)) ui.say(line)
 
     let tool: Esptool | undefined
     let target: Target | undefined
     if (!o.output) {
         tool = findEsptool(o.esptool)
+        const tooOld = checkEsptoolVersion((await runEsptool(tool, VERSION_ARGS)).output, tool)
+        if (tooOld) throw tooOld
         const listing = await listPorts()
         if (listing.note) ui.say(`note: ${listing.note}`)
         const port = choosePort(listing, o.port)
@@ -127,6 +133,7 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
 
     const runtime = await obtainRuntime({ profile, file: o.runtimeImage, refresh: o.refreshRuntime, log: ui.say })
     ui.say(`runtime: ${runtime.source} (${runtime.bytes.length} bytes)`)
+    for (const note of runtime.notes) ui.say(note)
     const started = Date.now()
     const firmware = await buildBoardFirmware(profile)
     ui.say(`firmware: ${firmware.bytecode.length} bytes of bytecode${firmware.cached ? " (cached build)" : ` built in ${Date.now() - started} ms`}; drivers: ${profile.sensors.map((s) => s.label).join(", ") || "none"}`)
@@ -186,11 +193,24 @@ async function writeAndWait(o: FlashOptions, ui: FlashUi, p: Prepared): Promise<
     if (needsManualReset(output)) ui.say("press RESET on the board now: it was in download mode over USB, which esptool cannot leave by itself")
     if (!watch) return { deviceId, imageBytes: image.length, noWait: composed.settings[SETTING_KEYS.transport] === "serial" ? "serial" : "timeout 0" }
     ui.say(`waiting up to ${o.timeoutS} s for ${deviceId} to come online (${watch.statusTopic} on ${p.broker.host})`)
-    const birth = await watch.wait(o.timeoutS * 1000)
+    const monitor = o.monitor ? await monitorLog(ui, p.target!.port, profile.log?.baud ?? 115200) : undefined
+    const birth = await watch.wait(o.timeoutS * 1000).finally(() => monitor?.close())
     if (!birth) throw notOnline(deviceId!, o.timeoutS, composed.settings, p.target!.port, profile)
     const info = birth.info ? ` (fw ${String(birth.info.fw)}, board ${String(birth.info.board)}, transport ${String(birth.info.transport)})` : ""
     ui.say(`${deviceId} is online: ${watch.statusTopic} = online after ${(birth.afterMs / 1000).toFixed(1)} s${info}`)
     return { deviceId, imageBytes: image.length, onlineAfterS: birth.afterMs / 1000 }
+}
+
+/** The board's USB log while waiting, each line as "board| ..."; a port that does not open is a note, not a failure. */
+async function monitorLog(ui: FlashUi, port: string, baud: number): Promise<Monitor | undefined> {
+    try {
+        const monitor = await startMonitor({ path: port, baud, print: (line) => ui.say(`board| ${line}`) })
+        ui.say(`showing the board's log from ${port} at ${baud} baud`)
+        return monitor
+    } catch (error) {
+        ui.say(`note: cannot show the board's log: ${port} did not open (${(error as Error).message}); try fieldlink monitor --port ${port}`)
+        return undefined
+    }
 }
 
 /** esptool write_flash of the image (from a temporary file) with the progress bar; returns esptool's output. */
@@ -212,15 +232,13 @@ async function writeImage(ui: FlashUi, profile: BoardProfile, tool: Esptool, tar
 }
 
 function notOnline(deviceId: string, timeoutS: number, settings: Readonly<Record<string, SettingValue>>, port: string, profile: BoardProfile): FlashError {
-    const ssid = settings[BOARD_SETTING_KEYS.wifiSsid]
     const host = `${String(settings[SETTING_KEYS.brokerHost])}:${String(settings[SETTING_KEYS.brokerPort] ?? 1883)}`
-    const log = profile.log ? `its log UART (GPIO${profile.log.tx}, ${profile.log.baud} baud; on most boards the USB port ${port})` : `the USB port ${port}`
+    const log = profile.log ? `its log (UART TX GPIO${profile.log.tx}, ${profile.log.baud} baud; on most boards the USB port ${port})` : `its log on the USB port ${port}`
     return new FlashError(`the board was written, but ${deviceId} did not come online within ${timeoutS} s`, [
-        `check the WiFi name and password (wifi_ssid ${JSON.stringify(ssid)}); ESP32 boards join 2.4 GHz networks only`,
-        `check that the board's network reaches the broker at ${host}; a name like mqtt.local needs mDNS there, an IP address is safer`,
-        `read the board's log on ${log}, e.g. python3 -m serial.tools.miniterm ${port} ${profile.log?.baud ?? 115200}, then press RESET; its lines start with "fieldlink:"`,
+        `read ${log}: fieldlink monitor --port ${port} (or flash again with --monitor), then press RESET. Look, in this order, at:`,
+        ...whatToLookFor(settings[BOARD_SETTING_KEYS.wifiSsid]).map((line) => `  ${line}`),
+        `if all three look right, the board's network does not reach the broker at ${host}: use an IP address the board can reach (a .local name does not resolve on the board)`,
         "boards with native USB may need RESET pressed once after flashing",
         "wait longer with --timeout S",
     ])
 }
-

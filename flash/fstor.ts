@@ -44,6 +44,28 @@ export interface FstorHeader {
     headerPages: number
 }
 
+/**
+ * How many header pages the runtime uses for a storage of `totalPages` pages
+ * (jacdac-c jd_fstor.c, JD_SETTINGS_LARGE): a sixteenth, at least 1, at most 0xf0.
+ */
+export function runtimeHeaderPages(totalPages: number): number {
+    return Math.min(0xf0, Math.max(1, Math.floor(totalPages / 16)))
+}
+
+/**
+ * Why the runtime would not mount a storage with this header, or undefined. The
+ * runtime takes a header only when page size, page count and header page count are
+ * exactly its own (is_valid_header); otherwise it says "fstor: formatting now" and
+ * erases the storage, program and settings with it.
+ */
+export function headerMismatch(header: FstorHeader, pageSize: number, totalPages: number): string | undefined {
+    const expected = { pageSize, totalPages, headerPages: runtimeHeaderPages(totalPages) }
+    const wrong = (["pageSize", "totalPages", "headerPages"] as const).filter((k) => header[k] !== expected[k])
+    if (wrong.length === 0) return undefined
+    const names = { pageSize: "page size", totalPages: "page count", headerPages: "header page count" }
+    return `the storage header says ${wrong.map((k) => `${names[k]} ${header[k]}`).join(", ")}; the board's runtime expects ${wrong.map((k) => `${names[k]} ${expected[k]}`).join(", ")}: it would not mount this storage and would erase it (program and settings) on first boot`
+}
+
 /** FNV-1a, 32 bits (jacdac-c `jd_hash_fnv1a`). */
 export function fnv1a(data: Uint8Array): number {
     let h = 0x811c9dc5

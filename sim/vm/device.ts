@@ -10,6 +10,8 @@
  *   5. the DeviceScript manager reports the program running → `start()` resolves.
  * Since the program is only deployed after step 3, its first `readSetting` sees the
  * settings; there is no window in which it could read the defaults.
+ * Booting from `flash` (a flashed board) skips steps 3 and 4: the runtime mounts the
+ * flash and starts the program stored there by itself.
  */
 import { DeviceScriptManagerReg, type JDBus, type JDDevice, SELF_ANNOUNCE, SRV_DEVICE_SCRIPT_MANAGER } from "./jacdac";
 import { BoardBus } from "./bus";
@@ -17,13 +19,13 @@ import { type DmesgLine, parseDmesg } from "./log";
 import { addSensors, type SensorSpec } from "./sensors";
 import { type BoardSettings, deliverSettings, encodeSettings, waitForVmDevice } from "./settings";
 import { netConnector, type SocketConnector } from "./socket";
-import { Vm } from "./vm";
+import { Vm, type VmFlash } from "./vm";
 
 export interface BoardOptions {
   /** The VM's device id string (the runtime derives its Jacdac device id from it). */
   deviceId: string;
-  /** Compiled bytecode (`.devs`), see ./compile. */
-  program: Uint8Array;
+  /** Compiled bytecode (`.devs`), see ./compile. Not needed when booting from `flash`. */
+  program?: Uint8Array;
   /** Visible to the firmware's `readSetting(key)`; values are stored as JSON. */
   settings?: BoardSettings;
   sensors?: readonly SensorSpec[];
@@ -37,6 +39,12 @@ export interface BoardOptions {
   onError?: (error: Error) => void;
   /** Where the firmware's socket goes; real TCP/TLS by default. */
   socket?: SocketConnector;
+  /**
+   * Boot from this flash (the storage a bundled image holds) as a flashed board does: the
+   * runtime mounts it and starts the program stored in it, with the settings stored in
+   * it; `program` and `settings` are then not delivered.
+   */
+  flash?: VmFlash;
   /** Deadline for `start()` (ms). Default 10 000. */
   startTimeoutMs?: number;
 }
@@ -128,7 +136,7 @@ export class SimulatedBoard {
         panic: (code) => this.emit("panic", code),
         fault: (error) => this.emit("error", toError(error, `VM of board ${this.deviceId} faulted`)),
         socket: this.options.socket ?? netConnector,
-      });
+      }, this.options.flash);
       this.vm = vm;
       abort.signal.throwIfAborted();
       const boardBus = new BoardBus((frame) => vm.receive(frame));
@@ -142,11 +150,14 @@ export class SimulatedBoard {
       // Settings role binds at once instead of at the next auto-bind round (~1 s).
       const device = await untilAborted(waitForVmDevice(boardBus.bus, abort.signal), abort.signal);
       this.vmDeviceId = device.deviceId;
-      if (settings.length > 0) {
-        await untilAborted(deliverSettings(device, settings), abort.signal);
+      if (!this.options.flash) {
+        if (settings.length > 0) {
+          await untilAborted(deliverSettings(device, settings), abort.signal);
+        }
+        abort.signal.throwIfAborted();
+        if (!this.options.program) throw new Error(`Board ${this.deviceId} has neither a program nor a flash to boot from.`);
+        vm.deploy(this.options.program);
       }
-      abort.signal.throwIfAborted();
-      vm.deploy(this.options.program);
       await untilAborted(this.waitUntilRunning(device, abort.signal), abort.signal);
       abort.signal.throwIfAborted();
       this.state = "running";

@@ -14,3 +14,4 @@ export {
 export { type DmesgKind, type DmesgLine, MAX_LOG_LINE_BYTES, parseDmesg } from "./log";
 export { PINNED_CLI_VERSION, VmBundleError } from "./bundle";
 export { type LogMatcher, waitForLog } from "./wait";
+export { type VmFlash } from "./vm";

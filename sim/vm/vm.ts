@@ -43,6 +43,19 @@ export function readCString(heap: Uint8Array, ptr: number, maxBytes: number): st
 
 export type VmState = "idle" | "running" | "stopped";
 
+/**
+ * The VM's persistent flash (the runtime's storage region: settings and program), as a
+ * board's flash holds it. Without one the VM starts blank and saves nothing.
+ */
+export interface VmFlash {
+  /** Bytes of emulated flash; the runtime sizes its storage from it (a board's: 256 KiB). */
+  size: number;
+  /** What the flash holds at start (shorter = the rest erased). */
+  load(): Uint8Array;
+  /** The runtime wrote to flash: its contents up to the last written byte. */
+  save?(image: Uint8Array): void;
+}
+
 export class Vm {
   private state: VmState = "idle";
   private socket: BoardSocket | null = null;
@@ -55,7 +68,7 @@ export class Vm {
   ) {}
 
   /** A fresh instance (own wasm memory), hooks installed, not started. */
-  static async create(hooks: VmHooks): Promise<Vm> {
+  static async create(hooks: VmHooks, flash?: VmFlash): Promise<Vm> {
     const factory = loadVmFactory();
     // The factory reads these once at creation: stdout/stderr of the C side.
     // The print hooks exist before the Vm object they report to.
@@ -66,7 +79,7 @@ export class Vm {
     });
     const vm = new Vm(raw, hooks);
     created.vm = vm;
-    vm.install();
+    vm.install(flash);
     return vm;
   }
 
@@ -74,10 +87,12 @@ export class Vm {
     return this.state;
   }
 
-  private install(): void {
+  private install(flash: VmFlash | undefined): void {
     const { raw, hooks } = this;
-    raw.flashLoad = null;
-    raw.flashSave = null;
+    // The runtime asks for these once, when it starts (runtime/posix/flash.c).
+    (raw as RawVm & { flashSize?: number }).flashSize = flash?.size;
+    raw.flashLoad = flash ? () => flash.load() : null;
+    raw.flashSave = flash?.save ? (image) => flash.save!(image.slice()) : null;
     raw.sendPacket = (frame) => {
       if (this.state === "running") hooks.frame(frame);
     };

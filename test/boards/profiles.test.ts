@@ -18,7 +18,7 @@ test("every shipped profile checks out, and the required boards are there", (t) 
     for (const p of profiles.filter((p) => !p.simulator)) {
         t.is(p.devicescriptBoard, p.id, "each hardware profile is named after its DeviceScript board")
         t.true(p.sensors.length > 0 && p.log !== undefined && p.i2c !== undefined, p.id)
-        t.regex(p.layout!.runtimeUrl!, /^https:\/\/github\.com\/microsoft\/devicescript-esp32\/releases\/.*\.bin$/)
+        t.regex(p.layout!.runtimeUrl!, /^https:\/\/github\.com\/microsoft\/devicescript-esp32\/releases\/download\/v2\.16\.1\/.*\.bin$/, "the pinned release, never latest")
     }
 })
 
@@ -29,7 +29,7 @@ test("the pins of a profile become GPIO numbers: labels, numbers and GPIO<n>", (
     t.is(xiao.statusLed, undefined)
     const s2 = loadProfile("feather_s2")
     t.deepEqual(s2.statusLed, { pin: 40, type: "apa102", clockPin: 45, activeHigh: true })
-    t.deepEqual(loadProfile("esp32_bare").layout, { binFlashOffset: 0x1000, fstorOffset: 0x1c0000, pageSize: 4096, fstorPages: 64, runtimeUrl: "https://github.com/microsoft/devicescript-esp32/releases/latest/download/devicescript-esp32-esp32_bare-0x1000.bin" })
+    t.deepEqual(loadProfile("esp32_bare").layout, { binFlashOffset: 0x1000, fstorOffset: 0x1c0000, pageSize: 4096, fstorPages: 64, runtimeUrl: "https://github.com/microsoft/devicescript-esp32/releases/download/v2.16.1/devicescript-esp32-esp32_bare-0x1000.bin" })
 })
 
 test("the schema's driver list is the drivers fieldlink can start", (t) => {

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { FlashError } from "../../flash/errors"
-import { diagnose, findEsptool, parseChip, parseMac, parseProgress, readMacArgs, writeFlashArgs } from "../../flash/esptool"
+import { checkEsptoolVersion, diagnose, findEsptool, parseChip, parseEsptoolVersion, parseMac, parseProgress, readMacArgs, writeFlashArgs } from "../../flash/esptool"
 import { macDeviceId, needsManualReset } from "../../flash/flash"
 import { Progress, progressBar } from "../../flash/progress"
 import { removeOnExit } from "../support/cleanup"
@@ -94,4 +94,23 @@ test("a native-USB board left in download mode is written, and the person is tol
     const s2 = "Wrote 2097152 bytes at 0x00001000 in 20.1 seconds.\nHash of data verified.\n\nLeaving...\nWARNING: ESP32-S2 (revision v0.0) chip was placed into download mode using GPIO0.\nesptool.py can not exit the download mode over USB. To run the app, reset the chip manually.\n"
     t.true(needsManualReset(s2))
     t.false(needsManualReset("Hash of data verified.\nHard resetting via RTS pin..."))
+})
+
+test("esptool's version: 4.5 and newer pass; older ones are refused with the upgrade command", (t) => {
+    const tool = { command: "esptool", prefix: [], display: "esptool" }
+    t.deepEqual(parseEsptoolVersion("esptool.py v4.7.0\n4.7.0\n"), { major: 4, minor: 7, text: "4.7.0" })
+    t.deepEqual(parseEsptoolVersion("esptool v5.0.2\n5.0.2"), { major: 5, minor: 0, text: "5.0.2" })
+    t.deepEqual(parseEsptoolVersion("esptool.py v3.3-dev\n"), { major: 3, minor: 3, text: "3.3" })
+    for (const ok of ["esptool.py v4.5\n4.5", "esptool.py v4.8.1\n4.8.1", "esptool v5.0.0\n5.0.0"]) t.is(checkEsptoolVersion(ok, tool), undefined, ok)
+    const old = checkEsptoolVersion("esptool.py v4.4\n4.4\n", tool)
+    t.regex(old!.problem, /esptool is version 4\.4; fieldlink needs esptool 4\.5 or newer/)
+    t.regex(old!.hints[0], /pip install --upgrade 'esptool>=4\.5'/)
+    t.regex(checkEsptoolVersion("esptool.py v3.0\n", tool)!.problem, /version 3\.0/)
+    t.regex(checkEsptoolVersion("usage: esptool [-h]", tool)!.problem, /could not tell which version esptool is/)
+})
+
+test("esptool's 'Unexpected chip id in image' is explained", (t) => {
+    const e = diagnose("Connecting....\nA fatal error occurred: Unexpected chip id in image. Expected 5 but value was 9. Is this image for a different chip model?", 2, { port: "/dev/ttyACM0", expectedChip: "ESP32-C3", boardId: "seeed_xiao_esp32c3", profilesFor: () => [] })
+    t.regex(e.problem, /esptool refused the image: its header is for chip id 9 \(ESP32-S3\), but the board is chip id 5 \(ESP32-C3\)\. esptool compares byte 12 of the image/)
+    t.regex(e.hints.join("\n"), /use the DeviceScript runtime made for seeed_xiao_esp32c3 \(leave out --runtime-image/)
 })

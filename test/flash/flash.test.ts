@@ -3,6 +3,8 @@
 // (the DeviceScript VM) boots and publishes its birth to the test's own mosquitto.
 import test from "ava"
 import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { PtyPair, socatProblem } from "../../sim/serial/pty"
 import { loadProfile } from "../../boards/profile"
 import { readBundle } from "../../flash/bundle"
 import { mosquittoAvailable, startMosquitto } from "../support/mosquitto"
@@ -48,12 +50,34 @@ if (available.ok) {
         await waitFor(() => s.wifi().length > 0 && /wifi: joined 'fieldnet'/.test(s.boardLog()), { what: "the firmware to join the stand-in WiFi", timeoutMs: 15_000 })
         t.deepEqual(s.wifi(), [{ ssid: "fieldnet", password: "correct horse" }])
         t.regex(s.boardLog(), /fieldlink: board seeed_xiao_esp32c3: simulator, not starting hardware drivers \(sht30 at 0x44\)/)
+        // The runtime booted the storage as written: mounted, never formatted; the program
+        // came from it (the stand-in board hands the VM nothing else) and read its settings.
+        t.regex(s.boardLog(), /booting from the storage at 0x1c0000 \(256 KiB of flash\)/)
+        t.regex(s.boardLog(), /runtime: fstor: mounted/)
+        t.notRegex(s.boardLog(), /formatting now|mount failure/)
 
         // The emulated flash holds the stand-in runtime at 0 and the storage at 0x1c0000.
         const flash = new Uint8Array(readFileSync(`${s.env.FIELDLINK_STANDIN_DIR}/flash.bin`))
         t.deepEqual(flash.subarray(0, s.runtimeBytes.length), s.runtimeBytes)
         const back = readBundle(flash, { ...loadProfile(XIAO).layout!, binFlashOffset: 0 })
         t.like(back.settings, { device_id: id, wifi_ssid: "fieldnet", board: XIAO, transport: "wifi", mqtt_host: "127.0.0.1", mqtt_port: broker.port })
+    })
+
+    ;(socatProblem() ? test.skip : test.serial)("flash --monitor shows the board's USB log, with notes, while waiting for it", async (t) => {
+        const broker = await startMosquitto()
+        t.teardown(() => broker.stop())
+        const s = makeStandIns(t)
+        const pair = await PtyPair.open(s.dir, "usb")
+        t.teardown(() => pair.close())
+        const env = { ...s.env, FIELDLINK_STANDIN_LOG_TTY: join(s.dir, "devices", "usb") }
+        const r = await runFieldlink(flashArgs({ ...s, port: pair.gatewayPath }, broker.url, ["--device-id", "mon-1", "--timeout", "45", "--monitor"]), env, 90_000)
+        if (r.code !== 0) t.log(r.stdout, r.stderr, s.boardLog())
+        t.is(r.code, 0)
+        t.regex(r.stdout, /showing the board's log from .*usb at 115200 baud/)
+        // Lines from before the monitor opened the port may be missed (as on a board: hence
+        // "press RESET"); the firmware's first line comes after the program starts.
+        t.regex(r.stdout, /board\| fieldlink: device mon-1 fw \S+ broker 127\.0\.0\.1:\d+\nboard\| {5}\^ the firmware started with its settings/)
+        t.regex(r.stdout, /mon-1 is online/)
     })
 
     test.serial("a given --device-id skips the MAC read; --timeout 0 returns once written", async (t) => {
@@ -75,8 +99,10 @@ if (available.ok) {
         const r = await runFieldlink(flashArgs(s, broker.url, ["--device-id", "silent-1", "--timeout", "2"]), s.env)
         t.is(r.code, 1)
         t.regex(r.stderr, /the board was written, but silent-1 did not come online within 2 s/)
-        t.regex(r.stderr, /what to try:[\s\S]*WiFi name and password \(wifi_ssid "fieldnet"\)[\s\S]*2\.4 GHz/)
-        t.regex(r.stderr, /log UART \(GPIO21, 115200 baud[\s\S]*miniterm/)
+        // What to read on the board's log, in the order the board prints it: storage, firmware, WiFi.
+        t.regex(r.stderr, /what to try:\n {2}- read its log \(UART TX GPIO21, 115200 baud; on most boards the USB port .*ttyUSB-stand-in\): fieldlink monitor --port .*ttyUSB-stand-in \(or flash again with --monitor\), then press RESET/)
+        t.regex(r.stderr, /1\. storage: "fstor: mounted" is good; "fstor: formatting now"[^\n]*\n[^\n]*2\. the firmware's "fieldlink:" lines[^\n]*\n[^\n]*3\. WiFi: [^\n]*wifi_ssid "fieldnet"[^\n]*2\.4 GHz/)
+        t.regex(r.stderr, /does not reach the broker at 127\.0\.0\.1:\d+/)
     })
 
     test.serial("an unreachable broker is found before the board is written", async (t) => {
@@ -99,6 +125,22 @@ test.serial("permission denied on the port: the message names the dialout group"
     t.regex(r.stderr, /sudo usermod -aG dialout \$USER/)
     t.regex(r.stderr, /log out and back in/)
     t.is(s.calls().length, 1, "it stops at the first esptool run (the MAC read)")
+})
+
+test.serial("an esptool older than 4.5 is refused with the upgrade command, before anything else runs", async (t) => {
+    const s = makeStandIns(t)
+    const r = await runFieldlink(flashArgs(s, "mqtt://127.0.0.1:1883", ["--device-id", "old-1"]), { ...s.env, FIELDLINK_STANDIN_VERSION: "4.3" })
+    t.is(r.code, 1)
+    t.regex(r.stderr, /esptool is version 4\.3; fieldlink needs esptool 4\.5 or newer/)
+    t.regex(r.stderr, /pip install --upgrade 'esptool>=4\.5'/)
+    t.deepEqual(s.calls(), [], "only its version was asked")
+})
+
+test.serial("esptool's 'Unexpected chip id in image' on the write is explained", async (t) => {
+    const s = makeStandIns(t, { mode: "imagechip" })
+    const r = await runFieldlink(flashArgs(s, "mqtt://127.0.0.1:1883", ["--device-id", "chip-1", "--timeout", "0"]), s.env)
+    t.is(r.code, 1)
+    t.regex(r.stderr, /esptool refused the image: its header is for chip id 9 \(ESP32-S3\), but the board is chip id 5 \(ESP32-C3\)/)
 })
 
 test.serial("esptool missing: the message says how to install it", async (t) => {

@@ -5,7 +5,9 @@
 // and settings from that flash in the DeviceScript VM.
 //
 // FIELDLINK_STANDIN_MODE picks a failure to act out: permission, busy, silent,
-// mismatch (the chip is an ESP32-S3), noboot (written, but the board never comes
+// FIELDLINK_STANDIN_VERSION is the version it reports (default 4.7.0).
+// mismatch (the chip is an ESP32-S3), imagechip (esptool's own image chip id check
+// fails on write_flash), noboot (written, but the board never comes
 // back), or ok (default).
 import { spawn } from "node:child_process"
 import { appendFileSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs"
@@ -18,6 +20,12 @@ if (!dir) {
     process.exit(2)
 }
 const args = process.argv.slice(2)
+// `esptool version` (fieldlink asks it first) is answered, not recorded as a call.
+const version = process.env.FIELDLINK_STANDIN_VERSION ?? "4.7.0"
+if (args.length === 1 && args[0] === "version") {
+    console.log(`esptool.py v${version}\n${version}`)
+    process.exit(0)
+}
 appendFileSync(join(dir, "calls.jsonl"), JSON.stringify(args) + "\n")
 
 const option = (name: string) => {
@@ -35,7 +43,7 @@ function fail(text: string): never {
     process.exit(2)
 }
 
-console.log("esptool.py v4.7.0 (stand-in)")
+console.log(`esptool.py v${version} (stand-in)`)
 console.log(`Serial port ${port}`)
 if (mode === "permission")
     fail(`A fatal error occurred: Could not open ${port}, the port is busy or doesn't exist.\n([Errno 13] could not open port ${port}: [Errno 13] Permission denied: '${port}')`)
@@ -43,6 +51,7 @@ if (mode === "busy") fail(`A fatal error occurred: Could not open ${port}, the p
 console.log("Connecting....")
 if (mode === "silent") fail(`A fatal error occurred: Failed to connect to ${chipName}: No serial data received.`)
 if (mode === "mismatch") fail(`A fatal error occurred: This chip is ESP32-S3, not ${chipName}. Wrong --chip argument?`)
+if (mode === "imagechip" && args.includes("write_flash")) fail("A fatal error occurred: Unexpected chip id in image. Expected 5 but value was 9. Is this image for a different chip model?")
 console.log(`Chip is ${chipName} (QFN32) (revision v0.4)`)
 console.log("Crystal is 40MHz")
 console.log(`MAC: ${mac}`)

@@ -2,8 +2,9 @@
 // command with its own environment:
 //  - a bin folder whose `esptool` is the stand-in (./esptool-stand-in.ts), put first on PATH;
 //  - a file standing in for the board's serial port (--port);
-//  - a small STAND-IN runtime image (not DeviceScript's): an ESP32 image magic byte and a
-//    pattern, enough for fieldlink to bundle and for the tests to find again;
+//  - a small SYNTHETIC runtime image (not DeviceScript's, ./images.ts): an ESP32-C3 image
+//    header, the runtime's partition table and a pattern, enough for fieldlink's checks
+//    and bundling, and for the tests to find again;
 //  - the stand-in's folder, where it records its calls, keeps the emulated flash and the
 //    stand-in board's log and pid. The board is stopped in the test's teardown.
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
@@ -13,6 +14,7 @@ import { fileURLToPath } from "node:url"
 import type { ExecutionContext } from "ava"
 import { removeOnExit } from "../../support/cleanup"
 import { runCli, type CliResult } from "../../support/cli"
+import { syntheticRuntimeImage } from "./images"
 
 const STAND_IN_ESPTOOL = fileURLToPath(new URL("./esptool-stand-in.ts", import.meta.url))
 
@@ -35,12 +37,9 @@ export interface StandIns {
     wifi(): { ssid: string; password: string }[]
 }
 
-/** 64 KiB: 0xe9 (an ESP32 image starts with it), then a pattern the tests can recognise. */
-export function standInRuntimeImage(): Uint8Array {
-    const bytes = new Uint8Array(64 * 1024)
-    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + 3) & 0xff
-    bytes[0] = 0xe9
-    return bytes
+/** 64 KiB, for an ESP32-C3 unless another chip is named (./images.ts). */
+export function standInRuntimeImage(chip = "esp32c3"): Uint8Array {
+    return syntheticRuntimeImage({ chip })
 }
 
 function lines(file: string): string[] {
@@ -61,7 +60,7 @@ export function makeStandIns(t: ExecutionContext, options: { mode?: string; path
     }
     const port = join(dir, "ttyUSB-stand-in")
     writeFileSync(port, "")
-    const runtime = join(dir, "stand-in-runtime.bin")
+    const runtime = join(dir, "devicescript-esp32c3-seeed_xiao_esp32c3-0x0.bin")
     const runtimeBytes = standInRuntimeImage()
     writeFileSync(runtime, runtimeBytes)
     const env: NodeJS.ProcessEnv = {

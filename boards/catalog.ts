@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs"
 import { runInNewContext } from "node:vm"
-import { locateCli } from "../sim/vm/bundle"
+import { locateCli } from "@fieldlink/devs-host/bundle"
 
 export interface DsArch {
     id: string

@@ -5,8 +5,8 @@
  * here so a bad value fails the build instead of being replaced by its default on the
  * board.
  */
-import { resolveConfig, SETTING_KEYS, type RawSetting } from "../firmware/src/core/settings"
-import { BOARD_SETTING_KEYS } from "../firmware/src/board/keys"
+import { resolveConfig, SETTING_KEYS, type RawSetting } from "@fieldlink/protocol/settings"
+import { BOARD_SETTING_KEYS } from "@fieldlink/protocol/board-keys"
 
 export const KNOWN_SETTINGS: readonly string[] = [...Object.values(SETTING_KEYS), ...Object.values(BOARD_SETTING_KEYS)]
 

@@ -1,26 +1,22 @@
 /**
  * `fieldlink` — one command line for the toolkit. Each sub-command lives in its own
- * module; this file only dispatches and turns errors into exit codes:
- * 0 success, 1 failure at run time, 2 a usage mistake.
+ * module, imported only when it runs; this file only dispatches and turns errors into
+ * exit codes: 0 success, 1 failure at run time, 2 a usage mistake.
  */
-import { UsageError } from "./errors"
-import { boardsCommand } from "./boards"
-import { buildCommand } from "./build"
-import { flashCommand } from "./flash"
-import { gatewayCommand } from "../gateway/command"
-import { simCommand } from "./sim"
+import { exitCodeOf } from "@fieldlink/lib/cli/run"
 
 interface Command {
     summary: string
-    run(argv: string[]): Promise<number>
+    /** Loaded on demand: `fieldlink gateway` loads the gateway and nothing else. */
+    load(): Promise<(argv: string[]) => Promise<number>>
 }
 
 const COMMANDS: Record<string, Command> = {
-    build: { summary: "compile the sensor firmware (DeviceScript) to bytecode", run: buildCommand },
-    gateway: { summary: "bridge devices on serial ports to an MQTT broker, with a will for every device", run: gatewayCommand },
-    boards: { summary: "list the supported boards (their profiles in boards/)", run: boardsCommand },
-    flash: { summary: "build, bundle and write the firmware to a board, then wait for it on the broker", run: flashCommand },
-    sim: { summary: "run simulated boards (the real firmware in the DeviceScript VM) against a broker", run: simCommand },
+    build: { summary: "compile the sensor firmware (DeviceScript) to bytecode", load: async () => (await import("./build.js")).buildCommand },
+    gateway: { summary: "bridge devices on serial ports to an MQTT broker, with a will for every device", load: async () => (await import("fieldlink-gateway/command")).gatewayCommand },
+    boards: { summary: "list the supported boards (their profiles in boards/)", load: async () => (await import("./boards.js")).boardsCommand },
+    flash: { summary: "build, bundle and write the firmware to a board, then wait for it on the broker", load: async () => (await import("./flash.js")).flashCommand },
+    sim: { summary: "run simulated boards (the real firmware in the DeviceScript VM) against a broker", load: async () => (await import("./sim.js")).simCommand },
 }
 
 function usage(): string {
@@ -40,14 +36,5 @@ export async function main(argv: string[]): Promise<number> {
         console.error(`fieldlink: unknown command '${name}'\n\n${usage()}`)
         return 2
     }
-    try {
-        return await command.run(rest)
-    } catch (e) {
-        if (e instanceof UsageError) {
-            console.error(e.message)
-            return 2
-        }
-        console.error(`fieldlink ${name}: ${(e as Error).message}`)
-        return 1
-    }
+    return exitCodeOf(`fieldlink ${name}`, async () => (await command.load())(rest))
 }

@@ -9,8 +9,8 @@
 import { spawn, spawnSync } from "node:child_process"
 import { accessSync, constants } from "node:fs"
 import { delimiter, join } from "node:path"
-import { FlashError } from "./errors"
-import { permissionDenied } from "./ports"
+import { FlashError } from "./errors.js"
+import { permissionDenied } from "./ports.js"
 
 export interface Esptool {
     command: string

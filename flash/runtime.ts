@@ -15,9 +15,9 @@ import { existsSync } from "node:fs"
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises"
 import { homedir } from "node:os"
 import { basename, join } from "node:path"
-import type { BoardProfile } from "../boards/profile"
-import { FlashError } from "./errors"
-import { runtimeImageProblem } from "./image"
+import type { BoardProfile } from "@fieldlink/boards/profile"
+import { FlashError } from "./errors.js"
+import { runtimeImageProblem } from "./image.js"
 
 export const DEFAULT_RUNTIME_BASE = "https://github.com/microsoft/devicescript-esp32/releases/latest/download"
 const DOWNLOAD_TIMEOUT_MS = 120_000

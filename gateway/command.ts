@@ -5,13 +5,13 @@
  * on 2: RestartPreventExitStatus=2).
  */
 import { existsSync } from "node:fs"
-import { UsageError } from "../cli/errors"
-import { brokerFlag, parseFlags, wholeFlag } from "../cli/flags"
-import { ConfigError } from "../lib/config/errors"
-import { configFromObject, loadConfigFile } from "./config/load"
-import type { GatewayConfig } from "./config/types"
-import { Gateway } from "./gateway"
-import { createLogger, safeUrl } from "./obs/logger"
+import { UsageError } from "@fieldlink/lib/cli/errors"
+import { brokerFlag, parseFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
+import { ConfigError } from "@fieldlink/lib/config/errors"
+import { configFromObject, loadConfigFile } from "./config/load.js"
+import type { GatewayConfig } from "./config/types.js"
+import { Gateway } from "./gateway.js"
+import { createLogger, safeUrl } from "./obs/logger.js"
 
 const HELP = `usage: fieldlink gateway --config FILE [--check] [--log-level L] [--log-format F]
        fieldlink gateway --broker URL --serial PATH[:BAUD] [--serial ...] [--id NAME]

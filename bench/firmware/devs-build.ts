@@ -11,7 +11,7 @@
 import { readFile, rm } from "node:fs/promises"
 import { join, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
-import { runDevsBuild, withBuildLock } from "../../sim/vm/compile"
+import { runDevsBuild, withBuildLock } from "@fieldlink/devs-host/compile"
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url))
 export const BENCH_PROJECT = join(REPO_ROOT, "firmware", "bench")

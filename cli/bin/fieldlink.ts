@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The `fieldlink` command. Sources are TypeScript, loaded through tsx so that the same
-// files run in development, in CI and on a Raspberry Pi without a separate build step.
-import { register } from "tsx/esm/api"
+// The `fieldlink` command (compiled JavaScript: nothing is compiled at start-up).
+import { packageOf } from "@fieldlink/lib/package-info"
+import { main } from "../main.js"
 
-register()
-const { main } = await import("../cli/main.ts")
-process.exitCode = await main(process.argv.slice(2))
+const argv = process.argv.slice(2)
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) console.log(packageOf(import.meta.url).version)
+else process.exitCode = await main(argv)

@@ -7,13 +7,13 @@
  * Liveness: a device silent for 1.5 × `live` seconds is detached (offline); its next
  * valid line attaches it again. Bad lines never count as life.
  */
-import { cmdLine, errLine, frameLine, LineFramer, okLine, parseLine, PONG, type DeviceLine, type ErrorCode } from "../../protocol/serial/index"
-import type { PortConfig } from "../config/types"
-import type { GatewayMetrics } from "../obs/gateway-metrics"
-import type { Logger } from "../obs/logger"
-import type { LogThrottle } from "../obs/throttle"
-import type { OpenSerial } from "../serial/transport"
-import type { DeviceHub, PortHandle } from "./hub"
+import { cmdLine, errLine, frameLine, LineFramer, okLine, parseLine, PONG, type DeviceLine, type ErrorCode } from "@fieldlink/protocol/serial"
+import type { PortConfig } from "../config/types.js"
+import type { GatewayMetrics } from "../obs/gateway-metrics.js"
+import type { Logger } from "../obs/logger.js"
+import type { LogThrottle } from "../obs/throttle.js"
+import type { OpenSerial } from "../serial/transport.js"
+import type { DeviceHub, PortHandle } from "./hub.js"
 
 export interface SessionContext {
     path: string

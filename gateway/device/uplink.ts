@@ -10,12 +10,12 @@
  * sends DISCONNECT, and is retired. If the broker is down meanwhile it keeps trying, so
  * the broker always ends up told.
  */
-import { commandName, deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from "../../protocol/fieldlink-topics"
-import type { GatewayConfig } from "../config/types"
-import type { GatewayMetrics } from "../obs/gateway-metrics"
-import type { Logger } from "../obs/logger"
-import type { StoredQueue } from "../queue/store"
-import { MqttLink } from "../upstream/link"
+import { commandName, deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from "@fieldlink/protocol/fieldlink-topics"
+import type { GatewayConfig } from "../config/types.js"
+import type { GatewayMetrics } from "../obs/gateway-metrics.js"
+import type { Logger } from "../obs/logger.js"
+import type { StoredQueue } from "../queue/store.js"
+import { MqttLink } from "../upstream/link.js"
 
 export interface DeviceInfo {
     port: string

@@ -7,13 +7,13 @@
  * replayed behind our back: what to resend is the owner's business (its queue).
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt"
-import { backoffDelay } from "../../firmware/src/core/backoff"
-import type { BrokerConfig } from "../config/types"
-import type { GatewayMetrics } from "../obs/gateway-metrics"
-import type { Logger } from "../obs/logger"
-import { LogThrottle } from "../obs/throttle"
-import { explainError } from "./explain"
-import { nextAttempt, nextLinkState, type LinkEvent, type LinkState } from "./state"
+import { backoffDelay } from "@fieldlink/protocol/backoff"
+import type { BrokerConfig } from "../config/types.js"
+import type { GatewayMetrics } from "../obs/gateway-metrics.js"
+import type { Logger } from "../obs/logger.js"
+import { LogThrottle } from "../obs/throttle.js"
+import { explainError } from "./explain.js"
+import { nextAttempt, nextLinkState, type LinkEvent, type LinkState } from "./state.js"
 
 export interface LinkHandlers {
     /** CONNACK accepted: publish the birth, subscribe, resend the queue. */

@@ -2,7 +2,7 @@
  * Checks a scenario's expectations against what was observed on the broker. Pure: the
  * observation is a list of timestamped events, so every rule is tested without a VM.
  */
-import type { Expectation, Fault, TimeRef } from "./types"
+import type { Expectation, Fault, TimeRef } from "./types.js"
 
 export interface ObservedEvent {
     /** Seconds since the start of the run. */

@@ -3,12 +3,12 @@
 // (the DeviceScript VM) boots and publishes its birth to the test's own mosquitto.
 import test from "ava"
 import { readFileSync } from "node:fs"
-import { loadProfile } from "../../boards/profile"
-import { readBundle } from "../../flash/bundle"
-import { mosquittoAvailable, startMosquitto } from "../support/mosquitto"
-import { waitFor } from "../support/wait"
-import { startWitness } from "../support/witness"
-import { makeStandIns, runFieldlink } from "./support/standins"
+import { loadProfile } from "../../boards/profile.js"
+import { readBundle } from "../../flash/bundle.js"
+import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
+import { waitFor } from "../support/wait.js"
+import { startWitness } from "../support/witness.js"
+import { makeStandIns, runFieldlink } from "./support/standins.js"
 
 const XIAO = "seeed_xiao_esp32c3"
 const MAC = "34:85:18:a1:b2:c3"

@@ -6,9 +6,9 @@
  * - `stop`: graceful offline; the board stays off the broker until it is restarted.
  */
 import * as ds from "@devicescript/core"
-import { commandName } from "../../../protocol/fieldlink-topics"
-import { parseIntervalMs } from "../core/settings"
-import { MqttClient } from "../mqtt/client"
+import { commandName } from "@fieldlink/protocol/fieldlink-topics"
+import { parseIntervalMs } from "@fieldlink/protocol/settings"
+import { MqttClient } from "../mqtt/client.js"
 
 export interface CommandContext {
     root: string

@@ -3,9 +3,9 @@
  * bounded drop-oldest queue that is flushed, in order, after the next CONNACK.
  * The number of samples dropped is reported in the next sample delivered.
  */
-import { DropOldestQueue } from "../core/queue"
-import { withDropped } from "../core/sample"
-import { MqttClient } from "../mqtt/client"
+import { DropOldestQueue } from "../core/queue.js"
+import { withDropped } from "../core/sample.js"
+import { MqttClient } from "../mqtt/client.js"
 
 export class Telemetry {
     private queue: DropOldestQueue<string>

@@ -6,10 +6,10 @@
 // after two minutes.
 import { appendFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { deviceScriptCatalog } from "../../../boards/catalog"
-import { readBundle } from "../../../flash/bundle"
-import { SimulatedBoard, type BoardSettings } from "../../../sim/vm/index"
-import { addWifiStandIn } from "./wifi-stand-in"
+import { deviceScriptCatalog } from "../../../boards/catalog.js"
+import { readBundle } from "../../../flash/bundle.js"
+import { SimulatedBoard, type BoardSettings } from "../../../devs-host/index.js"
+import { addWifiStandIn } from "./wifi-stand-in.js"
 
 const dir = process.argv[2]
 const say = (line: string) => appendFileSync(join(dir, "board.log"), `${new Date().toISOString().slice(11, 23)} ${line}\n`)

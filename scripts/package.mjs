@@ -30,8 +30,10 @@ const EXTRA_FILES = {
 /** The published packages, and what each carries at its own root besides its workspace. */
 const PUBLISHED = {
     gateway: { extra: [] },
-    // The firmware sources: `fieldlink build`, `flash` and `sim` compile them.
-    cli: { extra: [["firmware/devsconfig.json", "firmware/devsconfig.json"], ["firmware/src", "firmware/src"]] },
+    // The firmware sources: `fieldlink build`, `flash` and `sim` compile them. Installed,
+    // they sit inside node_modules/fieldlink, and the DeviceScript compiler refuses to
+    // read a package.json on its way without a "devicescript" section.
+    cli: { extra: [["firmware/devsconfig.json", "firmware/devsconfig.json"], ["firmware/src", "firmware/src"]], fields: { devicescript: { library: true } } },
 }
 
 const rootPkg = readJson(path.join(ROOT, "package.json"))
@@ -92,7 +94,7 @@ function stageWorkspace(dir, to) {
     return pkg
 }
 
-function packagePublished(dir, { extra }) {
+function packagePublished(dir, { extra, fields = {} }) {
     const main = readJson(path.join(ROOT, dir, "package.json"))
     const stage = path.join(STAGE, dir)
     rmSync(stage, { recursive: true, force: true })
@@ -125,6 +127,7 @@ function packagePublished(dir, { extra }) {
     )
     pkg.bundleDependencies = bundled
     pkg.repository = rootPkg.repository
+    Object.assign(pkg, fields)
     writeFileSync(path.join(stage, "package.json"), JSON.stringify(pkg, null, 2) + "\n")
     cpSync(path.join(ROOT, "README.md"), path.join(stage, "README.md"))
 

@@ -1,6 +1,6 @@
 /**
  * Settings for a simulated board, in the firmware's own setting names
- * (firmware/src/core/settings.ts), so that a simulated board is configured exactly like
+ * (protocol/settings.ts), so that a simulated board is configured exactly like
  * a flashed one.
  */
 import { SETTING_KEYS } from "@fieldlink/protocol/settings"

@@ -5,7 +5,7 @@
  * the sources it comes from.
  *
  * The CLI writes its output to one fixed place in the project, so builds take the same
- * lock file, with the same protocol, as the simulator's compiler (sim/vm/compile.ts):
+ * lock file, with the same protocol, as the simulator's compiler (devs-host/compile.ts):
  * a bench run and a test building the same project never overwrite each other.
  */
 import { readFile, rm } from "node:fs/promises"

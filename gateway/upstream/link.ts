@@ -2,7 +2,7 @@
  * One upstream MQTT connection with a will (DESIGN §2), kept up for as long as it is
  * wanted. mqtt.js reconnects on a fixed period; here each attempt is a fresh mqtt.js
  * client with its own reconnect off, and the delay between attempts is exponential
- * backoff with full jitter (firmware/src/core/backoff.ts, shared with the firmware).
+ * backoff with full jitter (protocol/backoff.ts, shared with the firmware).
  * A fresh client per connection also means nothing of mqtt.js's in-memory store is
  * replayed behind our back: what to resend is the owner's business (its queue).
  */

@@ -4,6 +4,7 @@
  * exit codes: 0 success, 1 failure at run time, 2 a usage mistake.
  */
 import { exitCodeOf } from "@fieldlink/lib/cli/run"
+import { packageOf } from "@fieldlink/lib/package-info"
 
 interface Command {
     summary: string
@@ -22,7 +23,7 @@ const COMMANDS: Record<string, Command> = {
 function usage(): string {
     const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length))
     const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
-    return ["usage: fieldlink <command> [flags]", "", "commands:", ...lines, "", "'fieldlink <command> --help' describes a command's flags."].join("\n")
+    return ["usage: fieldlink <command> [flags]", "", "commands:", ...lines, "", "'fieldlink <command> --help' describes a command's flags; 'fieldlink --version' prints the version."].join("\n")
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -30,6 +31,10 @@ export async function main(argv: string[]): Promise<number> {
     if (name === undefined || name === "help" || name === "--help" || name === "-h") {
         console.log(usage())
         return name === undefined ? 2 : 0
+    }
+    if (argv.length === 1 && (name === "--version" || name === "-V")) {
+        console.log(packageOf(import.meta.url).version)
+        return 0
     }
     const command = COMMANDS[name]
     if (!command) {

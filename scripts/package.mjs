@@ -25,7 +25,8 @@ const EXTRA_FILES = {
     protocol: (file) => /\.ts$/.test(file) && !file.endsWith(".d.ts"),
     // Board profiles and their schema are read at run time.
     boards: (file) => /\.(ya?ml)$/.test(file) || file === "schema.json",
-    gateway: (file) => file.startsWith("deploy/"),
+    gateway: (file) => file.startsWith("deploy/") || file.startsWith("bin/"),
+    cli: (file) => file.startsWith("bin/"),
 }
 /** The published packages, and what each carries at its own root besides its workspace. */
 const PUBLISHED = {

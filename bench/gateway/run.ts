@@ -106,7 +106,7 @@ async function startSystem(system: System, broker: Mosquitto, devices: FakeDevic
         writeFileSync(file, JSON.stringify(config))
         // --profile=DIR writes a V8 CPU profile of the gateway there (open it in Chrome DevTools).
         const profile = arg("profile") ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(arg("profile")!)}`] : []
-        child = spawn(process.execPath, [...profile, path.join(ROOT, "gateway/dist/bin/fieldlink-gateway.js"), "--config", file], { stdio: ["ignore", "inherit", "inherit"] })
+        child = spawn(process.execPath, [...profile, path.join(ROOT, "gateway/bin/fieldlink-gateway.js"), "--config", file], { stdio: ["ignore", "inherit", "inherit"] })
     } else if (system === "node-red") {
         child = startNodeRed(broker.url, devices.map((d) => d.path), dir, await freePort())
     } else {

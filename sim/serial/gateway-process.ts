@@ -10,8 +10,8 @@ import { createRequire } from "node:module"
 import { tieToParent } from "@fieldlink/lib/process/children"
 import { PORTS_DIR } from "./pty.js"
 
-/** The installed gateway command (compiled: `npm run build` first in a checkout). */
-const GATEWAY_BIN = path.join(path.dirname(createRequire(import.meta.url).resolve("fieldlink-gateway/package.json")), "dist", "bin", "fieldlink-gateway.js")
+/** The gateway's own command (it runs compiled JavaScript: `npm run build` first in a checkout). */
+const GATEWAY_BIN = path.join(path.dirname(createRequire(import.meta.url).resolve("fieldlink-gateway/package.json")), "bin", "fieldlink-gateway.js")
 
 export interface GatewayProcessOptions {
     id: string

@@ -1,6 +1,7 @@
 // Lint for host code (Node). The DeviceScript firmware is checked by its own compiler
 // (`fieldlink build`), which enforces the DeviceScript subset; the pure firmware core
-// under firmware/src/core is typechecked by tsconfig.json as well.
+// under firmware/src/core and the shared protocol/ package are typechecked by
+// tsconfig.json as well. Compiled output (each package's dist/) is not linted.
 import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
@@ -8,6 +9,7 @@ export default tseslint.config(
     {
         ignores: [
             "node_modules/**",
+            "**/dist/**",
             "firmware/node_modules/**",
             "firmware/.devicescript/**",
             "firmware/src/**",

@@ -7,9 +7,9 @@
  *  - or `run.ts`, a script of its own: run as a child process (same Node, same loader),
  *    its exit code telling success.
  *
- *     node --import tsx bench/run.ts                  every bench
- *     node --import tsx bench/run.ts firmware         only the named ones
- *     node --import tsx bench/run.ts gateway --quick  options (--…) go to script benches
+ *     node --import tsx --conditions=source bench/run.ts                  every bench
+ *     node --import tsx --conditions=source bench/run.ts firmware         only the named ones
+ *     node --import tsx --conditions=source bench/run.ts gateway --quick  options (--…) go to script benches
  *
  * Ctrl-C aborts the running bench, which stops what it started. The exit code is 1 when
  * any bench failed.

@@ -10,8 +10,8 @@
  */
 import { readFileSync } from "node:fs"
 import { runInNewContext } from "node:vm"
-import { locateCli } from "../sim/vm/bundle"
-import { assetFileName, releaseAssetUrl } from "./runtime-release"
+import { locateCli } from "@fieldlink/devs-host/bundle"
+import { assetFileName, releaseAssetUrl } from "./runtime-release.js"
 
 export interface DsArch {
     id: string

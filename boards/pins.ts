@@ -4,7 +4,7 @@
  * from the DeviceScript catalogue (no flash or PSRAM pins, no USB pins, outputs only on
  * output-capable GPIOs).
  */
-import { pinClasses, type DsArch, type DsBoard } from "./catalog"
+import { pinClasses, type DsArch, type DsBoard } from "./catalog.js"
 
 export interface PinUse {
     gpio: number

@@ -6,17 +6,18 @@
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { basename, extname, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
-import { ConfigError } from "../lib/config/errors"
-import { parseSourceText, readSourceFile, type SourceDocument } from "../lib/config/document"
-import { locate, validateDocument } from "../lib/config/validate"
-import { deviceScriptCatalog, flashLayout, type DsArch, type DsBoard, type FlashLayout } from "./catalog"
-import { DRIVERS, hex, type DriverName, type DriverSpec, type Reading } from "./drivers"
-import { checkProfileSettings, normalizeSettings } from "./settings"
-import { resolvePin, type PinUse } from "./pins"
+import { ConfigError } from "@fieldlink/lib/config/errors"
+import { parseSourceText, readSourceFile, type SourceDocument } from "@fieldlink/lib/config/document"
+import { locate, validateDocument } from "@fieldlink/lib/config/validate"
+import { packageOf } from "@fieldlink/lib/package-info"
+import { deviceScriptCatalog, flashLayout, type DsArch, type DsBoard, type FlashLayout } from "./catalog.js"
+import { DRIVERS, hex, type DriverName, type DriverSpec, type Reading } from "./drivers.js"
+import { checkProfileSettings, normalizeSettings } from "./settings.js"
+import { resolvePin, type PinUse } from "./pins.js"
 
-export const BOARDS_DIR = fileURLToPath(new URL("./", import.meta.url))
-export const PROFILE_SCHEMA = JSON.parse(readFileSync(new URL("./schema.json", import.meta.url), "utf8")) as Record<string, unknown>
+/** The profiles and their schema sit at the package's root (not in its compiled dist/). */
+export const BOARDS_DIR = packageOf(import.meta.url).root + "/"
+export const PROFILE_SCHEMA = JSON.parse(readFileSync(resolve(BOARDS_DIR, "schema.json"), "utf8")) as Record<string, unknown>
 
 export type SettingValue = string | number | boolean
 export type LedType = "mono" | "ws2812" | "apa102" | "sk9822"
@@ -77,10 +78,13 @@ export class UnknownBoardError extends Error {
     }
 }
 
-/** The profile ids in `dir` (every `*.yaml` / `*.yml` / `*.json` except the schema). */
+/** JSON files next to the profiles that are not profiles: the schema and the package's own. */
+const NOT_PROFILES = new Set(["schema.json", "package.json", "tsconfig.json"])
+
+/** The profile ids in `dir` (every `*.yaml` / `*.yml` / `*.json` except the schema and package files). */
 export function profileIds(dir = BOARDS_DIR): string[] {
     return readdirSync(dir)
-        .filter((f) => /\.(ya?ml|json)$/.test(f) && f !== "schema.json")
+        .filter((f) => /\.(ya?ml|json)$/.test(f) && !NOT_PROFILES.has(f))
         .map((f) => basename(f, extname(f)))
         .sort()
 }
@@ -94,7 +98,7 @@ function profileFile(board: string, dir: string): string {
     if (isPath(board)) return resolve(board)
     const ids = profileIds(dir)
     if (!ids.includes(board)) throw new UnknownBoardError(board, ids)
-    const file = readdirSync(dir).find((f) => basename(f, extname(f)) === board && f !== "schema.json")!
+    const file = readdirSync(dir).find((f) => basename(f, extname(f)) === board && !NOT_PROFILES.has(f))!
     return resolve(dir, file)
 }
 

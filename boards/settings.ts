@@ -1,12 +1,12 @@
 /**
  * The firmware settings a profile (or firmware/.env.local, or a flash flag) may set, and
- * their checks: the names the firmware reads (firmware/src/core/settings.ts and
- * firmware/src/board/keys.ts) and the same validation the firmware applies at boot, run
+ * their checks: the names the firmware reads (protocol/settings.ts and
+ * protocol/board-keys.ts) and the same validation the firmware applies at boot, run
  * here so a bad value fails the build instead of being replaced by its default on the
  * board.
  */
-import { resolveConfig, SETTING_KEYS, type RawSetting } from "../firmware/src/core/settings"
-import { BOARD_SETTING_KEYS } from "../firmware/src/board/keys"
+import { resolveConfig, SETTING_KEYS, type RawSetting } from "@fieldlink/protocol/settings"
+import { BOARD_SETTING_KEYS } from "@fieldlink/protocol/board-keys"
 
 export const KNOWN_SETTINGS: readonly string[] = [...Object.values(SETTING_KEYS), ...Object.values(BOARD_SETTING_KEYS)]
 

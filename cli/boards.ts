@@ -1,10 +1,10 @@
 /** `fieldlink boards`: the supported boards, from their profiles in boards/. */
 import { relative } from "node:path"
-import { hex } from "../boards/drivers"
-import { loadAllProfiles, loadProfile, UnknownBoardError, type BoardProfile } from "../boards/profile"
-import { assetFileName, RUNTIME_IMAGE_SHA256 } from "../boards/runtime-release"
-import { UsageError } from "./errors"
-import { parseFlags } from "./flags"
+import { hex } from "@fieldlink/boards/drivers"
+import { loadAllProfiles, loadProfile, UnknownBoardError, type BoardProfile } from "@fieldlink/boards/profile"
+import { assetFileName, RUNTIME_IMAGE_SHA256 } from "@fieldlink/boards/runtime-release"
+import { UsageError } from "@fieldlink/lib/cli/errors"
+import { parseFlags } from "@fieldlink/lib/cli/flags"
 
 const HELP = `usage: fieldlink boards [ID] [--json]
 

@@ -1,10 +1,10 @@
 /** `fieldlink build`: compile the firmware (optionally for one board) and report where the bytecode went. */
 import { relative } from "node:path"
-import { loadProfile, UnknownBoardError, type BoardProfile } from "../boards/profile"
-import { buildBoardFirmware } from "../flash/build"
-import { buildFirmware, FIRMWARE_DIR, FIRMWARE_ENTRY } from "../sim/firmware"
-import { UsageError } from "./errors"
-import { parseFlags } from "./flags"
+import { loadProfile, UnknownBoardError, type BoardProfile } from "@fieldlink/boards/profile"
+import { buildBoardFirmware } from "@fieldlink/flash/build"
+import { buildFirmware, FIRMWARE_DIR, FIRMWARE_ENTRY } from "@fieldlink/devs-host/firmware"
+import { UsageError } from "@fieldlink/lib/cli/errors"
+import { parseFlags } from "@fieldlink/lib/cli/flags"
 
 const HELP = `usage: fieldlink build [--board B]
 

@@ -2,11 +2,11 @@
  * `fieldlink flash`: one command from a blank ESP32 to its `online` on the broker
  * (flash/flash.ts does the work; this file reads the flags and prints).
  */
-import { UnknownBoardError } from "../boards/profile"
-import { FlashError } from "../flash/errors"
-import { flash } from "../flash/flash"
-import { UsageError } from "./errors"
-import { brokerFlag, parseFlags, wholeFlag } from "./flags"
+import { UnknownBoardError } from "@fieldlink/boards/profile"
+import { FlashError } from "@fieldlink/flash/errors"
+import { flash } from "@fieldlink/flash/flash"
+import { UsageError } from "@fieldlink/lib/cli/errors"
+import { brokerFlag, parseFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
 
 const HELP = `usage: fieldlink flash --board B [--port P] [--wifi-ssid S --wifi-password W] [--broker URL]
                        [--device-id ID] [--runtime-image FILE] [--timeout S] [--monitor] [--output FILE]

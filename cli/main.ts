@@ -1,34 +1,30 @@
 /**
  * `fieldlink` — one command line for the toolkit. Each sub-command lives in its own
- * module; this file only dispatches and turns errors into exit codes:
- * 0 success, 1 failure at run time, 2 a usage mistake.
+ * module, imported only when it runs; this file only dispatches and turns errors into
+ * exit codes: 0 success, 1 failure at run time, 2 a usage mistake.
  */
-import { UsageError } from "./errors"
-import { boardsCommand } from "./boards"
-import { buildCommand } from "./build"
-import { flashCommand } from "./flash"
-import { monitorCommand } from "./monitor"
-import { gatewayCommand } from "../gateway/command"
-import { simCommand } from "./sim"
+import { exitCodeOf } from "@fieldlink/lib/cli/run"
+import { packageOf } from "@fieldlink/lib/package-info"
 
 interface Command {
     summary: string
-    run(argv: string[]): Promise<number>
+    /** Loaded on demand: `fieldlink gateway` loads the gateway and nothing else. */
+    load(): Promise<(argv: string[]) => Promise<number>>
 }
 
 const COMMANDS: Record<string, Command> = {
-    build: { summary: "compile the sensor firmware (DeviceScript) to bytecode", run: buildCommand },
-    gateway: { summary: "bridge devices on serial ports to an MQTT broker, with a will for every device", run: gatewayCommand },
-    boards: { summary: "list the supported boards (their profiles in boards/)", run: boardsCommand },
-    flash: { summary: "build, bundle and write the firmware to a board, then wait for it on the broker", run: flashCommand },
-    monitor: { summary: "show a board's USB log, with notes on why it is or is not online", run: monitorCommand },
-    sim: { summary: "run simulated boards (the real firmware in the DeviceScript VM) against a broker", run: simCommand },
+    build: { summary: "compile the sensor firmware (DeviceScript) to bytecode", load: async () => (await import("./build.js")).buildCommand },
+    gateway: { summary: "bridge devices on serial ports to an MQTT broker, with a will for every device", load: async () => (await import("fieldlink-gateway/command")).gatewayCommand },
+    boards: { summary: "list the supported boards (their profiles in boards/)", load: async () => (await import("./boards.js")).boardsCommand },
+    flash: { summary: "build, bundle and write the firmware to a board, then wait for it on the broker", load: async () => (await import("./flash.js")).flashCommand },
+    monitor: { summary: "show a board's USB log, with notes on why it is or is not online", load: async () => (await import("./monitor.js")).monitorCommand },
+    sim: { summary: "run simulated boards (the real firmware in the DeviceScript VM) against a broker", load: async () => (await import("./sim.js")).simCommand },
 }
 
 function usage(): string {
     const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length))
     const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
-    return ["usage: fieldlink <command> [flags]", "", "commands:", ...lines, "", "'fieldlink <command> --help' describes a command's flags."].join("\n")
+    return ["usage: fieldlink <command> [flags]", "", "commands:", ...lines, "", "'fieldlink <command> --help' describes a command's flags; 'fieldlink --version' prints the version."].join("\n")
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -37,19 +33,14 @@ export async function main(argv: string[]): Promise<number> {
         console.log(usage())
         return name === undefined ? 2 : 0
     }
+    if (argv.length === 1 && (name === "--version" || name === "-V")) {
+        console.log(packageOf(import.meta.url).version)
+        return 0
+    }
     const command = COMMANDS[name]
     if (!command) {
         console.error(`fieldlink: unknown command '${name}'\n\n${usage()}`)
         return 2
     }
-    try {
-        return await command.run(rest)
-    } catch (e) {
-        if (e instanceof UsageError) {
-            console.error(e.message)
-            return 2
-        }
-        console.error(`fieldlink ${name}: ${(e as Error).message}`)
-        return 1
-    }
+    return exitCodeOf(`fieldlink ${name}`, async () => (await command.load())(rest))
 }

@@ -4,9 +4,9 @@
  * --timeout seconds.
  */
 import { existsSync } from "node:fs"
-import { startMonitor } from "../flash/monitor"
-import { UsageError } from "./errors"
-import { parseFlags, wholeFlag } from "./flags"
+import { startMonitor } from "@fieldlink/flash/monitor"
+import { UsageError } from "@fieldlink/lib/cli/errors"
+import { parseFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
 
 const HELP = `usage: fieldlink monitor --port P [--baud N] [--timeout S]
 

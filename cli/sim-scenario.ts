@@ -2,11 +2,11 @@
  * `fieldlink sim SCENARIO [--check]`: runs a scenario file and reports its expectations.
  * With --check, a failed expectation makes the exit code 1 — what a CI job wants.
  */
-import { ConfigError } from "../lib/config/errors"
-import { buildFirmware } from "../sim/firmware"
-import { loadScenarioFile } from "../sim/scenario/load"
-import { runScenario } from "../sim/scenario/run"
-import { UsageError } from "./errors"
+import { ConfigError } from "@fieldlink/lib/config/errors"
+import { buildFirmware } from "@fieldlink/devs-host/firmware"
+import { loadScenarioFile } from "@fieldlink/sim/scenario/load"
+import { runScenario } from "@fieldlink/sim/scenario/run"
+import { UsageError } from "@fieldlink/lib/cli/errors"
 
 export interface ScenarioCommandOptions {
     file: string

@@ -2,20 +2,20 @@
  * `fieldlink sim`: simulated boards running the real firmware in the DeviceScript VM,
  * against an embedded broker (default) or any broker by URL.
  */
-import { startEmbeddedBroker, type EmbeddedBroker } from "../sim/broker/embedded"
-import { buildFirmware } from "../sim/firmware"
-import { Fleet, uniformBoards } from "../sim/fleet"
-import { describeEvent, startMonitor } from "../sim/monitor"
-import { idError } from "../protocol/mqtt/topics"
-import { UsageError } from "./errors"
-import { brokerFlag, parseFlags, wholeFlag } from "./flags"
-import { scenarioCommand } from "./sim-scenario"
+import { startEmbeddedBroker, type EmbeddedBroker } from "@fieldlink/sim/broker/embedded"
+import { buildFirmware } from "@fieldlink/devs-host/firmware"
+import { Fleet, uniformBoards } from "@fieldlink/sim/fleet"
+import { describeEvent, startMonitor } from "@fieldlink/sim/monitor"
+import { idError } from "@fieldlink/protocol/mqtt"
+import { UsageError } from "@fieldlink/lib/cli/errors"
+import { brokerFlag, parseFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
+import { scenarioCommand } from "./sim-scenario.js"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
-import { LiveView } from "../sim/live-view"
-import { socatProblem } from "../sim/serial/pty"
-import { SerialRig, type SerialDeviceSpec } from "../sim/serial/rig"
+import { LiveView } from "@fieldlink/sim/live-view"
+import { socatProblem } from "@fieldlink/sim/serial/pty"
+import { SerialRig, type SerialDeviceSpec } from "@fieldlink/sim/serial/rig"
 
 /** The local stack's serial devices: the firmware over its log UART first, then scripted meters. */
 function localSerialDevices(count: number, intervalMs: number): SerialDeviceSpec[] {

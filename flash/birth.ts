@@ -8,8 +8,8 @@
  * which is the broker firing the previous firmware's will when the board was reset.
  */
 import mqtt, { type MqttClient } from "mqtt"
-import { deviceTopic } from "../protocol/fieldlink-topics"
-import { FlashError } from "./errors"
+import { deviceTopic } from "@fieldlink/protocol/fieldlink-topics"
+import { FlashError } from "./errors.js"
 
 export interface BirthWatchOptions {
     broker: URL

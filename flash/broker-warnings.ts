@@ -4,7 +4,7 @@
  * These are warnings, not refusals: the person may know better (a broker that is not
  * running yet, a name their router resolves).
  */
-import { checkBrokerTrust, untrustedWarning, type TrustVerdict } from "./broker-trust"
+import { checkBrokerTrust, untrustedWarning, type TrustVerdict } from "./broker-trust.js"
 
 export async function brokerWarnings(broker: URL, trust: (host: string, port: number) => Promise<TrustVerdict> = checkBrokerTrust): Promise<string[]> {
     const host = broker.hostname.replace(/^\[|\]$/g, "")

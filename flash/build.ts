@@ -12,14 +12,10 @@ import { createHash } from "node:crypto"
 import { existsSync } from "node:fs"
 import { mkdir, rename, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
-import type { BoardProfile } from "../boards/profile"
-import { buildFirmware, FIRMWARE_DIR, FIRMWARE_ENTRY } from "../sim/firmware"
-import { compileDeviceScript } from "../sim/vm/index"
-import { boardEntrySource, GENERATED_DIR } from "./codegen"
-
-/** Code outside the firmware project that it compiles in (as sim/firmware.ts). */
-const SHARED_SOURCES = [fileURLToPath(new URL("../protocol/", import.meta.url))]
+import type { BoardProfile } from "@fieldlink/boards/profile"
+import { buildFirmware, FIRMWARE_DIR, FIRMWARE_ENTRY, SHARED_SOURCES } from "@fieldlink/devs-host/firmware"
+import { compileDeviceScript } from "@fieldlink/devs-host"
+import { boardEntrySource, GENERATED_DIR } from "./codegen.js"
 
 export interface BoardBuild {
     bytecode: Uint8Array

@@ -3,11 +3,11 @@
  * it back before anything is flashed: the storage at the board's offset must hold
  * exactly the program that was built and the settings that were composed.
  */
-import type { FlashLayout } from "../boards/catalog"
-import type { SettingValue } from "../boards/profile"
-import { currentHeader, FstorError, headerMismatch, readEntries, readProgram, readSettings } from "./fstor"
-import { bundleImage, imageStorage } from "./image"
-import { buildStorage } from "./storage"
+import type { FlashLayout } from "@fieldlink/boards/catalog"
+import type { SettingValue } from "@fieldlink/boards/profile"
+import { currentHeader, FstorError, headerMismatch, readEntries, readProgram, readSettings } from "./fstor.js"
+import { bundleImage, imageStorage } from "./image.js"
+import { buildStorage } from "./storage.js"
 
 export interface BundleInput {
     runtime: Uint8Array

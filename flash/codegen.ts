@@ -7,8 +7,8 @@
  * starts them (firmware/src/board/profile.ts). The pins are GPIO numbers checked by
  * boards/profile.ts, so the generated code needs no board-specific pin module.
  */
-import { DRIVERS, hex } from "../boards/drivers"
-import { ledTypeCode, type BoardProfile } from "../boards/profile"
+import { DRIVERS, hex } from "@fieldlink/boards/drivers"
+import { ledTypeCode, type BoardProfile } from "@fieldlink/boards/profile"
 
 /** Where generated entries live inside the firmware project, relative to it. */
 export const GENERATED_DIR = ".devicescript/fieldlink-boards"

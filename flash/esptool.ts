@@ -9,9 +9,9 @@
 import { spawn, spawnSync } from "node:child_process"
 import { accessSync, constants } from "node:fs"
 import { delimiter, join } from "node:path"
-import { FlashError } from "./errors"
-import { permissionDenied } from "./ports"
-import { chipNameOfId } from "../boards/runtime-release"
+import { FlashError } from "./errors.js"
+import { permissionDenied } from "./ports.js"
+import { chipNameOfId } from "@fieldlink/boards/runtime-release"
 
 export interface Esptool {
     command: string

@@ -3,7 +3,7 @@
  * chip's runtime offset) with the storage (program + settings) laid in at the board's
  * storage offset, 0xff in between. As `devs bundle` (patchBinFile) builds it. Pure.
  */
-import type { FlashLayout } from "../boards/catalog"
+import type { FlashLayout } from "@fieldlink/boards/catalog"
 
 /** First byte of an ESP32 firmware image (bootloader and app headers alike). */
 export const ESP_IMAGE_MAGIC = 0xe9

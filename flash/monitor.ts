@@ -5,7 +5,7 @@
  * opening the port is retried for a while.
  */
 import { SerialPort } from "serialport"
-import { noteFor } from "./board-log"
+import { noteFor } from "./board-log.js"
 
 export interface MonitorOptions {
     path: string

@@ -10,7 +10,7 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs"
 import { basename, dirname, join, resolve } from "node:path"
 import { SerialPort } from "serialport"
-import { FlashError } from "./errors"
+import { FlashError } from "./errors.js"
 
 export interface PortInfo {
     path: string

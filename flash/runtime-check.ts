@@ -12,10 +12,10 @@
  *   4. nothing of it lies in the storage region (./image.ts).
  */
 import { basename } from "node:path"
-import type { FlashLayout } from "../boards/catalog"
-import { assetFileName, CHIP_IDS, chipNameOfId } from "../boards/runtime-release"
-import { ESP_IMAGE_MAGIC, runtimeImageProblem, storageSize } from "./image"
-import { FSTOR_PARTITION, PARTITION_TABLE_ADDRESS, readPartitionTable } from "./partitions"
+import type { FlashLayout } from "@fieldlink/boards/catalog"
+import { assetFileName, CHIP_IDS, chipNameOfId } from "@fieldlink/boards/runtime-release"
+import { ESP_IMAGE_MAGIC, runtimeImageProblem, storageSize } from "./image.js"
+import { FSTOR_PARTITION, PARTITION_TABLE_ADDRESS, readPartitionTable } from "./partitions.js"
 
 export interface RuntimeTarget {
     /** DeviceScript arch id: esp32, esp32c3, ... */

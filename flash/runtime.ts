@@ -15,10 +15,10 @@ import { existsSync } from "node:fs"
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises"
 import { homedir } from "node:os"
 import { basename, join } from "node:path"
-import type { BoardProfile } from "../boards/profile"
-import { assetFileName, releaseAssetUrl, RUNTIME_IMAGE_SHA256, RUNTIME_RELEASE } from "../boards/runtime-release"
-import { FlashError } from "./errors"
-import { checkRuntimeImage, type RuntimeTarget } from "./runtime-check"
+import type { BoardProfile } from "@fieldlink/boards/profile"
+import { assetFileName, releaseAssetUrl, RUNTIME_IMAGE_SHA256, RUNTIME_RELEASE } from "@fieldlink/boards/runtime-release"
+import { FlashError } from "./errors.js"
+import { checkRuntimeImage, type RuntimeTarget } from "./runtime-check.js"
 
 const DOWNLOAD_TIMEOUT_MS = 120_000
 

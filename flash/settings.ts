@@ -7,14 +7,14 @@
  */
 import { existsSync, readFileSync } from "node:fs"
 import { join, relative } from "node:path"
-import { SETTING_KEYS } from "../firmware/src/core/settings"
-import { BOARD_SETTING_KEYS } from "../firmware/src/board/keys"
-import type { BoardProfile, SettingValue } from "../boards/profile"
-import { checkSettingValues, KNOWN_SETTINGS, normalizeSettings } from "../boards/settings"
-import { MAX_SETTING_KEY_LENGTH } from "../sim/vm/index"
-import { FIRMWARE_DIR } from "../sim/firmware"
-import { parseEnvFile } from "./env-file"
-import { FlashError } from "./errors"
+import { SETTING_KEYS } from "@fieldlink/protocol/settings"
+import { BOARD_SETTING_KEYS } from "@fieldlink/protocol/board-keys"
+import type { BoardProfile, SettingValue } from "@fieldlink/boards/profile"
+import { checkSettingValues, KNOWN_SETTINGS, normalizeSettings } from "@fieldlink/boards/settings"
+import { MAX_SETTING_KEY_LENGTH } from "@fieldlink/devs-host"
+import { FIRMWARE_DIR } from "@fieldlink/devs-host/firmware"
+import { parseEnvFile } from "./env-file.js"
+import { FlashError } from "./errors.js"
 
 export interface SettingFlags {
     broker?: URL

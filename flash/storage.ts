@@ -7,11 +7,11 @@
  *
  * The program is deployed with autostart off, so it never runs here.
  */
-import { BoardBus } from "../sim/vm/bus"
-import { loadVmFactory, type RawVm } from "../sim/vm/bundle"
-import { DeviceScriptManagerReg, SRV_DEVICE_SCRIPT_MANAGER } from "../sim/vm/jacdac"
-import { deliverSettings, encodeSettings, waitForVmDevice, type BoardSettings } from "../sim/vm/settings"
-import { fnv1a, listEntries, PROGRAM_HEADER_SIZE, PROGRAM_KEY, PROGRAM_MAGIC0, PROGRAM_MAGIC1 } from "./fstor"
+import { BoardBus } from "@fieldlink/devs-host/bus"
+import { loadVmFactory, type RawVm } from "@fieldlink/devs-host/bundle"
+import { DeviceScriptManagerReg, SRV_DEVICE_SCRIPT_MANAGER } from "@fieldlink/devs-host/jacdac"
+import { deliverSettings, encodeSettings, waitForVmDevice, type BoardSettings } from "@fieldlink/devs-host/settings"
+import { fnv1a, listEntries, PROGRAM_HEADER_SIZE, PROGRAM_KEY, PROGRAM_MAGIC0, PROGRAM_MAGIC1 } from "./fstor.js"
 
 /** The emscripten module also reads `flashSize` (bytes of emulated flash) when it starts. */
 type FlashVm = RawVm & { flashSize?: number }

@@ -5,13 +5,13 @@
  * on 2: RestartPreventExitStatus=2).
  */
 import { existsSync } from "node:fs"
-import { UsageError } from "../cli/errors"
-import { brokerFlag, parseFlags, wholeFlag } from "../cli/flags"
-import { ConfigError } from "../lib/config/errors"
-import { configFromObject, loadConfigFile } from "./config/load"
-import type { GatewayConfig } from "./config/types"
-import { Gateway } from "./gateway"
-import { createLogger, safeUrl } from "./obs/logger"
+import { UsageError } from "@fieldlink/lib/cli/errors"
+import { brokerFlag, parseFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
+import { ConfigError } from "@fieldlink/lib/config/errors"
+import type { GatewayConfig } from "./config/types.js"
+// The gateway itself and its dependencies (mqtt, serialport, pino, ajv, yaml) are
+// imported once the flags are understood: --help and flag mistakes answer at once.
+type ConfigLoader = typeof import("./config/load.js")
 
 const HELP = `usage: fieldlink gateway --config FILE [--check] [--log-level L] [--log-format F]
        fieldlink gateway --broker URL --serial PATH[:BAUD] [--serial ...] [--id NAME]
@@ -60,7 +60,7 @@ export function parseSerialFlag(text: string): { path?: string; glob?: string; b
     return entry
 }
 
-function configFromFlags(flags: ReturnType<typeof parseFlags>): GatewayConfig {
+function configFromFlags(flags: ReturnType<typeof parseFlags>, { configFromObject }: ConfigLoader): GatewayConfig {
     const v = flags.values
     const url = brokerFlag("gateway", flags)
     if (!url) throw new UsageError("fieldlink gateway: give --config FILE, or --broker URL with --serial PATH (see 'fieldlink gateway --help')")
@@ -83,7 +83,7 @@ function configFromFlags(flags: ReturnType<typeof parseFlags>): GatewayConfig {
     return configFromObject(raw, "command line", { baseDir: process.cwd(), env: process.env })
 }
 
-function summary(c: GatewayConfig): string {
+function summary(c: GatewayConfig, safeUrl: (url: string) => string): string {
     const b = c.broker
     const lines = [
         `gateway ${c.id}: configuration is valid`,
@@ -114,8 +114,10 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     if (format !== undefined && !["auto", "json", "pretty"].includes(format)) throw new UsageError(`fieldlink gateway: --log-format expects auto, json or pretty, got '${format}'`)
 
     let config: GatewayConfig
+    const loader = await import("./config/load.js")
+    const { createLogger, safeUrl } = await import("./obs/logger.js")
     try {
-        config = v.config !== undefined ? loadConfigFile(String(v.config)) : configFromFlags(flags)
+        config = v.config !== undefined ? loader.loadConfigFile(String(v.config)) : configFromFlags(flags, loader)
     } catch (e) {
         if (e instanceof ConfigError) {
             console.error(`fieldlink gateway: ${e.message}`)
@@ -124,10 +126,11 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
         throw e
     }
     if (v.check) {
-        console.log(summary(config))
+        console.log(summary(config, safeUrl))
         return 0
     }
     const log = createLogger({ level: level ?? config.log.level, format: (format ?? config.log.format) as "auto" | "json" | "pretty" })
+    const { Gateway } = await import("./gateway.js")
     const gateway = new Gateway(config, { log })
     let signals = 0
     let wake: () => void = () => undefined

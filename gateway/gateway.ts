@@ -5,19 +5,19 @@
  * the gateway publish `offline` themselves and send DISCONNECT → queues fsynced and
  * closed → lock released.
  */
-import { gatewayTopic, STATUS_OFFLINE, STATUS_ONLINE } from "../protocol/fieldlink-topics"
-import type { GatewayConfig } from "./config/types"
-import { DeviceHub } from "./device/hub"
-import { lockStateDir } from "./lock"
-import { createGatewayMetrics, type GatewayMetrics } from "./obs/gateway-metrics"
-import { startHealthServer, type HealthServer } from "./obs/http"
-import { safeUrl, type Logger } from "./obs/logger"
-import { QueueStore } from "./queue/store"
-import { PortFinder } from "./serial/discovery"
-import { PortManager } from "./serial/manager"
-import { nodeSerialTransport, type SerialTransport } from "./serial/transport"
-import { gatewayStats } from "./stats"
-import { MqttLink } from "./upstream/link"
+import { gatewayTopic, STATUS_OFFLINE, STATUS_ONLINE } from "@fieldlink/protocol/fieldlink-topics"
+import type { GatewayConfig } from "./config/types.js"
+import { DeviceHub } from "./device/hub.js"
+import { lockStateDir } from "./lock.js"
+import { createGatewayMetrics, type GatewayMetrics } from "./obs/gateway-metrics.js"
+import { startHealthServer, type HealthServer } from "./obs/http.js"
+import { safeUrl, type Logger } from "./obs/logger.js"
+import { QueueStore } from "./queue/store.js"
+import { PortFinder } from "./serial/discovery.js"
+import { PortManager } from "./serial/manager.js"
+import { nodeSerialTransport, type SerialTransport } from "./serial/transport.js"
+import { gatewayStats } from "./stats.js"
+import { MqttLink } from "./upstream/link.js"
 
 export interface GatewayDeps {
     log: Logger

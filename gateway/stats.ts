@@ -2,11 +2,12 @@
  * The `gateways/<gw>/stats` message (DESIGN §1) and the health summary: counters per
  * port and per device, read from the live objects.
  */
-import type { DeviceHub } from "./device/hub"
-import type { PortManager } from "./serial/manager"
+import type { GatewayDeviceStats, GatewayPortStats, GatewayStatsPayload } from "@fieldlink/protocol/payloads"
+import type { DeviceHub } from "./device/hub.js"
+import type { PortManager } from "./serial/manager.js"
 
-export function gatewayStats(startedAt: number, ports: PortManager, hub: DeviceHub, upstreamConnected: boolean) {
-    const portStats: Record<string, unknown> = {}
+export function gatewayStats(startedAt: number, ports: PortManager, hub: DeviceHub, upstreamConnected: boolean): GatewayStatsPayload {
+    const portStats: Record<string, GatewayPortStats> = {}
     const totals = { lines: 0, bytes_in: 0, bytes_out: 0, errors: 0, drops: 0, queued: 0 }
     for (const p of ports.portStates()) {
         const s = p.session?.stats
@@ -20,7 +21,7 @@ export function gatewayStats(startedAt: number, ports: PortManager, hub: DeviceH
             totals.errors += Object.values(s.errors).reduce((a, b) => a + b, 0)
         }
     }
-    const devices: Record<string, unknown> = {}
+    const devices: Record<string, GatewayDeviceStats> = {}
     for (const u of hub.all()) {
         devices[u.id] = { online: u.isPresent, port: hub.holder(u.id) ?? null, connected: u.connected, queued: u.queue.depth, queued_bytes: u.queue.bytes, dropped: u.queue.dropped }
         totals.drops += u.queue.dropped

@@ -6,7 +6,7 @@
  *     npx tsx scripts/runtime-hashes.ts
  */
 import { createHash } from "node:crypto"
-import { releaseAssetUrl, RUNTIME_IMAGE_SHA256, RUNTIME_RELEASE } from "../boards/runtime-release"
+import { releaseAssetUrl, RUNTIME_IMAGE_SHA256, RUNTIME_RELEASE } from "../boards/runtime-release.js"
 
 async function main(): Promise<number> {
     console.log(`// devicescript-esp32 ${RUNTIME_RELEASE}, downloaded ${new Date().toISOString()}`)

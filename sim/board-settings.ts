@@ -1,10 +1,10 @@
 /**
  * Settings for a simulated board, in the firmware's own setting names
- * (firmware/src/core/settings.ts), so that a simulated board is configured exactly like
+ * (protocol/settings.ts), so that a simulated board is configured exactly like
  * a flashed one.
  */
-import { SETTING_KEYS } from "../firmware/src/core/settings"
-import type { BoardSettings } from "./vm/index"
+import { SETTING_KEYS } from "@fieldlink/protocol/settings"
+import type { BoardSettings } from "@fieldlink/devs-host"
 
 export interface SimBoardConfig {
     deviceId: string

@@ -5,11 +5,11 @@
  * simulated network link).
  */
 import mqtt from "mqtt"
-import { deviceTopic } from "../protocol/fieldlink-topics"
-import { seedFrom } from "./random"
-import { simBoardSettings } from "./board-settings"
-import { signal, type Waveform } from "./waveforms"
-import { SimulatedBoard, type SocketConnector, waitForLog } from "./vm/index"
+import { deviceTopic } from "@fieldlink/protocol/fieldlink-topics"
+import { seedFrom } from "./random.js"
+import { simBoardSettings } from "./board-settings.js"
+import { signal, type Waveform } from "./waveforms.js"
+import { SimulatedBoard, type SocketConnector, waitForLog } from "@fieldlink/devs-host"
 
 /** One board of the fleet. */
 export interface BoardSpec {

@@ -3,7 +3,7 @@
  * connected, online or offline, its last reading and message rate — redrawn in place
  * once a second. Built from the same broker events a user's MQTT tool would see.
  */
-import type { DeviceEvent } from "./monitor"
+import type { DeviceEvent } from "./monitor.js"
 
 interface Row {
     via: string

@@ -4,7 +4,7 @@
  * when the firmware happens to read it. Random waveforms draw one number per time step
  * from a hash of (seed, step), never from a generator advanced per read.
  */
-import { seedFrom } from "./random"
+import { seedFrom } from "./random.js"
 
 export type Waveform =
     | { type: "constant"; value: number }

@@ -9,14 +9,14 @@ import path from "node:path"
 import { promisify } from "node:util"
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt"
 import { generate } from "mqtt-packet"
-import { startEmbeddedBroker } from "../sim/broker/embedded"
-import { findBinary, requireBinaries } from "./support/binaries"
-import { tieToParent } from "./support/cleanup"
-import { startMosquitto, mosquittoAvailable } from "./support/mosquitto"
-import { MqttFramer, readFixedHeader } from "./support/mqtt-framer"
-import { startProxy } from "./support/proxy"
-import { freePort, once, waitFor, withTimeout } from "./support/wait"
-import { mqttWitness, startWitness, witnessAvailable } from "./support/witness"
+import { startEmbeddedBroker } from "../sim/broker/embedded.js"
+import { findBinary, requireBinaries } from "./support/binaries.js"
+import { tieToParent } from "./support/cleanup.js"
+import { startMosquitto, mosquittoAvailable } from "./support/mosquitto.js"
+import { MqttFramer, readFixedHeader } from "./support/mqtt-framer.js"
+import { startProxy } from "./support/proxy.js"
+import { freePort, once, waitFor, withTimeout } from "./support/wait.js"
+import { mqttWitness, startWitness, witnessAvailable } from "./support/witness.js"
 
 const execFileAsync = promisify(execFile)
 
@@ -266,7 +266,7 @@ brokerTest("a mosquitto dies with the test process that started it, even when th
 const broker = await startMosquitto();
 console.log(broker.configPath);
 setInterval(() => {}, 1000);`
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", "--input-type=module", "-e", script], {
         stdio: ["ignore", "pipe", "inherit"],
     })
     tieToParent(child)

@@ -4,8 +4,8 @@
  * happens, the VM is stopped before this returns or throws.
  */
 import { performance } from "node:perf_hooks"
-import { SimulatedBoard, type BoardSettings, type SensorSpec } from "../../sim/vm/index"
-import { WireTap } from "./wire-tap"
+import { SimulatedBoard, type BoardSettings, type SensorSpec } from "@fieldlink/devs-host"
+import { WireTap } from "./wire-tap.js"
 
 /** Steady readings, so both clients publish samples of the same size. */
 export const BENCH_SENSORS: readonly SensorSpec[] = [

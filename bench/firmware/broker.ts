@@ -2,8 +2,8 @@
  * The broker the bench measures against: a private Debian mosquitto when it can be
  * started, else the embedded aedes broker (and the output says so, with the reason).
  */
-import { startEmbeddedBroker } from "../../sim/broker/embedded"
-import { startMosquitto } from "../../test/support/mosquitto"
+import { startEmbeddedBroker } from "@fieldlink/sim/broker/embedded"
+import { startMosquitto } from "@fieldlink/test-support/mosquitto"
 
 export interface BenchBroker {
     /** e.g. "mosquitto version 2.0.11" or "embedded aedes broker". */

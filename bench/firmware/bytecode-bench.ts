@@ -8,9 +8,9 @@
  *  - by attribution: the bytes of the functions the compiler maps to the client's source
  *    files (string literals cannot be attributed this way).
  */
-import type { DevsBuild } from "./devs-build"
-import { functionBytesIn } from "./devs-build"
-import { kbRow, vs, type Row, type Section } from "./table"
+import type { DevsBuild } from "./devs-build.js"
+import { functionBytesIn } from "./devs-build.js"
+import { kbRow, vs, type Row, type Section } from "./table.js"
 
 /** The figure the issue gives for the library client. */
 const LIBRARY_REFERENCE_BYTES = 9.3 * 1024

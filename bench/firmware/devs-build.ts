@@ -5,13 +5,13 @@
  * the sources it comes from.
  *
  * The CLI writes its output to one fixed place in the project, so builds take the same
- * lock file, with the same protocol, as the simulator's compiler (sim/vm/compile.ts):
+ * lock file, with the same protocol, as the simulator's compiler (devs-host/compile.ts):
  * a bench run and a test building the same project never overwrite each other.
  */
 import { readFile, rm } from "node:fs/promises"
 import { join, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
-import { runDevsBuild, withBuildLock } from "../../sim/vm/compile"
+import { runDevsBuild, withBuildLock } from "@fieldlink/devs-host/compile"
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url))
 export const BENCH_PROJECT = join(REPO_ROOT, "firmware", "bench")

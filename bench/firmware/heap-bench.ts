@@ -8,12 +8,12 @@
  * the runtime's "used" figure; what is left is compared with the same figure for an
  * empty program, so that the probe's fixed holder and the runtime's own objects cancel.
  */
-import { simBoardSettings } from "../../sim/board-settings"
-import type { BoardSettings } from "../../sim/vm/index"
-import { freePort } from "../../test/support/wait"
-import { runBoard } from "./board-run"
-import { readHeapReport, type HeapReport } from "./heap"
-import { kbRow, row, vs, type Row, type Section } from "./table"
+import { simBoardSettings } from "@fieldlink/sim/board-settings"
+import type { BoardSettings } from "@fieldlink/devs-host"
+import { freePort } from "@fieldlink/test-support/wait"
+import { runBoard } from "./board-run.js"
+import { readHeapReport, type HeapReport } from "./heap.js"
+import { kbRow, row, vs, type Row, type Section } from "./table.js"
 
 /** The budget the firmware must fit (issue: 64 KB in all, 40 KB on the ESP32-S2). */
 const ESP32_HEAP_BYTES = 64 * 1024

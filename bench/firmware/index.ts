@@ -8,13 +8,13 @@
  * reference). The two idle runs wait for two 60 s keep-alive periods, so a run takes
  * about two and a half minutes.
  */
-import { buildFirmware } from "../../sim/firmware"
-import { startBenchBroker } from "./broker"
-import { bytecodeSection } from "./bytecode-bench"
-import { devsBuild } from "./devs-build"
-import { heapBench } from "./heap-bench"
-import { renderSection, type Section } from "./table"
-import { wireBench } from "./wire-bench"
+import { buildFirmware } from "@fieldlink/devs-host/firmware"
+import { startBenchBroker } from "./broker.js"
+import { bytecodeSection } from "./bytecode-bench.js"
+import { devsBuild } from "./devs-build.js"
+import { heapBench } from "./heap-bench.js"
+import { renderSection, type Section } from "./table.js"
+import { wireBench } from "./wire-bench.js"
 
 export const title = "firmware MQTT client: ours vs @devicescript/net MQTTClient"
 

@@ -10,11 +10,11 @@
  *  - what each client does with a keep-alive of 300 s and of 10 s, as seen on the wire.
  */
 import { performance } from "node:perf_hooks"
-import { MAX_INTERVAL_MS } from "../../firmware/src/core/settings"
-import { simBoardSettings } from "../../sim/board-settings"
-import type { BoardSettings } from "../../sim/vm/index"
-import { runBoard, type BoardRunResult, type BoardRunState } from "./board-run"
-import { row, vs, type Row, type Section } from "./table"
+import { MAX_INTERVAL_MS } from "@fieldlink/protocol/settings"
+import { simBoardSettings } from "@fieldlink/sim/board-settings"
+import type { BoardSettings } from "@fieldlink/devs-host"
+import { runBoard, type BoardRunResult, type BoardRunState } from "./board-run.js"
+import { row, vs, type Row, type Section } from "./table.js"
 import {
     connectKeepAlive,
     KEEPALIVE_FLOOR_BYTES,
@@ -22,7 +22,7 @@ import {
     perHour,
     publishFloorBytes,
     telemetryCost,
-} from "./wire"
+} from "./wire.js"
 
 /** Samples published for the per-sample figure. */
 const SAMPLES = 25

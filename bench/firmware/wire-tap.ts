@@ -8,8 +8,8 @@
  * firmware as one write, which is what a board's TCP stack turns into segments.
  */
 import { performance } from "node:perf_hooks"
-import { netConnector, type BoardSocket, type SocketConnector } from "../../sim/vm/index"
-import { PACKET_NAMES, readFixedHeader, type PacketName } from "../../test/support/mqtt-framer"
+import { netConnector, type BoardSocket, type SocketConnector } from "@fieldlink/devs-host"
+import { PACKET_NAMES, readFixedHeader, type PacketName } from "@fieldlink/test-support/mqtt-framer"
 
 /** "up" is board → broker, "down" is broker → board. */
 export type Direction = "up" | "down"

@@ -3,7 +3,7 @@
  * cost per exchange and its period, the keep-alive a CONNECT carries; and the MQTT 3.1.1
  * floor each is compared with.
  */
-import type { WirePacket } from "./wire-tap"
+import type { WirePacket } from "./wire-tap.js"
 
 /** Bytes of a Remaining Length field (§2.2.3): 1 to 4. */
 export function remainingLengthBytes(value: number): number {

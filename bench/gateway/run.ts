@@ -8,7 +8,7 @@
  * are printed with the gateway's ratios to its peers, and the serial line-rate
  * ceiling beside them.
  *
- *   node --import tsx bench/gateway/run.ts [--quick] [--install-node-red]
+ *   node --import tsx --conditions=source bench/gateway/run.ts [--quick] [--install-node-red]
  *
  * Needs mosquitto and socat (as the tests do). Pseudo-terminals have no baud rate, so
  * the rates here are far beyond what a real UART carries.
@@ -19,11 +19,11 @@ import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 import mqtt from "mqtt"
-import { startMosquitto, type Mosquitto } from "../../test/support/mosquitto"
-import { tieToParent } from "../../test/support/cleanup"
-import { freePort, sleep, waitFor } from "../../test/support/wait"
-import { startDevice, type FakeDevice } from "../../test/gateway/pty"
-import { installNodeRed, nodeRedInstalled, startNodeRed } from "./node-red"
+import { startMosquitto, type Mosquitto } from "@fieldlink/test-support/mosquitto"
+import { tieToParent } from "@fieldlink/test-support/cleanup"
+import { freePort, sleep, waitFor } from "@fieldlink/test-support/wait"
+import { startDevice, type FakeDevice } from "@fieldlink/test-support/pty"
+import { installNodeRed, nodeRedInstalled, startNodeRed } from "./node-red.js"
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 const QUICK = process.argv.includes("--quick")
@@ -106,11 +106,11 @@ async function startSystem(system: System, broker: Mosquitto, devices: FakeDevic
         writeFileSync(file, JSON.stringify(config))
         // --profile=DIR writes a V8 CPU profile of the gateway there (open it in Chrome DevTools).
         const profile = arg("profile") ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(arg("profile")!)}`] : []
-        child = spawn(process.execPath, [...profile, path.join(ROOT, "bin/fieldlink.js"), "gateway", "--config", file], { stdio: ["ignore", "inherit", "inherit"] })
+        child = spawn(process.execPath, [...profile, path.join(ROOT, "gateway/bin/fieldlink-gateway.js"), "--config", file], { stdio: ["ignore", "inherit", "inherit"] })
     } else if (system === "node-red") {
         child = startNodeRed(broker.url, devices.map((d) => d.path), dir, await freePort())
     } else {
-        child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "bench/gateway/bare-bridge.ts"), broker.url, ...devices.map((d) => d.path)], { stdio: ["ignore", "ignore", "inherit"], cwd: ROOT })
+        child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", path.join(ROOT, "bench/gateway/bare-bridge.ts"), broker.url, ...devices.map((d) => d.path)], { stdio: ["ignore", "ignore", "inherit"], cwd: ROOT })
     }
     tieToParent(child)
     return child

@@ -10,10 +10,10 @@
 import { writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
 import { monitorEventLoopDelay } from "node:perf_hooks"
-import { buildFirmware } from "../../sim/firmware"
-import { Fleet, uniformBoards } from "../../sim/fleet"
-import { loadVmFactory } from "../../sim/vm/bundle"
-import { type BenchMessage, BOARD_PREFIX, HOST_CONFIG_ENV, type HostConfig, type HostMessage } from "./protocol"
+import { buildFirmware } from "@fieldlink/devs-host/firmware"
+import { Fleet, uniformBoards } from "@fieldlink/sim/fleet"
+import { loadVmFactory } from "@fieldlink/devs-host/bundle"
+import { type BenchMessage, BOARD_PREFIX, HOST_CONFIG_ENV, type HostConfig, type HostMessage } from "./protocol.js"
 
 const NS_PER_MS = 1e6
 

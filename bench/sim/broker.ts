@@ -3,8 +3,8 @@
  * can be started (its own process, so its CPU can be told apart), else the embedded
  * aedes broker in the bench process. The output names which, and why.
  */
-import { startEmbeddedBroker } from "../../sim/broker/embedded"
-import { startMosquitto } from "../../test/support/mosquitto"
+import { startEmbeddedBroker } from "@fieldlink/sim/broker/embedded"
+import { startMosquitto } from "@fieldlink/test-support/mosquitto"
 
 export interface SimBenchBroker {
     /** e.g. "mosquitto version 2.0.11" or "embedded aedes broker (in the bench process)". */

@@ -1,7 +1,7 @@
 /**
  * What the subscriber saw over one window, reduced to the bench's figures. Pure.
  */
-import type { Arrival } from "./subscriber"
+import type { Arrival } from "./subscriber.js"
 
 export interface DeliveryFigures {
     /** Samples received in the window, all boards. */

@@ -28,7 +28,7 @@ const PARTS: Array<[string, (frame: ProfileNode["callFrame"]) => boolean]> = [
     // bundle.ts evaluates the VM module under "<cli bundle>#devicescript-vm" ("#" URL-encoded).
     ["VM: emscripten glue", (f) => /(#|%23)devicescript-vm/.test(f.url)],
     ["jacdac-ts", (f) => f.url.includes("jacdac-ts")],
-    ["sim/vm (our VM host)", (f) => f.url.includes("/sim/vm/")],
+    ["devs-host (our VM host)", (f) => f.url.includes("/devs-host/")],
     ["sim (fleet, waveforms)", (f) => f.url.includes("/sim/")],
     ["sockets and streams (node)", (f) => /node:(net|stream|internal\/(stream|net)|internal\/streams)/.test(f.url)],
     ["timers (node)", (f) => /node:(timers|internal\/timers)/.test(f.url)],

@@ -7,7 +7,7 @@
  * start-up time. It stops climbing when the machine clearly cannot keep up or the time
  * budget would run out.
  *
- *   node --import tsx bench/run.ts sim [--quick] [--ladder=10,50,100] [--window=20]
+ *   node --import tsx --conditions=source bench/run.ts sim [--quick] [--ladder=10,50,100] [--window=20]
  *       [--settle=5] [--budget=300] [--embedded] [--profile=100]
  *
  * `--profile=N` runs one rung of N boards with the V8 sampling profiler over the window
@@ -16,13 +16,13 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { buildFirmware } from "../../sim/firmware"
-import { startSimBenchBroker } from "./broker"
-import { busyPercent, machineTimes } from "./machine"
-import { parseOptions, type SimBenchOptions } from "./options"
-import { readProfile, renderProfile, summariseProfile } from "./profile"
-import { type RungResult, runRung } from "./rung"
-import { hostCorePercent, keptUp, PERIOD_TOLERANCE, renderLadder } from "./table"
+import { buildFirmware } from "@fieldlink/devs-host/firmware"
+import { startSimBenchBroker } from "./broker.js"
+import { busyPercent, machineTimes } from "./machine.js"
+import { parseOptions, type SimBenchOptions } from "./options.js"
+import { readProfile, renderProfile, summariseProfile } from "./profile.js"
+import { type RungResult, runRung } from "./rung.js"
+import { hostCorePercent, keptUp, PERIOD_TOLERANCE, renderLadder } from "./table.js"
 
 /** A board's keep-alive: long enough that only telemetry and rare pings cross the wire. */
 const KEEP_ALIVE_SECONDS = 60

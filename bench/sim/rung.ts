@@ -5,11 +5,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { tieToParent } from "../../test/support/cleanup"
-import { deliveryFigures, type DeliveryFigures } from "./figures"
-import { busyPercent, machineTimes, processCpuSeconds } from "./machine"
-import { type BenchMessage, boardIds, HOST_CONFIG_ENV, type HostConfig, type HostMessage, type WindowFigures } from "./protocol"
-import { subscribeTelemetry } from "./subscriber"
+import { tieToParent } from "@fieldlink/test-support/cleanup"
+import { deliveryFigures, type DeliveryFigures } from "./figures.js"
+import { busyPercent, machineTimes, processCpuSeconds } from "./machine.js"
+import { type BenchMessage, boardIds, HOST_CONFIG_ENV, type HostConfig, type HostMessage, type WindowFigures } from "./protocol.js"
+import { subscribeTelemetry } from "./subscriber.js"
 
 const HOST_FILE = fileURLToPath(new URL("./board-host.ts", import.meta.url))
 /** A board starts in ~50 ms alone; a loaded machine is allowed far more before the rung fails. */

@@ -4,7 +4,7 @@
  * its work is not counted as theirs.
  */
 import mqtt, { type MqttClient } from "mqtt"
-import { deviceTopic } from "../../protocol/fieldlink-topics"
+import { deviceTopic } from "@fieldlink/protocol/fieldlink-topics"
 
 /** One received sample: arrival (performance.now(), ms) and the firmware's `seq`. */
 export interface Arrival {

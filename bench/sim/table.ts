@@ -1,7 +1,7 @@
 /**
  * The ladder as tables: one row per rung, delivery first, then cost. Pure.
  */
-import type { RungResult } from "./rung"
+import type { RungResult } from "./rung.js"
 
 const MB = 1024 * 1024
 

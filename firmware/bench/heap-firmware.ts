@@ -7,8 +7,8 @@
  * queue is full; the probe waits that long plus a few more samples.
  */
 import { readSetting } from "@devicescript/settings"
-import "../src/main"
-import { probeHeap } from "./heap-probe"
+import "../src/main.js"
+import { probeHeap } from "./heap-probe.js"
 
 const intervalMs = await readSetting("interval_ms", 10000)
 const queueMax = await readSetting("queue_max", 32)

@@ -11,9 +11,9 @@
 import * as ds from "@devicescript/core"
 import { startMQTTClient } from "@devicescript/net"
 import { readSetting } from "@devicescript/settings"
-import { deviceTopic } from "../../protocol/fieldlink-topics"
-import { awaitSensors, readSensors } from "../src/app/sensors"
-import { sampleJson } from "../src/core/sample"
+import { deviceTopic } from "@fieldlink/protocol/fieldlink-topics"
+import { awaitSensors, readSensors } from "../src/app/sensors.js"
+import { sampleJson } from "../src/core/sample.js"
 
 const host = await readSetting("mqtt_host", "127.0.0.1")
 const port = await readSetting("mqtt_port", 1883)

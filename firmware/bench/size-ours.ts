@@ -4,8 +4,8 @@
  */
 import * as ds from "@devicescript/core"
 import { readSetting } from "@devicescript/settings"
-import { DEFAULT_BACKOFF } from "../src/core/backoff"
-import { MqttClient } from "../src/mqtt/client"
+import { DEFAULT_BACKOFF } from "@fieldlink/protocol/backoff"
+import { MqttClient } from "../src/mqtt/client.js"
 
 const host = await readSetting("mqtt_host", "127.0.0.1")
 const port = await readSetting("mqtt_port", 1883)

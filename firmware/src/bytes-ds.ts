@@ -3,7 +3,7 @@
  * DeviceScript's Buffer is a global with native alloc, slice (a copy), UTF-8
  * conversion and blitAt; the shared codec only ever sees it as a ByteArray.
  */
-import type { ByteArray, ByteKit } from "../../protocol/bytes"
+import type { ByteArray, ByteKit } from "@fieldlink/protocol/bytes"
 
 function asBuffer(bytes: ByteArray): Buffer {
     // Codec output and socket input are Buffers already; plain number arrays (tests) are copied

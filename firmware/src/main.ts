@@ -7,20 +7,20 @@
  * follow what the board does.
  */
 import * as ds from "@devicescript/core"
-import { deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from "../../protocol/fieldlink-topics"
+import { deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from "@fieldlink/protocol/fieldlink-topics"
 import { randomBuffer } from "@devicescript/crypto"
-import { DEFAULT_BACKOFF } from "./core/backoff"
-import { mixSeed, xorshift32 } from "./core/random"
-import { sampleJson } from "./core/sample"
-import { MqttClient } from "./mqtt/client"
-import { loadConfig } from "./app/settings-ds"
-import { awaitSensors, readSensors } from "./app/sensors"
-import { Telemetry } from "./app/telemetry"
-import { COMMANDS, CommandContext } from "./app/commands"
-import { CommandTable } from "./app/command-table"
-import { startBoard } from "./board/profile"
-import { SerialUplink, serialLiveSeconds } from "./app/serial-uplink"
-import { FIRMWARE_VERSION } from "./version"
+import { DEFAULT_BACKOFF } from "@fieldlink/protocol/backoff"
+import { mixSeed, xorshift32 } from "./core/random.js"
+import { sampleJson } from "./core/sample.js"
+import { MqttClient } from "./mqtt/client.js"
+import { loadConfig } from "./app/settings-ds.js"
+import { awaitSensors, readSensors } from "./app/sensors.js"
+import { Telemetry } from "./app/telemetry.js"
+import { COMMANDS, CommandContext } from "./app/commands.js"
+import { CommandTable } from "./app/command-table.js"
+import { startBoard } from "./board/profile.js"
+import { SerialUplink, serialLiveSeconds } from "./app/serial-uplink.js"
+import { FIRMWARE_VERSION } from "./version.js"
 
 /** 32 bits from the hardware random number generator. */
 function entropy(): number {
@@ -90,7 +90,7 @@ async function main() {
         },
         {
             online: async () => {
-                const info = {
+                const info: DeviceInfoPayload = {
                     id: id,
                     fw: FIRMWARE_VERSION,
                     board: config.board,

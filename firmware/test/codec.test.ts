@@ -9,8 +9,8 @@
  */
 import * as ds from "@devicescript/core"
 import { describe, expect, test } from "@devicescript/test"
-import type { ByteArray } from "../../protocol/bytes"
-import type { MqttPacket, ParseError } from "../../protocol/mqtt"
+import type { ByteArray } from "@fieldlink/protocol/bytes"
+import type { MqttPacket, ParseError } from "@fieldlink/protocol/mqtt"
 import {
     PacketParser,
     PacketType,
@@ -23,8 +23,8 @@ import {
     topicNameError,
     utf8Length,
     writeRemainingLength,
-} from "../../protocol/mqtt"
-import { dsBytes } from "../src/bytes-ds"
+} from "@fieldlink/protocol/mqtt"
+import { dsBytes } from "../src/bytes-ds.js"
 import {
     DecodeVector,
     connackReasonCases,
@@ -44,7 +44,7 @@ import {
     wireByte,
     wireLength,
     wireMismatch,
-} from "./vectors"
+} from "./vectors.js"
 
 function ok(problem: string | null) {
     if (problem !== null) throw new Error(problem)

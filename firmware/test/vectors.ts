@@ -8,7 +8,7 @@
  * so long payloads are described by `fill` (that many FILL bytes) and never stored, and
  * each table is a function that builds its data on demand, for one test to use and drop.
  */
-import type { ByteArray, ByteKit } from "../../protocol/bytes"
+import type { ByteArray, ByteKit } from "@fieldlink/protocol/bytes"
 import {
     encodeConnect,
     encodeDisconnect,
@@ -17,10 +17,10 @@ import {
     encodePublish,
     encodeSubscribe,
     encodeUnsubscribe,
-} from "../../protocol/mqtt/encode"
-import type { ParseError } from "../../protocol/mqtt/errors"
-import type { ConnectOptions, MqttPacket, PublishOptions, Subscription } from "../../protocol/mqtt/packets"
-import { PacketType } from "../../protocol/mqtt/packets"
+} from "@fieldlink/protocol/mqtt"
+import type { ParseError } from "@fieldlink/protocol/mqtt"
+import type { ConnectOptions, MqttPacket, PublishOptions, Subscription } from "@fieldlink/protocol/mqtt"
+import { PacketType } from "@fieldlink/protocol/mqtt"
 
 /** The byte long payloads are made of ("x"). */
 export const FILL = 0x78

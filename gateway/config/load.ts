@@ -4,12 +4,12 @@
  * found is reported at once, each with its file line when the text has one.
  */
 import path from "node:path"
-import { readSourceFile, type SourceDocument } from "../../lib/config/document"
-import { ConfigError } from "../../lib/config/errors"
-import { locate, validateDocument } from "../../lib/config/validate"
-import { resolveConfig, type ResolveContext } from "./resolve"
-import { CONFIG_SCHEMA } from "./schema"
-import type { GatewayConfig } from "./types"
+import { readSourceFile, type SourceDocument } from "@fieldlink/lib/config/document"
+import { ConfigError } from "@fieldlink/lib/config/errors"
+import { locate, validateDocument } from "@fieldlink/lib/config/validate"
+import { resolveConfig, type ResolveContext } from "./resolve.js"
+import { CONFIG_SCHEMA } from "./schema.js"
+import type { GatewayConfig } from "./types.js"
 
 /** Validates a config object (from a file or built from flags) and resolves it. */
 export function configFromObject(raw: unknown, source: string, context: ResolveContext, lineOf: (path: (string | number)[]) => number | undefined = () => undefined): GatewayConfig {

@@ -7,10 +7,10 @@
 import { readFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { topicNameError } from "../../protocol/mqtt/topics"
-import { ConfigError, shown } from "../../lib/config/errors"
-import { PORT_DEFAULTS } from "./schema"
-import { deepFreeze, type GatewayConfig, type PortConfig, type PortOptions, type PortSelector, type TlsConfig } from "./types"
+import { topicNameError } from "@fieldlink/protocol/mqtt"
+import { ConfigError, shown } from "@fieldlink/lib/config/errors"
+import { PORT_DEFAULTS } from "./schema.js"
+import { deepFreeze, type GatewayConfig, type PortConfig, type PortOptions, type PortSelector, type TlsConfig } from "./types.js"
 
 export interface ResolveContext {
     /** Relative paths (TLS files, secret files, stateDir) are resolved against this. */

@@ -3,11 +3,11 @@
  * Ports attach and detach devices; the hub keeps ids unique across ports, routes
  * commands back to the right port, and starts uplinks for queues a previous run left.
  */
-import type { GatewayConfig } from "../config/types"
-import type { GatewayMetrics } from "../obs/gateway-metrics"
-import type { Logger } from "../obs/logger"
-import type { QueueStore } from "../queue/store"
-import { DeviceUplink, type DeviceCommand, type DeviceInfo } from "./uplink"
+import type { GatewayConfig } from "../config/types.js"
+import type { GatewayMetrics } from "../obs/gateway-metrics.js"
+import type { Logger } from "../obs/logger.js"
+import type { QueueStore } from "../queue/store.js"
+import { DeviceUplink, type DeviceCommand, type DeviceInfo } from "./uplink.js"
 
 /** What the hub needs of a port session. */
 export interface PortHandle {

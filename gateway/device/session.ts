@@ -7,15 +7,15 @@
  * Liveness: a device silent for 1.5 × `live` seconds is detached (offline); its next
  * valid line attaches it again. Bad lines never count as life.
  */
-import { clearRetainedCommand, type RetainedCommands } from "../../protocol/commands"
-import { cmdLine, errLine, frameLine, LineFramer, okLine, parseLine, PONG, type DeviceLine, type ErrorCode } from "../../protocol/serial/index"
-import type { PortConfig } from "../config/types"
-import type { GatewayMetrics } from "../obs/gateway-metrics"
-import type { Logger } from "../obs/logger"
-import type { LogThrottle } from "../obs/throttle"
-import type { OpenSerial } from "../serial/transport"
-import type { DeviceHub, PortHandle } from "./hub"
-import type { DeviceCommand } from "./uplink"
+import { clearRetainedCommand, type RetainedCommands } from "@fieldlink/protocol/commands"
+import { cmdLine, errLine, frameLine, LineFramer, okLine, parseLine, PONG, type DeviceLine, type ErrorCode } from "@fieldlink/protocol/serial"
+import type { PortConfig } from "../config/types.js"
+import type { GatewayMetrics } from "../obs/gateway-metrics.js"
+import type { Logger } from "../obs/logger.js"
+import type { LogThrottle } from "../obs/throttle.js"
+import type { OpenSerial } from "../serial/transport.js"
+import type { DeviceHub, PortHandle } from "./hub.js"
+import type { DeviceCommand } from "./uplink.js"
 
 export interface SessionContext {
     path: string

@@ -10,13 +10,13 @@
  * sends DISCONNECT, and is retired. If the broker is down meanwhile it keeps trying, so
  * the broker always ends up told.
  */
-import { commandName, deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from "../../protocol/fieldlink-topics"
-import type { GatewayConfig } from "../config/types"
-import type { GatewayMetrics } from "../obs/gateway-metrics"
-import type { Logger } from "../obs/logger"
-import { stampMessage } from "../queue/stamp"
-import type { StoredQueue } from "../queue/store"
-import { MqttLink } from "../upstream/link"
+import { commandName, deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from "@fieldlink/protocol/fieldlink-topics"
+import type { GatewayConfig } from "../config/types.js"
+import type { GatewayMetrics } from "../obs/gateway-metrics.js"
+import type { Logger } from "../obs/logger.js"
+import { stampMessage } from "../queue/stamp.js"
+import type { StoredQueue } from "../queue/store.js"
+import { MqttLink } from "../upstream/link.js"
 
 export interface DeviceInfo {
     port: string

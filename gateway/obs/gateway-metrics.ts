@@ -1,5 +1,5 @@
 /** Every metric the gateway exports, in one place (names follow Prometheus conventions). */
-import { Registry, type Counter, type Gauge } from "./metrics"
+import { Registry, type Counter, type Gauge } from "./metrics.js"
 
 export interface GatewayMetrics {
     registry: Registry

@@ -5,7 +5,7 @@
  * safety net for any field that slips through.
  */
 import { pino, type Logger } from "pino"
-import pretty from "pino-pretty"
+import { prettyStream } from "./pretty.js"
 
 export type { Logger }
 
@@ -27,9 +27,8 @@ export function createLogger(options: LoggerOptions): Logger {
         redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     }
     if (usePretty) {
-        // pino-pretty as a stream in this thread: no worker, and lines stay in order with exits.
-        const stream = pretty({ destination, colorize: (destination as NodeJS.WriteStream).isTTY === true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,gateway", singleLine: true, sync: true })
-        return pino(base, stream)
+        // A stream in this thread: no worker, and lines stay in order with exits.
+        return pino(base, prettyStream(destination, (destination as NodeJS.WriteStream).isTTY === true))
     }
     return pino(base, destination as pino.DestinationStream)
 }

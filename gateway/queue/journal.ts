@@ -18,7 +18,7 @@
  * skipped on load. Synchronous on purpose: a batch is one small write, and order matters.
  */
 import { closeSync, fsyncSync, ftruncateSync, fstatSync, openSync, readFileSync, renameSync, writeSync } from "node:fs"
-import type { StoredMessage } from "./queue"
+import type { StoredMessage } from "./queue.js"
 
 interface MessageRecord {
     s: number

@@ -15,7 +15,7 @@
  *   time, so no age relative to a delivery could hold for them. `ts` does hold.
  * - The happy path (not late, no `ts`) never parses the payload.
  */
-import { AGE_KEY, lateAge } from "../../protocol/age"
+import { AGE_KEY, lateAge } from "@fieldlink/protocol/age"
 
 /** `ts` on bridged JSON messages: off, ms since the epoch, or ISO 8601 text in UTC. */
 export type TimestampFormat = "off" | "epoch" | "iso"

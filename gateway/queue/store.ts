@@ -5,11 +5,11 @@
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs"
 import path from "node:path"
-import { idError } from "../../protocol/mqtt/topics"
-import type { QueueConfig } from "../config/types"
-import type { Logger } from "../obs/logger"
-import { Journal } from "./journal"
-import { MessageQueue, systemClock, type QueueClock } from "./queue"
+import { idError } from "@fieldlink/protocol/mqtt"
+import type { QueueConfig } from "../config/types.js"
+import type { Logger } from "../obs/logger.js"
+import { Journal } from "./journal.js"
+import { MessageQueue, systemClock, type QueueClock } from "./queue.js"
 
 export interface StoredQueue {
     id: string

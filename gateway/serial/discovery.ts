@@ -10,9 +10,9 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs"
 import path from "node:path"
 import { SerialPort } from "serialport"
-import type { PortConfig } from "../config/types"
-import type { Logger } from "../obs/logger"
-import { expandGlob } from "./glob"
+import type { PortConfig } from "../config/types.js"
+import type { Logger } from "../obs/logger.js"
+import { expandGlob } from "./glob.js"
 
 export interface UsbInfo {
     vendorId?: string

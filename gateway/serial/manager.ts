@@ -6,17 +6,17 @@
  * not skip the wait, but a successful open resets it.
  */
 import path from "node:path"
-import { RetainedCommands } from "../../protocol/commands"
-import { backoffCeiling } from "../../firmware/src/core/backoff"
-import { topicSafe } from "../config/resolve"
-import type { GatewayConfig } from "../config/types"
-import type { DeviceHub } from "../device/hub"
-import { PortSession } from "../device/session"
-import type { GatewayMetrics } from "../obs/gateway-metrics"
-import type { Logger } from "../obs/logger"
-import { LogThrottle } from "../obs/throttle"
-import type { FoundPort, PortFinder } from "./discovery"
-import type { OpenSerial, SerialTransport } from "./transport"
+import { RetainedCommands } from "@fieldlink/protocol/commands"
+import { backoffCeiling } from "@fieldlink/protocol/backoff"
+import { topicSafe } from "../config/resolve.js"
+import type { GatewayConfig } from "../config/types.js"
+import type { DeviceHub } from "../device/hub.js"
+import { PortSession } from "../device/session.js"
+import type { GatewayMetrics } from "../obs/gateway-metrics.js"
+import type { Logger } from "../obs/logger.js"
+import { LogThrottle } from "../obs/throttle.js"
+import type { FoundPort, PortFinder } from "./discovery.js"
+import type { OpenSerial, SerialTransport } from "./transport.js"
 
 export interface ManagerContext {
     config: GatewayConfig

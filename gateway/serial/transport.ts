@@ -10,7 +10,7 @@
  * stale lock file is ever left behind (unlike UUCP lock files in /var/lock).
  */
 import { SerialPort } from "serialport"
-import type { PortOptions } from "../config/types"
+import type { PortOptions } from "../config/types.js"
 
 export interface SerialHandlers {
     data(chunk: Buffer): void

@@ -3,7 +3,7 @@
  * arrive as OpenSSL codes; each is turned into what is wrong and which setting to check.
  * Never includes credentials (the URL shown has no user info).
  */
-import type { BrokerConfig } from "../config/types"
+import type { BrokerConfig } from "../config/types.js"
 
 export interface Explained {
     /** Short stable reason, used as a metric label and to group repeated failures. */

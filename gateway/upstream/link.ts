@@ -2,18 +2,18 @@
  * One upstream MQTT connection with a will (DESIGN §2), kept up for as long as it is
  * wanted. mqtt.js reconnects on a fixed period; here each attempt is a fresh mqtt.js
  * client with its own reconnect off, and the delay between attempts is exponential
- * backoff with full jitter (firmware/src/core/backoff.ts, shared with the firmware).
+ * backoff with full jitter (protocol/backoff.ts, shared with the firmware).
  * A fresh client per connection also means nothing of mqtt.js's in-memory store is
  * replayed behind our back: what to resend is the owner's business (its queue).
  */
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from "mqtt"
-import { backoffDelay } from "../../firmware/src/core/backoff"
-import type { BrokerConfig } from "../config/types"
-import type { GatewayMetrics } from "../obs/gateway-metrics"
-import type { Logger } from "../obs/logger"
-import { LogThrottle } from "../obs/throttle"
-import { explainError } from "./explain"
-import { nextAttempt, nextLinkState, type LinkEvent, type LinkState } from "./state"
+import { backoffDelay } from "@fieldlink/protocol/backoff"
+import type { BrokerConfig } from "../config/types.js"
+import type { GatewayMetrics } from "../obs/gateway-metrics.js"
+import type { Logger } from "../obs/logger.js"
+import { LogThrottle } from "../obs/throttle.js"
+import { explainError } from "./explain.js"
+import { nextAttempt, nextLinkState, type LinkEvent, type LinkState } from "./state.js"
 
 export interface LinkHandlers {
     /** CONNACK accepted: publish the birth, subscribe, resend the queue. */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs"
 import { LineCounter, parseDocument } from "yaml"
-import { ConfigError } from "./errors"
+import { ConfigError } from "./errors.js"
 
 export interface SourceDocument {
     /** Where it came from, for messages: a file path or a description. */

@@ -3,8 +3,8 @@
  * mistake at once, located (`line 12: faults[1].target: …`).
  */
 import { Ajv, type ValidateFunction } from "ajv"
-import { ConfigError, describeAjvError, pathText } from "./errors"
-import type { SourceDocument } from "./document"
+import { ConfigError, describeAjvError, pathText } from "./errors.js"
+import type { SourceDocument } from "./document.js"
 
 type Schema = Record<string, unknown>
 

@@ -3,14 +3,14 @@
  * MqttPacket, §3. Reads go through a bounds-checked Reader that records the first error
  * instead of throwing, so no malformed input can escape as an exception.
  */
-import type { ByteArray, ByteKit } from "../bytes"
-import type { ParseError, ParseErrorCode } from "./errors"
-import { parseError } from "./errors"
-import { count, hexByte } from "./format"
-import type { MqttPacket } from "./packets"
-import { PacketType, SUBACK_FAILURE, packetTypeName } from "./packets"
-import { topicNameError } from "./topics"
-import { mqttUtf8Error } from "./utf8"
+import type { ByteArray, ByteKit } from "../bytes.js"
+import type { ParseError, ParseErrorCode } from "./errors.js"
+import { parseError } from "./errors.js"
+import { count, hexByte } from "./format.js"
+import type { MqttPacket } from "./packets.js"
+import { PacketType, SUBACK_FAILURE, packetTypeName } from "./packets.js"
+import { topicNameError } from "./topics.js"
+import { mqttUtf8Error } from "./utf8.js"
 
 /** Result of decoding one body: exactly one of the two is set. */
 export interface DecodeResult {

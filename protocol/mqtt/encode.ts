@@ -3,12 +3,12 @@
  * fills ONE ByteArray, so a packet goes out in one socket write. Bad arguments throw
  * `Error("mqtt: …")` naming the packet, the field and the value.
  */
-import type { ByteArray, ByteKit } from "../bytes"
-import { remainingLengthSize, writeRemainingLength } from "./length"
-import type { ConnectOptions, PublishOptions, Subscription } from "./packets"
-import { MAX_FIELD_BYTES, MAX_PACKET_ID, MAX_REMAINING_LENGTH, PacketType, packetTypeName } from "./packets"
-import { topicFilterError, topicNameError } from "./topics"
-import { stringError } from "./utf8"
+import type { ByteArray, ByteKit } from "../bytes.js"
+import { remainingLengthSize, writeRemainingLength } from "./length.js"
+import type { ConnectOptions, PublishOptions, Subscription } from "./packets.js"
+import { MAX_FIELD_BYTES, MAX_PACKET_ID, MAX_REMAINING_LENGTH, PacketType, packetTypeName } from "./packets.js"
+import { topicFilterError, topicNameError } from "./topics.js"
+import { stringError } from "./utf8.js"
 
 /** Placeholder for an absent field. */
 const NONE: ByteArray = []

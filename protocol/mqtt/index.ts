@@ -8,8 +8,8 @@ export {
     SUBACK_FAILURE,
     connackReason,
     packetTypeName,
-} from "./packets"
-export type { ConnectOptions, MqttPacket, PublishOptions, Subscription, WillOptions } from "./packets"
+} from "./packets.js"
+export type { ConnectOptions, MqttPacket, PublishOptions, Subscription, WillOptions } from "./packets.js"
 export {
     encodeConnect,
     encodeDisconnect,
@@ -18,11 +18,11 @@ export {
     encodePublish,
     encodeSubscribe,
     encodeUnsubscribe,
-} from "./encode"
-export { remainingLengthSize, writeRemainingLength } from "./length"
-export { PacketParser, headerError } from "./parser"
-export type { ParseError, ParseErrorCode } from "./errors"
-export { decodePacket } from "./decode"
-export type { DecodeResult } from "./decode"
-export { MAX_ID_LENGTH, idError, topicFilterError, topicMatches, topicNameError } from "./topics"
-export { mqttUtf8Error, stringError, utf8Length } from "./utf8"
+} from "./encode.js"
+export { remainingLengthSize, writeRemainingLength } from "./length.js"
+export { PacketParser, headerError } from "./parser.js"
+export type { ParseError, ParseErrorCode } from "./errors.js"
+export { decodePacket } from "./decode.js"
+export type { DecodeResult } from "./decode.js"
+export { MAX_ID_LENGTH, idError, topicFilterError, topicMatches, topicNameError } from "./topics.js"
+export { mqttUtf8Error, stringError, utf8Length } from "./utf8.js"

@@ -3,8 +3,8 @@
  * per byte, least significant group first, bit 7 set on every byte but the last.
  * (Decoding is incremental and lives in the parser.)
  */
-import type { ByteArray } from "../bytes"
-import { MAX_REMAINING_LENGTH } from "./packets"
+import type { ByteArray } from "../bytes.js"
+import { MAX_REMAINING_LENGTH } from "./packets.js"
 
 /** Bytes needed to encode `length` (0..268,435,455), §2.2.3 Table 2.4. */
 export function remainingLengthSize(length: number): number {

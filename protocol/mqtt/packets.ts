@@ -5,7 +5,7 @@
  * DeviceScript compiles with strictNullChecks off, where union narrowing does not
  * typecheck, and this file is compiled by both DeviceScript and Node TypeScript.
  */
-import type { ByteArray } from "../bytes"
+import type { ByteArray } from "../bytes.js"
 
 /** Control packet types, §2.2.1 Table 2.1 (0 and 15 are reserved). */
 export const enum PacketType {

@@ -12,15 +12,15 @@
  * maxPacketSize modest: the VM allows only ~128 Ki instructions between awaits, and
  * bodies split across chunks are assembled with ByteKit.copy (see protocol/bytes.ts).
  */
-import type { ByteArray, ByteKit } from "../bytes"
-import { decodePacket } from "./decode"
-import type { ParseError } from "./errors"
-import { parseError } from "./errors"
-import { hexByte } from "./format"
-import type { MqttPacket } from "./packets"
-import { MAX_PACKET_SIZE, packetTypeName } from "./packets"
+import type { ByteArray, ByteKit } from "../bytes.js"
+import { decodePacket } from "./decode.js"
+import type { ParseError } from "./errors.js"
+import { parseError } from "./errors.js"
+import { hexByte } from "./format.js"
+import type { MqttPacket } from "./packets.js"
+import { MAX_PACKET_SIZE, packetTypeName } from "./packets.js"
 
-export type { ParseError, ParseErrorCode } from "./errors"
+export type { ParseError, ParseErrorCode } from "./errors.js"
 
 const enum State {
     Header,

@@ -7,7 +7,7 @@
  * levels from 1, never characters (Node strings count UTF-16 units, DeviceScript's
  * count code points).
  */
-import { stringError } from "./utf8"
+import { stringError } from "./utf8.js"
 
 function commonError(what: string, text: string): string | null {
     if (text.length === 0) return `${what} is empty` // [MQTT-4.7.3-1]

@@ -8,9 +8,9 @@
  * are UTF-16 (a lone surrogate encodes silently as U+FFFD) while DeviceScript strings
  * hold whole code points. Both read code units/points; neither encodes anything.
  */
-import type { ByteArray } from "../bytes"
-import { codePoint, hexByte } from "./format"
-import { MAX_FIELD_BYTES } from "./packets"
+import type { ByteArray } from "../bytes.js"
+import { codePoint, hexByte } from "./format.js"
+import { MAX_FIELD_BYTES } from "./packets.js"
 
 /** Why bytes[start..end) is not an MQTT UTF-8 string, or null when it is. Offsets in messages count from `start`. */
 export function mqttUtf8Error(bytes: ByteArray, start: number, end: number): string | null {

@@ -12,11 +12,11 @@
  * The framer has already removed `\n`, a `\r` before it, and lines past the length limit.
  * Pure: bytes in, a value out; nothing is thrown for any input.
  */
-import { idError } from "../mqtt/topics"
-import { mqttUtf8Error } from "../mqtt/utf8"
-import { crc8 } from "./crc8"
-import type { ErrorCode } from "./errors"
-import { subtopicError } from "./subtopic"
+import { idError } from "../mqtt/topics.js"
+import { mqttUtf8Error } from "../mqtt/utf8.js"
+import { crc8 } from "./crc8.js"
+import type { ErrorCode } from "./errors.js"
+import { subtopicError } from "./subtopic.js"
 
 export type DeviceLine =
     /** An empty (or all-blank) line: ignored, never answered. */

@@ -3,8 +3,8 @@
  * `pong`, `cmd <name> <payload>`. Each is one line ending in `\n`, optionally with the
  * ` *XX` checksum, and never longer than the device's own line limit.
  */
-import { crc8Text, crcHex } from "./crc8"
-import type { ErrorCode } from "./errors"
+import { crc8Text, crcHex } from "./crc8.js"
+import type { ErrorCode } from "./errors.js"
 
 /** Reasons are clipped to this many characters: a device's buffer is small. */
 export const MAX_REASON_LENGTH = 120

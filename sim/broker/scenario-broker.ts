@@ -8,7 +8,7 @@
  *   broker faults are refused for it.
  */
 import mqtt from "mqtt"
-import { startEmbeddedBroker, type EmbeddedBroker } from "./embedded"
+import { startEmbeddedBroker, type EmbeddedBroker } from "./embedded.js"
 
 export interface ObservedPublish {
     topic: string

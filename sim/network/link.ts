@@ -13,7 +13,7 @@
  *   side that happened meanwhile is delivered (as the RST a real board would get on its
  *   next send).
  */
-import { type BoardSocket, type SocketConnector, type SocketEvents, type SocketTarget } from "../vm/index"
+import { type BoardSocket, type SocketConnector, type SocketEvents, type SocketTarget } from "@fieldlink/devs-host"
 
 export type LinkCondition = "up" | "cut" | "blackhole"
 

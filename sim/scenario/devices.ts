@@ -1,6 +1,6 @@
 /** The board list a scenario describes: groups expanded into one spec per board. Pure. */
-import type { BoardSpec } from "../fleet"
-import type { Scenario } from "./types"
+import type { BoardSpec } from "../fleet.js"
+import type { Scenario } from "./types.js"
 
 export function scenarioBoards(s: Scenario): BoardSpec[] {
     const specs: BoardSpec[] = []

@@ -2,8 +2,8 @@
  * Checks a scenario's expectations against what was observed on the broker. Pure: the
  * observation is a list of timestamped events, so every rule is tested without a VM.
  */
-import { AGE_KEY, LATE_AFTER_MS } from "../../protocol/age"
-import type { Expectation, Fault, TimeRef } from "./types"
+import { AGE_KEY, LATE_AFTER_MS } from "@fieldlink/protocol/age"
+import type { Expectation, Fault, TimeRef } from "./types.js"
 
 export interface ObservedEvent {
     /** Seconds since the start of the run. */

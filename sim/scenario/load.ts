@@ -2,13 +2,13 @@
  * Scenario files: YAML or JSON → schema check (defaults filled) → checks that span
  * fields → one frozen Scenario. Every mistake is reported at once, with its line.
  */
-import { ConfigError } from "../../lib/config/errors"
-import { parseSourceText, readSourceFile, type SourceDocument } from "../../lib/config/document"
-import { locate, validateDocument } from "../../lib/config/validate"
-import { matchDevices } from "./expect"
-import { scenarioBoards } from "./devices"
-import { SCENARIO_SCHEMA } from "./schema"
-import type { Scenario, TimeRef } from "./types"
+import { ConfigError } from "@fieldlink/lib/config/errors"
+import { parseSourceText, readSourceFile, type SourceDocument } from "@fieldlink/lib/config/document"
+import { locate, validateDocument } from "@fieldlink/lib/config/validate"
+import { matchDevices } from "./expect.js"
+import { scenarioBoards } from "./devices.js"
+import { SCENARIO_SCHEMA } from "./schema.js"
+import type { Scenario, TimeRef } from "./types.js"
 
 /** Faults that hit WiFi boards, and faults that hit serial devices; the rest hit the broker or the gateway. */
 const BOARD_FAULTS = new Set(["network-cut", "network-blackhole", "network-delay", "board-power-cut"])

@@ -6,19 +6,19 @@
  * at 5 s should hit boards that exist). Events after the run's duration are not judged:
  * the graceful stop at the end publishes `offline` for everyone by design.
  */
-import { deviceEvent } from "../monitor"
-import { embeddedScenarioBroker, externalScenarioBroker, type ObservedPublish, type ScenarioBroker } from "../broker/scenario-broker"
-import { Fleet } from "../fleet"
-import { NetworkLink } from "../network/link"
-import { netConnector } from "../vm/index"
-import { checkExpectations, matchDevices, type ExpectationResult, type ObservedEvent } from "./expect"
-import { scenarioBoards } from "./devices"
-import type { Fault, Scenario } from "./types"
+import { deviceEvent } from "../monitor.js"
+import { embeddedScenarioBroker, externalScenarioBroker, type ObservedPublish, type ScenarioBroker } from "../broker/scenario-broker.js"
+import { Fleet } from "../fleet.js"
+import { NetworkLink } from "../network/link.js"
+import { netConnector } from "@fieldlink/devs-host"
+import { checkExpectations, matchDevices, type ExpectationResult, type ObservedEvent } from "./expect.js"
+import { scenarioBoards } from "./devices.js"
+import type { Fault, Scenario } from "./types.js"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
-import { SerialRig } from "../serial/rig"
-import { socatProblem } from "../serial/pty"
+import { SerialRig } from "../serial/rig.js"
+import { socatProblem } from "../serial/pty.js"
 
 export interface RunOptions {
     program: Uint8Array

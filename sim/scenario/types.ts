@@ -2,7 +2,7 @@
  * What a scenario file says, after validation and defaults (see schema.ts for the
  * reference text of every field, and docs/scenarios.md for examples).
  */
-import type { Waveform } from "../waveforms"
+import type { Waveform } from "../waveforms.js"
 
 export interface BoardGroup {
     /** One board with this id, or `count` boards `<idPrefix>-1` … `<idPrefix>-count`. */

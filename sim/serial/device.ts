@@ -3,8 +3,8 @@
  * line protocol (DESIGN §4), paced to the baud rate it claims (a PTY has none: without
  * pacing a simulated device would be impossibly fast). Faults: go silent, send garbage.
  */
-import { crc8, crcHex } from "../../protocol/serial/crc8"
-import type { PtyPair } from "./pty"
+import { crc8, crcHex } from "@fieldlink/protocol/serial"
+import type { PtyPair } from "./pty.js"
 
 export interface ScriptedDeviceOptions {
     id: string

@@ -1,16 +1,17 @@
 /**
- * The real gateway, as the simulator runs it: a `fieldlink gateway` child process
+ * The real gateway, as the simulator runs it: a `fieldlink-gateway` child process
  * watching the simulated ports (`<dir>/ports/*`), so that a fault can SIGKILL it like a
  * power cut of the Pi and start it again with the same state folder (its queues on disk).
  */
 import { spawn, type ChildProcess } from "node:child_process"
 import { mkdirSync } from "node:fs"
 import path from "node:path"
-import { fileURLToPath } from "node:url"
-import { tieToParent } from "../../lib/process/children"
-import { PORTS_DIR } from "./pty"
+import { createRequire } from "node:module"
+import { tieToParent } from "@fieldlink/lib/process/children"
+import { PORTS_DIR } from "./pty.js"
 
-const FIELDLINK = fileURLToPath(new URL("../../bin/fieldlink.js", import.meta.url))
+/** The gateway's own command (it runs compiled JavaScript: `npm run build` first in a checkout). */
+const GATEWAY_BIN = path.join(path.dirname(createRequire(import.meta.url).resolve("fieldlink-gateway/package.json")), "bin", "fieldlink-gateway.js")
 
 export interface GatewayProcessOptions {
     id: string
@@ -37,7 +38,7 @@ export class GatewayProcess {
         if (this.child) return
         const state = path.join(this.o.dir, "state")
         mkdirSync(state, { recursive: true })
-        const args = [FIELDLINK, "gateway", "--broker", this.o.broker.toString(), "--serial", path.join(this.o.dir, PORTS_DIR, "*"), "--id", this.o.id, "--topic-root", this.o.topicRoot, "--state-dir", state, "--http-port", "0", "--log-format", "json"]
+        const args = [GATEWAY_BIN, "--broker", this.o.broker.toString(), "--serial", path.join(this.o.dir, PORTS_DIR, "*"), "--id", this.o.id, "--topic-root", this.o.topicRoot, "--state-dir", state, "--http-port", "0", "--log-format", "json"]
         const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] })
         tieToParent(child)
         this.child = child

@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import { existsSync, mkdirSync } from "node:fs"
 import path from "node:path"
 import { SerialPort } from "serialport"
-import { tieToParent } from "../../lib/process/children"
+import { tieToParent } from "@fieldlink/lib/process/children"
 
 export const PORTS_DIR = "ports"
 const DEVICES_DIR = "devices"

@@ -7,13 +7,13 @@
  *   prints is carried to the PTY as `> ` lines, the way a DeviceScript board mirrors
  *   `console.log` to its log UART — the same firmware, shown working over serial.
  */
-import { seedFrom } from "../random"
-import { simBoardSettings } from "../board-settings"
-import { signal, type Waveform } from "../waveforms"
-import { SimulatedBoard } from "../vm/index"
-import { ScriptedDevice } from "./device"
-import { GatewayProcess } from "./gateway-process"
-import { PtyPair } from "./pty"
+import { seedFrom } from "../random.js"
+import { simBoardSettings } from "../board-settings.js"
+import { signal, type Waveform } from "../waveforms.js"
+import { SimulatedBoard } from "@fieldlink/devs-host"
+import { ScriptedDevice } from "./device.js"
+import { GatewayProcess } from "./gateway-process.js"
+import { PtyPair } from "./pty.js"
 
 export interface SerialDeviceSpec {
     id: string

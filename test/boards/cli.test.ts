@@ -3,8 +3,8 @@ import test from "ava"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { removeOnExit } from "../support/cleanup"
-import { runCli } from "../support/cli"
+import { removeOnExit } from "../support/cleanup.js"
+import { runCli } from "../support/cli.js"
 
 test.serial("fieldlink boards lists every profile with chip, sensors, pins and LED", async (t) => {
     const r = await runCli(["boards"])

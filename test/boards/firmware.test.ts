@@ -3,12 +3,12 @@
 // its settings through the runtime's WiFi service (a stand-in here), and the plain
 // build (the simulator's) does neither.
 import test from "ava"
-import { loadProfile } from "../../boards/profile"
-import { buildBoardFirmware } from "../../flash/build"
-import { SimulatedBoard } from "../../sim/vm/index"
-import { firmwareProgram } from "../support/firmware"
-import { waitFor } from "../support/wait"
-import { addWifiStandIn } from "../flash/support/wifi-stand-in"
+import { loadProfile } from "../../boards/profile.js"
+import { buildBoardFirmware } from "../../flash/build.js"
+import { SimulatedBoard } from "../../devs-host/index.js"
+import { firmwareProgram } from "../support/firmware.js"
+import { waitFor } from "../support/wait.js"
+import { addWifiStandIn } from "../flash/support/wifi-stand-in.js"
 
 async function boot(t: import("ava").ExecutionContext, program: Uint8Array, settings: Record<string, string | number | boolean>) {
     const lines: string[] = []

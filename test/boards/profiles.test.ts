@@ -3,11 +3,11 @@
 // was expected.
 import test from "ava"
 import { readFileSync } from "node:fs"
-import { deviceScriptCatalog, extractCatalog, flashLayout, pinClasses } from "../../boards/catalog"
-import { DRIVER_NAMES } from "../../boards/drivers"
-import { loadAllProfiles, loadProfile, parseProfile, PROFILE_SCHEMA, UnknownBoardError } from "../../boards/profile"
-import { rangesText } from "../../boards/pins"
-import { boardEntrySource } from "../../flash/codegen"
+import { deviceScriptCatalog, extractCatalog, flashLayout, pinClasses } from "../../boards/catalog.js"
+import { DRIVER_NAMES } from "../../boards/drivers.js"
+import { loadAllProfiles, loadProfile, parseProfile, PROFILE_SCHEMA, UnknownBoardError } from "../../boards/profile.js"
+import { rangesText } from "../../boards/pins.js"
+import { boardEntrySource } from "../../flash/codegen.js"
 
 const REQUIRED = ["seeed_xiao_esp32c3", "esp32c3_supermini", "adafruit_qt_py_c3", "esp32s3_devkit_m", "esp32_bare", "feather_s2", "sim"]
 

@@ -1,9 +1,9 @@
 // `fieldlink sim` as a user runs it: a separate process, against a real mosquitto.
 import test from "ava"
-import { mosquittoAvailable, startMosquitto } from "../support/mosquitto"
-import { startWitness } from "../support/witness"
-import { runCli, startCli } from "../support/cli"
-import { waitFor } from "../support/wait"
+import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
+import { startWitness } from "../support/witness.js"
+import { runCli, startCli } from "../support/cli.js"
+import { waitFor } from "../support/wait.js"
 
 test("flag mistakes are named, with what was found and what is expected, and exit 2", async (t) => {
     const cases: [string[], RegExp][] = [

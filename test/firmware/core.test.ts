@@ -1,7 +1,7 @@
 // Pure firmware logic, run on Node: the same files DeviceScript compiles into the firmware.
 import test from "ava"
-import { backoffCeiling, backoffDelay, DEFAULT_BACKOFF } from "../../firmware/src/core/backoff"
-import { DropOldestQueue } from "../../firmware/src/core/queue"
+import { backoffCeiling, backoffDelay, DEFAULT_BACKOFF } from "../../protocol/backoff.js"
+import { DropOldestQueue } from "../../firmware/src/core/queue.js"
 import {
     KeepAliveAction,
     keepAliveAction,
@@ -10,11 +10,11 @@ import {
     noteReceived,
     notePingSent,
     noteSent,
-} from "../../firmware/src/core/keepalive"
-import { ConnectionEvent as E, ConnectionState as S, nextConnectionState } from "../../firmware/src/core/connection"
-import { sampleJson, withAge, withDropped } from "../../firmware/src/core/sample"
-import { LATE_AFTER_MS, lateAge } from "../../protocol/age"
-import { mixSeed, xorshift32 } from "../../firmware/src/core/random"
+} from "../../firmware/src/core/keepalive.js"
+import { ConnectionEvent as E, ConnectionState as S, nextConnectionState } from "../../firmware/src/core/connection.js"
+import { sampleJson, withAge, withDropped } from "../../firmware/src/core/sample.js"
+import { LATE_AFTER_MS, lateAge } from "../../protocol/age.js"
+import { mixSeed, xorshift32 } from "../../firmware/src/core/random.js"
 
 test("backoff: ceiling doubles from the base and stops at the cap", (t) => {
     const policy = { baseMs: 500, capMs: 8000 }

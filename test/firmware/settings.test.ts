@@ -1,5 +1,5 @@
 import test from "ava"
-import { DEFAULT_CONFIG, parseIntervalMs, resolveConfig, SETTING_KEYS, type RawSetting } from "../../firmware/src/core/settings"
+import { DEFAULT_CONFIG, parseIntervalMs, resolveConfig, SETTING_KEYS, type RawSetting } from "../../protocol/settings.js"
 
 const from = (values: Record<string, RawSetting>) => resolveConfig((key) => values[key])
 

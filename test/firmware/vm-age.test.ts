@@ -2,13 +2,13 @@
 // behind the simulator's network link, against a real mosquitto, observed by an mqtt.js
 // witness that notes when each sample arrived.
 import test from "ava"
-import { startMosquitto, mosquittoAvailable } from "../support/mosquitto"
-import { mqttWitness } from "../support/witness"
-import { startTestBoard } from "../support/firmware"
-import { sleep, waitFor } from "../support/wait"
-import { NetworkLink } from "../../sim/network/link"
-import { netConnector } from "../../sim/vm/index"
-import { LATE_AFTER_MS } from "../../protocol/age"
+import { startMosquitto, mosquittoAvailable } from "../support/mosquitto.js"
+import { mqttWitness } from "../support/witness.js"
+import { startTestBoard } from "../support/firmware.js"
+import { sleep, waitFor } from "../support/wait.js"
+import { NetworkLink } from "../../sim/network/link.js"
+import { netConnector } from "../../devs-host/index.js"
+import { LATE_AFTER_MS } from "../../protocol/age.js"
 
 const available = mosquittoAvailable()
 const CUT_MS = 10000

@@ -3,12 +3,12 @@
 // loop the board; a live one is obeyed once; a retained interval (a state) is restored.
 import test, { type ExecutionContext } from "ava"
 import { connectAsync } from "mqtt"
-import { startMosquitto, mosquittoAvailable, type Mosquitto } from "../support/mosquitto"
-import { mqttWitness, witnessAvailable, type WitnessMessage } from "../support/witness"
-import { startProxy, type FaultProxy } from "../support/proxy"
-import { startTestBoard, type TestBoard } from "../support/firmware"
-import { runPrintedMosquittoPub } from "../support/printed-command"
-import { waitFor } from "../support/wait"
+import { startMosquitto, mosquittoAvailable, type Mosquitto } from "../support/mosquitto.js"
+import { mqttWitness, witnessAvailable, type WitnessMessage } from "../support/witness.js"
+import { startProxy, type FaultProxy } from "../support/proxy.js"
+import { startTestBoard, type TestBoard } from "../support/firmware.js"
+import { runPrintedMosquittoPub } from "../support/printed-command.js"
+import { waitFor } from "../support/wait.js"
 
 const ready = [mosquittoAvailable(), witnessAvailable()]
 

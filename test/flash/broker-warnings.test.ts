@@ -9,12 +9,12 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import tls from "node:tls"
 import { promisify } from "node:util"
-import { checkBrokerTrust, runtimeCaBundle } from "../../flash/broker-trust"
-import { brokerWarnings } from "../../flash/broker-warnings"
-import { findBinary } from "../support/binaries"
-import { removeOnExit } from "../support/cleanup"
-import { freePort } from "../support/wait"
-import { makeStandIns, runFieldlink } from "./support/standins"
+import { checkBrokerTrust, runtimeCaBundle } from "../../flash/broker-trust.js"
+import { brokerWarnings } from "../../flash/broker-warnings.js"
+import { findBinary } from "../support/binaries.js"
+import { removeOnExit } from "../support/cleanup.js"
+import { freePort } from "../support/wait.js"
+import { makeStandIns, runFieldlink } from "./support/standins.js"
 
 const run = promisify(execFile)
 const openssl = findBinary("openssl")

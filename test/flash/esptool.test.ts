@@ -5,11 +5,11 @@ import test from "ava"
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { FlashError } from "../../flash/errors"
-import { checkEsptoolVersion, diagnose, findEsptool, parseChip, parseEsptoolVersion, parseMac, parseProgress, readMacArgs, writeFlashArgs } from "../../flash/esptool"
-import { macDeviceId, needsManualReset } from "../../flash/flash"
-import { Progress, progressBar } from "../../flash/progress"
-import { removeOnExit } from "../support/cleanup"
+import { FlashError } from "../../flash/errors.js"
+import { checkEsptoolVersion, diagnose, findEsptool, parseChip, parseEsptoolVersion, parseMac, parseProgress, readMacArgs, writeFlashArgs } from "../../flash/esptool.js"
+import { macDeviceId, needsManualReset } from "../../flash/flash.js"
+import { Progress, progressBar } from "../../flash/progress.js"
+import { removeOnExit } from "../support/cleanup.js"
 
 const target = { chip: "esp32c3", port: "/dev/ttyACM0", baud: 460800 }
 

@@ -5,11 +5,11 @@ import test from "ava"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { noteFor, whatToLookFor } from "../../flash/board-log"
-import { PtyPair, socatProblem } from "../../sim/serial/pty"
-import { removeOnExit } from "../support/cleanup"
-import { runCli, startCli } from "../support/cli"
-import { waitFor } from "../support/wait"
+import { noteFor, whatToLookFor } from "../../flash/board-log.js"
+import { PtyPair, socatProblem } from "../../sim/serial/pty.js"
+import { removeOnExit } from "../support/cleanup.js"
+import { runCli, startCli } from "../support/cli.js"
+import { waitFor } from "../support/wait.js"
 
 test("notes: storage, firmware and WiFi lines are explained; other lines are not", (t) => {
     t.is(noteFor("fstor: formatting now")?.stage, "storage")

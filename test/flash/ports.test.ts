@@ -4,9 +4,9 @@ import test from "ava"
 import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { FlashError } from "../../flash/errors"
-import { checkPortAccess, choosePort, describePort, listPorts, type PortInfo, type PortSystem } from "../../flash/ports"
-import { removeOnExit } from "../support/cleanup"
+import { FlashError } from "../../flash/errors.js"
+import { checkPortAccess, choosePort, describePort, listPorts, type PortInfo, type PortSystem } from "../../flash/ports.js"
+import { removeOnExit } from "../support/cleanup.js"
 
 interface FakeUsb {
     tty: string

@@ -1,11 +1,11 @@
 // The settings that go into a board's image: .env files read as DeviceScript reads them,
 // the order of precedence, and problems named with where the value came from.
 import test from "ava"
-import { loadProfile } from "../../boards/profile"
-import { parseEnvFile } from "../../flash/env-file"
-import { FlashError } from "../../flash/errors"
-import { describeSettings, flash } from "../../flash/flash"
-import { brokerSettings, composeSettings } from "../../flash/settings"
+import { loadProfile } from "../../boards/profile.js"
+import { parseEnvFile } from "../../flash/env-file.js"
+import { FlashError } from "../../flash/errors.js"
+import { describeSettings, flash } from "../../flash/flash.js"
+import { brokerSettings, composeSettings } from "../../flash/settings.js"
 
 const xiao = loadProfile("seeed_xiao_esp32c3")
 

@@ -3,15 +3,15 @@
 // runtime must mount it (never format it) and start the stored program with the stored
 // settings. A storage the runtime would not take is refused by readBundle before that.
 import test from "ava"
-import { loadProfile } from "../../boards/profile"
-import { bundle, readBundle } from "../../flash/bundle"
-import { FstorError, runtimeHeaderPages } from "../../flash/fstor"
-import { imageStorage } from "../../flash/image"
-import { buildStorage } from "../../flash/storage"
-import { SimulatedBoard, type DmesgLine } from "../../sim/vm/index"
-import { firmwareProgram } from "../support/firmware"
-import { waitFor } from "../support/wait"
-import { standInRuntimeImage } from "./support/standins"
+import { loadProfile } from "../../boards/profile.js"
+import { bundle, readBundle } from "../../flash/bundle.js"
+import { FstorError, runtimeHeaderPages } from "../../flash/fstor.js"
+import { imageStorage } from "../../flash/image.js"
+import { buildStorage } from "../../flash/storage.js"
+import { SimulatedBoard, type DmesgLine } from "../../devs-host/index.js"
+import { firmwareProgram } from "../support/firmware.js"
+import { waitFor } from "../support/wait.js"
+import { standInRuntimeImage } from "./support/standins.js"
 
 const layout = loadProfile("seeed_xiao_esp32c3").layout!
 const FLASH_BYTES = layout.fstorPages * layout.pageSize

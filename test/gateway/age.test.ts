@@ -7,13 +7,13 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:
 import os from "node:os"
 import path from "node:path"
 import { Writable } from "node:stream"
-import { ConfigError } from "../../lib/config/errors"
-import { configFromObject } from "../../gateway/config/load"
-import { createLogger } from "../../gateway/obs/logger"
-import { parseJournal } from "../../gateway/queue/journal"
-import { MessageQueue, heldSinceOf, type QueueClock } from "../../gateway/queue/queue"
-import { stampMessage, type StampInput } from "../../gateway/queue/stamp"
-import { QueueStore } from "../../gateway/queue/store"
+import { ConfigError } from "../../lib/config/errors.js"
+import { configFromObject } from "../../gateway/config/load.js"
+import { createLogger } from "../../gateway/obs/logger.js"
+import { parseJournal } from "../../gateway/queue/journal.js"
+import { MessageQueue, heldSinceOf, type QueueClock } from "../../gateway/queue/queue.js"
+import { stampMessage, type StampInput } from "../../gateway/queue/stamp.js"
+import { QueueStore } from "../../gateway/queue/store.js"
 
 const at = Date.UTC(2026, 11, 3, 7, 0, 0)
 const late = (payload: string, waitedMs = 7215.6, retain = false): StampInput => ({ payload, retain, waitedMs, receivedAt: at })

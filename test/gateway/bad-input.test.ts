@@ -3,11 +3,11 @@
 // nothing meanwhile.
 import test from "ava"
 import { randomBytes } from "node:crypto"
-import { mosquittoAvailable, startMosquitto } from "../support/mosquitto"
-import { mqttWitness, witnessAvailable } from "../support/witness"
-import { waitFor } from "../support/wait"
-import { startGateway, tempDir, testConfig, writeConfig } from "./harness"
-import { socatAvailable, startDevice } from "./pty"
+import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
+import { mqttWitness, witnessAvailable } from "../support/witness.js"
+import { waitFor } from "../support/wait.js"
+import { startGateway, tempDir, testConfig, writeConfig } from "./harness.js"
+import { socatAvailable, startDevice } from "../support/pty.js"
 
 const ready = [mosquittoAvailable(), witnessAvailable(), socatAvailable()]
 const brokerTest = ready.every((a) => a.ok) ? test : test.skip

@@ -2,13 +2,13 @@
 // info, telemetry, pub/pubr, JSON lines, hello ids and derived ids, cmd downlink,
 // ping/pong, stats, health and metrics.
 import test from "ava"
-import { crc8Text, crcHex } from "../../protocol/serial/index"
-import { mosquittoAvailable, startMosquitto } from "../support/mosquitto"
-import { startWitness, witnessAvailable } from "../support/witness"
-import { mqttWitness } from "../support/witness"
-import { waitFor } from "../support/wait"
-import { startGateway, tempDir, testConfig, writeConfig } from "./harness"
-import { socatAvailable, startDevice } from "./pty"
+import { crc8Text, crcHex } from "../../protocol/serial/index.js"
+import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
+import { startWitness, witnessAvailable } from "../support/witness.js"
+import { mqttWitness } from "../support/witness.js"
+import { waitFor } from "../support/wait.js"
+import { startGateway, tempDir, testConfig, writeConfig } from "./harness.js"
+import { socatAvailable, startDevice } from "../support/pty.js"
 
 const ready = [mosquittoAvailable(), witnessAvailable(), socatAvailable()]
 const brokerTest = ready.every((a) => a.ok) ? test : test.skip

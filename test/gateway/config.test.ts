@@ -4,11 +4,11 @@ import test from "ava"
 import { writeFileSync } from "node:fs"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
-import { ConfigError } from "../../lib/config/errors"
-import { configFromObject, loadConfigFile } from "../../gateway/config/load"
-import { parseSerialFlag } from "../../gateway/command"
-import { runCli } from "../support/cli"
-import { tempDir, writeConfig } from "./harness"
+import { ConfigError } from "../../lib/config/errors.js"
+import { configFromObject, loadConfigFile } from "../../gateway/config/load.js"
+import { parseSerialFlag } from "../../gateway/command.js"
+import { runCli } from "../support/cli.js"
+import { tempDir, writeConfig } from "./harness.js"
 
 const context = { baseDir: "/", env: {} as NodeJS.ProcessEnv }
 const minimal = { broker: { url: "mqtt://broker.local:1883" }, ports: [{ path: "/dev/ttyUSB0" }] }

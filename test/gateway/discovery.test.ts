@@ -5,9 +5,9 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import os from "node:os"
 import path from "node:path"
 import { Writable } from "node:stream"
-import { configFromObject } from "../../gateway/config/load"
-import { createLogger } from "../../gateway/obs/logger"
-import { PortFinder, sysfsUsbInfo } from "../../gateway/serial/discovery"
+import { configFromObject } from "../../gateway/config/load.js"
+import { createLogger } from "../../gateway/obs/logger.js"
+import { PortFinder, sysfsUsbInfo } from "../../gateway/serial/discovery.js"
 
 test("USB vendor, product and serial number come from the tty's sysfs device, through symlinks", (t) => {
     const root = mkdtempSync(path.join(os.tmpdir(), "fieldlink-sysfs-"))

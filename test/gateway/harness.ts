@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import type { ExecutionContext } from "ava"
-import { startCli, type RunningCli } from "../support/cli"
-import { freePort, waitFor } from "../support/wait"
+import { startCli, type RunningCli } from "../support/cli.js"
+import { freePort, waitFor } from "../support/wait.js"
 
 export interface LogLine {
     level: number

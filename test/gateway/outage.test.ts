@@ -6,10 +6,10 @@ import test, { type ExecutionContext } from "ava"
 import { readFileSync } from "node:fs"
 import path from "node:path"
 import mqtt from "mqtt"
-import { mosquittoAvailable, startMosquitto, type Mosquitto } from "../support/mosquitto"
-import { waitFor } from "../support/wait"
-import { startGateway, tempDir, testConfig, writeConfig } from "./harness"
-import { socatAvailable, startDevice, type FakeDevice } from "./pty"
+import { mosquittoAvailable, startMosquitto, type Mosquitto } from "../support/mosquitto.js"
+import { waitFor } from "../support/wait.js"
+import { startGateway, tempDir, testConfig, writeConfig } from "./harness.js"
+import { socatAvailable, startDevice, type FakeDevice } from "../support/pty.js"
 
 const ready = [mosquittoAvailable(), socatAvailable()]
 const brokerTest = ready.every((a) => a.ok) ? test : test.skip

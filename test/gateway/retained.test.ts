@@ -4,11 +4,11 @@
 // retainedCommands as a state the device restores; live commands go down as before.
 import test from "ava"
 import { connectAsync } from "mqtt"
-import { mosquittoAvailable, startMosquitto } from "../support/mosquitto"
-import { startWitness, witnessAvailable } from "../support/witness"
-import { runPrintedMosquittoPub } from "../support/printed-command"
-import { startGateway, tempDir, testConfig, writeConfig, type LogLine } from "./harness"
-import { socatAvailable, startDevice, type FakeDevice } from "./pty"
+import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
+import { startWitness, witnessAvailable } from "../support/witness.js"
+import { runPrintedMosquittoPub } from "../support/printed-command.js"
+import { startGateway, tempDir, testConfig, writeConfig, type LogLine } from "./harness.js"
+import { socatAvailable, startDevice, type FakeDevice } from "../support/pty.js"
 
 const ready = [mosquittoAvailable(), witnessAvailable(), socatAvailable()]
 const brokerTest = ready.every((a) => a.ok) ? test : test.skip

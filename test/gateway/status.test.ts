@@ -3,10 +3,10 @@
 // port vanishes or that falls silent goes offline within its bound while the others
 // stay online, and comes back.
 import test from "ava"
-import { mosquittoAvailable, startMosquitto } from "../support/mosquitto"
-import { startWitness, witnessAvailable } from "../support/witness"
-import { startGateway, tempDir, testConfig, writeConfig } from "./harness"
-import { socatAvailable, startDevice } from "./pty"
+import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
+import { startWitness, witnessAvailable } from "../support/witness.js"
+import { startGateway, tempDir, testConfig, writeConfig } from "./harness.js"
+import { socatAvailable, startDevice } from "../support/pty.js"
 
 const ready = [mosquittoAvailable(), witnessAvailable(), socatAvailable()]
 const brokerTest = ready.every((a) => a.ok) ? test : test.skip

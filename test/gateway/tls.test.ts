@@ -6,11 +6,11 @@ import test, { type ExecutionContext } from "ava"
 import { execFile } from "node:child_process"
 import path from "node:path"
 import { promisify } from "node:util"
-import { findBinary } from "../support/binaries"
-import { mosquittoAvailable, startMosquitto } from "../support/mosquitto"
-import { startWitness, witnessAvailable } from "../support/witness"
-import { startGateway, tempDir, testConfig, writeConfig } from "./harness"
-import { socatAvailable, startDevice } from "./pty"
+import { findBinary } from "../support/binaries.js"
+import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
+import { startWitness, witnessAvailable } from "../support/witness.js"
+import { startGateway, tempDir, testConfig, writeConfig } from "./harness.js"
+import { socatAvailable, startDevice } from "../support/pty.js"
 
 const run = promisify(execFile)
 const openssl = findBinary("openssl")

@@ -1,7 +1,7 @@
 // Commands and the retain flag (protocol/commands.ts): the pure decisions the firmware's
 // command table and the gateway's downlink both take.
 import test from "ava"
-import { clearRetainedCommand, RetainedCommands, shellWord } from "../../protocol/commands"
+import { clearRetainedCommand, RetainedCommands, shellWord } from "../../protocol/commands.js"
 
 const T = "fieldlink/devices/b1/cmd/restart"
 

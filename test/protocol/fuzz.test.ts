@@ -7,10 +7,10 @@
 import test from "ava"
 import mqttPacket from "mqtt-packet"
 import { performance } from "node:perf_hooks"
-import { nodeBytes, toBuffer } from "../../protocol/bytes-node"
-import type { MqttPacket, ParseError, ParseErrorCode } from "../../protocol/mqtt"
-import { PacketParser, PacketType } from "../../protocol/mqtt"
-import { decodeVectors, makeWire } from "../../firmware/test/vectors"
+import { nodeBytes, toBuffer } from "../../lib/bytes-node.js"
+import type { MqttPacket, ParseError, ParseErrorCode } from "../../protocol/mqtt/index.js"
+import { PacketParser, PacketType } from "../../protocol/mqtt/index.js"
+import { decodeVectors, makeWire } from "../../firmware/test/vectors.js"
 
 const SEED = Number(process.env.FIELDLINK_FUZZ_SEED ?? 0x5eed2024)
 const COUNT = 100_000

@@ -6,9 +6,9 @@
  */
 import test from "ava"
 import mqttPacket from "mqtt-packet"
-import { nodeBytes, toBuffer } from "../../protocol/bytes-node"
-import type { ByteArray } from "../../protocol/bytes"
-import type { MqttPacket } from "../../protocol/mqtt"
+import { nodeBytes, toBuffer } from "../../lib/bytes-node.js"
+import type { ByteArray } from "../../protocol/bytes.js"
+import type { MqttPacket } from "../../protocol/mqtt/index.js"
 import {
     PacketParser,
     encodeConnect,
@@ -18,7 +18,7 @@ import {
     topicNameError,
     utf8Length,
     writeRemainingLength,
-} from "../../protocol/mqtt"
+} from "../../protocol/mqtt/index.js"
 
 const kit = nodeBytes
 

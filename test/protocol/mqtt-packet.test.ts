@@ -7,9 +7,9 @@
  */
 import test from "ava"
 import mqttPacket from "mqtt-packet"
-import { nodeBytes, toBuffer } from "../../protocol/bytes-node"
-import type { MqttPacket } from "../../protocol/mqtt"
-import { PacketParser, PacketType } from "../../protocol/mqtt"
+import { nodeBytes, toBuffer } from "../../lib/bytes-node.js"
+import type { MqttPacket } from "../../protocol/mqtt/index.js"
+import { PacketParser, PacketType } from "../../protocol/mqtt/index.js"
 import {
     type EncodeVector,
     type ExpectedPacket,
@@ -19,7 +19,7 @@ import {
     encodeCall,
     encodeVectors,
     makeWire,
-} from "../../firmware/test/vectors"
+} from "../../firmware/test/vectors.js"
 
 const kit = nodeBytes
 

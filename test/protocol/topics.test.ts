@@ -3,8 +3,8 @@
  * §4.7.3) as tables shared with the DeviceScript suite, one ava assertion per row.
  */
 import test from "ava"
-import { idError, topicFilterError, topicMatches, topicNameError } from "../../protocol/mqtt"
-import { idCases, topicFilterCases, topicMatchCases, topicNameCases } from "../../firmware/test/vectors"
+import { idError, topicFilterError, topicMatches, topicNameError } from "../../protocol/mqtt/index.js"
+import { idCases, topicFilterCases, topicMatchCases, topicNameCases } from "../../firmware/test/vectors.js"
 
 for (const [filter, name, expected] of topicMatchCases()) {
     test(`topicMatches(${JSON.stringify(filter)}, ${JSON.stringify(name)}) is ${expected}`, (t) => {

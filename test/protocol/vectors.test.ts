@@ -4,9 +4,9 @@
  * The same vectors run inside the DeviceScript VM (codec-vm.test.ts).
  */
 import test from "ava"
-import { nodeBytes, toBuffer } from "../../protocol/bytes-node"
-import type { MqttPacket, ParseError } from "../../protocol/mqtt"
-import { PacketParser, PacketType, connackReason, mqttUtf8Error, remainingLengthSize, writeRemainingLength } from "../../protocol/mqtt"
+import { nodeBytes, toBuffer } from "../../lib/bytes-node.js"
+import type { MqttPacket, ParseError } from "../../protocol/mqtt/index.js"
+import { PacketParser, PacketType, connackReason, mqttUtf8Error, remainingLengthSize, writeRemainingLength } from "../../protocol/mqtt/index.js"
 import {
     type DecodeVector,
     connackReasonCases,
@@ -20,7 +20,7 @@ import {
     remainingLengthCases,
     utf8Cases,
     wireMismatch,
-} from "../../firmware/test/vectors"
+} from "../../firmware/test/vectors.js"
 
 const kit = nodeBytes
 

@@ -1,6 +1,6 @@
 // CRC-8/SMBUS vectors: the catalogue check value and hand-computed ones.
 import test from "ava"
-import { crc8, crc8Text, crcHex } from "../../protocol/serial/index"
+import { crc8, crc8Text, crcHex } from "../../protocol/serial/index.js"
 
 const ascii = (s: string) => new TextEncoder().encode(s)
 

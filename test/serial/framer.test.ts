@@ -1,6 +1,6 @@
 // The line framer: every chunk boundary, \r handling, the length limit and its memory bound.
 import test from "ava"
-import { LineFramer, type FrameEvent } from "../../protocol/serial/index"
+import { LineFramer, type FrameEvent } from "../../protocol/serial/index.js"
 
 const enc = (s: string) => new TextEncoder().encode(s)
 const show = (events: FrameEvent[]) => events.map((e) => (e.kind === "line" ? new TextDecoder().decode(e.bytes) : `<too-long ${e.length}>`))

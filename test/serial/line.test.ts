@@ -1,7 +1,7 @@
 // Line parsing vectors (DESIGN §4): every verb, the prefix, the checksum, UTF-8 and
 // every error code, each with its exact code.
 import test from "ava"
-import { cmdLine, crc8Text, crcHex, errLine, frameLine, parseLine, subtopicError, type DeviceLine } from "../../protocol/serial/index"
+import { cmdLine, crc8Text, crcHex, errLine, frameLine, parseLine, subtopicError, type DeviceLine } from "../../protocol/serial/index.js"
 
 const enc = (s: string) => new TextEncoder().encode(s)
 const parse = (s: string, requireChecksum = false) => parseLine(enc(s), { requireChecksum })

@@ -1,6 +1,6 @@
 import test from "ava"
-import { ageProblems, checkExpectations, matchDevices, resolveTime, telemetryGaps, type ObservedEvent } from "../../sim/scenario/expect"
-import type { Fault } from "../../sim/scenario/types"
+import { ageProblems, checkExpectations, matchDevices, resolveTime, telemetryGaps, type ObservedEvent } from "../../sim/scenario/expect.js"
+import type { Fault } from "../../sim/scenario/types.js"
 
 const faults: Fault[] = [{ name: "cut", type: "network-cut", at: 10, for: 5, target: "wifi-1" }]
 const devices = ["wifi-1", "wifi-2", "serial-1"]

@@ -1,9 +1,9 @@
 // The simulated network link, over real loopback TCP.
 import test from "ava"
 import net from "node:net"
-import { NetworkLink } from "../../sim/network/link"
-import { netConnector } from "../../sim/vm/index"
-import { waitFor } from "../support/wait"
+import { NetworkLink } from "../../sim/network/link.js"
+import { netConnector } from "../../devs-host/index.js"
+import { waitFor } from "../support/wait.js"
 
 async function echoServer(t: import("ava").ExecutionContext) {
     const sockets: net.Socket[] = []

@@ -1,8 +1,8 @@
 // A seed makes a simulator run repeatable: reconnect jitter included.
 import test from "ava"
-import { Fleet, uniformBoards } from "../../sim/fleet"
-import { firmwareProgram } from "../support/firmware"
-import { freePort, waitFor } from "../support/wait"
+import { Fleet, uniformBoards } from "../../sim/fleet.js"
+import { firmwareProgram } from "../support/firmware.js"
+import { freePort, waitFor } from "../support/wait.js"
 
 async function delaysWithSeed(seed: number, port: number): Promise<string[]> {
     const delays = new Map<string, number[]>()

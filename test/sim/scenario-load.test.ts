@@ -1,8 +1,8 @@
 // Scenario files: every mistake named with its line, path, what was found and what is expected.
 import test from "ava"
-import { parseScenario } from "../../sim/scenario/load"
-import { ConfigError } from "../../lib/config/errors"
-import { scenarioBoards } from "../../sim/scenario/devices"
+import { parseScenario } from "../../sim/scenario/load.js"
+import { ConfigError } from "../../lib/config/errors.js"
+import { scenarioBoards } from "../../sim/scenario/devices.js"
 
 function problems(text: string): string[] {
     try {

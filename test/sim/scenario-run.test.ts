@@ -2,7 +2,7 @@
 // the real firmware in the VM, the embedded broker, faults on a schedule.
 import test from "ava"
 import { fileURLToPath } from "node:url"
-import { runCli } from "../support/cli"
+import { runCli } from "../support/cli.js"
 
 const shipped = (name: string) => fileURLToPath(new URL(`../../sim/scenarios/${name}`, import.meta.url))
 const local = (name: string) => fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url))

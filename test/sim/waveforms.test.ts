@@ -1,5 +1,5 @@
 import test from "ava"
-import { signal, type Waveform } from "../../sim/waveforms"
+import { signal, type Waveform } from "../../sim/waveforms.js"
 
 const kinds: Waveform[] = [
     { type: "constant", value: 5 },

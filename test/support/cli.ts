@@ -1,9 +1,9 @@
-/** Runs the `fieldlink` command as a user would: a child process of bin/fieldlink.js. */
+/** Runs the `fieldlink` command as a user would: a child process of its bin (compiled JavaScript: `npm run build` first). */
 import { spawn, type ChildProcess } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { tieToParent } from "./cleanup"
+import { tieToParent } from "./cleanup.js"
 
-export const FIELDLINK_BIN = fileURLToPath(new URL("../../bin/fieldlink.js", import.meta.url))
+export const FIELDLINK_BIN = fileURLToPath(new URL("../../cli/bin/fieldlink.js", import.meta.url))
 
 export interface CliResult {
     code: number | null

@@ -3,9 +3,9 @@
  * process, one VM per board, stopped in the test's teardown.
  */
 import type { ExecutionContext } from "ava"
-import { buildFirmware } from "../../sim/firmware"
-import { simBoardSettings } from "../../sim/board-settings"
-import { SimulatedBoard, type SocketConnector, waitForLog } from "../../sim/vm/index"
+import { buildFirmware } from "@fieldlink/devs-host/firmware"
+import { simBoardSettings } from "@fieldlink/sim/board-settings"
+import { SimulatedBoard, type SocketConnector, waitForLog } from "@fieldlink/devs-host"
 
 let program: Promise<Uint8Array> | undefined
 

@@ -21,9 +21,9 @@ import { EventEmitter } from "node:events"
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { MissingBinaryError, requireBinaries, type Availability } from "./binaries"
-import { removeOnExit, tieToParent } from "./cleanup"
-import { freePort, sleep } from "./wait"
+import { MissingBinaryError, requireBinaries, type Availability } from "./binaries.js"
+import { removeOnExit, tieToParent } from "./cleanup.js"
+import { freePort, sleep } from "./wait.js"
 
 export interface MosquittoTlsOptions {
     /** PEM server certificate and key the TLS listener presents. */

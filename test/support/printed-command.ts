@@ -4,7 +4,7 @@
 // '…' with '\'' inside), then -h and -p name the test broker.
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
-import { findBinary } from "./binaries"
+import { findBinary } from "./binaries.js"
 
 const execFileAsync = promisify(execFile)
 

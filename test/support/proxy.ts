@@ -8,7 +8,7 @@
 // It frames both directions into whole packets by their fixed header only and forwards
 // each passed packet's original bytes unchanged. Plain TCP only: TLS bytes cannot be framed.
 import net from "node:net"
-import { MqttFramer, PACKET_NAMES, type FramedPacket, type PacketName } from "./mqtt-framer"
+import { MqttFramer, PACKET_NAMES, type FramedPacket, type PacketName } from "./mqtt-framer.js"
 
 /** "up" is client → broker, "down" is broker → client. */
 export type Direction = "up" | "down"

@@ -12,9 +12,9 @@ import { EventEmitter } from "node:events"
 import { readFileSync } from "node:fs"
 import { promisify } from "node:util"
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt"
-import { MissingBinaryError, requireBinaries, type Availability } from "./binaries"
-import { tieToParent } from "./cleanup"
-import { describe, sleep } from "./wait"
+import { MissingBinaryError, requireBinaries, type Availability } from "./binaries.js"
+import { tieToParent } from "./cleanup.js"
+import { describe, sleep } from "./wait.js"
 
 export interface WitnessMessage {
     topic: string

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
 import test from "ava";
-import { compileDeviceScript } from "../../sim/vm/compile";
-import { type BoardOptions, SimulatedBoard } from "../../sim/vm/device";
-import { waitForLog } from "../../sim/vm/wait";
+import { compileDeviceScript } from "../../devs-host/compile.js";
+import { type BoardOptions, SimulatedBoard } from "../../devs-host/device.js";
+import { waitForLog } from "../../devs-host/wait.js";
 
 const PROBE_DIR = fileURLToPath(new URL("../../firmware/probe/", import.meta.url));
 const DEADLINE_MS = 15_000;

@@ -10,7 +10,7 @@ import {
   sha256Hex,
   VM_SOURCE_SHA256,
   VmBundleError,
-} from "../../sim/vm/bundle";
+} from "../../devs-host/bundle.js";
 
 const wrap = (body: string) =>
   [

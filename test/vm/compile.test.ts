@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test, { type ExecutionContext } from "ava";
-import { cacheKey, compileDeviceScript } from "../../sim/vm/compile";
+import { cacheKey, compileDeviceScript } from "../../devs-host/compile.js";
 
 const PROBE_DIR = fileURLToPath(new URL("../../firmware/probe/", import.meta.url));
 

@@ -2,11 +2,11 @@ import { spawn } from "node:child_process";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import test, { type ExecutionContext } from "ava";
-import { compileDeviceScript } from "../../sim/vm/compile";
+import { compileDeviceScript } from "../../devs-host/compile.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PROBE_DIR = fileURLToPath(new URL("../../firmware/probe/", import.meta.url));
-const VM_MODULE = new URL("../../sim/vm/index.ts", import.meta.url).href;
+const VM_MODULE = new URL("../../devs-host/index.ts", import.meta.url).href;
 const EXIT_DEADLINE_MS = 5_000;
 const RUN_DEADLINE_MS = 60_000;
 
@@ -47,7 +47,7 @@ async function runChild(t: ExecutionContext, how: "stop" | "kill") {
 
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "--input-type=module", "-e", CHILD, VM_MODULE, PROBE_DIR, String(port), how],
+    ["--import", "tsx", "--conditions=source", "--input-type=module", "-e", CHILD, VM_MODULE, PROBE_DIR, String(port), how],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   t.teardown(() => void child.kill("SIGKILL"));

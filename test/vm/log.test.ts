@@ -1,5 +1,5 @@
 import test from "ava";
-import { type DmesgKind, MAX_LOG_LINE_BYTES, parseDmesg, stripAnsi } from "../../sim/vm/log";
+import { type DmesgKind, MAX_LOG_LINE_BYTES, parseDmesg, stripAnsi } from "../../devs-host/log.js";
 
 test("each marker maps to its kind and the text after it", (t) => {
   const vectors: Array<[string, DmesgKind, string]> = [

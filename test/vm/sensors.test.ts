@@ -1,5 +1,5 @@
 import test from "ava";
-import { packFormatRange, SENSOR_KINDS } from "../../sim/vm/sensors";
+import { packFormatRange, SENSOR_KINDS } from "../../devs-host/sensors.js";
 
 test("register formats give the range they can carry", (t) => {
   t.deepEqual(packFormatRange("i22.10"), [-(2 ** 31) / 1024, (2 ** 31 - 1) / 1024]); // temperature

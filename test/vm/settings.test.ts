@@ -1,5 +1,5 @@
 import test from "ava";
-import { encodeSettings, MAX_SETTING_KEY_LENGTH } from "../../sim/vm/settings";
+import { encodeSettings, MAX_SETTING_KEY_LENGTH } from "../../devs-host/settings.js";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

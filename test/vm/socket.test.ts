@@ -6,10 +6,10 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import test, { type ExecutionContext } from "ava";
-import { compileDeviceScript } from "../../sim/vm/compile";
-import { type BoardOptions, SimulatedBoard } from "../../sim/vm/device";
-import { createNetConnector, type SocketConnector, type SocketTarget } from "../../sim/vm/socket";
-import { waitForLog } from "../../sim/vm/wait";
+import { compileDeviceScript } from "../../devs-host/compile.js";
+import { type BoardOptions, SimulatedBoard } from "../../devs-host/device.js";
+import { createNetConnector, type SocketConnector, type SocketTarget } from "../../devs-host/socket.js";
+import { waitForLog } from "../../devs-host/wait.js";
 
 const PROBE_DIR = fileURLToPath(new URL("../../firmware/probe/", import.meta.url));
 const DEADLINE_MS = 15_000;

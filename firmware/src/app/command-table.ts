@@ -8,8 +8,8 @@
  *
  * Declaring a command is all a firmware author does; the table takes care of the rest.
  */
-import { commandName } from "../../../protocol/fieldlink-topics"
-import { clearRetainedCommand, CommandKind, RetainedCommands } from "../../../protocol/commands"
+import { commandName } from "@fieldlink/protocol/fieldlink-topics"
+import { clearRetainedCommand, CommandKind, RetainedCommands } from "@fieldlink/protocol/commands"
 
 export interface CommandSpec<C> {
     /** The topic level(s) after `cmd/`, e.g. `interval`, `led/color`. */

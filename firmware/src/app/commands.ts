@@ -9,9 +9,9 @@
  *   restarted.
  */
 import * as ds from "@devicescript/core"
-import { parseIntervalMs } from "../core/settings"
-import { MqttClient } from "../mqtt/client"
-import { CommandSpec } from "./command-table"
+import { parseIntervalMs } from "@fieldlink/protocol/settings"
+import { MqttClient } from "../mqtt/client.js"
+import { CommandSpec } from "./command-table.js"
 
 export interface CommandContext {
     state: { intervalMs: number }

@@ -9,7 +9,7 @@
  * gateway are not acted on. Diagnostic `fieldlink:` lines are not printed in this mode
  * (the gateway would count them as unknown verbs).
  */
-import { FIRMWARE_VERSION } from "../version"
+import { FIRMWARE_VERSION } from "../version.js"
 
 /** `hello` again every this many samples, so a restarted gateway learns the id quickly. */
 const HELLO_EVERY = 10

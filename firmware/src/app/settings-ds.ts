@@ -4,7 +4,7 @@
  */
 import * as ds from "@devicescript/core"
 import { readSetting } from "@devicescript/settings"
-import { RawSetting, resolveConfig, ResolvedConfig, SETTING_KEYS } from "../core/settings"
+import { RawSetting, resolveConfig, ResolvedConfig, SETTING_KEYS } from "@fieldlink/protocol/settings"
 
 export async function loadConfig(): Promise<ResolvedConfig> {
     const values: Record<string, RawSetting> = {}

@@ -8,10 +8,10 @@
  * moment it is written to the socket (protocol/age.ts), so a subscriber can place it in
  * time: taken = received − age_ms.
  */
-import { lateAge } from "../../../protocol/age"
-import { DropOldestQueue } from "../core/queue"
-import { withAge, withDropped } from "../core/sample"
-import { MqttClient } from "../mqtt/client"
+import { lateAge } from "@fieldlink/protocol/age"
+import { DropOldestQueue } from "../core/queue.js"
+import { withAge, withDropped } from "../core/sample.js"
+import { MqttClient } from "../mqtt/client.js"
 
 export class Telemetry {
     private queue: DropOldestQueue<string>

@@ -7,7 +7,7 @@
  * sensors are simulated Jacdac servers that the host puts on the VM's bus.
  */
 import * as ds from "@devicescript/core"
-import { joinWifi } from "./wifi"
+import { joinWifi } from "./wifi.js"
 
 export interface BoardDriver {
     /** As the profile names it, e.g. "sht30 at 0x44". */

@@ -9,7 +9,7 @@
  */
 import * as ds from "@devicescript/core"
 import { readSetting } from "@devicescript/settings"
-import { BOARD_SETTING_KEYS } from "./keys"
+import { BOARD_SETTING_KEYS } from "@fieldlink/protocol/board-keys"
 
 /** The runtime's WiFi service is on the board itself: it binds within a second or two. */
 const BIND_TIMEOUT_MS = 10000

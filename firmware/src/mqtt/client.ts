@@ -16,7 +16,7 @@
  */
 import * as ds from "@devicescript/core"
 import { connect, Socket } from "@devicescript/net"
-import { ByteArray } from "../../../protocol/bytes"
+import { ByteArray } from "@fieldlink/protocol/bytes"
 import {
     connackReason,
     encodeConnect,
@@ -29,14 +29,14 @@ import {
     PacketParser,
     PacketType,
     topicMatches,
-} from "../../../protocol/mqtt/index"
-import { backoffDelay, BackoffPolicy } from "../core/backoff"
+} from "@fieldlink/protocol/mqtt"
+import { backoffDelay, BackoffPolicy } from "@fieldlink/protocol/backoff"
 import {
     ConnectionEvent,
     ConnectionState,
     connectionStateName,
     nextConnectionState,
-} from "../core/connection"
+} from "../core/connection.js"
 import {
     KeepAliveAction,
     keepAliveAction,
@@ -46,8 +46,8 @@ import {
     noteReceived,
     notePingSent,
     noteSent,
-} from "../core/keepalive"
-import { dsBytes } from "../bytes-ds"
+} from "../core/keepalive.js"
+import { dsBytes } from "../bytes-ds.js"
 
 export interface MqttClientOptions {
     host: string

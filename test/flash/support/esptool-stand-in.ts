@@ -82,6 +82,6 @@ console.log("Hash of data verified.\n\nLeaving...\nHard resetting via RTS pin...
 if (mode === "noboot") process.exit(0)
 // The "board" boots from its new flash and outlives this process, as a real one would.
 const log = openSync(join(dir, "board.log"), "a")
-const board = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./stand-in-board.ts", import.meta.url)), dir], { detached: true, stdio: ["ignore", log, log], env: process.env })
+const board = spawn(process.execPath, ["--import", "tsx", "--conditions=source", fileURLToPath(new URL("./stand-in-board.ts", import.meta.url)), dir], { detached: true, stdio: ["ignore", log, log], env: process.env })
 writeFileSync(join(dir, "board.pid"), String(board.pid))
 board.unref()

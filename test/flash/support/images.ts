@@ -1,8 +1,8 @@
 // Small SYNTHETIC runtime images (not DeviceScript's): an ESP32 image header with a chip
 // id, the runtime's partition table at flash address 0x8000, and a pattern the tests can
 // find again. Enough for fieldlink's image checks and bundling; no code runs from them.
-import { CHIP_IDS } from "../../../boards/runtime-release"
-import { encodePartition, type Partition } from "../../../flash/partitions"
+import { CHIP_IDS } from "../../../boards/runtime-release.js"
+import { encodePartition, type Partition } from "../../../flash/partitions.js"
 
 /** devicescript-esp32's boards/partitions.csv (v2.16.1). */
 export const RUNTIME_PARTITIONS: readonly Partition[] = [

@@ -10,9 +10,9 @@
 import { appendFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { SerialPort } from "serialport"
-import { deviceScriptCatalog } from "../../../boards/catalog"
-import { SimulatedBoard } from "../../../sim/vm/index"
-import { addWifiStandIn } from "./wifi-stand-in"
+import { deviceScriptCatalog } from "../../../boards/catalog.js"
+import { SimulatedBoard } from "../../../devs-host/index.js"
+import { addWifiStandIn } from "./wifi-stand-in.js"
 
 const dir = process.argv[2]
 // FIELDLINK_STANDIN_LOG_TTY: a serial port (one end of a pseudo-terminal pair) that gets

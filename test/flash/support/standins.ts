@@ -12,9 +12,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ExecutionContext } from "ava"
-import { removeOnExit } from "../../support/cleanup"
-import { runCli, type CliResult } from "../../support/cli"
-import { syntheticRuntimeImage } from "./images"
+import { removeOnExit } from "../../support/cleanup.js"
+import { runCli, type CliResult } from "../../support/cli.js"
+import { syntheticRuntimeImage } from "./images.js"
 
 const STAND_IN_ESPTOOL = fileURLToPath(new URL("./esptool-stand-in.ts", import.meta.url))
 
@@ -55,7 +55,7 @@ export function makeStandIns(t: ExecutionContext, options: { mode?: string; path
     mkdirSync(standinDir)
     if (options.path !== "none") {
         const script = join(binDir, "esptool")
-        writeFileSync(script, `#!/bin/sh\n# stand-in esptool for the fieldlink tests\nexec "${process.execPath}" --import tsx "${STAND_IN_ESPTOOL}" "$@"\n`)
+        writeFileSync(script, `#!/bin/sh\n# stand-in esptool for the fieldlink tests\nexec "${process.execPath}" --import tsx --conditions=source "${STAND_IN_ESPTOOL}" "$@"\n`)
         chmodSync(script, 0o755)
     }
     const port = join(dir, "ttyUSB-stand-in")

@@ -1,10 +1,10 @@
 // A STAND-IN for the runtime's WiFi service (the DeviceScript VM has none): a Jacdac
 // WiFi server on a simulated board's bus. It records AddNetwork and then reports that
 // network as joined, as the ESP32 runtime's service does once connected.
-// @ts-expect-error -- jacdac-ts ships its declarations outside its "exports" map (see sim/vm/jacdac.ts).
+// @ts-expect-error -- jacdac-ts ships its declarations outside its "exports" map (see devs-host/jacdac.ts).
 import * as runtime from "jacdac-ts"
-import type * as Types from "../../../node_modules/jacdac-ts/dist/types/src/jacdac"
-import type { JDBus } from "../../../sim/vm/jacdac"
+import type * as Types from "jacdac-ts-types"
+import type { JDBus } from "../../../devs-host/jacdac.js"
 
 const jd = runtime as typeof Types
 

@@ -1,12 +1,13 @@
 /**
- * jacdac-ts, typed. Its package.json "exports" names no "types", so TypeScript's
- * Bundler resolution finds no declarations for "jacdac-ts"; they are taken from the
- * declaration files the package ships instead. Everything in sim/vm imports jacdac-ts
- * through here.
+ * jacdac-ts, typed. Its package.json "exports" names no "types", so TypeScript finds no
+ * declarations for "jacdac-ts"; the declarations the package ships (its "typings" file)
+ * are declared as the type-only module "jacdac-ts-types" in tsconfig.base.json's
+ * "paths". (Type-only: erased from the JavaScript, so no runtime resolver ever sees it.)
+ * Everything that uses jacdac-ts imports it through here.
  */
 // @ts-expect-error -- jacdac-ts ships its declarations outside its "exports" map (see above).
 import * as runtime from "jacdac-ts";
-import type * as Types from "../../node_modules/jacdac-ts/dist/types/src/jacdac";
+import type * as Types from "jacdac-ts-types";
 
 const jd = runtime as typeof Types;
 

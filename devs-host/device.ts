@@ -13,13 +13,13 @@
  * Booting from `flash` (a flashed board) skips steps 3 and 4: the runtime mounts the
  * flash and starts the program stored there by itself.
  */
-import { DeviceScriptManagerReg, type JDBus, type JDDevice, SELF_ANNOUNCE, SRV_DEVICE_SCRIPT_MANAGER } from "./jacdac";
-import { BoardBus } from "./bus";
-import { type DmesgLine, parseDmesg } from "./log";
-import { addSensors, type SensorSpec } from "./sensors";
-import { type BoardSettings, deliverSettings, encodeSettings, waitForVmDevice } from "./settings";
-import { netConnector, type SocketConnector } from "./socket";
-import { Vm, type VmFlash } from "./vm";
+import { DeviceScriptManagerReg, type JDBus, type JDDevice, SELF_ANNOUNCE, SRV_DEVICE_SCRIPT_MANAGER } from "./jacdac.js";
+import { BoardBus } from "./bus.js";
+import { type DmesgLine, parseDmesg } from "./log.js";
+import { addSensors, type SensorSpec } from "./sensors.js";
+import { type BoardSettings, deliverSettings, encodeSettings, waitForVmDevice } from "./settings.js";
+import { netConnector, type SocketConnector } from "./socket.js";
+import { Vm, type VmFlash } from "./vm.js";
 
 export interface BoardOptions {
   /** The VM's device id string (the runtime derives its Jacdac device id from it). */

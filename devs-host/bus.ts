@@ -9,7 +9,7 @@
  * Every timer jacdac-ts starts for this bus goes through a `TrackedScheduler`, so
  * `close()` can clear them all and the process can exit.
  */
-import { createProxyBridge, JDBus, type Scheduler } from "./jacdac";
+import { createProxyBridge, JDBus, type Scheduler } from "./jacdac.js";
 
 type Timer = ReturnType<typeof setTimeout>;
 

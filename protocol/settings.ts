@@ -5,7 +5,7 @@
  * Setting names are at most 13 characters: @devicescript/settings refuses longer keys.
  * An invalid value is never silently used: it is reported and its default applies.
  */
-import { idError } from "../../../protocol/mqtt/topics"
+import { idError } from "./mqtt/topics.js"
 
 export interface FirmwareConfig {
     brokerHost: string

@@ -15,7 +15,7 @@ import {
   SettingsClient,
   SRV_DEVICE_SCRIPT_MANAGER,
   SRV_SETTINGS,
-} from "./jacdac";
+} from "./jacdac.js";
 
 export type SettingValue = string | number | boolean;
 export type BoardSettings = Readonly<Record<string, SettingValue>>;

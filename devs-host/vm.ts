@@ -10,8 +10,8 @@
  * the current step has returned. Jacdac frames leave synchronously through
  * `VmHooks.frame`, whose receiver must queue them (see ./bus).
  */
-import { loadVmFactory, type RawVm } from "./bundle";
-import type { BoardSocket, SocketConnector, SocketTarget } from "./socket";
+import { loadVmFactory, type RawVm } from "./bundle.js";
+import type { BoardSocket, SocketConnector, SocketTarget } from "./socket.js";
 
 export interface VmHooks {
   /** A Jacdac frame the VM sent. Called inside a VM step: queue it, do not answer it here. */

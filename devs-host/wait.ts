@@ -1,5 +1,5 @@
 /** Waiting for a board's firmware to say something, with a deadline. */
-import type { SimulatedBoard } from "./device";
+import type { SimulatedBoard } from "./device.js";
 
 export type LogMatcher = RegExp | ((line: string) => boolean);
 

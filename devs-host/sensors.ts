@@ -17,7 +17,7 @@ import {
   SRV_ILLUMINANCE,
   SRV_SOIL_MOISTURE,
   SRV_TEMPERATURE,
-} from "./jacdac";
+} from "./jacdac.js";
 
 /** Sensor kinds, with the unit `read()` returns and the DeviceScript role that reads it. */
 export const SENSOR_KINDS = {

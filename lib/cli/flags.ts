@@ -4,7 +4,7 @@
  * expected.
  */
 import { parseArgs } from "node:util"
-import { UsageError } from "./errors"
+import { UsageError } from "./errors.js"
 
 export type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>
 

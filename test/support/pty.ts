@@ -2,9 +2,9 @@
 // (sim/serial/pty.ts): the gateway opens one end, the test plays the device on the other
 // through the real serialport bindings. unplug() removes the port as an unplug would
 // (socat exits, the links vanish); plug() brings it back at the same path.
-import { PtyPair } from "../../sim/serial/pty"
-import { requireBinaries } from "../support/binaries"
-import { waitFor } from "../support/wait"
+import { PtyPair } from "@fieldlink/sim/serial/pty"
+import { requireBinaries } from "./binaries.js"
+import { waitFor } from "./wait.js"
 
 export function socatAvailable() {
     return requireBinaries(["socat"], "socat")

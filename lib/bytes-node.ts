@@ -1,4 +1,4 @@
-import type { ByteArray, ByteKit } from "./bytes"
+import type { ByteArray, ByteKit } from "@fieldlink/protocol/bytes"
 
 function asBuffer(bytes: ByteArray): Buffer {
     if (Buffer.isBuffer(bytes)) return bytes

@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
-import { locateCli } from "./bundle";
+import { locateCli } from "./bundle.js";
 
 export interface CompileOptions {
   /** The DeviceScript project folder (holds `devsconfig.json`). */
@@ -40,7 +40,8 @@ const GEN_DIR = ".devicescript";
 const BYTECODE = join(GEN_DIR, "bin", "bytecode.devs");
 const CACHE_DIR = join(GEN_DIR, "fieldlink-cache");
 const LOCK_FILE = join(GEN_DIR, "fieldlink-build.lock");
-const SKIP_DIRS = new Set(["node_modules", GEN_DIR, ".git"]);
+// dist: a shared package's compiled output is not what DeviceScript compiles.
+const SKIP_DIRS = new Set(["node_modules", GEN_DIR, ".git", "dist"]);
 
 async function listSources(dir: string, into: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });

@@ -1,0 +1,46 @@
+/**
+ * The JSON payloads of the topic layout (DESIGN §1), typed once for firmware, gateway
+ * and simulator. Types only: nothing here runs.
+ */
+
+/** `<root>/devices/<id>/info` (retained), as the firmware publishes it. */
+export interface DeviceInfoPayload {
+    id: string
+    /** Firmware version. */
+    fw: string
+    board: string
+    /** "wifi", "serial" or "sim". */
+    transport: string
+    interval_ms: number
+    keepalive_s: number
+}
+
+/** A serial port in `<root>/gateways/<gw>/stats`. */
+export interface GatewayPortStats {
+    open: boolean
+    device?: string | null
+    lines?: number
+    bytes_in?: number
+    bytes_out?: number
+    errors?: Record<string, number>
+    tx_dropped?: number
+}
+
+/** A device in `<root>/gateways/<gw>/stats`. */
+export interface GatewayDeviceStats {
+    online: boolean
+    port: string | null
+    connected: boolean
+    queued: number
+    queued_bytes: number
+    dropped: number
+}
+
+/** `<root>/gateways/<gw>/stats`: the gateway's counters, every `statsIntervalS`. */
+export interface GatewayStatsPayload {
+    uptime_s: number
+    upstream: "connected" | "disconnected"
+    totals: { lines: number; bytes_in: number; bytes_out: number; errors: number; drops: number; queued: number }
+    ports: Record<string, GatewayPortStats>
+    devices: Record<string, GatewayDeviceStats>
+}

@@ -8,7 +8,9 @@
  *
  * This file is the I/O shell only. Packets come from the shared pure codec
  * (protocol/mqtt), the connection life from `core/connection`, ping timing from
- * `core/keepalive`, reconnect delays from `core/backoff`. Every packet goes out in exactly
+ * `core/keepalive`, reconnect delays from `core/reconnect` (a connection the broker drops
+ * soon after CONNACK does not reset the backoff; a run of them means a duplicate client
+ * id), broker-side input it cannot use from `inbound`. Every packet goes out in exactly
  * one socket write.
  *
  * The DeviceScript runtime allows one socket per VM: while this client runs, nothing else
@@ -30,7 +32,17 @@ import {
     PacketType,
     topicMatches,
 } from "../../../protocol/mqtt/index"
-import { backoffDelay, BackoffPolicy } from "../core/backoff"
+import { BackoffPolicy } from "../core/backoff"
+import {
+    ConnectionEnd,
+    noteConnectionEnd,
+    reconnectDelay,
+    reconnectPolicy,
+    ReconnectPolicy,
+    reconnectStart,
+    ReconnectState,
+} from "../core/reconnect"
+import { InboundGuard } from "./inbound"
 import {
     ConnectionEvent,
     ConnectionState,
@@ -66,8 +78,10 @@ export interface MqttClientOptions {
     subscriptions: string[]
     backoff: BackoffPolicy
     connectTimeoutMs: number
-    /** Largest packet accepted from the broker; larger ones end the connection. */
+    /** Largest packet accepted from the broker; a larger PUBLISH is skipped and reported. */
     maxPacketSize: number
+    /** Says who else may hold this client id, for the takeover log line. */
+    duplicateHint: string
     /** Numbers in [0, 1) for reconnect jitter; must differ from board to board. */
     random: () => number
 }
@@ -86,7 +100,13 @@ export class MqttClient {
     private socket: Socket = null
     private parser: PacketParser
     private keepAlive: KeepAliveState = null
-    private attempt = 0
+    private policy: ReconnectPolicy
+    private reconnect: ReconnectState = reconnectStart()
+    /** ds.millis() at CONNACK of the current connection, or -1 before it. */
+    private onlineAt = -1
+    /** We ended the current connection (an error of ours), not the broker. */
+    private endedByUs = false
+    private inbound: InboundGuard
     private nextPacketId = 1
     private wake = ds.emitter<number>()
     /** Packets parsed from the current chunk, handled in order once parsing is done. */
@@ -95,7 +115,9 @@ export class MqttClient {
     private stopped = ds.emitter<number>()
 
     constructor(private options: MqttClientOptions, private handlers: MqttClientHandlers) {
-        this.parser = new PacketParser(dsBytes, options.maxPacketSize)
+        this.parser = new PacketParser(dsBytes, options.maxPacketSize, true)
+        this.policy = reconnectPolicy(options.backoff)
+        this.inbound = new InboundGuard(handlers.log)
         const inbox = this.inbox
         this.collect = p => {
             inbox.push(p)
@@ -162,12 +184,25 @@ export class MqttClient {
             await this.session()
             if (this.stopRequested()) break
             this.transition(ConnectionEvent.LINK_LOST)
-            const delay = backoffDelay(this.attempt, this.options.backoff, this.options.random)
-            this.attempt++
-            this.handlers.log("mqtt: reconnect in " + delay + " ms (attempt " + this.attempt + ")")
+            this.noteEnd()
+            const delay = reconnectDelay(this.reconnect, this.policy, this.options.random)
+            this.handlers.log("mqtt: reconnect in " + delay + " ms (attempt " + this.reconnect.attempt + ")")
             await ds.wait(this.stopped, delay)
             this.transition(ConnectionEvent.RETRY)
         }
+    }
+
+    /** Feeds how the last connection ended to the reconnect policy; says so once if it looks like a takeover. */
+    private noteEnd(): void {
+        const online = this.onlineAt >= 0
+        const end = !online ? ConnectionEnd.NEVER_ONLINE : this.endedByUs ? ConnectionEnd.OURS : ConnectionEnd.BROKER_CLOSED
+        const held = online ? ds.millis() - this.onlineAt : 0
+        if (!noteConnectionEnd(this.reconnect, end, held, this.policy)) return
+        const cap = this.policy.backoff.capMs
+        this.handlers.log(
+            "mqtt: the broker closed the connection soon after CONNACK " + this.reconnect.shortLived + " times: another client is likely using the id " +
+                this.options.clientId + " (" + this.options.duplicateHint + "); retrying every " + cap / 2000 + "-" + cap / 1000 + " s"
+        )
     }
 
     /** One connection, from TCP connect until it is lost. */
@@ -175,6 +210,8 @@ export class MqttClient {
         const gen = ++this.generation
         const o = this.options
         this.parser.reset()
+        this.onlineAt = -1
+        this.endedByUs = false
         try {
             this.socket = await connect({
                 host: o.host,
@@ -213,6 +250,7 @@ export class MqttClient {
             const left = deadline - ds.millis()
             if (left <= 0) {
                 this.handlers.log("mqtt: no CONNACK within " + o.connectTimeoutMs + " ms")
+                this.endedByUs = true
                 await this.dropSocket()
                 return
             }
@@ -222,11 +260,13 @@ export class MqttClient {
             await this.dropSocket()
             return
         }
-        this.attempt = 0
+        this.onlineAt = ds.millis()
         await this.write(this.statusPacket(o.birthPayload))
         if (o.subscriptions.length > 0) {
             const subs = o.subscriptions.map(topic => ({ topic: topic, qos: 1 }))
-            await this.write(encodeSubscribe(dsBytes, this.packetId(), subs))
+            const id = this.packetId()
+            this.inbound.subscribed(id, o.subscriptions)
+            await this.write(encodeSubscribe(dsBytes, id, subs))
         }
         await this.handlers.online()
         await this.keepAliveLoop(gen)
@@ -242,6 +282,7 @@ export class MqttClient {
                 if (!(await this.write(encodePingreq(dsBytes)))) break
             } else if (action === KeepAliveAction.TIMEOUT) {
                 this.handlers.log("mqtt: no PINGRESP within " + ka.periodMs / 2 + " ms; reconnecting")
+                this.endedByUs = true
                 await this.dropSocket()
                 break
             }
@@ -259,6 +300,7 @@ export class MqttClient {
                 chunk = await sock.recv()
             } catch (e) {
                 this.handlers.log("mqtt: socket error: " + (e as Error).message)
+                this.endedByUs = true
                 break
             }
             if (chunk === null || chunk === undefined) break
@@ -266,7 +308,8 @@ export class MqttClient {
             const error = this.parser.feed(chunk, this.collect)
             while (this.inbox.length > 0) await this.handle(this.inbox.shift())
             if (error) {
-                this.handlers.log("mqtt: bad packet from broker (" + error.code + "): " + error.message)
+                this.inbound.parseError(error)
+                this.endedByUs = true
                 break
             }
         }
@@ -278,7 +321,7 @@ export class MqttClient {
 
     private async handle(p: MqttPacket): Promise<void> {
         if (p.type === PacketType.CONNACK) {
-            if (this.state !== ConnectionState.AWAITING_CONNACK) return
+            if (this.state !== ConnectionState.AWAITING_CONNACK) return this.inbound.unexpected(p)
             if (p.returnCode === 0) {
                 this.transition(ConnectionEvent.CONNACK_ACCEPTED)
             } else {
@@ -287,10 +330,17 @@ export class MqttClient {
             }
             this.wake.emit(0)
         } else if (p.type === PacketType.PUBLISH) {
+            // Acknowledged whatever becomes of it, so the broker does not send it again.
             if (p.qos === 1) await this.write(encodePuback(dsBytes, p.packetId))
-            if (this.matchesSubscription(p.topic)) await this.handlers.message(p.topic, p.payload as Buffer)
+            if (p.oversize !== undefined) this.inbound.oversize(p, this.options.maxPacketSize)
+            else if (!this.matchesSubscription(p.topic)) this.inbound.unsubscribed(p.topic)
+            else if (this.inbound.allowCommand(p.topic)) await this.handlers.message(p.topic, p.payload as Buffer)
+        } else if (p.type === PacketType.SUBACK) {
+            this.inbound.suback(p)
+        } else if (p.type !== PacketType.PINGRESP && p.type !== PacketType.PUBACK) {
+            this.inbound.unexpected(p)
         }
-        // PINGRESP, SUBACK, PUBACK: receipt alone is what matters (keep-alive noted it).
+        // PINGRESP, PUBACK: receipt alone is what matters (keep-alive noted it).
     }
 
     private matchesSubscription(topic: string): boolean {
@@ -322,6 +372,7 @@ export class MqttClient {
             await sock.send(packet as Buffer)
         } catch (e) {
             this.handlers.log("mqtt: write failed: " + (e as Error).message)
+            this.endedByUs = true
             await this.dropSocket()
             return false
         }

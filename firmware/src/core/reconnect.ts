@@ -1,0 +1,104 @@
+/**
+ * When to reconnect, across connections: the one policy of the firmware and the gateway
+ * (gateway/upstream/link.ts imports it).
+ *
+ * A connection the broker accepts and then drops within `holdMs` does not count as a
+ * success: the backoff attempt keeps growing, so a broker that kicks us right after
+ * CONNACK (a packet we choke on, a broker-side limit, a second client with our id) sees
+ * reconnects spaced by the backoff, never a tight loop. Only a connection that held for
+ * `holdMs` starts the count over.
+ *
+ * `takeoverAfter` such drops in a row, each closed by the broker with no error on our side
+ * (no parse error, no write failure, no keep-alive timeout), are the signature of a
+ * takeover: another client connects with the same client id, the broker closes the older
+ * connection [MQTT-3.1.4-2], and both fight for ever. Then the delay goes to the cap
+ * (drawn from its upper half, so it is never short) and stays there until a connection
+ * holds for longer than the cap — longer than a twin on the same policy would wait before
+ * taking the id back. An MQTT 5 DISCONNECT with reason 0x8E (session taken over) is the
+ * broker saying so outright: it counts at once.
+ *
+ * Pure and clock-free: the caller passes how long the connection held, so tests step time.
+ */
+import { BackoffPolicy, backoffCeiling, backoffDelay } from "./backoff"
+
+export interface ReconnectPolicy {
+    backoff: BackoffPolicy
+    /** A connection that held this long (ms after CONNACK) resets the backoff. */
+    holdMs: number
+    /** Broker-closed short connections in a row that mean "someone else has our id". */
+    takeoverAfter: number
+}
+
+export const DEFAULT_HOLD_MS = 10000
+export const DEFAULT_TAKEOVER_AFTER = 3
+
+export function reconnectPolicy(backoff: BackoffPolicy): ReconnectPolicy {
+    return { backoff: backoff, holdMs: DEFAULT_HOLD_MS, takeoverAfter: DEFAULT_TAKEOVER_AFTER }
+}
+
+/** How a connection ended. */
+export const enum ConnectionEnd {
+    /** It never reached CONNACK (refused, unreachable, timed out). */
+    NEVER_ONLINE = 0,
+    /** We ended it: a network error, a write failure, a packet we could not accept, keep-alive. */
+    OURS = 1,
+    /** The broker closed it cleanly, without saying why. */
+    BROKER_CLOSED = 2,
+    /** The broker said the session was taken over (MQTT 5 DISCONNECT 0x8E). */
+    TAKEN_OVER = 3,
+}
+
+export interface ReconnectState {
+    /** Failed or short-lived connections since the last one that held: the backoff exponent + 1. */
+    attempt: number
+    /** Broker-closed short connections in a row. */
+    shortLived: number
+    /** A duplicate client id is suspected: delays stay at the cap. */
+    takeover: boolean
+    /** Takeovers suspected since start (each a new episode). */
+    takeovers: number
+}
+
+export function reconnectStart(): ReconnectState {
+    return { attempt: 0, shortLived: 0, takeover: false, takeovers: 0 }
+}
+
+/** How long a connection must hold to clear the state: longer than the cap while a takeover is suspected. */
+export function holdNeededMs(state: ReconnectState, policy: ReconnectPolicy): number {
+    const cap = policy.backoff.capMs
+    return state.takeover && cap > policy.holdMs ? cap : policy.holdMs
+}
+
+/**
+ * Records the end of a connection that held `heldMs` after CONNACK (ignored for
+ * NEVER_ONLINE). Returns true when this end makes a takeover suspected anew: the caller
+ * logs it once then.
+ */
+export function noteConnectionEnd(state: ReconnectState, end: ConnectionEnd, heldMs: number, policy: ReconnectPolicy): boolean {
+    if (end !== ConnectionEnd.NEVER_ONLINE && heldMs >= holdNeededMs(state, policy) && end !== ConnectionEnd.TAKEN_OVER) {
+        state.attempt = 1
+        state.shortLived = end === ConnectionEnd.BROKER_CLOSED ? 1 : 0
+        state.takeover = false
+        return false
+    }
+    state.attempt++
+    if (end === ConnectionEnd.OURS) state.shortLived = 0
+    else if (end === ConnectionEnd.BROKER_CLOSED) state.shortLived++
+    else if (end === ConnectionEnd.TAKEN_OVER) state.shortLived = state.shortLived + 1 > policy.takeoverAfter ? state.shortLived + 1 : policy.takeoverAfter
+    if (state.takeover || state.shortLived < policy.takeoverAfter) return false
+    state.takeover = true
+    state.takeovers++
+    return true
+}
+
+/** The delay before the next attempt; `random` in [0, 1). */
+export function reconnectDelay(state: ReconnectState, policy: ReconnectPolicy, random: () => number): number {
+    const cap = policy.backoff.capMs
+    if (state.takeover) return Math.floor(cap / 2 + random() * (cap / 2))
+    return backoffDelay(state.attempt - 1, policy.backoff, random)
+}
+
+/** The upper bound of the next delay (for tests and logs). */
+export function reconnectCeiling(state: ReconnectState, policy: ReconnectPolicy): number {
+    return state.takeover ? policy.backoff.capMs : backoffCeiling(state.attempt - 1, policy.backoff)
+}

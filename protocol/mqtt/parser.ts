@@ -239,7 +239,8 @@ export class PacketParser {
     private emitSkipped(onPacket: (packet: MqttPacket) => void): ParseError | null {
         const head = this.head as ByteArray
         const flags = this.header & 0x0f
-        const p: MqttPacket = { type: PacketType.PUBLISH, dup: (flags & 0x08) !== 0, qos: (flags >> 1) & 0x03, retain: (flags & 0x01) !== 0 }
+        const qos = (flags >> 1) & 0x03
+        const p: MqttPacket = { type: PacketType.PUBLISH, dup: (flags & 0x08) !== 0, qos: qos, retain: (flags & 0x01) !== 0 }
         p.oversize = 1 + this.lengthBytes + this.remaining
         this.state = State.Header
         this.head = null
@@ -256,7 +257,7 @@ export class PacketParser {
             if (badTopic !== null) return this.fail(parseError("bad-topic", `PUBLISH ${badTopic}`))
             p.topic = topic
         }
-        if (p.qos > 0) {
+        if (qos > 0) {
             if (topicEnd + 2 > this.remaining) return this.fail(parseError("truncated", `PUBLISH packet id runs past the end of the packet (remaining length ${this.remaining})`))
             if (this.skipId === 0) return this.fail(parseError("malformed", "PUBLISH packet id must not be 0")) // [MQTT-2.3.1-1]
             p.packetId = this.skipId

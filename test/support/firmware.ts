@@ -64,7 +64,7 @@ export async function startTestBoard(t: ExecutionContext, o: TestBoardOptions): 
         waitForLine: (re, timeoutMs = 10000, from = 0) => {
             const seen = lines.slice(from).find((line) => re.test(line))
             if (seen !== undefined) return Promise.resolve(seen)
-            return waitForLog(board, (line) => re.test(line.replace(/^fieldlink: /, "")), timeoutMs)
+            return waitForLog(board, (line) => re.test(line.replace(/^fieldlink: /, "")), timeoutMs).then((line) => line.replace(/^fieldlink: /, ""))
         },
     }
 }

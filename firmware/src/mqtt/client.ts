@@ -30,6 +30,7 @@ import {
     MqttPacket,
     PacketParser,
     PacketType,
+    ParseError,
     topicMatches,
 } from "../../../protocol/mqtt/index"
 import { BackoffPolicy } from "../core/backoff"
@@ -60,6 +61,9 @@ import {
     noteSent,
 } from "../core/keepalive"
 import { dsBytes } from "../bytes-ds"
+
+/** Bytes parsed between two yields (see parse()). */
+const PARSE_SLICE = 512
 
 export interface MqttClientOptions {
     host: string
@@ -305,8 +309,7 @@ export class MqttClient {
             }
             if (chunk === null || chunk === undefined) break
             if (this.keepAlive) noteReceived(this.keepAlive, ds.millis())
-            const error = this.parser.feed(chunk, this.collect)
-            while (this.inbox.length > 0) await this.handle(this.inbox.shift())
+            const error = await this.parse(chunk)
             if (error) {
                 this.inbound.parseError(error)
                 this.endedByUs = true
@@ -317,6 +320,25 @@ export class MqttClient {
             this.handlers.log("mqtt: connection closed")
             await this.dropSocket()
         }
+    }
+
+    /**
+     * Parses a chunk a slice at a time, handling the packets of each slice and yielding
+     * between slices: a chunk packed with small packets (a flood of commands) would
+     * otherwise cost more than the VM's ~128 Ki instructions between awaits and panic.
+     */
+    private async parse(chunk: Buffer): Promise<ParseError> {
+        const n = chunk.length
+        for (let at = 0; at < n; at += PARSE_SLICE) {
+            // DeviceScript's slice does not clamp: past the end it pads with zeros.
+            const end = at + PARSE_SLICE < n ? at + PARSE_SLICE : n
+            const part = n <= PARSE_SLICE ? chunk : chunk.slice(at, end)
+            const error = this.parser.feed(part, this.collect)
+            while (this.inbox.length > 0) await this.handle(this.inbox.shift())
+            if (error) return error
+            if (n > PARSE_SLICE) await ds.sleep(0)
+        }
+        return null
     }
 
     private async handle(p: MqttPacket): Promise<void> {

@@ -13,10 +13,9 @@
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt"
 import {
     ConnectionEnd,
-    DEFAULT_HOLD_MS,
-    DEFAULT_TAKEOVER_AFTER,
     noteConnectionEnd,
     reconnectDelay,
+    reconnectPolicy,
     reconnectStart,
     type ReconnectPolicy,
 } from "../../firmware/src/core/reconnect"
@@ -98,7 +97,7 @@ export class MqttLink {
         private readonly options: LinkOptions,
         private readonly handlers: LinkHandlers,
     ) {
-        this.policy = { backoff: options.broker.reconnect, holdMs: DEFAULT_HOLD_MS, takeoverAfter: DEFAULT_TAKEOVER_AFTER }
+        this.policy = reconnectPolicy(options.broker.reconnect)
     }
 
     /** Times a takeover of this client id was detected (each a new episode). */
@@ -228,7 +227,7 @@ export class MqttLink {
                   : failure !== undefined
                     ? ConnectionEnd.OURS
                     : ConnectionEnd.BROKER_CLOSED
-            if (noteConnectionEnd(this.reconnect, end, heldMs, this.policy)) this.reportTakeover(disconnectReason)
+            if (noteConnectionEnd(this.reconnect, end, heldMs, Date.now(), this.policy)) this.reportTakeover(disconnectReason)
             else {
                 const closed = Object.assign(new Error(was === "connected" ? this.closedMessage(disconnectReason) : "the connection closed before CONNACK"), {
                     code: was === "connected" ? "CLOSED" : "NO_CONNACK",
@@ -257,7 +256,7 @@ export class MqttLink {
         const evidence =
             reason === REASON_SESSION_TAKEN_OVER
                 ? "the broker says: session taken over (MQTT 5 DISCONNECT reason 0x8E)"
-                : `the broker closed the connection soon after CONNACK ${this.reconnect.shortLived} times in a row`
+                : `the broker closed the connection ${this.reconnect.brokerCloses} times in a row, no error on our side`
         o.metrics.upstreamTakeovers.inc({ client: o.name })
         this.lastError = { reason: "takeover", message: `another client is using the id \`${o.clientId}\`` }
         o.log.error(

@@ -176,55 +176,64 @@ test("reconnect: connections dropped soon after CONNACK keep growing the backoff
     const s = reconnectStart()
     const ceilings: number[] = []
     for (let i = 0; i < 5; i++) {
-        noteConnectionEnd(s, ConnectionEnd.OURS, 200, policy) // our own error each time: no takeover
+        noteConnectionEnd(s, ConnectionEnd.OURS, 200, i * 1000, policy) // our own error each time: no takeover
         ceilings.push(reconnectCeiling(s, policy))
     }
     t.deepEqual(ceilings, [500, 1000, 2000, 4000, 8000])
     t.false(s.takeover)
-    noteConnectionEnd(s, ConnectionEnd.OURS, policy.holdMs, policy) // held 10 s: start over
+    noteConnectionEnd(s, ConnectionEnd.OURS, policy.holdMs, 60000, policy) // held 10 s: start over
     t.is(s.attempt, 1)
     t.is(reconnectCeiling(s, policy), 500)
 })
 
 test("reconnect: failures before CONNACK grow the backoff but never suggest a takeover", (t) => {
     const s = reconnectStart()
-    for (let i = 0; i < 10; i++) t.false(noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, policy))
+    for (let i = 0; i < 10; i++) t.false(noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, i, policy))
     t.is(s.attempt, 10)
-    t.is(s.shortLived, 0)
+    t.is(s.brokerCloses, 0)
     t.is(reconnectDelay(s, policy, half), 4000)
 })
 
-test("reconnect: three broker closes in a row soon after CONNACK suggest a takeover once; the delay stays in the cap's upper half", (t) => {
+test("reconnect: three clean broker closes in a row suggest a takeover once; the delay stays in the cap's upper half", (t) => {
     const s = reconnectStart()
-    t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, policy))
-    t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, policy))
-    t.true(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, policy), "the third says so")
-    t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, policy), "and only once")
+    t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 1000, policy))
+    t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 2000, policy))
+    t.true(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 3000, policy), "the third says so")
+    t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 4000, policy), "and only once")
     t.is(s.takeovers, 1)
     t.is(reconnectDelay(s, policy, () => 0), 4000)
     t.is(reconnectDelay(s, policy, () => 0.999999), 7999)
-    // Holding 10 s is not enough while a twin may come back after up to the cap (8 s here: 10 s is).
-    const slow = reconnectPolicy({ baseMs: 500, capMs: 60000 })
-    const s2 = reconnectStart()
-    for (let i = 0; i < 3; i++) noteConnectionEnd(s2, ConnectionEnd.BROKER_CLOSED, 100, slow)
-    t.true(s2.takeover)
-    t.is(holdNeededMs(s2, slow), 60000)
-    noteConnectionEnd(s2, ConnectionEnd.BROKER_CLOSED, 30000, slow)
-    t.true(s2.takeover, "held 30 s, twin still around")
-    noteConnectionEnd(s2, ConnectionEnd.OURS, 61000, slow)
-    t.false(s2.takeover, "held past the cap: cleared")
-    t.is(s2.attempt, 1)
 })
 
-test("reconnect: an error of ours breaks the run; MQTT 5 'session taken over' counts at once", (t) => {
+test("reconnect: the twin that holds sees its third close when the other comes back from the cap", (t) => {
+    const slow = reconnectPolicy({ baseMs: 500, capMs: 60000 })
     const s = reconnectStart()
-    noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, policy)
-    noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, policy)
-    noteConnectionEnd(s, ConnectionEnd.OURS, 100, policy)
-    t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, policy))
+    noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 200, 1000, slow)
+    noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 2000, slow)
     t.false(s.takeover)
+    t.true(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 45000, 47000, slow), "held 45 s, closed again: a twin")
+    t.is(holdNeededMs(s, slow), 60000)
+    // Closes far apart are not a run.
+    const apart = reconnectStart()
+    for (let i = 0; i < 5; i++) t.false(noteConnectionEnd(apart, ConnectionEnd.BROKER_CLOSED, 3_600_000, i * 3_600_000, slow))
+    t.is(apart.attempt, 1, "each held: the backoff starts over")
+})
+
+test("reconnect: an error of ours breaks the run and, after a hold past the cap, clears the suspicion; MQTT 5 'session taken over' counts at once", (t) => {
+    const s = reconnectStart()
+    noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, 1, policy)
+    noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, 2, policy)
+    noteConnectionEnd(s, ConnectionEnd.OURS, 100, 3, policy)
+    t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, 4, policy))
+    t.false(s.takeover)
+    for (let i = 0; i < 3; i++) noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, 10 + i, policy)
+    t.true(s.takeover)
+    noteConnectionEnd(s, ConnectionEnd.OURS, 5000, 100, policy)
+    t.true(s.takeover, "held 5 s, under max(cap, hold) = 10 s: still suspected")
+    noteConnectionEnd(s, ConnectionEnd.OURS, 10000, 200, policy)
+    t.false(s.takeover, "held past the cap")
     const m5 = reconnectStart()
-    t.true(noteConnectionEnd(m5, ConnectionEnd.TAKEN_OVER, 50000, policy), "even after a long hold")
+    t.true(noteConnectionEnd(m5, ConnectionEnd.TAKEN_OVER, 50000, 1, policy), "even after a long hold")
 })
 
 test("log limiter: once per kind per window, then the count of what was not logged", (t) => {

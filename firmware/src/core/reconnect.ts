@@ -8,16 +8,19 @@
  * reconnects spaced by the backoff, never a tight loop. Only a connection that held for
  * `holdMs` starts the count over.
  *
- * `takeoverAfter` such drops in a row, each closed by the broker with no error on our side
- * (no parse error, no write failure, no keep-alive timeout), are the signature of a
+ * `takeoverAfter` closes by the broker within `takeoverWindowMs`, each clean (no parse
+ * error, no write failure, no keep-alive timeout on our side), are the signature of a
  * takeover: another client connects with the same client id, the broker closes the older
- * connection [MQTT-3.1.4-2], and both fight for ever. Then the delay goes to the cap
- * (drawn from its upper half, so it is never short) and stays there until a connection
- * holds for longer than the cap — longer than a twin on the same policy would wait before
- * taking the id back. An MQTT 5 DISCONNECT with reason 0x8E (session taken over) is the
- * broker saying so outright: it counts at once.
+ * connection [MQTT-3.1.4-2], and both fight for ever. Then the delay goes to the cap (drawn
+ * from its upper half, so it is never short). The two sides of a fight do not see the same
+ * thing: the first to reach the cap is closed soon after CONNACK every time, the other
+ * holds until its twin comes back from the cap and takes the id again — so closes count
+ * within the window whatever the hold, and the second side says so at the twin's first
+ * return. An MQTT 5 DISCONNECT with reason 0x8E (session taken over) is the broker saying
+ * so outright: it counts at once. A connection that held past the cap and ended by our own
+ * doing clears the suspicion.
  *
- * Pure and clock-free: the caller passes how long the connection held, so tests step time.
+ * Pure and clock-free: the caller passes the time and how long the connection held.
  */
 import { BackoffPolicy, backoffCeiling, backoffDelay } from "./backoff"
 
@@ -25,15 +28,17 @@ export interface ReconnectPolicy {
     backoff: BackoffPolicy
     /** A connection that held this long (ms after CONNACK) resets the backoff. */
     holdMs: number
-    /** Broker-closed short connections in a row that mean "someone else has our id". */
+    /** Clean closes by the broker within `takeoverWindowMs` that mean "someone else has our id". */
     takeoverAfter: number
+    takeoverWindowMs: number
 }
 
 export const DEFAULT_HOLD_MS = 10000
 export const DEFAULT_TAKEOVER_AFTER = 3
+export const DEFAULT_TAKEOVER_WINDOW_MS = 300000
 
 export function reconnectPolicy(backoff: BackoffPolicy): ReconnectPolicy {
-    return { backoff: backoff, holdMs: DEFAULT_HOLD_MS, takeoverAfter: DEFAULT_TAKEOVER_AFTER }
+    return { backoff: backoff, holdMs: DEFAULT_HOLD_MS, takeoverAfter: DEFAULT_TAKEOVER_AFTER, takeoverWindowMs: DEFAULT_TAKEOVER_WINDOW_MS }
 }
 
 /** How a connection ended. */
@@ -51,8 +56,10 @@ export const enum ConnectionEnd {
 export interface ReconnectState {
     /** Failed or short-lived connections since the last one that held: the backoff exponent + 1. */
     attempt: number
-    /** Broker-closed short connections in a row. */
-    shortLived: number
+    /** Clean closes by the broker in the current run. */
+    brokerCloses: number
+    /** When the current run of closes began (caller's clock, ms). */
+    runStartedAt: number
     /** A duplicate client id is suspected: delays stay at the cap. */
     takeover: boolean
     /** Takeovers suspected since start (each a new episode). */
@@ -60,7 +67,7 @@ export interface ReconnectState {
 }
 
 export function reconnectStart(): ReconnectState {
-    return { attempt: 0, shortLived: 0, takeover: false, takeovers: 0 }
+    return { attempt: 0, brokerCloses: 0, runStartedAt: 0, takeover: false, takeovers: 0 }
 }
 
 /** How long a connection must hold to clear the state: longer than the cap while a takeover is suspected. */
@@ -70,22 +77,30 @@ export function holdNeededMs(state: ReconnectState, policy: ReconnectPolicy): nu
 }
 
 /**
- * Records the end of a connection that held `heldMs` after CONNACK (ignored for
- * NEVER_ONLINE). Returns true when this end makes a takeover suspected anew: the caller
- * logs it once then.
+ * Records the end, at `now`, of a connection that held `heldMs` after CONNACK (ignored
+ * for NEVER_ONLINE). Returns true when this end makes a takeover suspected anew: the
+ * caller logs it once then.
  */
-export function noteConnectionEnd(state: ReconnectState, end: ConnectionEnd, heldMs: number, policy: ReconnectPolicy): boolean {
-    if (end !== ConnectionEnd.NEVER_ONLINE && heldMs >= holdNeededMs(state, policy) && end !== ConnectionEnd.TAKEN_OVER) {
-        state.attempt = 1
-        state.shortLived = end === ConnectionEnd.BROKER_CLOSED ? 1 : 0
-        state.takeover = false
+export function noteConnectionEnd(state: ReconnectState, end: ConnectionEnd, heldMs: number, now: number, policy: ReconnectPolicy): boolean {
+    const held = end !== ConnectionEnd.NEVER_ONLINE && heldMs >= holdNeededMs(state, policy)
+    state.attempt = held ? 1 : state.attempt + 1
+    if (end === ConnectionEnd.OURS) {
+        state.brokerCloses = 0
+        if (held) state.takeover = false
         return false
     }
-    state.attempt++
-    if (end === ConnectionEnd.OURS) state.shortLived = 0
-    else if (end === ConnectionEnd.BROKER_CLOSED) state.shortLived++
-    else if (end === ConnectionEnd.TAKEN_OVER) state.shortLived = state.shortLived + 1 > policy.takeoverAfter ? state.shortLived + 1 : policy.takeoverAfter
-    if (state.takeover || state.shortLived < policy.takeoverAfter) return false
+    if (end === ConnectionEnd.NEVER_ONLINE) return false
+    if (state.brokerCloses === 0 || now - state.runStartedAt > policy.takeoverWindowMs) {
+        state.brokerCloses = 0
+        state.runStartedAt = now
+    }
+    state.brokerCloses++
+    if (end === ConnectionEnd.TAKEN_OVER && state.brokerCloses < policy.takeoverAfter) state.brokerCloses = policy.takeoverAfter
+    if (state.brokerCloses < policy.takeoverAfter) {
+        if (held) state.takeover = false
+        return false
+    }
+    if (state.takeover) return false
     state.takeover = true
     state.takeovers++
     return true

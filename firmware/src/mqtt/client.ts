@@ -201,10 +201,10 @@ export class MqttClient {
         const online = this.onlineAt >= 0
         const end = !online ? ConnectionEnd.NEVER_ONLINE : this.endedByUs ? ConnectionEnd.OURS : ConnectionEnd.BROKER_CLOSED
         const held = online ? ds.millis() - this.onlineAt : 0
-        if (!noteConnectionEnd(this.reconnect, end, held, this.policy)) return
+        if (!noteConnectionEnd(this.reconnect, end, held, ds.millis(), this.policy)) return
         const cap = this.policy.backoff.capMs
         this.handlers.log(
-            "mqtt: the broker closed the connection soon after CONNACK " + this.reconnect.shortLived + " times: another client is likely using the id " +
+            "mqtt: the broker closed the connection " + this.reconnect.brokerCloses + " times in a row, no error on our side: another client is likely using the id " +
                 this.options.clientId + " (" + this.options.duplicateHint + "); retrying every " + cap / 2000 + "-" + cap / 1000 + " s"
         )
     }

@@ -11,6 +11,7 @@ import { ConfigError } from "../lib/config/errors"
 import { configFromObject, loadConfigFile } from "./config/load"
 import type { GatewayConfig } from "./config/types"
 import { Gateway } from "./gateway"
+import { genericIdWarning } from "./config/generic-id"
 import { createLogger, safeUrl } from "./obs/logger"
 
 const HELP = `usage: fieldlink gateway --config FILE [--check] [--log-level L] [--log-format F]
@@ -123,11 +124,14 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
         }
         throw e
     }
+    const idWarning = genericIdWarning(config.id, config.idFromHostName)
     if (v.check) {
         console.log(summary(config))
+        if (idWarning) console.log(`warning: ${idWarning}`)
         return 0
     }
     const log = createLogger({ level: level ?? config.log.level, format: (format ?? config.log.format) as "auto" | "json" | "pretty" })
+    if (idWarning) log.warn({ gateway: config.id }, idWarning)
     const gateway = new Gateway(config, { log })
     let signals = 0
     let wake: () => void = () => undefined

@@ -46,6 +46,8 @@ export interface FaultProxy {
     inject(direction: Direction, bytes: Buffer): void
     /** Resets (RST) every live connection on both sides, as a cut cable would. New ones are accepted. */
     cut(): void
+    /** Ends every live connection cleanly (FIN) on both sides, as a broker closing them would. */
+    end(): void
     /** While on, sockets stay open but nothing is forwarded either way. */
     blackhole(on: boolean): void
     /** Cuts every connection and stops listening. */
@@ -160,6 +162,12 @@ export async function startProxy(options: ProxyOptions): Promise<FaultProxy> {
             }
         },
         cut,
+        end: () => {
+            for (const { client, upstream } of live) {
+                client.end()
+                upstream.end()
+            }
+        },
         blackhole: (on) => {
             silent = on
         },

@@ -14,6 +14,7 @@ import { BOARD_SETTING_KEYS } from "../firmware/src/board/keys"
 import { idError } from "../protocol/mqtt/topics"
 import { loadAllProfiles, loadProfile, type BoardProfile, type SettingValue } from "../boards/profile"
 import { BirthWatch } from "./birth"
+import { idInUseWarning, retainedStatus } from "./id-in-use"
 import { buildBoardFirmware } from "./build"
 import { bundle } from "./bundle"
 import { FlashError } from "./errors"
@@ -112,6 +113,12 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
     const broker = o.broker ?? brokerUrl(composed.settings)
     if (!serial && /^(localhost|127\.|::1$|\[::1\]$)/.test(broker.hostname))
         ui.say(`warning: the board will look for the broker at ${broker.hostname}, which is the board itself; use this computer's network address instead`)
+
+    if (o.deviceId !== undefined) {
+        const topicRoot = String(composed.settings[SETTING_KEYS.topicRoot] ?? "fieldlink")
+        const warning = idInUseWarning(o.deviceId, topicRoot, await retainedStatus({ broker, topicRoot, deviceId: o.deviceId }))
+        if (warning) ui.say(warning)
+    }
 
     let tool: Esptool | undefined
     let target: Target | undefined

@@ -34,16 +34,8 @@ import {
     topicMatches,
 } from "../../../protocol/mqtt/index"
 import { BackoffPolicy } from "../core/backoff"
-import {
-    ConnectionEnd,
-    noteConnectionEnd,
-    reconnectDelay,
-    reconnectPolicy,
-    ReconnectPolicy,
-    reconnectStart,
-    ReconnectState,
-} from "../core/reconnect"
 import { InboundGuard } from "./inbound"
+import { RetryTracker } from "./retry"
 import {
     ConnectionEvent,
     ConnectionState,
@@ -104,12 +96,7 @@ export class MqttClient {
     private socket: Socket = null
     private parser: PacketParser
     private keepAlive: KeepAliveState = null
-    private policy: ReconnectPolicy
-    private reconnect: ReconnectState = reconnectStart()
-    /** ds.millis() at CONNACK of the current connection, or -1 before it. */
-    private onlineAt = -1
-    /** We ended the current connection (an error of ours), not the broker. */
-    private endedByUs = false
+    private retry: RetryTracker
     private inbound: InboundGuard
     private nextPacketId = 1
     private wake = ds.emitter<number>()
@@ -120,7 +107,7 @@ export class MqttClient {
 
     constructor(private options: MqttClientOptions, private handlers: MqttClientHandlers) {
         this.parser = new PacketParser(dsBytes, options.maxPacketSize, true)
-        this.policy = reconnectPolicy(options.backoff)
+        this.retry = new RetryTracker(options.backoff, options.clientId, options.duplicateHint, handlers.log)
         this.inbound = new InboundGuard(handlers.log)
         const inbox = this.inbox
         this.collect = p => {
@@ -188,25 +175,10 @@ export class MqttClient {
             await this.session()
             if (this.stopRequested()) break
             this.transition(ConnectionEvent.LINK_LOST)
-            this.noteEnd()
-            const delay = reconnectDelay(this.reconnect, this.policy, this.options.random)
-            this.handlers.log("mqtt: reconnect in " + delay + " ms (attempt " + this.reconnect.attempt + ")")
+            const delay = this.retry.nextDelay(this.options.random)
             await ds.wait(this.stopped, delay)
             this.transition(ConnectionEvent.RETRY)
         }
-    }
-
-    /** Feeds how the last connection ended to the reconnect policy; says so once if it looks like a takeover. */
-    private noteEnd(): void {
-        const online = this.onlineAt >= 0
-        const end = !online ? ConnectionEnd.NEVER_ONLINE : this.endedByUs ? ConnectionEnd.OURS : ConnectionEnd.BROKER_CLOSED
-        const held = online ? ds.millis() - this.onlineAt : 0
-        if (!noteConnectionEnd(this.reconnect, end, held, ds.millis(), this.policy)) return
-        const cap = this.policy.backoff.capMs
-        this.handlers.log(
-            "mqtt: the broker closed the connection " + this.reconnect.brokerCloses + " times in a row, no error on our side: another client is likely using the id " +
-                this.options.clientId + " (" + this.options.duplicateHint + "); retrying every " + cap / 2000 + "-" + cap / 1000 + " s"
-        )
     }
 
     /** One connection, from TCP connect until it is lost. */
@@ -214,8 +186,7 @@ export class MqttClient {
         const gen = ++this.generation
         const o = this.options
         this.parser.reset()
-        this.onlineAt = -1
-        this.endedByUs = false
+        this.retry.connecting()
         try {
             this.socket = await connect({
                 host: o.host,
@@ -254,7 +225,7 @@ export class MqttClient {
             const left = deadline - ds.millis()
             if (left <= 0) {
                 this.handlers.log("mqtt: no CONNACK within " + o.connectTimeoutMs + " ms")
-                this.endedByUs = true
+                this.retry.endedByUs()
                 await this.dropSocket()
                 return
             }
@@ -264,7 +235,7 @@ export class MqttClient {
             await this.dropSocket()
             return
         }
-        this.onlineAt = ds.millis()
+        this.retry.online()
         await this.write(this.statusPacket(o.birthPayload))
         if (o.subscriptions.length > 0) {
             const subs = o.subscriptions.map(topic => ({ topic: topic, qos: 1 }))
@@ -286,7 +257,7 @@ export class MqttClient {
                 if (!(await this.write(encodePingreq(dsBytes)))) break
             } else if (action === KeepAliveAction.TIMEOUT) {
                 this.handlers.log("mqtt: no PINGRESP within " + ka.periodMs / 2 + " ms; reconnecting")
-                this.endedByUs = true
+                this.retry.endedByUs()
                 await this.dropSocket()
                 break
             }
@@ -304,7 +275,7 @@ export class MqttClient {
                 chunk = await sock.recv()
             } catch (e) {
                 this.handlers.log("mqtt: socket error: " + (e as Error).message)
-                this.endedByUs = true
+                this.retry.endedByUs()
                 break
             }
             if (chunk === null || chunk === undefined) break
@@ -312,7 +283,7 @@ export class MqttClient {
             const error = await this.parse(chunk)
             if (error) {
                 this.inbound.parseError(error)
-                this.endedByUs = true
+                this.retry.endedByUs()
                 break
             }
         }
@@ -394,7 +365,7 @@ export class MqttClient {
             await sock.send(packet as Buffer)
         } catch (e) {
             this.handlers.log("mqtt: write failed: " + (e as Error).message)
-            this.endedByUs = true
+            this.retry.endedByUs()
             await this.dropSocket()
             return false
         }

@@ -11,6 +11,7 @@ import { startGateway, tempDir, testConfig, writeConfig, type LogLine, type Runn
 import { configFromObject } from "../../gateway/config/load"
 import { genericIdWarning } from "../../gateway/config/generic-id"
 import { gatewayCommand } from "../../gateway/command"
+import { socatAvailable, startDevice } from "./pty"
 
 const available = mosquittoAvailable()
 const CAP_MS = 4000
@@ -61,6 +62,33 @@ if (!available.ok) {
         }
         const counted = await stats.waitFor((x) => JSON.parse(x.text).upstream_takeovers >= 1, 15000)
         t.true(JSON.parse(counted.text).totals.takeovers >= 1, "in the totals too")
+    })
+
+    test("one device id on two gateways: both gateways log the device's collision and settle at the cap", async (t) => {
+        if (!socatAvailable().ok) return t.pass("socat is not installed")
+        const m = await startMosquitto({})
+        t.teardown(() => m.stop())
+        const gateways: RunningGateway[] = []
+        for (const name of ["ga", "gb"]) {
+            const dir = tempDir(t, `fieldlink-twin-dev-${name}-`)
+            const device = await startDevice(dir, "ttyTWIN")
+            t.teardown(() => device.stop())
+            const config = await testConfig(dir, m.url, [{ path: device.path }], { gateway: { id: name } })
+            Object.assign(config.broker as Record<string, unknown>, { reconnect: { baseMs: 100, capMs: CAP_MS } })
+            const g = startGateway(t, writeConfig(dir, config))
+            await g.waitForPorts(1)
+            await device.write("hello id=twin live=120\n")
+            await device.waitForLine((l) => l === "ok hello")
+            gateways.push(g)
+        }
+        const said = await Promise.all(gateways.map((g) => g.waitForLog((l) => l.reason === "takeover" && l.client === "twin", 30000)))
+        for (const line of said)
+            t.regex(line.msg, /^another client is using the id `fieldlink-twin`: the device `twin` on two gateways, or a board with device id `twin` also on WiFi\? give each device its own id \(.*\); retrying every 2-4 s/)
+        const mark = m.mark()
+        await sleep(8000)
+        const connects = m.logLines().slice(mark).filter((l) => /New client connected .* as fieldlink-twin /.test(l)).length
+        t.true(connects <= 10, `${connects} connections of fieldlink-twin in 8 s at the cap`)
+        t.false(gateways.some((g) => g.logs().some((l) => l.reason === "takeover" && l.client === "gateway")), "the gateways' own ids are apart")
     })
 
     test("MQTT 5, two gateways with one id: the collision is still detected (mosquitto 2.0 closes without a reason)", async (t) => {

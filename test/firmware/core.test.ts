@@ -219,6 +219,13 @@ test("reconnect: the twin that holds sees its third close when the other comes b
     t.is(apart.attempt, 1, "each held: the backoff starts over")
 })
 
+test("reconnect: a broker restarted again and again (closing connections that held) is not taken for a twin", (t) => {
+    const s = reconnectStart()
+    for (let i = 1; i <= 10; i++) t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 20_000, i * 21_000, policy))
+    t.false(s.takeover)
+    t.is(s.attempt, 1)
+})
+
 test("reconnect: an error of ours breaks the run and, after a hold past the cap, clears the suspicion; MQTT 5 'session taken over' counts at once", (t) => {
     const s = reconnectStart()
     noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, 1, policy)

@@ -14,9 +14,10 @@
  * connection [MQTT-3.1.4-2], and both fight for ever. Then the delay goes to the cap (drawn
  * from its upper half, so it is never short). The two sides of a fight do not see the same
  * thing: the first to reach the cap is closed soon after CONNACK every time, the other
- * holds until its twin comes back from the cap and takes the id again — so closes count
- * within the window whatever the hold, and the second side says so at the twin's first
- * return. An MQTT 5 DISCONNECT with reason 0x8E (session taken over) is the broker saying
+ * holds until its twin comes back from the cap and takes the id again — so once a run has
+ * begun with a close soon after CONNACK, later closes count within the window whatever
+ * the hold, and the second side says so at the twin's first return. (A broker restarted
+ * now and then closes connections that held: that never begins a run.) An MQTT 5 DISCONNECT with reason 0x8E (session taken over) is the broker saying
  * so outright: it counts at once. A connection that held past the cap and ended by our own
  * doing clears the suspicion.
  *
@@ -91,7 +92,10 @@ export function noteConnectionEnd(state: ReconnectState, end: ConnectionEnd, hel
     }
     if (end === ConnectionEnd.NEVER_ONLINE) return false
     if (state.brokerCloses === 0 || now - state.runStartedAt > policy.takeoverWindowMs) {
+        // A run starts only with a close soon after CONNACK: a broker restarting now and
+        // then closes connections that held, and is not a twin.
         state.brokerCloses = 0
+        if (end === ConnectionEnd.BROKER_CLOSED && heldMs >= policy.holdMs) return false
         state.runStartedAt = now
     }
     state.brokerCloses++

@@ -14,6 +14,7 @@ import { BOARD_SETTING_KEYS } from "@fieldlink/protocol/board-keys"
 import { idError } from "@fieldlink/protocol/mqtt"
 import { loadAllProfiles, loadProfile, type BoardProfile, type SettingValue } from "@fieldlink/boards/profile"
 import { BirthWatch } from "./birth.js"
+import { idInUseWarning, retainedStatus } from "./id-in-use.js"
 import { whatToLookFor } from "./board-log.js"
 import { brokerWarnings } from "./broker-warnings.js"
 import { buildBoardFirmware } from "./build.js"
@@ -116,6 +117,12 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
     for (const key of composed.unknown) ui.say(`note: setting ${key} (${composed.origin[key]}) is not one the firmware reads; it is written anyway`)
     const broker = o.broker ?? brokerUrl(composed.settings)
     if (!serial) for (const line of await brokerWarnings(broker)) ui.say(line)
+
+    if (o.deviceId !== undefined) {
+        const topicRoot = String(composed.settings[SETTING_KEYS.topicRoot] ?? "fieldlink")
+        const warning = idInUseWarning(o.deviceId, topicRoot, await retainedStatus({ broker, topicRoot, deviceId: o.deviceId }))
+        if (warning) ui.say(warning)
+    }
 
     let tool: Esptool | undefined
     let target: Target | undefined

@@ -9,6 +9,7 @@ import { UsageError } from "@fieldlink/lib/cli/errors"
 import { brokerFlag, parseFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
 import { ConfigError } from "@fieldlink/lib/config/errors"
 import type { GatewayConfig } from "./config/types.js"
+import { genericIdWarning } from "./config/generic-id.js"
 // The gateway itself and its dependencies (mqtt, serialport, pino, ajv, yaml) are
 // imported once the flags are understood: --help and flag mistakes answer at once.
 type ConfigLoader = typeof import("./config/load.js")
@@ -125,11 +126,14 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
         }
         throw e
     }
+    const idWarning = genericIdWarning(config.id, config.idFromHostName)
     if (v.check) {
         console.log(summary(config, safeUrl))
+        if (idWarning) console.log(`warning: ${idWarning}`)
         return 0
     }
     const log = createLogger({ level: level ?? config.log.level, format: (format ?? config.log.format) as "auto" | "json" | "pretty" })
+    if (idWarning) log.warn({ gateway: config.id }, idWarning)
     const { Gateway } = await import("./gateway.js")
     const gateway = new Gateway(config, { log })
     let signals = 0

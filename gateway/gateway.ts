@@ -53,6 +53,7 @@ export class Gateway {
                 broker: config.broker,
                 log,
                 metrics: this.metrics,
+                duplicateHint: `two gateways with gateway id \`${config.id}\`? set \`gateway.id\` / \`--id\``,
             },
             {
                 connected: () => {
@@ -100,7 +101,7 @@ export class Gateway {
     }
 
     stats() {
-        return gatewayStats(this.startedAt, this.ports, this.hub, this.link.connected)
+        return gatewayStats(this.startedAt, this.ports, this.hub, this.link)
     }
 
     /** Graceful stop; safe to call more than once. */

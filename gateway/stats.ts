@@ -6,9 +6,15 @@ import type { GatewayDeviceStats, GatewayPortStats, GatewayStatsPayload } from "
 import type { DeviceHub } from "./device/hub.js"
 import type { PortManager } from "./serial/manager.js"
 
-export function gatewayStats(startedAt: number, ports: PortManager, hub: DeviceHub, upstreamConnected: boolean): GatewayStatsPayload {
+export interface UpstreamSummary {
+    connected: boolean
+    /** Times another client seemed to use the gateway's own client id. */
+    takeovers: number
+}
+
+export function gatewayStats(startedAt: number, ports: PortManager, hub: DeviceHub, upstream: UpstreamSummary): GatewayStatsPayload {
     const portStats: Record<string, GatewayPortStats> = {}
-    const totals = { lines: 0, bytes_in: 0, bytes_out: 0, errors: 0, drops: 0, queued: 0 }
+    const totals = { lines: 0, bytes_in: 0, bytes_out: 0, errors: 0, drops: 0, queued: 0, takeovers: upstream.takeovers }
     for (const p of ports.portStates()) {
         const s = p.session?.stats
         portStats[p.path] = s
@@ -23,9 +29,10 @@ export function gatewayStats(startedAt: number, ports: PortManager, hub: DeviceH
     }
     const devices: Record<string, GatewayDeviceStats> = {}
     for (const u of hub.all()) {
-        devices[u.id] = { online: u.isPresent, port: hub.holder(u.id) ?? null, connected: u.connected, queued: u.queue.depth, queued_bytes: u.queue.bytes, dropped: u.queue.dropped }
+        devices[u.id] = { online: u.isPresent, port: hub.holder(u.id) ?? null, connected: u.connected, queued: u.queue.depth, queued_bytes: u.queue.bytes, dropped: u.queue.dropped, takeovers: u.takeovers }
         totals.drops += u.queue.dropped
+        totals.takeovers += u.takeovers
         totals.queued += u.queue.depth
     }
-    return { uptime_s: Math.round((Date.now() - startedAt) / 1000), upstream: upstreamConnected ? "connected" : "disconnected", totals, ports: portStats, devices }
+    return { uptime_s: Math.round((Date.now() - startedAt) / 1000), upstream: upstream.connected ? "connected" : "disconnected", upstream_takeovers: upstream.takeovers, totals, ports: portStats, devices }
 }

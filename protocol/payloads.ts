@@ -34,13 +34,18 @@ export interface GatewayDeviceStats {
     queued: number
     queued_bytes: number
     dropped: number
+    /** Times another client seemed to take over this device's client id (a duplicate device id). */
+    takeovers: number
 }
 
 /** `<root>/gateways/<gw>/stats`: the gateway's counters, every `statsIntervalS`. */
 export interface GatewayStatsPayload {
     uptime_s: number
     upstream: "connected" | "disconnected"
-    totals: { lines: number; bytes_in: number; bytes_out: number; errors: number; drops: number; queued: number }
+    /** Times another client seemed to take over the gateway's own client id (a duplicate gateway id). */
+    upstream_takeovers: number
+    /** `takeovers`: the gateway's own and every device's, added up. */
+    totals: { lines: number; bytes_in: number; bytes_out: number; errors: number; drops: number; queued: number; takeovers: number }
     ports: Record<string, GatewayPortStats>
     devices: Record<string, GatewayDeviceStats>
 }

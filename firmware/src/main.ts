@@ -87,6 +87,7 @@ async function main() {
             backoff: DEFAULT_BACKOFF,
             connectTimeoutMs: 10000,
             maxPacketSize: 2048,
+            duplicateHint: "two boards with device id " + id + "? give each its own device id",
             random: xorshift32(mixSeed(config.randomSeed !== 0 ? config.randomSeed : entropy(), id)),
         },
         {

@@ -37,6 +37,7 @@ import {
     idCases,
     makeWire,
     remainingLengthCases,
+    skipVectors,
     topicFilterCases,
     topicMatchCases,
     topicNameCases,
@@ -56,7 +57,7 @@ async function breathe() {
 }
 
 function decodeWhole(v: DecodeVector): string | null {
-    const parser = new PacketParser(dsBytes, v.maxPacketSize)
+    const parser = new PacketParser(dsBytes, v.maxPacketSize, v.skipOversize)
     const packets: MqttPacket[] = []
     const error = parser.feed(makeWire(dsBytes, v), p => {
         packets.push(p)
@@ -65,7 +66,7 @@ function decodeWhole(v: DecodeVector): string | null {
 }
 
 async function decodeByteAtATime(v: DecodeVector): Promise<string | null> {
-    const parser = new PacketParser(dsBytes, v.maxPacketSize)
+    const parser = new PacketParser(dsBytes, v.maxPacketSize, v.skipOversize)
     const packets: MqttPacket[] = []
     const one = Buffer.alloc(1)
     let error: ParseError = null
@@ -123,6 +124,40 @@ describe("codec vectors", () => {
 
     test("decode errors, one byte at a time", async () => {
         await each(decodeErrorVectors(), decodeByteAtATime)
+    })
+
+    test("oversize PUBLISH skipped, whole chunk and one byte at a time", async () => {
+        await each(skipVectors(), decodeWhole)
+        await each(skipVectors(), decodeByteAtATime)
+    })
+
+    test("a 1 MB PUBLISH skipped in 512-byte chunks, 128 KB between awaits", async () => {
+        // A byte loop over the skipped body would cost ~16 instructions a byte and panic
+        // (InfiniteLoop) long before 128 KB: skipping must cost a few per chunk.
+        const parser = new PacketParser(dsBytes, 2048, true)
+        const packets: MqttPacket[] = []
+        const push = (p: MqttPacket) => {
+            packets.push(p)
+        }
+        const remaining = 1000000 // 0xC0 0x84 0x3D
+        const chunk = Buffer.alloc(512) // zeros: the skipped body's content does not matter
+        const first = Buffer.from([50, 0xc0, 0x84, 0x3d, 0, 1, 97, 0x30, 0x39]) // QoS 1, topic "a", packet id 12345
+        let error: ParseError = parser.feed(first, push)
+        let left = remaining - 5
+        let fed = 0
+        while (left > 0 && error === null) {
+            const n = left < 512 ? left : 512
+            error = parser.feed(n === 512 ? chunk : chunk.slice(0, n), push)
+            left -= n
+            if (++fed % 256 === 0) await breathe()
+        }
+        if (error === null) error = parser.feed(Buffer.from([208, 0]), push)
+        expect(error).toBe(null)
+        expect(packets.length).toBe(2)
+        expect(packets[0].oversize).toBe(1000004)
+        expect(packets[0].packetId).toBe(12345)
+        expect(packets[0].topic).toBe("a")
+        expect(packets[1].type).toBe(PacketType.PINGRESP)
     })
 })
 

@@ -25,10 +25,11 @@ import { PacketType } from "@fieldlink/protocol/mqtt"
 /** The byte long payloads are made of ("x"). */
 export const FILL = 0x78
 
-/** Wire bytes: `bytes`, then `fill` FILL bytes. */
+/** Wire bytes: `bytes`, then `fill` FILL bytes, then `tail`. */
 export interface Wire {
     bytes: number[]
     fill?: number
+    tail?: number[]
 }
 
 /** The fields a decoded packet must have; any field not named here must be absent. */
@@ -45,6 +46,7 @@ export interface ExpectedPacket {
     dup?: boolean
     packetId?: number
     granted?: number[]
+    oversize?: number
 }
 
 export interface ExpectedError {
@@ -58,6 +60,8 @@ export interface DecodeVector extends Wire {
     packets: ExpectedPacket[]
     error?: ExpectedError
     maxPacketSize?: number
+    /** Build the parser with skipOversize. */
+    skipOversize?: boolean
 }
 
 /** One encoder call: exactly one of the packet fields is set. */
@@ -1091,15 +1095,120 @@ export function connackReasonCases(): [number, string][] {
     ]
 }
 
+// ---------------------------------------------------------------- oversize PUBLISH, skipped
+
+const PINGRESP = [208, 0]
+
+/**
+ * A parser built with skipOversize passes a too-large PUBLISH on as `oversize` (no
+ * payload), keeps its topic and packet id, and reads the packet after it normally.
+ * The topic is "fieldlink/devices/b/cmd/note" (28 bytes).
+ */
+export function skipVectors(): DecodeVector[] {
+    const topic = [0, 28, 102, 105, 101, 108, 100, 108, 105, 110, 107, 47, 100, 101, 118, 105, 99, 101, 115, 47, 98, 47, 99, 109, 100, 47, 110, 111, 116, 101]
+    const note = "fieldlink/devices/b/cmd/note"
+    const qos1 = join([50, 0xc4, 0x17], topic, [0x12, 0x34]) // Header: PUBLISH QoS 1, remaining length 3012; topic; packet id 0x1234
+    const qos0Retained = join([49, 0xc4, 0x17], topic, NOTHING) // Header: PUBLISH QoS 0 retain, remaining length 3012; topic
+    const long = [50, 0xba, 0x02, 1, 44] // PUBLISH QoS 1, remaining length 314, topic length 300: too long to keep
+    return [
+        {
+            name: "QoS 1 PUBLISH of 3015 bytes skipped, PINGRESP after it parsed",
+            skipOversize: true,
+            maxPacketSize: 2048,
+            bytes: qos1,
+            fill: 3012 - 32,
+            tail: PINGRESP,
+            packets: [
+                { type: PacketType.PUBLISH, topic: note, qos: 1, retain: false, dup: false, packetId: 0x1234, oversize: 3015 },
+                { type: PacketType.PINGRESP },
+            ],
+        },
+        {
+            name: "retained QoS 0 PUBLISH skipped, no packet id",
+            skipOversize: true,
+            maxPacketSize: 2048,
+            bytes: qos0Retained,
+            fill: 3012 - 30,
+            tail: PINGRESP,
+            packets: [
+                { type: PacketType.PUBLISH, topic: note, qos: 0, retain: true, dup: false, oversize: 3015 },
+                { type: PacketType.PINGRESP },
+            ],
+        },
+        {
+            name: "topic past the kept head: no topic, the packet id still found",
+            skipOversize: true,
+            maxPacketSize: 300,
+            bytes: long,
+            fill: 300,
+            tail: join([0, 7], [120, 120, 120, 120, 120, 120, 120, 120, 120, 120], PINGRESP), // packet id 7, 10 payload bytes
+            packets: [
+                { type: PacketType.PUBLISH, qos: 1, retain: false, dup: false, packetId: 7, oversize: 317 },
+                { type: PacketType.PINGRESP },
+            ],
+        },
+        {
+            name: "a packet of exactly the maximum is not skipped",
+            skipOversize: true,
+            maxPacketSize: 6,
+            bytes: [48, 4, 0, 1, 97, 120], // PUBLISH QoS 0, topic "a", payload "x"
+            packets: [{ type: PacketType.PUBLISH, topic: "a", qos: 0, retain: false, dup: false, payload: [120] }],
+        },
+        {
+            name: "only PUBLISH is skipped: an oversize SUBACK is still fatal",
+            skipOversize: true,
+            maxPacketSize: 4,
+            bytes: [144, 3, 0, 1, 0],
+            packets: [],
+            error: err("too-large", "SUBACK of 5 bytes exceeds the maximum packet size of 4 bytes"),
+        },
+        {
+            name: "skipped PUBLISH with packet id 0",
+            skipOversize: true,
+            maxPacketSize: 8,
+            bytes: [50, 8, 0, 1, 97, 0, 0, 120, 120, 120],
+            packets: [],
+            error: err("malformed", "PUBLISH packet id must not be 0"),
+        },
+        {
+            name: "skipped PUBLISH with ill-formed UTF-8 in its topic",
+            skipOversize: true,
+            maxPacketSize: 8,
+            bytes: [48, 8, 0, 2, 0xc3, 0x28, 120, 120, 120, 120],
+            packets: [],
+            error: err("bad-utf8", "PUBLISH topic is not valid MQTT UTF-8: missing continuation byte at byte 1"),
+        },
+        {
+            name: "skipped PUBLISH whose topic runs past the packet",
+            skipOversize: true,
+            maxPacketSize: 8,
+            bytes: [48, 8, 0, 9, 97, 97, 97, 97, 97, 97],
+            packets: [],
+            error: err("truncated", "PUBLISH topic runs past the end of the packet (remaining length 8)"),
+        },
+    ]
+}
+
+/** a, b and c in one array (DeviceScript arrays have no concat). */
+function join(a: number[], b: number[], c: number[]): number[] {
+    const out: number[] = []
+    for (let i = 0; i < a.length; i++) out.push(a[i])
+    for (let i = 0; i < b.length; i++) out.push(b[i])
+    for (let i = 0; i < c.length; i++) out.push(c[i])
+    return out
+}
+
 // ---------------------------------------------------------------- helpers both suites use
 
 export function wireLength(w: Wire): number {
-    return w.bytes.length + (w.fill === undefined ? 0 : w.fill)
+    return w.bytes.length + (w.fill === undefined ? 0 : w.fill) + (w.tail === undefined ? 0 : w.tail.length)
 }
 
 /** Byte `i` of the wire, without building it. */
 export function wireByte(w: Wire, i: number): number {
-    return i < w.bytes.length ? w.bytes[i] : FILL
+    if (i < w.bytes.length) return w.bytes[i]
+    const tailAt = w.bytes.length + (w.fill === undefined ? 0 : w.fill)
+    return i < tailAt ? FILL : (w.tail as number[])[i - tailAt]
 }
 
 /**
@@ -1110,15 +1219,16 @@ export function makeWire(kit: ByteKit, w: Wire): ByteArray {
     const out = kit.alloc(wireLength(w))
     const head = w.bytes.length
     for (let i = 0; i < head; i++) out[i] = w.bytes[i]
-    if (out.length === head) return out
-    out[head] = FILL
+    const fill = w.fill === undefined ? 0 : w.fill
+    if (fill > 0) out[head] = FILL
     let done = 1
-    const fill = out.length - head
     while (done < fill) {
         const n = done < fill - done ? done : fill - done
         kit.copy(out, head, out, head + done, n)
         done += n
     }
+    const tail = w.tail === undefined ? NOTHING : w.tail
+    for (let i = 0; i < tail.length; i++) out[head + fill + i] = tail[i]
     return out
 }
 
@@ -1172,6 +1282,7 @@ export function packetMismatch(kit: ByteKit, actual: MqttPacket, expected: Expec
         fieldMismatch("retain", actual.retain, expected.retain),
         fieldMismatch("dup", actual.dup, expected.dup),
         fieldMismatch("packetId", actual.packetId, expected.packetId),
+        fieldMismatch("oversize", actual.oversize, expected.oversize),
     ]
     for (let i = 0; i < checks.length; i++) if (checks[i] !== null) return checks[i]
     const payload = actual.payload

@@ -16,6 +16,8 @@ export interface ResolveContext {
     /** Relative paths (TLS files, secret files, stateDir) are resolved against this. */
     baseDir: string
     env: NodeJS.ProcessEnv
+    /** This machine's host name, the default gateway id; os.hostname() unless given. */
+    hostname?: string
 }
 
 type Raw = Record<string, unknown>
@@ -197,7 +199,8 @@ export function resolveConfig(data: Raw, source: string, context: ResolveContext
     const http = data.http as GatewayConfig["http"]
     const log = data.log as GatewayConfig["log"]
     return deepFreeze({
-        id: (gateway.id as string | undefined) ?? topicSafe(os.hostname()),
+        id: (gateway.id as string | undefined) ?? topicSafe(context.hostname ?? os.hostname()),
+        idFromHostName: gateway.id === undefined,
         topicRoot,
         stateDir: gateway.stateDir ? file(String(gateway.stateDir)) : defaultStateDir(context.env),
         statsIntervalS: gateway.statsIntervalS as number,

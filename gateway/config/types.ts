@@ -62,6 +62,8 @@ export interface QueueConfig {
 
 export interface GatewayConfig {
     id: string
+    /** True when `id` is this machine's host name, not set on purpose. */
+    idFromHostName: boolean
     topicRoot: string
     stateDir: string
     statsIntervalS: number

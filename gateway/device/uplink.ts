@@ -67,6 +67,7 @@ export class DeviceUplink {
                 broker: c.broker,
                 log: ctx.log,
                 metrics: ctx.metrics,
+                duplicateHint: `the device \`${id}\` on two gateways, or a board with device id \`${id}\` also on WiFi? give each device its own id`,
             },
             {
                 connected: () => {
@@ -104,6 +105,11 @@ export class DeviceUplink {
 
     get lastFailure(): string | undefined {
         return this.link.lastFailure
+    }
+
+    /** Times another client seemed to use this device's client id. */
+    get takeovers(): number {
+        return this.link.takeovers
     }
 
     setPresent(info: DeviceInfo): void {

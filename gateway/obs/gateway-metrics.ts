@@ -18,6 +18,7 @@ export interface GatewayMetrics {
     upstreamConnected: Gauge
     upstreamConnects: Counter
     upstreamErrors: Counter
+    upstreamTakeovers: Counter
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -39,6 +40,10 @@ export function createGatewayMetrics(): GatewayMetrics {
         upstreamConnected: r.gauge("fieldlink_gateway_upstream_connected", "1 while the MQTT connection is up (client = gateway or a device id)."),
         upstreamConnects: r.counter("fieldlink_gateway_upstream_connects_total", "Successful MQTT connections (CONNACK accepted)."),
         upstreamErrors: r.counter("fieldlink_gateway_upstream_errors_total", "MQTT connection failures, by reason."),
+        upstreamTakeovers: r.counter(
+            "fieldlink_gateway_upstream_takeovers_total",
+            "Times another client seemed to use this connection's client id (repeated closes soon after CONNACK, or MQTT 5 reason 0x8E).",
+        ),
     }
     r.collected("process_resident_memory_bytes", "Resident memory size in bytes.", () => [{ labels: {}, value: process.memoryUsage.rss() }])
     r.collected("process_cpu_seconds_total", "User and system CPU time spent, in seconds.", () => {

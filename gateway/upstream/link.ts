@@ -2,18 +2,29 @@
  * One upstream MQTT connection with a will (DESIGN §2), kept up for as long as it is
  * wanted. mqtt.js reconnects on a fixed period; here each attempt is a fresh mqtt.js
  * client with its own reconnect off, and the delay between attempts is exponential
- * backoff with full jitter (protocol/backoff.ts, shared with the firmware).
+ * backoff with full jitter, and when to reset it, follow the firmware's own policy
+ * (protocol/reconnect.ts, shared with the firmware): a connection the broker drops soon after CONNACK does
+ * not reset the backoff, and a run of such drops with no error on our side is reported
+ * as a likely duplicate client id (another gateway, or a device twin) and waited out at
+ * the cap instead of fought.
  * A fresh client per connection also means nothing of mqtt.js's in-memory store is
  * replayed behind our back: what to resend is the owner's business (its queue).
  */
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from "mqtt"
-import { backoffDelay } from "@fieldlink/protocol/backoff"
+import {
+    ConnectionEnd,
+    noteConnectionEnd,
+    reconnectDelay,
+    reconnectPolicy,
+    reconnectStart,
+    type ReconnectPolicy,
+} from "@fieldlink/protocol/reconnect"
 import type { BrokerConfig } from "../config/types.js"
 import type { GatewayMetrics } from "../obs/gateway-metrics.js"
 import type { Logger } from "../obs/logger.js"
 import { LogThrottle } from "../obs/throttle.js"
 import { explainError } from "./explain.js"
-import { nextAttempt, nextLinkState, type LinkEvent, type LinkState } from "./state.js"
+import { nextLinkState, type LinkEvent, type LinkState } from "./state.js"
 
 export interface LinkHandlers {
     /** CONNACK accepted: publish the birth, subscribe, resend the queue. */
@@ -32,8 +43,13 @@ export interface LinkOptions {
     broker: BrokerConfig
     log: Logger
     metrics: GatewayMetrics
+    /** Who else may be using this client id, and what to change: ends the takeover error. */
+    duplicateHint: string
     random?: () => number
 }
+
+/** MQTT 5 DISCONNECT reason "Session taken over" (MQTT 5 §3.14.2.1). */
+export const REASON_SESSION_TAKEN_OVER = 0x8e
 
 /** How long a graceful stop waits for the final PUBACK and the DISCONNECT to go out. */
 const STOP_TIMEOUT_MS = 3000
@@ -70,7 +86,8 @@ export function mqttOptions(o: LinkOptions): IClientOptions {
 export class MqttLink {
     state: LinkState = "idle"
     private client: MqttClient | undefined
-    private attempt = 0
+    private readonly reconnect = reconnectStart()
+    private readonly policy: ReconnectPolicy
     private connectedAt: number | undefined
     private timer: NodeJS.Timeout | undefined
     private lastError: { reason: string; message: string } | undefined
@@ -80,7 +97,19 @@ export class MqttLink {
     constructor(
         private readonly options: LinkOptions,
         private readonly handlers: LinkHandlers,
-    ) {}
+    ) {
+        this.policy = reconnectPolicy(options.broker.reconnect)
+    }
+
+    /** Times a takeover of this client id was detected (each a new episode). */
+    get takeovers(): number {
+        return this.reconnect.takeovers
+    }
+
+    /** True while the link waits at its backoff cap because another client seems to hold its id. */
+    get takeoverSuspected(): boolean {
+        return this.reconnect.takeover
+    }
 
     get connected(): boolean {
         return this.state === "connected"
@@ -164,6 +193,7 @@ export class MqttLink {
         const client = mqtt.connect(o.broker.url, mqttOptions(o))
         this.client = client
         let failure: Error | undefined
+        let disconnectReason: number | undefined
         client.on("connect", () => {
             if (this.client !== client || this.move("connack") !== "connected") return
             this.connectedAt = Date.now()
@@ -177,6 +207,10 @@ export class MqttLink {
         client.on("error", (error) => {
             failure ??= error
         })
+        // MQTT 5: the broker says why it closes (0x8E: another client took the session).
+        client.on("disconnect", (packet) => {
+            disconnectReason ??= packet.reasonCode
+        })
         client.on("message", (topic, payload, packet) => {
             if (this.client === client) this.handlers.message?.(topic, payload, packet.retain)
         })
@@ -186,19 +220,51 @@ export class MqttLink {
             if (this.move("closed") !== "waiting") return
             client.removeAllListeners("connect")
             client.end(true)
-            const heldMs = was === "connected" && this.connectedAt !== undefined ? Date.now() - this.connectedAt : undefined
-            this.attempt = nextAttempt(this.attempt, heldMs)
-            const closed = Object.assign(new Error(was === "connected" ? "the broker closed the connection" : "the connection closed before CONNACK"), { code: was === "connected" ? "CLOSED" : "NO_CONNACK" })
-            this.report(failure ?? closed, was === "connected")
+            const online = was === "connected" && this.connectedAt !== undefined
+            const heldMs = online ? Date.now() - this.connectedAt! : 0
+            const end = !online
+                ? ConnectionEnd.NEVER_ONLINE
+                : disconnectReason === REASON_SESSION_TAKEN_OVER
+                  ? ConnectionEnd.TAKEN_OVER
+                  : failure !== undefined
+                    ? ConnectionEnd.OURS
+                    : ConnectionEnd.BROKER_CLOSED
+            if (noteConnectionEnd(this.reconnect, end, heldMs, Date.now(), this.policy)) this.reportTakeover(disconnectReason)
+            else {
+                const closed = Object.assign(new Error(was === "connected" ? this.closedMessage(disconnectReason) : "the connection closed before CONNACK"), {
+                    code: was === "connected" ? "CLOSED" : "NO_CONNACK",
+                })
+                if (!this.reconnect.takeover) this.report(failure ?? closed, was === "connected")
+            }
             if (was === "connected") {
                 this.setConnected(false)
                 this.handlers.disconnected()
             }
-            const delay = backoffDelay(this.attempt - 1, o.broker.reconnect, o.random ?? Math.random)
+            const delay = reconnectDelay(this.reconnect, this.policy, o.random ?? Math.random)
             this.timer = setTimeout(() => {
                 if (this.move("retry") === "connecting") this.connect()
             }, delay)
         })
+    }
+
+    private closedMessage(reason: number | undefined): string {
+        return reason === undefined ? "the broker closed the connection" : `the broker closed the connection (DISCONNECT reason ${hex(reason)})`
+    }
+
+    /** Once per episode: an error naming the likely cause and the fix. */
+    private reportTakeover(reason: number | undefined): void {
+        const o = this.options
+        const cap = o.broker.reconnect.capMs
+        const evidence =
+            reason === REASON_SESSION_TAKEN_OVER
+                ? "the broker says: session taken over (MQTT 5 DISCONNECT reason 0x8E)"
+                : `the broker closed the connection ${this.reconnect.brokerCloses} times in a row, no error on our side`
+        o.metrics.upstreamTakeovers.inc({ client: o.name })
+        this.lastError = { reason: "takeover", message: `another client is using the id \`${o.clientId}\`` }
+        o.log.error(
+            { client: o.name, clientId: o.clientId, reason: "takeover", ...(reason !== undefined ? { disconnectReason: hex(reason) } : {}), retryMs: [cap / 2, cap] },
+            `another client is using the id \`${o.clientId}\`: ${o.duplicateHint} (${evidence}); retrying every ${cap / 2000}-${cap / 1000} s instead of fighting over it`,
+        )
     }
 
     private report(error: Error, wasConnected: boolean): void {
@@ -213,10 +279,14 @@ export class MqttLink {
         if (changed) this.throttle.check(explained.reason)
         if (!verdict.log) return
         o.log.warn(
-            { client: o.name, reason: explained.reason, attempt: this.attempt, ...(verdict.suppressed ? { repeated: verdict.suppressed } : {}) },
+            { client: o.name, reason: explained.reason, attempt: this.reconnect.attempt, ...(verdict.suppressed ? { repeated: verdict.suppressed } : {}) },
             wasConnected ? `lost the broker: ${explained.message}` : `cannot connect: ${explained.message}`,
         )
     }
+}
+
+function hex(n: number): string {
+    return `0x${n.toString(16).toUpperCase().padStart(2, "0")}`
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

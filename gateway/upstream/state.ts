@@ -29,13 +29,3 @@ export function nextLinkState(state: LinkState, event: LinkEvent): LinkState {
             return state
     }
 }
-
-/**
- * How many failed attempts count toward the next backoff delay. A connection that held
- * for `stableMs` resets the count; one dropped sooner (a broker that accepts and then
- * kicks, a duplicate client id) keeps growing it, so such flapping slows down.
- */
-export function nextAttempt(attempt: number, connectedForMs: number | undefined, stableMs = 10_000): number {
-    if (connectedForMs !== undefined && connectedForMs >= stableMs) return 0
-    return attempt + 1
-}

@@ -43,7 +43,9 @@ export const SUBACK_FAILURE = 0x80
 /**
  * A decoded packet. Which fields are set depends on `type`:
  * - CONNACK: sessionPresent, returnCode
- * - PUBLISH: topic, payload, qos, retain, dup, packetId (QoS 1 and 2 only)
+ * - PUBLISH: topic, payload, qos, retain, dup, packetId (QoS 1 and 2 only); a PUBLISH the
+ *   parser skipped for its size has `oversize` (its size in bytes) and no payload, and no
+ *   topic when the topic was longer than 256 bytes
  * - PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: packetId
  * - SUBACK: packetId, granted (0, 1, 2 or 0x80 per filter)
  * - PINGRESP: nothing else
@@ -60,6 +62,8 @@ export interface MqttPacket {
     dup?: boolean
     packetId?: number
     granted?: number[]
+    /** Set on a PUBLISH skipped for exceeding the parser's maximum: its size in bytes. */
+    oversize?: number
 }
 
 /** The will message the server publishes when the connection ends abnormally, §3.1.2.5. */

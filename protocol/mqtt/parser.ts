@@ -7,6 +7,14 @@
  * size as soon as the length is known). After an error the parser is sticky: it refuses
  * input until reset(), because the stream position is lost [MQTT-4.8.0-1].
  *
+ * A PUBLISH bigger than maxPacketSize is either fatal ("too-large", the default) or, with
+ * `skipOversize`, skipped: the parser keeps only its head (topic and packet id), discards
+ * the rest as it streams past, counted by the Remaining Length so it stays in step with
+ * the stream, and hands on a PUBLISH with `oversize` set and no payload. The caller can
+ * then acknowledge it (QoS 1) and say so, and the connection lives on. Nothing is
+ * buffered while skipping, so a 1 MB packet in a thousand chunks costs a few
+ * instructions per chunk (DeviceScript's per-step budget holds).
+ *
  * A PUBLISH payload may share memory with the chunk it came in (Node: a subarray), so a
  * caller that reuses its read buffer must copy payloads it keeps. On DeviceScript keep
  * maxPacketSize modest: the VM allows only ~128 Ki instructions between awaits, and
@@ -18,7 +26,9 @@ import type { ParseError } from "./errors.js"
 import { parseError } from "./errors.js"
 import { hexByte } from "./format.js"
 import type { MqttPacket } from "./packets.js"
-import { MAX_PACKET_SIZE, packetTypeName } from "./packets.js"
+import { MAX_PACKET_SIZE, PacketType, packetTypeName } from "./packets.js"
+import { topicNameError } from "./topics.js"
+import { mqttUtf8Error } from "./utf8.js"
 
 export type { ParseError, ParseErrorCode } from "./errors.js"
 
@@ -26,7 +36,12 @@ const enum State {
     Header,
     Length,
     Body,
+    /** Discarding the body of an oversize PUBLISH, keeping its head. */
+    Skip,
 }
+
+/** Head bytes kept from a skipped PUBLISH: the topic length and a topic of up to 256 bytes. */
+const SKIP_HEAD_BYTES = 258
 
 /**
  * The fixed-header flags a server-to-client packet must carry, §2.2.2 Table 2.2, or -1
@@ -85,13 +100,22 @@ export class PacketParser {
     /** Body being assembled across chunks; null while none is. */
     private body: ByteArray | null = null
     private filled = 0
+    /** Skip an oversize PUBLISH instead of failing (see the file comment). */
+    private skipOversize: boolean
+    /** While skipping: the first bytes of the body, and the packet id once seen. */
+    private head: ByteArray | null = null
+    private skipId = 0
 
-    /** `maxPacketSize` defaults to the protocol maximum, 268,435,460 bytes. */
-    constructor(kit: ByteKit, maxPacketSize?: number) {
+    /**
+     * `maxPacketSize` defaults to the protocol maximum, 268,435,460 bytes. With
+     * `skipOversize` a PUBLISH over it is skipped and reported instead of fatal.
+     */
+    constructor(kit: ByteKit, maxPacketSize?: number, skipOversize?: boolean) {
         const max = maxPacketSize === undefined || maxPacketSize === null ? MAX_PACKET_SIZE : maxPacketSize
         if (!(max >= 2 && max <= MAX_PACKET_SIZE)) throw new Error(`mqtt: maxPacketSize must be from 2 to ${MAX_PACKET_SIZE}, got ${maxPacketSize}`)
         this.kit = kit
         this.maxPacketSize = max
+        this.skipOversize = skipOversize === true
         this.error = null
         this.reset()
     }
@@ -106,6 +130,8 @@ export class PacketParser {
         this.multiplier = 1
         this.body = null
         this.filled = 0
+        this.head = null
+        this.skipId = 0
     }
 
     /**
@@ -140,6 +166,13 @@ export class PacketParser {
                     continue
                 }
                 const size = 1 + this.lengthBytes + this.remaining
+                if (size > this.maxPacketSize && this.skipOversize && this.header >> 4 === PacketType.PUBLISH) {
+                    this.state = State.Skip
+                    this.head = this.kit.alloc(this.remaining < SKIP_HEAD_BYTES ? this.remaining : SKIP_HEAD_BYTES)
+                    this.skipId = 0
+                    this.filled = 0
+                    continue
+                }
                 if (size > this.maxPacketSize)
                     return this.fail(parseError("too-large", `${this.typeName()} of ${size} bytes exceeds the maximum packet size of ${this.maxPacketSize} bytes`))
                 if (this.remaining === 0) {
@@ -149,6 +182,16 @@ export class PacketParser {
                     this.state = State.Body
                     this.body = null
                     this.filled = 0
+                }
+            } else if (this.state === State.Skip) {
+                const need = this.remaining - this.filled
+                const avail = n - i
+                const take = avail < need ? avail : need
+                this.skipPart(chunk, i, take)
+                i += take
+                if (this.filled === this.remaining) {
+                    const err = this.emitSkipped(onPacket)
+                    if (err !== null) return err
                 }
             } else {
                 const need = this.remaining - this.filled
@@ -172,6 +215,58 @@ export class PacketParser {
                     }
                 }
             }
+        }
+        return null
+    }
+
+    /** Consumes chunk[at, at + take) of a skipped body: the head is kept, the id picked out. */
+    private skipPart(chunk: ByteArray, at: number, take: number) {
+        const head = this.head as ByteArray
+        const from = this.filled
+        if (from < head.length) {
+            const keep = take < head.length - from ? take : head.length - from
+            this.kit.copy(chunk, at, head, from, keep)
+        }
+        this.filled = from + take
+        if (((this.header >> 1) & 0x03) === 0 || head.length < 2 || this.filled < 2) return
+        // §3.3.2.2: the packet id follows the topic; it may lie past the kept head.
+        const idAt = 2 + head[0] * 256 + head[1]
+        if (idAt >= from && idAt < this.filled) this.skipId += chunk[at + idAt - from] * 256
+        if (idAt + 1 >= from && idAt + 1 < this.filled) this.skipId += chunk[at + idAt + 1 - from]
+    }
+
+    /** The skipped PUBLISH as a packet without payload, `oversize` set to its size. */
+    private emitSkipped(onPacket: (packet: MqttPacket) => void): ParseError | null {
+        const head = this.head as ByteArray
+        const flags = this.header & 0x0f
+        const qos = (flags >> 1) & 0x03
+        const p: MqttPacket = { type: PacketType.PUBLISH, dup: (flags & 0x08) !== 0, qos: qos, retain: (flags & 0x01) !== 0 }
+        p.oversize = 1 + this.lengthBytes + this.remaining
+        this.state = State.Header
+        this.head = null
+        this.filled = 0
+        if (head.length < 2) return this.fail(parseError("truncated", `PUBLISH topic length runs past the end of the packet (remaining length ${this.remaining})`))
+        const topicEnd = 2 + head[0] * 256 + head[1]
+        if (topicEnd > this.remaining) return this.fail(parseError("truncated", `PUBLISH topic runs past the end of the packet (remaining length ${this.remaining})`))
+        if (topicEnd <= head.length) {
+            // Same rules as a whole PUBLISH: [MQTT-1.5.3-1], [MQTT-1.5.3-2], §4.7
+            const bad = mqttUtf8Error(head, 2, topicEnd)
+            if (bad !== null) return this.fail(parseError("bad-utf8", `PUBLISH topic is not valid MQTT UTF-8: ${bad}`))
+            const topic = this.kit.decodeUtf8(head, 2, topicEnd)
+            const badTopic = topicNameError(topic)
+            if (badTopic !== null) return this.fail(parseError("bad-topic", `PUBLISH ${badTopic}`))
+            p.topic = topic
+        }
+        if (qos > 0) {
+            if (topicEnd + 2 > this.remaining) return this.fail(parseError("truncated", `PUBLISH packet id runs past the end of the packet (remaining length ${this.remaining})`))
+            if (this.skipId === 0) return this.fail(parseError("malformed", "PUBLISH packet id must not be 0")) // [MQTT-2.3.1-1]
+            p.packetId = this.skipId
+        }
+        try {
+            onPacket(p)
+        } catch (e) {
+            this.fail(parseError("callback", "onPacket threw while handling PUBLISH"))
+            throw e
         }
         return null
     }

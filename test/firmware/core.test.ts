@@ -15,6 +15,9 @@ import { ConnectionEvent as E, ConnectionState as S, nextConnectionState } from 
 import { sampleJson, withAge, withDropped } from "../../firmware/src/core/sample.js"
 import { LATE_AFTER_MS, lateAge } from "../../protocol/age.js"
 import { mixSeed, xorshift32 } from "../../firmware/src/core/random.js"
+import { ConnectionEnd, holdNeededMs, noteConnectionEnd, reconnectCeiling, reconnectDelay, reconnectPolicy, reconnectStart } from "../../protocol/reconnect.js"
+import { LogLimiter, suppressedNote } from "../../firmware/src/core/log-limit.js"
+import { RateLimiter } from "../../firmware/src/core/rate.js"
 
 test("backoff: ceiling doubles from the base and stops at the cap", (t) => {
     const policy = { baseMs: 500, capMs: 8000 }
@@ -190,4 +193,105 @@ test("random: seeds of 2^31 and above give sequences of their own (DeviceScript 
         const r = xorshift32(mixSeed(seed, "dev"))
         t.deepEqual([r(), r(), r()].map((x) => Number(x.toPrecision(6))), expected, `seed ${seed}`)
     }
+})
+
+// ---------------------------------------------------------------- reconnect policy (firmware and gateway)
+
+const policy = reconnectPolicy({ baseMs: 500, capMs: 8000 })
+const half = () => 0.5
+
+test("reconnect: connections dropped soon after CONNACK keep growing the backoff; one that held resets it", (t) => {
+    const s = reconnectStart()
+    const ceilings: number[] = []
+    for (let i = 0; i < 5; i++) {
+        noteConnectionEnd(s, ConnectionEnd.OURS, 200, i * 1000, policy) // our own error each time: no takeover
+        ceilings.push(reconnectCeiling(s, policy))
+    }
+    t.deepEqual(ceilings, [500, 1000, 2000, 4000, 8000])
+    t.false(s.takeover)
+    noteConnectionEnd(s, ConnectionEnd.OURS, policy.holdMs, 60000, policy) // held 10 s: start over
+    t.is(s.attempt, 1)
+    t.is(reconnectCeiling(s, policy), 500)
+})
+
+test("reconnect: failures before CONNACK grow the backoff but never suggest a takeover", (t) => {
+    const s = reconnectStart()
+    for (let i = 0; i < 10; i++) t.false(noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, i, policy))
+    t.is(s.attempt, 10)
+    t.is(s.brokerCloses, 0)
+    t.is(reconnectDelay(s, policy, half), 4000)
+})
+
+test("reconnect: three clean broker closes in a row suggest a takeover once; the delay stays in the cap's upper half", (t) => {
+    const s = reconnectStart()
+    t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 1000, policy))
+    t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 2000, policy))
+    t.true(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 3000, policy), "the third says so")
+    t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 4000, policy), "and only once")
+    t.is(s.takeovers, 1)
+    t.is(reconnectDelay(s, policy, () => 0), 4000)
+    t.is(reconnectDelay(s, policy, () => 0.999999), 7999)
+})
+
+test("reconnect: the twin that holds sees its third close when the other comes back from the cap", (t) => {
+    const slow = reconnectPolicy({ baseMs: 500, capMs: 60000 })
+    const s = reconnectStart()
+    noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 200, 1000, slow)
+    noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 2000, slow)
+    t.false(s.takeover)
+    t.true(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 45000, 47000, slow), "held 45 s, closed again: a twin")
+    t.is(holdNeededMs(s, slow), 60000)
+    // Closes far apart are not a run.
+    const apart = reconnectStart()
+    for (let i = 0; i < 5; i++) t.false(noteConnectionEnd(apart, ConnectionEnd.BROKER_CLOSED, 3_600_000, i * 3_600_000, slow))
+    t.is(apart.attempt, 1, "each held: the backoff starts over")
+})
+
+test("reconnect: a broker restarted again and again (closing connections that held) is not taken for a twin", (t) => {
+    const s = reconnectStart()
+    for (let i = 1; i <= 10; i++) t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 20_000, i * 21_000, policy))
+    t.false(s.takeover)
+    t.is(s.attempt, 1)
+})
+
+test("reconnect: an error of ours breaks the run and, after a hold past the cap, clears the suspicion; MQTT 5 'session taken over' counts at once", (t) => {
+    const s = reconnectStart()
+    noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, 1, policy)
+    noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, 2, policy)
+    noteConnectionEnd(s, ConnectionEnd.OURS, 100, 3, policy)
+    t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, 4, policy))
+    t.false(s.takeover)
+    for (let i = 0; i < 3; i++) noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, 10 + i, policy)
+    t.true(s.takeover)
+    noteConnectionEnd(s, ConnectionEnd.OURS, 5000, 100, policy)
+    t.true(s.takeover, "held 5 s, under max(cap, hold) = 10 s: still suspected")
+    noteConnectionEnd(s, ConnectionEnd.OURS, 10000, 200, policy)
+    t.false(s.takeover, "held past the cap")
+    const m5 = reconnectStart()
+    t.true(noteConnectionEnd(m5, ConnectionEnd.TAKEN_OVER, 50000, 1, policy), "even after a long hold")
+})
+
+test("log limiter: once per kind per window, then the count of what was not logged", (t) => {
+    const l = new LogLimiter(60000)
+    t.is(l.check("oversize", 0), 0)
+    t.is(l.check("oversize", 1000), -1)
+    t.is(l.check("suback", 1000), 0, "kinds are apart")
+    t.is(l.check("oversize", 59999), -1)
+    t.is(l.check("oversize", 60000), 2)
+    t.is(l.check("oversize", 60001), -1)
+    t.is(suppressedNote(2), " (2 more since the last report)")
+    t.is(suppressedNote(0), "")
+})
+
+test("rate limiter: a burst, then the rate; drops counted", (t) => {
+    const r = new RateLimiter(10, 20)
+    let allowed = 0
+    for (let i = 0; i < 100; i++) if (r.allow(0)) allowed++
+    t.is(allowed, 20)
+    t.is(r.dropped, 80)
+    t.true(r.allow(100), "one token back after 100 ms at 10/s")
+    t.false(r.allow(100))
+    allowed = 0
+    for (let ms = 110; ms <= 10100; ms += 10) if (r.allow(ms)) allowed++ // one event every 10 ms for 10 s
+    t.true(allowed >= 99 && allowed <= 101, `${allowed} in 10 s at 10/s`)
 })

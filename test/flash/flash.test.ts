@@ -11,6 +11,7 @@ import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
 import { waitFor } from "../support/wait.js"
 import { startWitness } from "../support/witness.js"
 import { makeStandIns, runFieldlink } from "./support/standins.js"
+import { connectAsync } from "mqtt"
 
 const XIAO = "seeed_xiao_esp32c3"
 const MAC = "34:85:18:a1:b2:c3"
@@ -90,6 +91,26 @@ if (available.ok) {
         t.deepEqual(s.calls()[0].slice(0, 6), ["--chip", "esp32c3", "--port", s.port, "--baud", "115200"])
         t.regex(r.stdout, /device_id="greenhouse-7" \(--device-id\)/)
         t.regex(r.stdout, /not waiting for the board: --timeout 0/)
+    })
+
+    test.serial("a --device-id already online on the broker is warned about; an unreachable broker does not stop --output", async (t) => {
+        const broker = await startMosquitto()
+        t.teardown(() => broker.stop())
+        const twin = await connectAsync(broker.url)
+        await twin.publishAsync("fieldlink/devices/greenhouse-7/status", "online", { retain: true, qos: 1 })
+        await twin.endAsync()
+        const s = makeStandIns(t, { mode: "noboot" })
+        const r = await runFieldlink(flashArgs(s, broker.url, ["--device-id", "greenhouse-7", "--timeout", "0"]), s.env)
+        t.is(r.code, 0, r.stderr)
+        t.regex(r.stdout, /warning: a device with id greenhouse-7 is online on the broker right now \(fieldlink\/devices\/greenhouse-7\/status = online\)\. If it is another board, the two will take each other's connection over and flap; give this one its own --device-id/)
+        const other = await runFieldlink(flashArgs(s, broker.url, ["--device-id", "greenhouse-8", "--timeout", "0"]), s.env)
+        t.is(other.code, 0, other.stderr)
+        t.notRegex(other.stdout, /is online on the broker right now/)
+        const started = Date.now()
+        const offline = await runFieldlink(flashArgs(s, "mqtt://127.0.0.1:9", ["--device-id", "greenhouse-7", "--output", `${s.env.FIELDLINK_STANDIN_DIR}/image.bin`]), s.env)
+        t.is(offline.code, 0, offline.stderr)
+        t.regex(offline.stdout, /wrote .*image\.bin/)
+        t.log(`--output with an unreachable broker took ${Date.now() - started} ms`)
     })
 
     test.serial("a board that never says online: the failure says what to try", async (t) => {

@@ -10,7 +10,7 @@ import { LogThrottle } from "../../gateway/obs/throttle.js"
 import { Journal, parseJournal } from "../../gateway/queue/journal.js"
 import { MessageQueue } from "../../gateway/queue/queue.js"
 import { expandGlob, globToRegExp } from "../../gateway/serial/glob.js"
-import { nextAttempt, nextLinkState } from "../../gateway/upstream/state.js"
+import { nextLinkState } from "../../gateway/upstream/state.js"
 
 const limits = { maxMessages: 4, maxBytes: 1000 }
 
@@ -101,9 +101,6 @@ test("connection states: one transition function", (t) => {
     t.is(nextLinkState("stopping", "stopped"), "stopped")
     t.is(nextLinkState("stopped", "start"), "stopped")
     t.is(nextLinkState("idle", "stop"), "stopped")
-    t.is(nextAttempt(3, 60_000), 0) // held long enough: start over
-    t.is(nextAttempt(3, 500), 4) // accepted then kicked at once: keep backing off
-    t.is(nextAttempt(0, undefined), 1)
 })
 
 test("globs: *, ? and classes within one level; dot files only when asked", (t) => {

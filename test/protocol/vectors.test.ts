@@ -11,6 +11,7 @@ import {
     type DecodeVector,
     connackReasonCases,
     decodeErrorVectors,
+    skipVectors,
     decodeMismatch,
     decodeVectors,
     encodeCall,
@@ -26,7 +27,7 @@ const kit = nodeBytes
 
 /** Feeds `chunks` in order; returns what came out. */
 function run(v: DecodeVector, chunks: Buffer[]): string | null {
-    const parser = new PacketParser(kit, v.maxPacketSize)
+    const parser = new PacketParser(kit, v.maxPacketSize, v.skipOversize)
     const packets: MqttPacket[] = []
     let error: ParseError | null = null
     for (const chunk of chunks) {
@@ -69,7 +70,7 @@ function randomSplit(buf: Buffer, random: () => number): Buffer[] {
     return out
 }
 
-const allDecode = [...decodeVectors(), ...decodeErrorVectors()]
+const allDecode = [...decodeVectors(), ...decodeErrorVectors(), ...skipVectors()]
 const SPLIT_SEED = 20240611
 
 for (const v of encodeVectors()) {

@@ -12,7 +12,8 @@ import { MqttFramer, PACKET_NAMES, type FramedPacket, type PacketName } from "./
 
 /** "up" is client → broker, "down" is broker → client. */
 export type Direction = "up" | "down"
-export type Verdict = "pass" | "drop"
+/** "close": forward the packet, then end both sides cleanly (FIN), as a broker that drops the client would. */
+export type Verdict = "pass" | "drop" | "close"
 /** Decides one packet's fate; `connection` is the 1-based number of the client connection. */
 export type PacketFilter = (packet: FramedPacket, connection: number) => Verdict
 export type PacketCounts = Record<PacketName, number>
@@ -41,8 +42,12 @@ export interface FaultProxy {
     /** Stream errors seen (e.g. an unframeable byte stream), for diagnosis. */
     errors(): string[]
     setFilter(direction: Direction, filter: PacketFilter | undefined): void
+    /** Writes `bytes` (whole packets) to every live connection in `direction`, as if the other side sent them. */
+    inject(direction: Direction, bytes: Buffer): void
     /** Resets (RST) every live connection on both sides, as a cut cable would. New ones are accepted. */
     cut(): void
+    /** Ends every live connection cleanly (FIN) on both sides, as a broker closing them would. */
+    end(): void
     /** While on, sockets stay open but nothing is forwarded either way. */
     blackhole(on: boolean): void
     /** Cuts every connection and stops listening. */
@@ -100,6 +105,11 @@ export async function startProxy(options: ProxyOptions): Promise<FaultProxy> {
                 const verdict = silent ? "drop" : (filters[direction]?.(packet, connection) ?? "pass")
                 if (verdict === "drop") dropped[direction][packet.name]++
                 else if (!to.destroyed) to.write(packet.bytes)
+                if (verdict === "close") {
+                    to.end()
+                    from.end()
+                    break
+                }
             }
         })
         from.on("error", (err) => {
@@ -145,7 +155,19 @@ export async function startProxy(options: ProxyOptions): Promise<FaultProxy> {
         setFilter: (direction, filter) => {
             filters[direction] = filter
         },
+        inject: (direction, bytes) => {
+            for (const { client, upstream } of live) {
+                const to = direction === "down" ? client : upstream
+                if (!to.destroyed) to.write(bytes)
+            }
+        },
         cut,
+        end: () => {
+            for (const { client, upstream } of live) {
+                client.end()
+                upstream.end()
+            }
+        },
         blackhole: (on) => {
             silent = on
         },

@@ -8,7 +8,9 @@
  *
  * This file is the I/O shell only. Packets come from the shared pure codec
  * (protocol/mqtt), the connection life from `core/connection`, ping timing from
- * `core/keepalive`, reconnect delays from `core/backoff`. Every packet goes out in exactly
+ * `core/keepalive`, reconnect delays from `core/reconnect` (a connection the broker drops
+ * soon after CONNACK does not reset the backoff; a run of them means a duplicate client
+ * id), broker-side input it cannot use from `inbound`. Every packet goes out in exactly
  * one socket write.
  *
  * The DeviceScript runtime allows one socket per VM: while this client runs, nothing else
@@ -28,9 +30,12 @@ import {
     MqttPacket,
     PacketParser,
     PacketType,
+    ParseError,
     topicMatches,
 } from "@fieldlink/protocol/mqtt"
-import { backoffDelay, BackoffPolicy } from "@fieldlink/protocol/backoff"
+import { BackoffPolicy } from "@fieldlink/protocol/backoff"
+import { InboundGuard } from "./inbound.js"
+import { RetryTracker } from "./retry.js"
 import {
     ConnectionEvent,
     ConnectionState,
@@ -49,6 +54,9 @@ import {
 } from "../core/keepalive.js"
 import { dsBytes } from "../bytes-ds.js"
 
+/** Bytes parsed between two yields (see parse()). */
+const PARSE_SLICE = 512
+
 export interface MqttClientOptions {
     host: string
     port: number
@@ -66,8 +74,10 @@ export interface MqttClientOptions {
     subscriptions: string[]
     backoff: BackoffPolicy
     connectTimeoutMs: number
-    /** Largest packet accepted from the broker; larger ones end the connection. */
+    /** Largest packet accepted from the broker; a larger PUBLISH is skipped and reported. */
     maxPacketSize: number
+    /** Says who else may hold this client id, for the takeover log line. */
+    duplicateHint: string
     /** Numbers in [0, 1) for reconnect jitter; must differ from board to board. */
     random: () => number
 }
@@ -87,7 +97,8 @@ export class MqttClient {
     private socket: Socket = null
     private parser: PacketParser
     private keepAlive: KeepAliveState = null
-    private attempt = 0
+    private retry: RetryTracker
+    private inbound: InboundGuard
     private nextPacketId = 1
     private wake = ds.emitter<number>()
     /** Packets parsed from the current chunk, handled in order once parsing is done. */
@@ -96,7 +107,9 @@ export class MqttClient {
     private stopped = ds.emitter<number>()
 
     constructor(private options: MqttClientOptions, private handlers: MqttClientHandlers) {
-        this.parser = new PacketParser(dsBytes, options.maxPacketSize)
+        this.parser = new PacketParser(dsBytes, options.maxPacketSize, true)
+        this.retry = new RetryTracker(options.backoff, options.clientId, options.duplicateHint, handlers.log)
+        this.inbound = new InboundGuard(handlers.log)
         const inbox = this.inbox
         this.collect = p => {
             inbox.push(p)
@@ -163,9 +176,7 @@ export class MqttClient {
             await this.session()
             if (this.stopRequested()) break
             this.transition(ConnectionEvent.LINK_LOST)
-            const delay = backoffDelay(this.attempt, this.options.backoff, this.options.random)
-            this.attempt++
-            this.handlers.log("mqtt: reconnect in " + delay + " ms (attempt " + this.attempt + ")")
+            const delay = this.retry.nextDelay(this.options.random)
             await ds.wait(this.stopped, delay)
             this.transition(ConnectionEvent.RETRY)
         }
@@ -176,6 +187,7 @@ export class MqttClient {
         const gen = ++this.generation
         const o = this.options
         this.parser.reset()
+        this.retry.connecting()
         try {
             this.socket = await connect({
                 host: o.host,
@@ -214,6 +226,7 @@ export class MqttClient {
             const left = deadline - ds.millis()
             if (left <= 0) {
                 this.handlers.log("mqtt: no CONNACK within " + o.connectTimeoutMs + " ms")
+                this.retry.endedByUs()
                 await this.dropSocket()
                 return
             }
@@ -223,11 +236,13 @@ export class MqttClient {
             await this.dropSocket()
             return
         }
-        this.attempt = 0
+        this.retry.online()
         await this.write(this.statusPacket(o.birthPayload))
         if (o.subscriptions.length > 0) {
             const subs = o.subscriptions.map(topic => ({ topic: topic, qos: 1 }))
-            await this.write(encodeSubscribe(dsBytes, this.packetId(), subs))
+            const id = this.packetId()
+            this.inbound.subscribed(id, o.subscriptions)
+            await this.write(encodeSubscribe(dsBytes, id, subs))
         }
         await this.handlers.online()
         await this.keepAliveLoop(gen)
@@ -243,6 +258,7 @@ export class MqttClient {
                 if (!(await this.write(encodePingreq(dsBytes)))) break
             } else if (action === KeepAliveAction.TIMEOUT) {
                 this.handlers.log("mqtt: no PINGRESP within " + ka.periodMs / 2 + " ms; reconnecting")
+                this.retry.endedByUs()
                 await this.dropSocket()
                 break
             }
@@ -260,14 +276,15 @@ export class MqttClient {
                 chunk = await sock.recv()
             } catch (e) {
                 this.handlers.log("mqtt: socket error: " + (e as Error).message)
+                this.retry.endedByUs()
                 break
             }
             if (chunk === null || chunk === undefined) break
             if (this.keepAlive) noteReceived(this.keepAlive, ds.millis())
-            const error = this.parser.feed(chunk, this.collect)
-            while (this.inbox.length > 0) await this.handle(this.inbox.shift())
+            const error = await this.parse(chunk)
             if (error) {
-                this.handlers.log("mqtt: bad packet from broker (" + error.code + "): " + error.message)
+                this.inbound.parseError(error)
+                this.retry.endedByUs()
                 break
             }
         }
@@ -277,9 +294,28 @@ export class MqttClient {
         }
     }
 
+    /**
+     * Parses a chunk a slice at a time, handling the packets of each slice and yielding
+     * between slices: a chunk packed with small packets (a flood of commands) would
+     * otherwise cost more than the VM's ~128 Ki instructions between awaits and panic.
+     */
+    private async parse(chunk: Buffer): Promise<ParseError> {
+        const n = chunk.length
+        for (let at = 0; at < n; at += PARSE_SLICE) {
+            // DeviceScript's slice does not clamp: past the end it pads with zeros.
+            const end = at + PARSE_SLICE < n ? at + PARSE_SLICE : n
+            const part = n <= PARSE_SLICE ? chunk : chunk.slice(at, end)
+            const error = this.parser.feed(part, this.collect)
+            while (this.inbox.length > 0) await this.handle(this.inbox.shift())
+            if (error) return error
+            if (n > PARSE_SLICE) await ds.sleep(0)
+        }
+        return null
+    }
+
     private async handle(p: MqttPacket): Promise<void> {
         if (p.type === PacketType.CONNACK) {
-            if (this.state !== ConnectionState.AWAITING_CONNACK) return
+            if (this.state !== ConnectionState.AWAITING_CONNACK) return this.inbound.unexpected(p)
             if (p.returnCode === 0) {
                 this.transition(ConnectionEvent.CONNACK_ACCEPTED)
             } else {
@@ -288,10 +324,17 @@ export class MqttClient {
             }
             this.wake.emit(0)
         } else if (p.type === PacketType.PUBLISH) {
+            // Acknowledged whatever becomes of it, so the broker does not send it again.
             if (p.qos === 1) await this.write(encodePuback(dsBytes, p.packetId))
-            if (this.matchesSubscription(p.topic)) await this.handlers.message(p.topic, p.payload as Buffer, p.retain === true)
+            if (p.oversize !== undefined) this.inbound.oversize(p, this.options.maxPacketSize)
+            else if (!this.matchesSubscription(p.topic)) this.inbound.unsubscribed(p.topic)
+            else if (this.inbound.allowCommand(p.topic)) await this.handlers.message(p.topic, p.payload as Buffer, p.retain === true)
+        } else if (p.type === PacketType.SUBACK) {
+            this.inbound.suback(p)
+        } else if (p.type !== PacketType.PINGRESP && p.type !== PacketType.PUBACK) {
+            this.inbound.unexpected(p)
         }
-        // PINGRESP, SUBACK, PUBACK: receipt alone is what matters (keep-alive noted it).
+        // PINGRESP, PUBACK: receipt alone is what matters (keep-alive noted it).
     }
 
     private matchesSubscription(topic: string): boolean {
@@ -323,6 +366,7 @@ export class MqttClient {
             await sock.send(packet as Buffer)
         } catch (e) {
             this.handlers.log("mqtt: write failed: " + (e as Error).message)
+            this.retry.endedByUs()
             await this.dropSocket()
             return false
         }

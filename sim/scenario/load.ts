@@ -11,7 +11,7 @@ import { SCENARIO_SCHEMA } from "./schema"
 import type { Scenario, TimeRef } from "./types"
 
 /** Faults that hit WiFi boards, and faults that hit serial devices; the rest hit the broker or the gateway. */
-const BOARD_FAULTS = new Set(["network-cut", "network-blackhole", "network-delay", "board-power-cut"])
+const BOARD_FAULTS = new Set(["network-cut", "network-blackhole", "wifi-loss", "network-delay", "board-power-cut"])
 const SERIAL_FAULTS = new Set(["serial-unplug", "serial-silence", "serial-garbage"])
 
 function crossCheck(s: Scenario, doc: SourceDocument): string[] {

@@ -122,6 +122,8 @@ interface FaultContext {
     devices: string[]
 }
 
+const LINK_CONDITION = { "network-cut": "cut", "network-blackhole": "blackhole", "wifi-loss": "wifi-loss" } as const
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function applyFault(f: Fault, c: FaultContext): Promise<void> {
@@ -148,17 +150,21 @@ async function applyFault(f: Fault, c: FaultContext): Promise<void> {
         case "broker-restart":
             return c.broker.restart(f.for * 1000)
         case "board-power-cut":
+            // The link first: a board without power sends no FIN and no RST.
+            for (const d of targets) c.links.get(d)!.powerCut()
             await Promise.all(targets.map((d) => c.fleet.powerCut(d)))
             await sleep(f.for * 1000)
+            for (const d of targets) c.links.get(d)!.powerOn()
             await Promise.all(targets.map((d) => c.fleet.powerOn(d)))
             return
         case "network-cut":
         case "network-blackhole":
+        case "wifi-loss":
         case "network-delay": {
             const links = targets.map((d) => c.links.get(d)!)
             for (const link of links) {
                 if (f.type === "network-delay") link.setDelay(f.delayMs ?? 0)
-                else link.set(f.type === "network-cut" ? "cut" : "blackhole")
+                else link.set(LINK_CONDITION[f.type])
             }
             await sleep(f.for * 1000)
             for (const link of links) {

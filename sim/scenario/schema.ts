@@ -99,7 +99,7 @@ export const SCENARIO_SCHEMA = {
                 required: ["type", "at"],
                 properties: {
                     name: { type: "string", pattern: "^[A-Za-z0-9_-]+$", description: "How expectations refer to this fault. Default: <type>-<n>." },
-                    type: { enum: ["network-cut", "network-blackhole", "network-delay", "board-power-cut", "broker-restart", "serial-unplug", "serial-silence", "serial-garbage", "gateway-kill"] },
+                    type: { enum: ["network-cut", "network-blackhole", "wifi-loss", "network-delay", "board-power-cut", "broker-restart", "serial-unplug", "serial-silence", "serial-garbage", "gateway-kill"] },
                     at: seconds("When it starts, seconds from the start of the run."),
                     for: { ...seconds("How long it lasts, seconds."), default: 5 },
                     target: device,

@@ -33,6 +33,7 @@ export interface SerialDevice {
 export type FaultType =
     | "network-cut"
     | "network-blackhole"
+    | "wifi-loss"
     | "network-delay"
     | "board-power-cut"
     | "broker-restart"

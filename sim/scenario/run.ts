@@ -84,6 +84,7 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
                 broker: broker.url,
                 topicRoot: s.topicRoot,
                 gatewayId: s.gateway.id,
+                gatewayKeepaliveS: s.gateway.keepalive,
                 seed: s.seed,
                 program: options.program,
                 devices: s.serial.map((d) => ({ id: d.id, kind: d.kind, rate: d.rate, intervalMs: d.interval, baud: d.baud, live: d.live, checksum: d.checksum, temperature: d.temperature })),
@@ -134,6 +135,15 @@ async function applyFault(f: Fault, c: FaultContext): Promise<void> {
             await rig!.gateway.kill()
             await sleep(f.for * 1000)
             return rig!.gateway.start()
+        case "gateway-power-cut":
+            await rig!.hostPowerCut()
+            await sleep(f.for * 1000)
+            return rig!.hostPowerOn()
+        case "serial-reset":
+            for (const d of targets) await rig!.resetStart(d)
+            await sleep(f.for * 1000)
+            for (const d of targets) await rig!.resetEnd(d)
+            return
         case "serial-unplug":
             await Promise.all(targets.map((d) => rig!.unplug(d)))
             await sleep(f.for * 1000)

@@ -40,7 +40,9 @@ export type FaultType =
     | "serial-unplug"
     | "serial-silence"
     | "serial-garbage"
+    | "serial-reset"
     | "gateway-kill"
+    | "gateway-power-cut"
 
 export interface Fault {
     /** How expectations refer to it: `after: <name>` is its start, `<name>.end` its end. */
@@ -75,7 +77,8 @@ export interface Scenario {
     boards: BoardGroup[]
     /** Devices on serial ports behind the real gateway. */
     serial: SerialDevice[]
-    gateway: { id: string }
+    /** `keepalive`: MQTT keep-alive of the gateway's upstream connections, s. */
+    gateway: { id: string; keepalive: number }
     faults: Fault[]
     expect: Expectation[]
 }

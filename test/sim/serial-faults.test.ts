@@ -1,0 +1,67 @@
+// Serial-side faults behaving as the real thing: a device reset behind the gateway (hello
+// again, a new seq run), a USB cable pulled (the port and the device's power go), and the
+// gateway's host losing power (its broker connections go silent: every will only after
+// 1.5 × the gateway's keep-alive, never at once). Real gateway process, real PTYs, the
+// embedded broker (exact keep-alive timing).
+import test from "ava"
+import { runScenario } from "../../sim/scenario/run"
+import { parseScenario } from "../../sim/scenario/load"
+import { socatProblem } from "../../sim/serial/pty"
+import type { ObservedEvent } from "../../sim/scenario/expect"
+import { firmwareProgram } from "../support/firmware"
+import { isCI } from "../support/binaries"
+
+const SCENARIO = `
+name: serial faults
+seed: 5
+duration: 30
+gateway: { id: gw-fid, keepalive: 2 }
+serial:
+  - { id: meter-1, rate: 2, live: 2 }
+  - { id: meter-2, rate: 2, live: 2 }
+faults:
+  - { name: reset, type: serial-reset, target: meter-1, at: 3, for: 1 }
+  - { name: unplug, type: serial-unplug, target: meter-2, at: 3, for: 3 }
+  - { name: host, type: gateway-power-cut, at: 12, for: 8 }
+expect:
+  - { type: status, device: meter-2, becomes: offline, after: unplug, within: 2 }
+  - { type: status, device: meter-2, becomes: online, after: unplug.end, within: 10 }
+  # A reset is a new seq run, not a loss; what a re-plugged board prints before the
+  # gateway finds its port again is lost, as on hardware: that window is left out.
+  - { type: no-telemetry-lost, device: meter-1, from: 0, to: host }
+  - { type: no-telemetry-lost, device: meter-2, from: 0, to: unplug }
+  - { type: status, device: "meter-*", becomes: offline, after: host, within: 4 }
+  - { type: status, device: "meter-*", becomes: online, after: host.end, within: 15 }
+`
+
+const seqs = (events: readonly ObservedEvent[], device: string, from: number, to: number) =>
+    events.filter((e) => e.device === device && e.kind === "telemetry" && e.t >= from && e.t <= to).map((e) => (JSON.parse(e.value) as { seq: number }).seq)
+
+test("serial faults: reset and re-plug start a new seq run; a host power cut leaves every will to the keep-alive", async (t) => {
+    const noSocat = socatProblem()
+    if (noSocat && !isCI()) return t.log(`skipped: ${noSocat}`), t.pass()
+    const report = await runScenario(parseScenario(SCENARIO, "serial-faults.yaml"), { program: await firmwareProgram() })
+    t.log(report.results.map((r) => `${r.ok ? "✔" : "✘"} ${r.text}`).join("\n"))
+    t.true(report.ok)
+    const events = report.events
+
+    // A reset: the device says hello again and counts from 1 (a reboot, not a loss).
+    const afterReset = seqs(events, "meter-1", 4, 11)
+    t.is(afterReset[0], 1, `meter-1 after its reset: ${afterReset.join(",")}`)
+    // A re-plugged USB board was without power: it boots and counts from 1 again. What it
+    // prints before the gateway has found the port again is lost, as on hardware.
+    const beforeUnplug = seqs(events, "meter-2", 0, 3)
+    const afterPlug = seqs(events, "meter-2", 6, 11)
+    t.true(afterPlug[0] < beforeUnplug[beforeUnplug.length - 1], `meter-2: a new seq run after its re-plug: ${beforeUnplug.join(",")} | ${afterPlug.join(",")}`)
+
+    // The host's power cut at t=12: the sockets go silent, so no will before 1.5 × 2 s
+    // after the last packet (the devices sent twice a second: within 0.5 s of the cut).
+    for (const device of ["meter-1", "meter-2"]) {
+        const will = events.find((e) => e.device === device && e.kind === "status" && e.value === "offline" && e.t >= 12)!
+        t.log(`${device}: will ${(will.t - 12).toFixed(2)} s after the host lost power`)
+        t.true(will.t - 12 >= 3 - 0.5 - 0.25, `${device}: will ${(will.t - 12).toFixed(2)} s after the power cut: sooner than its keep-alive allows`)
+        const before = seqs(events, device, 0, 12)
+        const after = seqs(events, device, 20, 30)
+        t.true(after[0] < before[before.length - 1], `${device} booted again with the host: a new seq run: ${after.join(",")}`)
+    }
+})

@@ -61,6 +61,15 @@ function firstStatus(events: readonly ObservedEvent[], device: string, value: st
     return hit.t
 }
 
+/** The delay (ms) of the last reconnect the board scheduled before it was online again. */
+function lastBackoffBeforeReturn(logs: Run["logs"], device: string): number {
+    const lines = logs.filter((l) => l.device === device).map((l) => l.line)
+    const onlines = lines.flatMap((line, i) => (/mqtt: state online/i.test(line) ? [i] : []))
+    if (onlines.length < 2) throw new Error(`${device}: not online twice:\n${lines.join("\n")}`)
+    const before = lines.slice(0, onlines[1]).flatMap((line) => /reconnect in (\d+) ms/.exec(line)?.[1] ?? [])
+    return Number(before[before.length - 1])
+}
+
 interface Run {
     report: RunReport
     logs: { device: string; line: string }[]
@@ -92,7 +101,7 @@ test.serial("against mosquitto: every fault's will and birth fall inside the bou
     if (!mosquitto.ok) return t.log(`skipped: ${mosquitto.reason}`), t.pass()
     const broker = await startMosquitto()
     t.teardown(() => broker.stop())
-    const { report } = await run(new URL(broker.url))
+    const { report, logs } = await run(new URL(broker.url))
     const events = report.events
 
     // Silent connections: the will only after 1.5 × K (and mosquitto's sweep).
@@ -109,6 +118,14 @@ test.serial("against mosquitto: every fault's will and birth fall inside the bou
     t.true(rebootOffline < lastSample(events, "reboot", FAULT_AT + 0.5) + 9, "reboot: the takeover, not the keep-alive, fired the will")
     t.true(firstStatus(events, "reboot", "online", rebootOffline) - rebootOffline < 1, "reboot: the birth right after the takeover's will")
     t.true(broker.logLines().some((l) => /Client fieldlink-reboot already connected, closing old connection/.test(l)), "mosquitto saw a takeover")
+
+    // A reset link: attempts are refused for four seconds, each followed by the firmware's
+    // backoff (0.5 s doubling, full jitter). The birth comes at the attempt after the
+    // delay in progress when the link returns: no later than that delay (+ a round trip).
+    const cutBirth = firstStatus(events, "cut", "online", FAULT_AT + 4) - (FAULT_AT + 4)
+    const delay = lastBackoffBeforeReturn(logs, "cut")
+    t.log(`cut: birth ${cutBirth.toFixed(2)} s after the link came back; the backoff then in progress: ${delay / 1000} s`)
+    t.true(cutBirth <= delay / 1000 + 1, `cut: birth ${cutBirth.toFixed(2)} s after the link came back, later than the backoff of ${delay} ms allows`)
 
     // Births after each restore.
     for (const device of ["power", "hole"]) {

@@ -33,6 +33,8 @@ export interface GatewayProcessOptions {
 export class GatewayProcess {
     private child: ChildProcess | undefined
     private exited: Promise<void> | undefined
+    /** Stopped by `freeze()`: it can no longer say goodbye. */
+    private frozen = false
 
     constructor(private readonly o: GatewayProcessOptions) {}
 
@@ -104,13 +106,14 @@ export class GatewayProcess {
 
     /** The host loses power: the process stops where it is, its sockets open and silent. */
     freeze(): void {
-        this.child?.kill("SIGSTOP")
+        this.frozen = this.child?.kill("SIGSTOP") ?? false
     }
 
     /** A crash: no goodbye; the kernel closes its sockets and the broker fires every will at once. */
     async kill(): Promise<void> {
         const child = this.child
         this.child = undefined
+        this.frozen = false
         if (!child || child.exitCode !== null || child.signalCode !== null) return
         child.kill("SIGKILL")
         await this.exited
@@ -118,6 +121,7 @@ export class GatewayProcess {
 
     /** Graceful: offline for every device and the gateway, queues written (bounded, then SIGKILL). */
     async stop(timeoutMs = 10000): Promise<void> {
+        if (this.frozen) return this.kill()
         const child = this.child
         this.child = undefined
         if (!child || child.exitCode !== null || child.signalCode !== null) return

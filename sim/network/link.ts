@@ -10,7 +10,8 @@
  * - `blackhole`: nothing crosses in either direction, the board's own close included, and
  *   nobody is told. Bytes written meanwhile wait in each end's send buffer (TCP
  *   retransmits them); new connections hang (their SYN is lost). On restore the
- *   retransmissions arrive: held bytes flow, a FIN sent meanwhile is delivered, and an
+ *   retransmissions arrive: a pending SYN at its next retransmission (the board's RTO,
+ *   doubling: ./retransmit.ts), held bytes at once, a FIN sent meanwhile, and an
  *   end that forgot the connection (the board destroyed its socket, or the broker closed
  *   its side) answers the other's next segment with an RST.
  * - `wifi-loss`: the access point vanished. The board is told at once (its WiFi drops and
@@ -24,6 +25,7 @@
  * rebooted board.
  */
 import { type BoardSocket, type SocketConnector, type SocketEvents, type SocketTarget } from "../vm/index"
+import { nextRetransmit } from "./retransmit"
 
 export type LinkCondition = "up" | "cut" | "blackhole" | "wifi-loss"
 
@@ -45,6 +47,8 @@ interface Connection {
     heldIn: Uint8Array[]
     /** The far end sent a segment the board never answered: an RST is due when it can answer. */
     farSentUnanswered: boolean
+    /** When the SYN went into a black hole (ms since the epoch). */
+    synAt: number
 }
 
 export class NetworkLink implements SocketConnector {
@@ -98,7 +102,7 @@ export class NetworkLink implements SocketConnector {
     }
 
     connect(target: SocketTarget, events: SocketEvents): BoardSocket {
-        const c: Connection = { target, events, real: undefined, boardGone: false, finHeld: false, farGone: false, farEndHeld: undefined, heldOut: [], heldIn: [], farSentUnanswered: false }
+        const c: Connection = { target, events, real: undefined, boardGone: false, finHeld: false, farGone: false, farEndHeld: undefined, heldOut: [], heldIn: [], farSentUnanswered: false, synAt: Date.now() }
         this.connections.add(c)
         if (this.condition === "cut" || this.condition === "wifi-loss") {
             const why = this.condition === "cut" ? "network unreachable (link cut)" : "network is unreachable (WiFi lost)"
@@ -206,7 +210,14 @@ export class NetworkLink implements SocketConnector {
 
     /** The black hole ends: what each end retransmitted arrives. */
     private retransmit(c: Connection): void {
-        if (!c.real && !c.boardGone && !c.finHeld) return this.open(c)
+        if (!c.real && !c.boardGone && !c.finHeld) {
+            // The SYN goes out again at its next retransmission, if the board still waits for it then.
+            const at = nextRetransmit(c.synAt, Date.now())
+            this.after(at - Date.now(), () => {
+                if (!c.real && !c.boardGone && !c.finHeld && this.passes) this.open(c)
+            })
+            return
+        }
         const out = c.heldOut.splice(0)
         const into = c.heldIn.splice(0)
         if (c.farGone) {

@@ -3,6 +3,7 @@ import test from "ava"
 import net from "node:net"
 import { NetworkLink } from "../../sim/network/link"
 import { netConnector } from "../../sim/vm/index"
+import { BOARD_RTO_MS } from "../../sim/network/retransmit"
 import { waitFor } from "../support/wait"
 
 async function echoServer(t: import("ava").ExecutionContext) {
@@ -177,4 +178,21 @@ test("power cut: the board's sockets go silent; after power-on the far end's nex
     link.powerOn()
     await waitFor(() => server.closed.length === 1, { timeoutMs: 2000, what: "the RST answering the retransmitted segment" })
     t.pass()
+})
+
+test("blackhole: a connection attempt made in the hole completes at its SYN's next retransmission, not at once", async (t) => {
+    const server = await echoServer(t)
+    const link = new NetworkLink(netConnector)
+    t.teardown(() => link.close())
+    link.set("blackhole")
+    const started = Date.now()
+    const events: string[] = []
+    link.connect({ host: "127.0.0.1", port: server.port, tls: false }, { open: () => events.push("open"), data: () => undefined, error: (m) => events.push(m), close: () => events.push("close") })
+    await settle()
+    t.is(server.sockets.length, 0, "the SYN was lost")
+    link.set("up")
+    const restored = Date.now()
+    await waitFor(() => events.includes("open"), { timeoutMs: 4000, what: "open after the retransmitted SYN" })
+    t.true(Date.now() - started >= BOARD_RTO_MS, `opened ${Date.now() - started} ms after the attempt; the first retransmission is ${BOARD_RTO_MS} ms after it`)
+    t.true(Date.now() - restored >= BOARD_RTO_MS - (restored - started) - 50, "it waited for the retransmission after the restore")
 })

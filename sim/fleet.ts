@@ -93,7 +93,11 @@ export class Fleet {
         return this.live.get(deviceId)
     }
 
-    /** Power cut: the board's VM dies at once (its socket is reset; the broker fires its will). */
+    /**
+     * Power cut: the board's VM dies at once. Its socket is destroyed, which over real TCP
+     * closes it; to keep the broker from hearing anything, as with a real board, give the
+     * board a `NetworkLink` and call its `powerCut()` first (scenarios do).
+     */
     async powerCut(deviceId: string): Promise<void> {
         await this.live.get(deviceId)?.kill()
     }

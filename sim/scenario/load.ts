@@ -11,8 +11,9 @@ import { SCENARIO_SCHEMA } from "./schema.js"
 import type { Scenario, TimeRef } from "./types.js"
 
 /** Faults that hit WiFi boards, and faults that hit serial devices; the rest hit the broker or the gateway. */
-const BOARD_FAULTS = new Set(["network-cut", "network-blackhole", "network-delay", "board-power-cut"])
-const SERIAL_FAULTS = new Set(["serial-unplug", "serial-silence", "serial-garbage"])
+const BOARD_FAULTS = new Set(["network-cut", "network-blackhole", "wifi-loss", "network-delay", "board-power-cut"])
+const SERIAL_FAULTS = new Set(["serial-unplug", "serial-silence", "serial-garbage", "serial-reset"])
+const GATEWAY_FAULTS = new Set(["gateway-kill", "gateway-power-cut"])
 
 function crossCheck(s: Scenario, doc: SourceDocument): string[] {
     const problems: string[] = []
@@ -46,8 +47,8 @@ function crossCheck(s: Scenario, doc: SourceDocument): string[] {
         if (pool) {
             if (f.target === undefined) at(["faults", i], `found no target, expected the ${what} id (or glob) that ${f.type} hits`)
             else if (matchDevices(f.target, pool).length === 0) at(["faults", i, "target"], `found "${f.target}", expected a ${what} of this scenario (${pool.join(", ") || "none"})`)
-        } else if (f.target !== undefined) at(["faults", i, "target"], `${f.type} hits the whole ${f.type === "gateway-kill" ? "gateway" : "broker"}; remove target`)
-        if (f.type === "gateway-kill" && serialIds.length === 0) at(["faults", i], "gateway-kill needs serial devices: without them no gateway runs")
+        } else if (f.target !== undefined) at(["faults", i, "target"], `${f.type} hits the whole ${GATEWAY_FAULTS.has(f.type) ? "gateway" : "broker"}; remove target`)
+        if (GATEWAY_FAULTS.has(f.type) && serialIds.length === 0) at(["faults", i], `${f.type} needs serial devices: without them no gateway runs`)
         if (f.type === "network-delay" && f.delayMs === undefined) at(["faults", i], "found no delayMs, expected the latency network-delay adds, in ms")
         if (f.at + f.for > s.duration) at(["faults", i], `ends at ${f.at + f.for} s, after the run (duration ${s.duration} s)`)
     })

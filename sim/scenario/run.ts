@@ -84,6 +84,7 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
                 broker: broker.url,
                 topicRoot: s.topicRoot,
                 gatewayId: s.gateway.id,
+                gatewayKeepaliveS: s.gateway.keepalive,
                 seed: s.seed,
                 program: options.program,
                 devices: s.serial.map((d) => ({ id: d.id, kind: d.kind, rate: d.rate, intervalMs: d.interval, baud: d.baud, live: d.live, checksum: d.checksum, temperature: d.temperature })),
@@ -122,6 +123,8 @@ interface FaultContext {
     devices: string[]
 }
 
+const LINK_CONDITION = { "network-cut": "cut", "network-blackhole": "blackhole", "wifi-loss": "wifi-loss" } as const
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function applyFault(f: Fault, c: FaultContext): Promise<void> {
@@ -132,6 +135,15 @@ async function applyFault(f: Fault, c: FaultContext): Promise<void> {
             await rig!.gateway.kill()
             await sleep(f.for * 1000)
             return rig!.gateway.start()
+        case "gateway-power-cut":
+            await rig!.hostPowerCut()
+            await sleep(f.for * 1000)
+            return rig!.hostPowerOn()
+        case "serial-reset":
+            for (const d of targets) await rig!.resetStart(d)
+            await sleep(f.for * 1000)
+            for (const d of targets) await rig!.resetEnd(d)
+            return
         case "serial-unplug":
             await Promise.all(targets.map((d) => rig!.unplug(d)))
             await sleep(f.for * 1000)
@@ -148,17 +160,21 @@ async function applyFault(f: Fault, c: FaultContext): Promise<void> {
         case "broker-restart":
             return c.broker.restart(f.for * 1000)
         case "board-power-cut":
+            // The link first: a board without power sends no FIN and no RST.
+            for (const d of targets) c.links.get(d)!.powerCut()
             await Promise.all(targets.map((d) => c.fleet.powerCut(d)))
             await sleep(f.for * 1000)
+            for (const d of targets) c.links.get(d)!.powerOn()
             await Promise.all(targets.map((d) => c.fleet.powerOn(d)))
             return
         case "network-cut":
         case "network-blackhole":
+        case "wifi-loss":
         case "network-delay": {
             const links = targets.map((d) => c.links.get(d)!)
             for (const link of links) {
                 if (f.type === "network-delay") link.setDelay(f.delayMs ?? 0)
-                else link.set(f.type === "network-cut" ? "cut" : "blackhole")
+                else link.set(LINK_CONDITION[f.type])
             }
             await sleep(f.for * 1000)
             for (const link of links) {

@@ -87,7 +87,10 @@ export const SCENARIO_SCHEMA = {
             type: "object",
             additionalProperties: false,
             default: {},
-            properties: { id: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$", default: "gw-sim", description: "The gateway's id (gateways/<id>/status)." } },
+            properties: {
+                id: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$", default: "gw-sim", description: "The gateway's id (gateways/<id>/status)." },
+                keepalive: { type: "integer", minimum: 1, maximum: 65535, default: 30, description: "MQTT keep-alive of the gateway's upstream connections, seconds: after a power cut of its host the broker fires every will after 1.5 × this." },
+            },
         },
         faults: {
             description: "Things that go wrong, on a schedule.",
@@ -99,7 +102,7 @@ export const SCENARIO_SCHEMA = {
                 required: ["type", "at"],
                 properties: {
                     name: { type: "string", pattern: "^[A-Za-z0-9_-]+$", description: "How expectations refer to this fault. Default: <type>-<n>." },
-                    type: { enum: ["network-cut", "network-blackhole", "network-delay", "board-power-cut", "broker-restart", "serial-unplug", "serial-silence", "serial-garbage", "gateway-kill"] },
+                    type: { enum: ["network-cut", "network-blackhole", "wifi-loss", "network-delay", "board-power-cut", "broker-restart", "serial-unplug", "serial-silence", "serial-garbage", "serial-reset", "gateway-kill", "gateway-power-cut"] },
                     at: seconds("When it starts, seconds from the start of the run."),
                     for: { ...seconds("How long it lasts, seconds."), default: 5 },
                     target: device,

@@ -33,13 +33,16 @@ export interface SerialDevice {
 export type FaultType =
     | "network-cut"
     | "network-blackhole"
+    | "wifi-loss"
     | "network-delay"
     | "board-power-cut"
     | "broker-restart"
     | "serial-unplug"
     | "serial-silence"
     | "serial-garbage"
+    | "serial-reset"
     | "gateway-kill"
+    | "gateway-power-cut"
 
 export interface Fault {
     /** How expectations refer to it: `after: <name>` is its start, `<name>.end` its end. */
@@ -74,7 +77,8 @@ export interface Scenario {
     boards: BoardGroup[]
     /** Devices on serial ports behind the real gateway. */
     serial: SerialDevice[]
-    gateway: { id: string }
+    /** `keepalive`: MQTT keep-alive of the gateway's upstream connections, s. */
+    gateway: { id: string; keepalive: number }
     faults: Fault[]
     expect: Expectation[]
 }

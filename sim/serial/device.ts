@@ -55,7 +55,14 @@ export class ScriptedDevice {
         this.timer = undefined
     }
 
-    /** Stops sending (a hung device) until `speak()`. */
+    /** Power back after a reset or a power loss: a new `seq` run from 1, and hello again. */
+    async reboot(): Promise<void> {
+        this.seq = 0
+        this.silent = false
+        await this.hello()
+    }
+
+    /** Stops sending (a hung device, or one without power) until `speak()` or `reboot()`. */
     hush(): void {
         this.silent = true
     }

@@ -1,10 +1,16 @@
 /**
  * The real gateway, as the simulator runs it: a `fieldlink-gateway` child process
- * watching the simulated ports (`<dir>/ports/*`), so that a fault can SIGKILL it like a
- * power cut of the Pi and start it again with the same state folder (its queues on disk).
+ * watching the simulated ports (`<dir>/ports/*`), so that a fault can end it and start it
+ * again with the same state folder (its queues on disk):
+ *
+ * - `kill()` is a crash of the process: the host's kernel closes its sockets, so the
+ *   broker fires every will at once.
+ * - `freeze()` is the host losing power: SIGSTOP, so its connections stay open and go
+ *   silent (no FIN, no RST); the broker fires every will only after 1.5 × its keep-alive.
+ *   `kill()` then ends the frozen process before the host "boots" again.
  */
 import { spawn, type ChildProcess } from "node:child_process"
-import { mkdirSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { createRequire } from "node:module"
 import { tieToParent } from "@fieldlink/lib/process/children"
@@ -19,6 +25,8 @@ export interface GatewayProcessOptions {
     topicRoot: string
     /** Holds ports/ (the PTY ends) and state/ (the gateway's queues). */
     dir: string
+    /** MQTT keep-alive of its upstream connections, s (default 30). */
+    keepaliveS?: number
     /** Each JSON log record of the gateway. */
     onLog?: (record: Record<string, unknown>) => void
 }
@@ -26,6 +34,8 @@ export interface GatewayProcessOptions {
 export class GatewayProcess {
     private child: ChildProcess | undefined
     private exited: Promise<void> | undefined
+    /** Stopped by `freeze()`: it can no longer say goodbye. */
+    private frozen = false
 
     constructor(private readonly o: GatewayProcessOptions) {}
 
@@ -38,7 +48,18 @@ export class GatewayProcess {
         if (this.child) return
         const state = path.join(this.o.dir, "state")
         mkdirSync(state, { recursive: true })
-        const args = [GATEWAY_BIN, "--broker", this.o.broker.toString(), "--serial", path.join(this.o.dir, PORTS_DIR, "*"), "--id", this.o.id, "--topic-root", this.o.topicRoot, "--state-dir", state, "--http-port", "0", "--log-format", "json"]
+        const config = path.join(this.o.dir, "gateway.json")
+        writeFileSync(
+            config,
+            JSON.stringify({
+                gateway: { id: this.o.id, topicRoot: this.o.topicRoot, stateDir: state },
+                broker: { url: this.o.broker.toString(), keepaliveS: this.o.keepaliveS ?? 30 },
+                ports: [{ glob: path.join(this.o.dir, PORTS_DIR, "*") }],
+                http: { port: 0 },
+                log: { format: "json" },
+            }),
+        )
+        const args = [GATEWAY_BIN, "--config", config]
         const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] })
         tieToParent(child)
         this.child = child
@@ -84,10 +105,16 @@ export class GatewayProcess {
         })
     }
 
-    /** Like a power cut of the Pi: no goodbye; the broker fires every will. */
+    /** The host loses power: the process stops where it is, its sockets open and silent. */
+    freeze(): void {
+        this.frozen = this.child?.kill("SIGSTOP") ?? false
+    }
+
+    /** A crash: no goodbye; the kernel closes its sockets and the broker fires every will at once. */
     async kill(): Promise<void> {
         const child = this.child
         this.child = undefined
+        this.frozen = false
         if (!child || child.exitCode !== null || child.signalCode !== null) return
         child.kill("SIGKILL")
         await this.exited
@@ -95,6 +122,7 @@ export class GatewayProcess {
 
     /** Graceful: offline for every device and the gateway, queues written (bounded, then SIGKILL). */
     async stop(timeoutMs = 10000): Promise<void> {
+        if (this.frozen) return this.kill()
         const child = this.child
         this.child = undefined
         if (!child || child.exitCode !== null || child.signalCode !== null) return

@@ -6,6 +6,10 @@
  * - Firmware devices are the real firmware in a VM with `transport` = `serial`: what it
  *   prints is carried to the PTY as `> ` lines, the way a DeviceScript board mirrors
  *   `console.log` to its log UART — the same firmware, shown working over serial.
+ *
+ * Devices are powered from the gateway's USB, as most are: pulling a cable, or the
+ * gateway's host losing power, switches the device off too, and it boots again when power
+ * returns — `hello` again and a new `seq` run from 1.
  */
 import { seedFrom } from "../random.js"
 import { simBoardSettings } from "../board-settings.js"
@@ -39,6 +43,8 @@ export interface SerialRigOptions {
     program: Uint8Array
     devices: SerialDeviceSpec[]
     onGatewayLog?: (record: Record<string, unknown>) => void
+    /** MQTT keep-alive of the gateway's upstream connections, s (default 30). */
+    gatewayKeepaliveS?: number
 }
 
 interface Attached {
@@ -54,7 +60,7 @@ export class SerialRig {
     private readonly started = Date.now()
 
     private constructor(private readonly o: SerialRigOptions) {
-        this.gateway = new GatewayProcess({ id: o.gatewayId, broker: o.broker, topicRoot: o.topicRoot, dir: o.dir, onLog: o.onGatewayLog })
+        this.gateway = new GatewayProcess({ id: o.gatewayId, broker: o.broker, topicRoot: o.topicRoot, dir: o.dir, keepaliveS: o.gatewayKeepaliveS, onLog: o.onGatewayLog })
     }
 
     static async start(o: SerialRigOptions): Promise<SerialRig> {
@@ -74,16 +80,44 @@ export class SerialRig {
         return [...this.attached.keys()]
     }
 
-    /** The cable is pulled: the port vanishes; the device keeps running, unheard. */
+    /** The cable is pulled: the port vanishes, and the device, powered by it, stops. */
     async unplug(id: string): Promise<void> {
-        await this.get(id).pty.unplug()
+        const a = this.get(id)
+        await a.pty.unplug()
+        await this.powerOff(a)
     }
 
+    /** The cable is back: the port reappears and the device boots (hello, seq from 1). */
     async plug(id: string): Promise<void> {
         const a = this.get(id)
         await a.pty.plug()
-        // A device re-plugged says hello again, as a board reset by USB power would.
-        await a.script?.hello().catch(() => undefined)
+        await this.powerOn(a)
+    }
+
+    /** The device resets behind the gateway (watchdog, reset button): silent while it boots. */
+    async resetStart(id: string): Promise<void> {
+        await this.powerOff(this.get(id))
+    }
+
+    /** … and it is up again: hello, and a new seq run from 1. */
+    async resetEnd(id: string): Promise<void> {
+        await this.powerOn(this.get(id))
+    }
+
+    /**
+     * The gateway's host loses power: the gateway stops dead (its broker connections go
+     * silent, not closed) and every USB-powered device with it.
+     */
+    async hostPowerCut(): Promise<void> {
+        this.gateway.freeze()
+        for (const a of this.attached.values()) await this.powerOff(a)
+    }
+
+    /** Power back: the host boots a fresh gateway (same queues on disk), then the devices boot. */
+    async hostPowerOn(): Promise<void> {
+        await this.gateway.kill()
+        await this.gateway.start()
+        for (const a of this.attached.values()) await this.powerOn(a)
     }
 
     hush(id: string): void {
@@ -111,6 +145,18 @@ export class SerialRig {
         const a = this.attached.get(id)
         if (!a) throw new Error(`no serial device '${id}' (devices: ${this.ids().join(", ")})`)
         return a
+    }
+
+    private async powerOff(a: Attached): Promise<void> {
+        a.script?.hush()
+        const board = a.board
+        a.board = undefined
+        await board?.kill()
+    }
+
+    private async powerOn(a: Attached): Promise<void> {
+        if (a.script) await a.script.reboot().catch(() => undefined)
+        else if (!a.board) await this.power(a)
     }
 
     private async power(a: Attached): Promise<void> {

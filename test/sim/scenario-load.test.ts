@@ -60,3 +60,29 @@ test("not a mapping, and YAML syntax errors, are named with their line", (t) => 
     t.deepEqual(problems(""), ["found an empty file, expected a mapping with name:, duration:, boards:, faults: and expect:"])
     t.regex(problems("name: x\nduration: [1\n")[0], /^line \d+: /)
 })
+
+test("the physical faults: wifi-loss hits boards, serial-reset serial devices, gateway-power-cut the gateway; each mistake named", (t) => {
+    const ok = parseScenario(
+        ["name: ok", "duration: 30", "boards:", "  - { id: w }", "serial:", "  - { id: m }", "gateway: { keepalive: 4 }", "faults:", "  - { type: wifi-loss, target: w, at: 1 }", "  - { type: serial-reset, target: m, at: 1 }", "  - { type: gateway-power-cut, at: 10 }"].join("\n"),
+        "s.yaml",
+    )
+    t.deepEqual(ok.gateway, { id: "gw-sim", keepalive: 4 })
+    t.deepEqual(ok.faults.map((f) => f.name), ["wifi-loss-1", "serial-reset-2", "gateway-power-cut-3"])
+    const p = problems(
+        [
+            "name: x",
+            "duration: 30",
+            "boards:",
+            "  - { id: w }",
+            "faults:",
+            "  - { type: wifi-loss, target: m, at: 1 }",
+            "  - { type: serial-reset, target: w, at: 1 }",
+            "  - { type: gateway-power-cut, target: w, at: 10 }",
+        ].join("\n"),
+    )
+    t.true(p.includes('line 6: faults[0].target: found "m", expected a board of this scenario (w)'), p.join("\n"))
+    t.true(p.includes('line 7: faults[1].target: found "w", expected a serial device of this scenario (none)'), p.join("\n"))
+    t.true(p.includes("line 8: faults[2].target: gateway-power-cut hits the whole gateway; remove target"), p.join("\n"))
+    t.true(p.includes("line 8: faults[2]: gateway-power-cut needs serial devices: without them no gateway runs"), p.join("\n"))
+    t.deepEqual(problems("name: x\nduration: 30\ngateway: { keepalive: 0 }\n"), ["line 3: gateway.keepalive: found 0, expected a number from 1 to 65535"])
+})

@@ -7,7 +7,7 @@ import { runCli } from "../support/cli.js"
 const shipped = (name: string) => fileURLToPath(new URL(`../../sim/scenarios/${name}`, import.meta.url))
 const local = (name: string) => fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url))
 
-test("the shipped status-semantics scenario passes: wills on cut, silent and powerless links, births after every return", async (t) => {
+test("the shipped status-semantics scenario passes: wills on reset, black-holed, WiFi-less and powerless boards, births after every return", async (t) => {
     const r = await runCli(["sim", shipped("status-semantics.yaml"), "--check"], 120000)
     t.log(r.stdout.split("\n").filter((l) => /✔|✘|met/.test(l)).join("\n"))
     t.is(r.code, 0, r.stdout + r.stderr)
@@ -29,6 +29,13 @@ test("a scenario with an impossible expectation fails --check with a readable re
     t.regex(r.stdout, /✔ calm sent \d+ telemetry samples/)
     t.regex(r.stdout, /✘ calm should become offline within 1 s of t=1\.0 s \(t=1\.0 s\); it did never/)
     t.regex(r.stdout, /1 of 2 expectations met; 1 not met/)
+})
+
+test("a scenario asserting an offline sooner than a power cut allows fails: the will waits for the keep-alive", async (t) => {
+    const r = await runCli(["sim", local("power-cut-too-fast.yaml"), "--check"], 60000)
+    t.is(r.code, 1, r.stdout + r.stderr)
+    t.regex(r.stdout, /✘ unplugged should become offline within 1 s of power \(t=2\.0 s\); it did only after [23]\.\d s/)
+    t.regex(r.stdout, /✔ unplugged became offline [23]\.\d s after power \(bound 4 s\)/)
 })
 
 test("without --check the same report is printed and the exit code is 0", async (t) => {

@@ -16,6 +16,8 @@
 //   Sending PUBLISH to <subscriber> (d0, q0, r0, m0, 'fieldlink/devices/dev1/status', ... (7 bytes))
 // mosquitto 2.0 sweeps keep-alives only every 5-6 s: a silent client's will comes after
 // max(1.5 × keep-alive, the next sweep), so allow 1.5 × k + 7 s (the embedded broker is exact).
+// It counts whole seconds (k * 3 / 2 in integers): with an odd k the will can come up to
+// 1 s before 1.5 × k; use an even k where a test bounds the will from below.
 import { spawn, type ChildProcess } from "node:child_process"
 import { EventEmitter } from "node:events"
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"

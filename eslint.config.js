@@ -15,6 +15,7 @@ export default tseslint.config(
             "firmware/probe/**",
             "bench/.scratch/**",
             ".scratch/**",
+            ".cache/**",
         ],
     },
     js.configs.recommended,

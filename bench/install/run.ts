@@ -18,8 +18,8 @@
  * Needs mosquitto, mosquitto_sub, socat, /usr/bin/time (Debian `time`) and, for figure
  * 4, what .ci/deploy-check installs.
  */
-import { execFileSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { startMosquitto, type Mosquitto } from "../../test/support/mosquitto"
@@ -51,16 +51,18 @@ function median(values: number[]): number {
 }
 
 /** Figure 2: wall time (s) and peak RSS (bytes) of one run of the command, by GNU time. */
-function timedRun(installed: Installed, command: string[], args: string[]): { seconds: number; rss: number } {
+function timedRun(installed: Installed, command: string[], args: string[], dir: string): { seconds: number; rss: number } {
     const [name, ...leading] = command
-    const out = execFileSync("/usr/bin/time", ["-f", "fieldlink-bench %e %M", path.join(installed.prefix, "bin", name), ...leading, ...args], {
+    const report = path.join(dir, "time.txt")
+    const run = spawnSync("/usr/bin/time", ["-o", report, "-f", "%e %M", path.join(installed.prefix, "bin", name), ...leading, ...args], {
         env: installed.env,
-        encoding: "utf8",
-        stdio: ["ignore", "ignore", "pipe"],
+        stdio: "ignore",
         timeout: 60_000,
     })
-    const match = /fieldlink-bench ([\d.]+) (\d+)/.exec(out)
-    if (!match) throw new Error(`/usr/bin/time printed no figures: ${out}`)
+    if (run.error) throw new Error(`/usr/bin/time could not run (Debian package \`time\`): ${run.error.message}`)
+    if (run.status !== 0) throw new Error(`${command.join(" ")} ${args.join(" ")} exited with ${run.status ?? run.signal}`)
+    const match = /^([\d.]+) (\d+)$/m.exec(readFileSync(report, "utf8"))
+    if (!match) throw new Error(`/usr/bin/time wrote no figures: ${readFileSync(report, "utf8")}`)
     return { seconds: Number(match[1]), rss: Number(match[2]) * 1024 }
 }
 
@@ -121,8 +123,10 @@ async function main(): Promise<void> {
     rows.push({ figure: "installed node_modules", measured: `${(weight.bytes / MB).toFixed(1)} MB`, target: "≤ 30 MB", met: weight.bytes <= 30 * MB })
     rows.push({ figure: "installed packages", measured: `${weight.packages}`, target: "≤ 110", met: weight.packages <= 110 })
 
-    timedRun(installed, subject.command, ["--help"]) // warm-up: disk cache, tsx's compile cache
-    const runs = Array.from({ length: 5 }, () => timedRun(installed, subject.command, ["--help"]))
+    const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-bench-install-"))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    timedRun(installed, subject.command, ["--help"], dir) // warm-up: disk cache, tsx's compile cache
+    const runs = Array.from({ length: 5 }, () => timedRun(installed, subject.command, ["--help"], dir))
     const helpSeconds = median(runs.map((r) => r.seconds))
     const helpRss = median(runs.map((r) => r.rss))
     rows.push({ figure: `${subject.command.join(" ")} --help, time`, measured: `${helpSeconds.toFixed(2)} s`, target: "≤ 0.25 s", met: helpSeconds <= 0.25 })
@@ -132,9 +136,6 @@ async function main(): Promise<void> {
     cleanups.push(() => broker.stop())
     const witness = await startWitness(broker.url, "fieldlink/#")
     cleanups.push(() => witness.stop())
-    const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-bench-install-"))
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-
     console.log(`16 idle devices: waiting until ${SETTLE_S} s after the gateway's start ...`)
     const idle = await idleRss(installed, subject, broker, witness, dir)
     rows.push({ figure: `16 idle devices, RSS after ${SETTLE_S} s`, measured: `${(idle.rss / MB).toFixed(0)} MB (peak ${(idle.peak / MB).toFixed(0)})`, target: "≤ 60 MB", met: idle.rss <= 60 * MB })

@@ -72,7 +72,8 @@ function download(home: string): void {
         execFileSync("tar", ["-xzf", tarball, "-C", work, "package/bin/node", "package/package.json"], { stdio: "inherit" })
         rmSync(tarball)
         // Renamed into place last, so an interrupted download never looks complete.
-        renameSync(path.join(work, "package"), home)
+        // (Another run that finished first has put the same file there: keep that.)
+        if (!existsSync(home)) renameSync(path.join(work, "package"), home)
     } finally {
         rmSync(work, { recursive: true, force: true })
     }

@@ -21,7 +21,7 @@ export function esbuildEnv(prefix: string): Record<string, string> {
         try {
             execFileSync("npm", ["pack", `@esbuild/linux-x64@${version}`, "--pack-destination", work, "--silent"], { stdio: ["ignore", "ignore", "inherit"], timeout: 300_000 })
             execFileSync("tar", ["-xzf", path.join(work, `esbuild-linux-x64-${version}.tgz`), "-C", work], { stdio: "inherit" })
-            renameSync(path.join(work, "package"), home)
+            if (!existsSync(home)) renameSync(path.join(work, "package"), home)
         } finally {
             rmSync(work, { recursive: true, force: true })
         }

@@ -7,6 +7,9 @@ import { tieToParent } from "../support/cleanup"
 import { freePort, waitFor } from "../support/wait"
 import type { Installed } from "./install"
 
+/** USER_HZ: 100 on Linux for x86-64 and arm64. */
+const CLOCK_TICKS_PER_S = 100
+
 export interface GatewayProcess {
     readonly child: ChildProcess
     readonly pid: number
@@ -18,6 +21,8 @@ export interface GatewayProcess {
     waitForLogged(msg: string, count: number, timeoutMs: number): Promise<void>
     /** Resident and peak resident memory now, in bytes, from /proc. */
     memory(): { rss: number; peak: number }
+    /** CPU time the process has used so far (user + system), in seconds, from /proc. */
+    cpuSeconds(): number
     /** The native files the process has mapped (for qemu: the guest's, by their host path). */
     mappedFiles(pattern: RegExp): string[]
     kill(signal: NodeJS.Signals): Promise<void>
@@ -75,6 +80,11 @@ export function startInstalledGateway(installed: Installed, command: string[], a
             const status = readFileSync(`/proc/${pid}/status`, "utf8")
             const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024
             return { rss: kb("VmRSS"), peak: kb("VmHWM") }
+        },
+        cpuSeconds: () => {
+            // Fields 14 and 15 of /proc/PID/stat (after the command in parentheses), in clock ticks.
+            const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+            return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S
         },
         mappedFiles: (pattern) => {
             const files = readFileSync(`/proc/${pid}/maps`, "utf8")

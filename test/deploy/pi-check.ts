@@ -41,7 +41,11 @@ const STEP_DEADLINE_MS = 60_000
 const cleanups: Array<() => unknown> = []
 const seconds = (from: number) => ((performance.now() - from) / 1000).toFixed(1)
 
+const KNOWN = ["--tarball", "--command", "--ignore-scripts", "--lines", "--installed"]
+
 async function main(argv: string[]): Promise<void> {
+    const unknown = argv.filter((arg, i) => arg.startsWith("--") && !KNOWN.includes(arg.split("=")[0]) && !KNOWN.includes(argv[i - 1] ?? ""))
+    if (unknown.length > 0) throw new UsageError(`unknown option ${unknown.join(", ")}; expected ${KNOWN.join(", ")}`)
     const lines = Number(flag(argv, "lines") ?? 20)
     if (!Number.isInteger(lines) || lines < 1) throw new UsageError(`--lines: expected a whole number ≥ 1, found ${flag(argv, "lines")}`)
     const begun = performance.now()
@@ -83,7 +87,9 @@ async function main(argv: string[]): Promise<void> {
         witness.waitFor((m) => m.topic === `fieldlink/gateways/${GATEWAY_ID}/status` && m.text === "online", ONLINE_DEADLINE_MS),
     )
     const startSeconds = (online.at - (performance.timeOrigin + gateway.startedAt)) / 1000
-    console.log(`online     start → gateway online ${startSeconds.toFixed(1)} s`)
+    // CPU time says how much work the start was, whatever else the machine was doing.
+    const startCpu = gateway.cpuSeconds()
+    console.log(`online     start → gateway online ${startSeconds.toFixed(1)} s (${startCpu.toFixed(1)} s of CPU; load average ${os.loadavg()[0].toFixed(1)})`)
 
     await expect(gateway, "the ports to open", () => gateway.waitForLogged("port open", devices.length, STEP_DEADLINE_MS))
     const bindings = gateway.mappedFiles(/bindings-cpp.*\.node$/)
@@ -119,7 +125,7 @@ async function main(argv: string[]): Promise<void> {
     const willSeconds = (Math.max(...seen.map((m) => m.at)) - killedAt) / 1000
     console.log(`wills      after kill -9: ${wills.map((t) => `${t.split("/").slice(1, 3).join("/")} offline`).join(", ")} (within ${Math.max(0, willSeconds).toFixed(1)} s)`)
     const installPart = Number.isNaN(installed.seconds) ? "" : `install ${installed.seconds.toFixed(1)} s, `
-    console.log(`\ndeploy check passed in ${seconds(begun)} s (${installPart}start → online ${startSeconds.toFixed(1)} s)`)
+    console.log(`\ndeploy check passed in ${seconds(begun)} s (${installPart}start → online ${startSeconds.toFixed(1)} s, ${startCpu.toFixed(1)} s CPU)`)
 }
 
 function statusTopic(id: string): string {

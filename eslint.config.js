@@ -17,6 +17,7 @@ export default tseslint.config(
             "firmware/probe/**",
             "bench/.scratch/**",
             ".scratch/**",
+            ".cache/**",
         ],
     },
     js.configs.recommended,

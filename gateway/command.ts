@@ -14,9 +14,11 @@ import { genericIdWarning } from "./config/generic-id.js"
 // imported once the flags are understood: --help and flag mistakes answer at once.
 type ConfigLoader = typeof import("./config/load.js")
 
-const HELP = `usage: fieldlink gateway --config FILE [--check] [--log-level L] [--log-format F]
-       fieldlink gateway --broker URL --serial PATH[:BAUD] [--serial ...] [--id NAME]
-                         [--topic-root R] [--state-dir DIR] [--http-port P] [--check]
+function help(program: string): string {
+    const indent = " ".repeat(program.length)
+    return `usage: ${program} --config FILE [--check] [--log-level L] [--log-format F]
+       ${program} --broker URL --serial PATH[:BAUD] [--serial ...] [--id NAME]
+       ${indent} [--topic-root R] [--state-dir DIR] [--http-port P] [--check]
 
 Bridges devices on serial ports to an MQTT broker (docs/gateway.md): one MQTT
 connection per device with its own will, a queue on disk while the broker is away,
@@ -38,6 +40,7 @@ commands down to the devices. Devices speak the line protocol of docs/serial-pro
 Without --config, FIELDLINK_MQTT_USERNAME and FIELDLINK_MQTT_PASSWORD are read from
 the environment. SIGTERM or Ctrl-C stop gracefully: every device and the gateway
 publish offline, DISCONNECT, and the queues are written to disk.`
+}
 
 const SPEC = {
     config: { type: "string" },
@@ -61,12 +64,12 @@ export function parseSerialFlag(text: string): { path?: string; glob?: string; b
     return entry
 }
 
-function configFromFlags(flags: ReturnType<typeof parseFlags>, { configFromObject }: ConfigLoader): GatewayConfig {
+function configFromFlags(program: string, flags: ReturnType<typeof parseFlags>, { configFromObject }: ConfigLoader): GatewayConfig {
     const v = flags.values
-    const url = brokerFlag("gateway", flags)
-    if (!url) throw new UsageError("fieldlink gateway: give --config FILE, or --broker URL with --serial PATH (see 'fieldlink gateway --help')")
+    const url = brokerFlag(program, flags)
+    if (!url) throw new UsageError(`${program}: give --config FILE, or --broker URL with --serial PATH (see '${program} --help')`)
     const serial = (v.serial as string[] | undefined) ?? []
-    if (serial.length === 0) throw new UsageError("fieldlink gateway: --broker needs at least one --serial PATH[:BAUD]")
+    if (serial.length === 0) throw new UsageError(`${program}: --broker needs at least one --serial PATH[:BAUD]`)
     const raw: Record<string, unknown> = {
         gateway: {
             ...(v.id !== undefined ? { id: v.id } : {}),
@@ -98,30 +101,31 @@ function summary(c: GatewayConfig, safeUrl: (url: string) => string): string {
     return lines.join("\n")
 }
 
-export async function gatewayCommand(argv: string[]): Promise<number> {
-    const flags = parseFlags("gateway", argv, SPEC)
+/** `program`: how the user called it, for messages (`fieldlink gateway`, or `fieldlink-gateway` installed alone). */
+export async function gatewayCommand(argv: string[], program = "fieldlink gateway"): Promise<number> {
+    const flags = parseFlags(program, argv, SPEC)
     const v = flags.values
     if (v.help) {
-        console.log(HELP)
+        console.log(help(program))
         return 0
     }
-    if (flags.positionals.length > 0) throw new UsageError(`fieldlink gateway: unexpected argument '${flags.positionals[0]}' (see 'fieldlink gateway --help')`)
+    if (flags.positionals.length > 0) throw new UsageError(`${program}: unexpected argument '${flags.positionals[0]}' (see '${program} --help')`)
     if (v.config !== undefined && (v.broker !== undefined || v.serial !== undefined))
-        throw new UsageError("fieldlink gateway: give either --config FILE or --broker/--serial, not both")
+        throw new UsageError(`${program}: give either --config FILE or --broker/--serial, not both`)
     const level = v["log-level"] as string | undefined
     if (level !== undefined && !["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level))
-        throw new UsageError(`fieldlink gateway: --log-level expects trace, debug, info, warn, error, fatal or silent, got '${level}'`)
+        throw new UsageError(`${program}: --log-level expects trace, debug, info, warn, error, fatal or silent, got '${level}'`)
     const format = v["log-format"] as string | undefined
-    if (format !== undefined && !["auto", "json", "pretty"].includes(format)) throw new UsageError(`fieldlink gateway: --log-format expects auto, json or pretty, got '${format}'`)
+    if (format !== undefined && !["auto", "json", "pretty"].includes(format)) throw new UsageError(`${program}: --log-format expects auto, json or pretty, got '${format}'`)
 
     let config: GatewayConfig
     const loader = await import("./config/load.js")
     const { createLogger, safeUrl } = await import("./obs/logger.js")
     try {
-        config = v.config !== undefined ? loader.loadConfigFile(String(v.config)) : configFromFlags(flags, loader)
+        config = v.config !== undefined ? loader.loadConfigFile(String(v.config)) : configFromFlags(program, flags, loader)
     } catch (e) {
         if (e instanceof ConfigError) {
-            console.error(`fieldlink gateway: ${e.message}`)
+            console.error(`${program}: ${e.message}`)
             return 2
         }
         throw e

@@ -12,5 +12,5 @@ export async function runStandalone(argv: string[]): Promise<number> {
         console.log(packageOf(import.meta.url).version)
         return 0
     }
-    return exitCodeOf("fieldlink-gateway", () => gatewayCommand(argv))
+    return exitCodeOf("fieldlink-gateway", () => gatewayCommand(argv, "fieldlink-gateway"))
 }

@@ -13,13 +13,21 @@ export interface ParsedFlags {
     positionals: string[]
 }
 
+/**
+ * The program a message names: `command` is a sub-command of `fieldlink` ("gateway"), or
+ * a whole program name of its own ("fieldlink-gateway", the gateway installed alone).
+ */
+function program(command: string): string {
+    return command.startsWith("fieldlink") ? command : `fieldlink ${command}`
+}
+
 export function parseFlags(command: string, argv: string[], spec: FlagSpec): ParsedFlags {
     try {
         const { values, positionals } = parseArgs({ args: argv, options: { ...spec, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true })
         return { values: values as ParsedFlags["values"], positionals }
     } catch (e) {
         const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, "")
-        throw new UsageError(`fieldlink ${command}: ${message} (see 'fieldlink ${command} --help')`)
+        throw new UsageError(`${program(command)}: ${message} (see '${program(command)} --help')`)
     }
 }
 
@@ -30,7 +38,7 @@ export function wholeFlag(command: string, flags: ParsedFlags, name: string, fal
     const text = String(raw)
     const n = Number(text)
     if (text.trim() === "" || !Number.isInteger(n) || n < min || n > max)
-        throw new UsageError(`fieldlink ${command}: --${name} expects a whole number from ${min} to ${max}, got '${text}'`)
+        throw new UsageError(`${program(command)}: --${name} expects a whole number from ${min} to ${max}, got '${text}'`)
     return n
 }
 
@@ -42,10 +50,10 @@ export function brokerFlag(command: string, flags: ParsedFlags, name = "broker")
     try {
         url = new URL(String(raw))
     } catch {
-        throw new UsageError(`fieldlink ${command}: --${name} expects a URL like mqtt://host:1883, got '${raw}'`)
+        throw new UsageError(`${program(command)}: --${name} expects a URL like mqtt://host:1883, got '${raw}'`)
     }
     if (url.protocol !== "mqtt:" && url.protocol !== "mqtts:")
-        throw new UsageError(`fieldlink ${command}: --${name} must use mqtt:// or mqtts://, got '${url.protocol}//'`)
-    if (!url.hostname) throw new UsageError(`fieldlink ${command}: --${name} has no host: '${raw}'`)
+        throw new UsageError(`${program(command)}: --${name} must use mqtt:// or mqtts://, got '${url.protocol}//'`)
+    if (!url.hostname) throw new UsageError(`${program(command)}: --${name} has no host: '${raw}'`)
     return url
 }

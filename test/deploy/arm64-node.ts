@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
-import { findBinary } from "../support/binaries"
+import { findBinary } from "../support/binaries.js"
 
 /** The arm64 Node.js release used; the newest 22.x on npm when this was written. */
 export const ARM64_NODE_VERSION = process.env.FIELDLINK_ARM64_NODE_VERSION ?? "22.23.5"

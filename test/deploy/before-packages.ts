@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs"
 import path from "node:path"
-import { CACHE_DIR } from "./arm64-node"
+import { CACHE_DIR } from "./arm64-node.js"
 
 /** Environment for running the whole-checkout package installed in `prefix` on the emulated Node. */
 export function esbuildEnv(prefix: string): Record<string, string> {

@@ -5,8 +5,8 @@ import { execFileSync, spawn } from "node:child_process"
 import { existsSync, lstatSync, mkdtempSync, readdirSync, realpathSync, rmSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { tieToParent } from "../support/cleanup"
-import { npmCliScript, type EmulatedNode } from "./arm64-node"
+import { tieToParent } from "../support/cleanup.js"
+import { npmCliScript, type EmulatedNode } from "./arm64-node.js"
 
 export interface InstallOptions {
     tarball: string

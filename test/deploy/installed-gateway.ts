@@ -3,9 +3,9 @@
 import { spawn, type ChildProcess } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
-import { tieToParent } from "../support/cleanup"
-import { freePort, waitFor } from "../support/wait"
-import type { Installed } from "./install"
+import { tieToParent } from "../support/cleanup.js"
+import { freePort, waitFor } from "../support/wait.js"
+import type { Installed } from "./install.js"
 
 /** USER_HZ: 100 on Linux for x86-64 and arm64. */
 const CLOCK_TICKS_PER_S = 100

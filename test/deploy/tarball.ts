@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
-import { esbuildEnv } from "./before-packages"
+import { esbuildEnv } from "./before-packages.js"
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 

@@ -6,8 +6,10 @@
 import { UsageError } from "./errors"
 import { boardsCommand } from "./boards"
 import { buildCommand } from "./build"
+import { dashboardCommand } from "../dashboard/command"
 import { flashCommand } from "./flash"
 import { gatewayCommand } from "../gateway/command"
+import { homeAssistantCommand } from "../homeassistant/command"
 import { simCommand } from "./sim"
 
 interface Command {
@@ -20,6 +22,8 @@ const COMMANDS: Record<string, Command> = {
     gateway: { summary: "bridge devices on serial ports to an MQTT broker, with a will for every device", run: gatewayCommand },
     boards: { summary: "list the supported boards (their profiles in boards/)", run: boardsCommand },
     flash: { summary: "build, bundle and write the firmware to a board, then wait for it on the broker", run: flashCommand },
+    dashboard: { summary: "serve a live web page of the fleet: status, readings, charts, gateways", run: dashboardCommand },
+    homeassistant: { summary: "announce the fleet to Home Assistant (MQTT discovery)", run: homeAssistantCommand },
     sim: { summary: "run simulated boards (the real firmware in the DeviceScript VM) against a broker", run: simCommand },
 }
 

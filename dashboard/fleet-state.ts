@@ -150,6 +150,7 @@ export class FleetState {
     }
 
     private deviceMessage(id: string, leaf: string, text: string, retained: boolean): FleetEvent[] {
+        if (leaf !== "status" && leaf !== "info" && leaf !== "telemetry") return []
         if (leaf === "info" && text === "") {
             // Forgotten: its retained info was cleared (the same rule as Home Assistant discovery).
             return this.devices.delete(id) ? [{ type: "remove", kind: "device", id }] : []
@@ -186,6 +187,7 @@ export class FleetState {
     }
 
     private gatewayMessage(id: string, leaf: string, text: string, retained: boolean): FleetEvent[] {
+        if (leaf !== "status" && leaf !== "stats") return []
         if (leaf === "status" && text === "") return this.gateways.delete(id) ? [{ type: "remove", kind: "gateway", id }] : []
         let g = this.gateways.get(id)
         if (!g) this.gateways.set(id, (g = { track: this.newTrack(), stats: null, statsAt: null }))
@@ -194,7 +196,7 @@ export class FleetState {
         } else if (leaf === "stats") {
             g.stats = jsonObject(text)
             g.statsAt = this.now()
-        } else return []
+        }
         return [{ type: "gateway", gateway: this.gatewayView(id, g) }]
     }
 

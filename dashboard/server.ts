@@ -112,6 +112,7 @@ export class DashboardServer {
             res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": file.type })
             return void res.end(file.body)
         }
+        if (req.method === "GET" && url.pathname === "/favicon.ico") return void res.writeHead(204, SECURITY_HEADERS).end()
         if (req.method === "GET" && url.pathname === "/api/fleet") return this.send(res, 200, { ...this.o.snapshot(), commands: this.o.commands, about: this.o.about })
         if (req.method === "GET" && url.pathname === "/events") return this.events(res)
         const cmd = /^\/api\/devices\/([^/]+)\/cmd\/([^/]+)$/.exec(url.pathname)

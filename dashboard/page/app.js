@@ -64,6 +64,10 @@ function readingText(view) {
   return parts.join(" · ");
 }
 
+function clock(seconds) {
+  return new Date(seconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
 function chartFor(device, key) {
   let c = device.charts.get(key);
   if (c) return c;
@@ -80,7 +84,10 @@ function chartFor(device, key) {
       legend: { show: false },
       cursor: { show: false },
       scales: { x: { time: true } },
-      axes: [{ size: 24, font: "10px system-ui", ticks: { show: false } }, { size: 42, font: "10px system-ui", ticks: { show: false } }],
+      axes: [
+        { size: 22, font: "10px system-ui", ticks: { show: false }, values: (u, splits) => splits.map(clock) },
+        { size: 42, font: "10px system-ui", ticks: { show: false } },
+      ],
       series: [{}, { stroke: "#0969da", width: 1.5, label: key }],
     },
     data,

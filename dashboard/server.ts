@@ -69,6 +69,15 @@ export class DashboardServer {
         this.keepAlive.unref()
     }
 
+    /** Whether the dashboard's own MQTT connection is up; the page shows it. */
+    private brokerUp = true
+
+    brokerState(up: boolean): void {
+        if (up === this.brokerUp) return
+        this.brokerUp = up
+        this.write(`event: broker\ndata: ${JSON.stringify({ connected: up })}\n\n`)
+    }
+
     broadcast(events: FleetEvent[]): void {
         for (const e of events) this.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`)
     }
@@ -123,6 +132,7 @@ export class DashboardServer {
     private events(res: ServerResponse): void {
         res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": "text/event-stream; charset=utf-8", Connection: "keep-alive" })
         res.write(`event: snapshot\ndata: ${JSON.stringify({ ...this.o.snapshot(), commands: this.o.commands, about: this.o.about })}\n\n`)
+        res.write(`event: broker\ndata: ${JSON.stringify({ connected: this.brokerUp })}\n\n`)
         this.streams.add(res)
         res.on("close", () => this.streams.delete(res))
     }

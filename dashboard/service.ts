@@ -3,7 +3,8 @@
  * the fleet state built from it, and the HTTP server in front; Home Assistant discovery on
  * the same connection when asked for.
  */
-import mqtt, { type MqttClient } from "mqtt"
+import type { MqttClient } from "mqtt"
+import { connectWatcher } from "../lib/mqtt/watcher"
 import type { AddressInfo } from "node:net"
 import { deviceTopic } from "../protocol/fieldlink-topics"
 import { HomeAssistantDiscovery } from "../homeassistant/service"
@@ -41,11 +42,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const problem = listenProblem(o.host, o.token)
     if (problem) throw new Error(problem)
     const state = new FleetState(o.topicRoot)
-    const client = await mqtt.connectAsync(o.broker.toString(), {
-        clientId: o.clientId ?? `fieldlink-dashboard-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
-        reconnectPeriod: 1000,
-        connectTimeout: 10000,
-    })
+    const client = await connectWatcher(o.broker, o.clientId ?? `fieldlink-dashboard-${process.pid}-${Math.random().toString(16).slice(2, 8)}`)
     const command = async (r: { deviceId: string; name: string; value: unknown }): Promise<CommandResult> => {
         const checked = commandPayload(r.deviceId, r.name, r.value)
         if ("error" in checked) return { status: 400, message: checked.error }
@@ -57,6 +54,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     }
     const server = new DashboardServer({ token: o.token, commands: o.commands, snapshot: () => state.snapshot(), command, about: { broker: redacted(o.broker), topicRoot: o.topicRoot } })
     client.on("message", (topic, payload, packet) => server.broadcast(state.apply(topic, payload.toString("utf8"), packet.retain)))
+    client.on("close", () => server.brokerState(false))
+    client.on("connect", () => server.brokerState(true))
     const root = o.topicRoot
     await client.subscribeAsync([`${root}/devices/+/status`, `${root}/devices/+/info`, `${root}/devices/+/telemetry`, `${root}/gateways/+/status`, `${root}/gateways/+/stats`], { qos: 1 })
     const ticker = setInterval(() => server.broadcast(state.tick()), 1000)

@@ -1,5 +1,5 @@
 /** `fieldlink homeassistant`: Home Assistant MQTT discovery for the fleet, as a service of its own. */
-import mqtt from "mqtt"
+import { connectWatcher } from "../lib/mqtt/watcher"
 import { UsageError } from "../cli/errors"
 import { brokerFlag, parseFlags } from "../cli/flags"
 import { HomeAssistantDiscovery } from "./service"
@@ -38,7 +38,7 @@ export async function homeAssistantCommand(argv: string[]): Promise<number> {
         process.once("SIGINT", () => resolve())
         process.once("SIGTERM", () => resolve())
     })
-    const client = await mqtt.connectAsync(broker.toString(), { clientId: `fieldlink-homeassistant-${process.pid}`, reconnectPeriod: 1000, connectTimeout: 10000 })
+    const client = await connectWatcher(broker, `fieldlink-homeassistant-${process.pid}`)
     const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 23)}  ${line}`)
     const ha = new HomeAssistantDiscovery({ client, topicRoot, prefix, version: fieldlinkVersion(), log })
     await ha.start()

@@ -156,7 +156,6 @@ function renderDevice(view) {
     d = { view, el: make("div", "card device"), charts: new Map() };
     d.el.dataset.device = view.id;
     d.el.append(make("div", "head"), make("dl"), make("div", "last"), make("div", "charts"));
-    if (commands) d.el.append(commandForm(view.id));
     devices.set(view.id, d);
     placeSorted(document.getElementById("devices"), d.el, view.id);
   }
@@ -164,9 +163,15 @@ function renderDevice(view) {
   d.el.querySelector(".head").replaceWith(statusLine(d.el, view));
   const dl = make("dl");
   field(dl, "transport", view.transport && view.gateway ? `${view.transport} via ${view.gateway}` : view.transport);
+  if (typeof view.info?.interval_ms === "number") field(dl, "interval", `${view.info.interval_ms} ms at connect`);
   field(dl, "board", view.board && view.fw ? `${view.board}, firmware ${view.fw}` : view.board ?? (view.fw ? `firmware ${view.fw}` : null));
   d.el.querySelector("dl").replaceWith(dl);
   d.el.querySelector(".last").textContent = readingText(view);
+  // Only a board running the fieldlink firmware says its interval_ms, and obeys cmd/interval.
+  const form = d.el.querySelector("form.command");
+  const obeys = commands && typeof view.info?.interval_ms === "number";
+  if (obeys && !form) d.el.append(commandForm(view.id));
+  if (!obeys && form) form.remove();
   refreshEmpty();
 }
 
@@ -257,14 +262,17 @@ function connect() {
     map.delete(e.id);
     refreshEmpty();
   });
-  events.onopen = () => {
-    connection.textContent = "live";
-    connection.classList.add("live");
+  let brokerUp = true;
+  const show = (text, live) => {
+    connection.textContent = text;
+    connection.classList.toggle("live", live);
   };
-  events.onerror = () => {
-    connection.textContent = "reconnecting…";
-    connection.classList.remove("live");
-  };
+  on("broker", (e) => {
+    brokerUp = e.connected;
+    show(brokerUp ? "live" : "broker unreachable, reconnecting…", brokerUp);
+  });
+  events.onopen = () => show(brokerUp ? "live" : "broker unreachable, reconnecting…", brokerUp);
+  events.onerror = () => show("dashboard unreachable, reconnecting…", false);
 }
 
 connect();

@@ -1,0 +1,70 @@
+// The dashboard in a real browser (Debian's chromium, headless, through playwright-core)
+// against a real mosquitto and simulated boards running the real firmware: devices
+// appear, charts gain points, a command sent from the page reaches the board, a killed
+// board goes offline on the page within a bound, a flapping status is marked.
+import test from "ava"
+import mqtt from "mqtt"
+import { startDashboard } from "../../dashboard/service"
+import { mosquittoAvailable, startMosquitto } from "../support/mosquitto"
+import { browserAvailable, openPage } from "../support/browser"
+import { startTestBoard } from "../support/firmware"
+import { waitFor } from "../support/wait"
+
+/** The broker fires the will at once on a reset socket; the rest is one MQTT hop and one SSE event. */
+const OFFLINE_BOUND_MS = 5000
+
+const mosquitto = mosquittoAvailable()
+const browser = browserAvailable()
+if (mosquitto.ok && browser.ok) {
+    test("the fleet live in the browser: appear, chart, command, offline, duplicate id", async (t) => {
+        const m = await startMosquitto()
+        t.teardown(() => m.stop())
+        const d = await startDashboard({ broker: new URL(m.url), topicRoot: "fieldlink", host: "127.0.0.1", port: 0, commands: true })
+        t.teardown(() => d.close())
+        const page = await openPage(t)
+        await page.goto(d.url)
+        await page.locator("#connection.live").waitFor({ timeout: 10000 })
+
+        const one = await startTestBoard(t, { broker: m.url, deviceId: "br-1", intervalMs: 500, temperature: () => 20 + Math.random() })
+        const two = await startTestBoard(t, { broker: m.url, deviceId: "br-2", intervalMs: 500 })
+        const card = (id: string) => page.locator(`.card[data-device="${id}"]`)
+
+        // Devices appear, with status, since when, transport and board, without a reload.
+        for (const id of ["br-1", "br-2"]) await card(id).and(page.locator('[data-status="online"]')).waitFor({ timeout: 20000 })
+        t.regex(await card("br-1").locator(".since").innerText(), /^for \d+ s$/)
+        t.regex(await card("br-1").locator("dl").innerText(), /transport\s+sim[\s\S]*board\s+sim, firmware 0\.1\.0/)
+
+        // A chart gains points.
+        const chart = card("br-1").locator('.chart[data-key="temperature_c"]')
+        await chart.waitFor({ timeout: 10000 })
+        const before = Number(await chart.getAttribute("data-points"))
+        await waitFor(async () => Number(await chart.getAttribute("data-points")) >= before + 3, { what: `br-1's temperature chart to gain 3 points (it had ${before})`, timeoutMs: 10000, intervalMs: 200 })
+        t.regex(await card("br-1").locator(".last").innerText(), /temperature_c \d+(\.\d+)? °C/)
+
+        // A command from the page reaches the board.
+        const from = one.lines.length
+        await card("br-1").locator('input[name="interval"]').fill("2000")
+        await card("br-1").locator('form.command button').click()
+        await one.waitForLine(/^cmd interval: now 2000 ms$/, 10000, from)
+        t.regex(await card("br-1").locator("output.result").innerText(), /sent interval = 2000 to br-1/)
+
+        // A killed board (power cut: its socket is reset) goes offline on the page.
+        const killedAt = Date.now()
+        await two.board.kill()
+        await card("br-2").and(page.locator('[data-status="offline"]')).waitFor({ timeout: OFFLINE_BOUND_MS })
+        t.log(`br-2 offline on the page ${Date.now() - killedAt} ms after its power cut`)
+        t.is(await card("br-1").getAttribute("data-status"), "online")
+
+        // Two boards with one id: its status flaps, and the page says so.
+        const twin = await mqtt.connectAsync(m.url, { clientId: "twin-fight", reconnectPeriod: 0 })
+        t.teardown(() => twin.endAsync())
+        t.false(await card("br-1").locator(".flap").isVisible())
+        for (let i = 0; i < 6; i++) await twin.publishAsync("fieldlink/devices/twin/status", i % 2 === 0 ? "online" : "offline", { retain: true, qos: 1 })
+        await card("twin").locator(".flap").waitFor({ state: "visible", timeout: 5000 })
+        t.is(await card("twin").locator(".flap").innerText(), "duplicate id?")
+
+        if (process.env.FIELDLINK_SCREENSHOT) await page.screenshot({ path: process.env.FIELDLINK_SCREENSHOT, fullPage: true })
+    })
+} else {
+    test(`dashboard browser test (skipped: ${[mosquitto, browser].map((a) => (a.ok ? "" : a.reason)).join(" ")})`, (t) => t.pass())
+}

@@ -65,6 +65,27 @@ if (mosquitto.ok && browser.ok) {
 
         if (process.env.FIELDLINK_SCREENSHOT) await page.screenshot({ path: process.env.FIELDLINK_SCREENSHOT, fullPage: true })
     })
+
+    test("the page says when the broker is away, and is live again when it is back", async (t) => {
+        const m = await startMosquitto()
+        t.teardown(() => m.stop())
+        const d = await startDashboard({ broker: new URL(m.url), topicRoot: "fieldlink", host: "127.0.0.1", port: 0, commands: false })
+        t.teardown(() => d.close())
+        const pub = await mqtt.connectAsync(m.url, { clientId: "dev-like", reconnectPeriod: 0 })
+        await pub.publishAsync("fieldlink/devices/stay-1/status", "online", { retain: false, qos: 1 })
+        await pub.endAsync()
+        const page = await openPage(t)
+        await page.goto(d.url)
+        const connection = page.locator("#connection")
+        await page.locator('.card[data-device="stay-1"]').waitFor({ timeout: 5000 })
+        await page.locator("#connection.live").waitFor({ timeout: 5000 })
+        await m.kill()
+        await waitFor(async () => (await connection.innerText()) === "broker unreachable, reconnecting…", { what: "the page to say the broker is unreachable", timeoutMs: 5000, intervalMs: 100 })
+        await m.restart()
+        await waitFor(async () => (await connection.innerText()) === "live", { what: "the page to be live again", timeoutMs: 10000, intervalMs: 100 })
+        t.true(await page.locator('.card[data-device="stay-1"]').isVisible(), "what was known stays on the page")
+        t.is(await page.locator("form.command").count(), 0, "commands are off: no form")
+    })
 } else {
     test(`dashboard browser test (skipped: ${[mosquitto, browser].map((a) => (a.ok ? "" : a.reason)).join(" ")})`, (t) => t.pass())
 }

@@ -64,8 +64,11 @@ function readingText(view) {
   return parts.join(" · ");
 }
 
-function clock(seconds) {
-  return new Date(seconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+// Axis labels: hh:mm, with seconds while the chart spans less than ten minutes.
+function clockLabels(u, splits) {
+  const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
+  const format = span < 600 ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" } : { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  return splits.map((s) => new Date(s * 1000).toLocaleTimeString([], format));
 }
 
 function chartFor(device, key) {
@@ -85,7 +88,7 @@ function chartFor(device, key) {
       cursor: { show: false },
       scales: { x: { time: true } },
       axes: [
-        { size: 22, font: "10px system-ui", ticks: { show: false }, values: (u, splits) => splits.map(clock) },
+        { size: 22, font: "10px system-ui", ticks: { show: false }, values: clockLabels },
         { size: 42, font: "10px system-ui", ticks: { show: false } },
       ],
       series: [{}, { stroke: "#0969da", width: 1.5, label: key }],
@@ -239,10 +242,8 @@ function snapshot(s) {
 }
 
 function tick() {
-  for (const x of [...devices.values(), ...gateways.values()]) {
-    const since = x.el.querySelector(".since");
-    if (since) since.textContent = sinceText(x.view);
-  }
+  for (const d of devices.values()) d.el.querySelector(".since").textContent = sinceText(d.view);
+  for (const g of gateways.values()) renderGateway(g.view);
 }
 
 function connect() {

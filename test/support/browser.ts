@@ -19,12 +19,10 @@ export async function openPage(t: ExecutionContext): Promise<Page> {
     const available = browserAvailable()
     if (!available.ok) throw new Error(available.reason)
     const profile = mkdtempSync(path.join(os.tmpdir(), "fieldlink-chromium-"))
-    let context: BrowserContext | undefined
-    t.teardown(async () => {
-        await context?.close().catch(() => undefined)
-        rmSync(profile, { recursive: true, force: true })
-    })
-    context = await chromium.launchPersistentContext(profile, { executablePath: available.paths.chromium, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 } })
+    // ava runs teardowns last-registered first: the browser closes, then its profile goes.
+    t.teardown(() => rmSync(profile, { recursive: true, force: true }))
+    const context: BrowserContext = await chromium.launchPersistentContext(profile, { executablePath: available.paths.chromium, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 } })
+    t.teardown(() => context.close().catch(() => undefined))
     const page = context.pages()[0] ?? (await context.newPage())
     page.on("pageerror", (e) => t.log(`page error: ${e.message}`))
     page.on("console", (m) => {

@@ -90,6 +90,13 @@ if (available.ok) {
         await waitFor(() => logs.some((l) => /bad: info is not JSON, not announced/.test(l)), { what: "the log line about bad info" })
         t.false(w.messages().some((x) => x.topic.includes("_device_bad/")), "nothing announced for the bad device")
         t.is(w.messages().filter((x) => x.topic.endsWith("/co2_ppm/config")).length, 1, "a reading is announced once, not per sample")
+        // New firmware: its info changes, and every config says the new version.
+        const mark = w.messages().length
+        await client.publishAsync("site/a/devices/own-1/info", JSON.stringify({ id: "own-1", fw: "3.2", board: "esp32", transport: "serial", gateway: "gw-9" }), { retain: true })
+        for (const key of ["co2_ppm", "light_lx"]) {
+            const again = await w.waitFor((x) => x.topic === `${PREFIX}/sensor/site_a_device_own-1/${key}/config`, 5000, mark)
+            t.is(JSON.parse(again.text).device.sw_version, "3.2", key)
+        }
         await ha.stop()
     })
 } else {

@@ -57,11 +57,12 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     client.on("close", () => server.brokerState(false))
     client.on("connect", () => server.brokerState(true))
     const root = o.topicRoot
+    // Discovery listens before any subscription, so it sees the retained info they bring.
+    const ha = o.homeAssistant ? new HomeAssistantDiscovery({ client, topicRoot: root, prefix: o.homeAssistant.prefix, version: o.homeAssistant.version, log: o.log }) : undefined
+    await ha?.start()
     await client.subscribeAsync([`${root}/devices/+/status`, `${root}/devices/+/info`, `${root}/devices/+/telemetry`, `${root}/gateways/+/status`, `${root}/gateways/+/stats`], { qos: 1 })
     const ticker = setInterval(() => server.broadcast(state.tick()), 1000)
     ticker.unref()
-    const ha = o.homeAssistant ? new HomeAssistantDiscovery({ client, topicRoot: root, prefix: o.homeAssistant.prefix, version: o.homeAssistant.version, log: o.log }) : undefined
-    await ha?.start()
     try {
         await new Promise<void>((resolve, reject) => {
             server.http.once("error", reject)

@@ -6,6 +6,8 @@ import { mosquittoAvailable, startMosquitto } from "../support/mosquitto"
 import { startCli, type RunningCli } from "../support/cli"
 import { startWitness } from "../support/witness"
 import { waitFor } from "../support/wait"
+import { socatProblem } from "../../sim/serial/pty"
+import { discoveryProblems } from "../homeassistant/ha-schema"
 
 async function printedUrl(cli: RunningCli, label: RegExp): Promise<string> {
     const match = await waitFor(() => label.exec(cli.output()), { what: `the address in the output matching ${label}`, timeoutMs: 60000, intervalMs: 100 })
@@ -76,6 +78,27 @@ if (available.ok) {
             const f = (await (await fetch(`${url}api/fleet`)).json()) as Fleet
             return f.devices.some((d) => d.id === "npm-1" && d.status === "online")
         }, { what: "npm-1 online on the dashboard", timeoutMs: 30000, intervalMs: 200 })
+        sim.child.kill("SIGTERM")
+        t.is(await sim.exited, 0)
+    })
+
+    const noSocat = socatProblem()
+    ;(noSocat ? test.skip : test)("npm start -- --ha: WiFi boards, serial devices and their gateway all reach Home Assistant, valid", async (t) => {
+        const m = await startMosquitto()
+        t.teardown(() => m.stop())
+        const w = await startWitness(m.url, "homeassistant/#")
+        t.teardown(() => w.stop())
+        const sim = startCli(["sim", "--boards", "1", "--serial", "2", "--broker", m.url, "--dashboard-port", "0", "--interval", "1000", "--ha"])
+        t.teardown(() => sim.child.kill("SIGKILL"))
+        const config = (node: string, object: string) => w.waitFor((x) => x.topic === `homeassistant/sensor/${node}/${object}/config` && x.text !== "", 60000)
+        const wifi = await config("fieldlink_device_sim-1", "temperature_c")
+        const serialFw = await config("fieldlink_device_serial-fw", "humidity_pct")
+        const meter = await config("fieldlink_device_meter-1", "temperature_c")
+        await config("fieldlink_gateway_gw-sim", "queued")
+        t.is(JSON.parse(wifi.text).device.via_device, undefined)
+        t.like(JSON.parse(serialFw.text), { device_class: "humidity", unit_of_measurement: "%", device: { via_device: "fieldlink_gateway_gw-sim" } })
+        t.like(JSON.parse(meter.text), { device_class: "temperature", unit_of_measurement: "°C", availability_topic: "fieldlink/devices/meter-1/status", device: { via_device: "fieldlink_gateway_gw-sim" } })
+        for (const x of w.messages()) t.deepEqual(discoveryProblems("homeassistant", x.topic, x.text), [], x.topic)
         sim.child.kill("SIGTERM")
         t.is(await sim.exited, 0)
     })

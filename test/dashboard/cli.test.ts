@@ -3,7 +3,8 @@
 import test from "ava"
 import mqtt from "mqtt"
 import { mosquittoAvailable, startMosquitto } from "../support/mosquitto"
-import { startCli, type RunningCli } from "../support/cli"
+import { runCli, startCli, type RunningCli } from "../support/cli"
+import net from "node:net"
 import { startWitness } from "../support/witness"
 import { waitFor } from "../support/wait"
 import { socatProblem } from "../../sim/serial/pty"
@@ -80,6 +81,21 @@ if (available.ok) {
         }, { what: "npm-1 online on the dashboard", timeoutMs: 30000, intervalMs: 200 })
         sim.child.kill("SIGTERM")
         t.is(await sim.exited, 0)
+    })
+
+    test("a taken port and an unreachable broker are said plainly", async (t) => {
+        const m = await startMosquitto()
+        t.teardown(() => m.stop())
+        const blocker = net.createServer()
+        await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()))
+        t.teardown(() => blocker.close())
+        const port = (blocker.address() as net.AddressInfo).port
+        const taken = await runCli(["dashboard", "--broker", m.url, "--port", String(port)])
+        t.is(taken.code, 2)
+        t.regex(taken.stderr, new RegExp(`port ${port} on 127.0.0.1 is taken; choose another with --port`))
+        const away = await runCli(["dashboard", "--broker", "mqtt://127.0.0.1:1"])
+        t.is(away.code, 1)
+        t.regex(away.stderr, /cannot reach the broker at mqtt:\/\/127.0.0.1:1 \(connect ECONNREFUSED 127.0.0.1:1\); check --broker and that the broker is running/)
     })
 
     const noSocat = socatProblem()

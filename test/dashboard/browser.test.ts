@@ -86,6 +86,21 @@ if (mosquitto.ok && browser.ok) {
         t.true(await page.locator('.card[data-device="stay-1"]').isVisible(), "what was known stays on the page")
         t.is(await page.locator("form.command").count(), 0, "commands are off: no form")
     })
+
+    test("two real boards flashed with one id fight over their session, and the page says duplicate id?", async (t) => {
+        const m = await startMosquitto()
+        t.teardown(() => m.stop())
+        const d = await startDashboard({ broker: new URL(m.url), topicRoot: "fieldlink", host: "127.0.0.1", port: 0, commands: false })
+        t.teardown(() => d.close())
+        const page = await openPage(t)
+        await page.goto(d.url)
+        await startTestBoard(t, { broker: m.url, deviceId: "dup", intervalMs: 1000 })
+        await startTestBoard(t, { broker: m.url, deviceId: "dup", intervalMs: 1000 })
+        const flap = page.locator('.card[data-device="dup"] .flap')
+        await flap.waitFor({ state: "visible", timeout: 30000 })
+        t.is(await flap.innerText(), "duplicate id?")
+        t.log(`session takeovers logged by mosquitto: ${m.logLines().filter((l) => /already connected, closing old connection/.test(l)).length}`)
+    })
 } else {
     test(`dashboard browser test (skipped: ${[mosquitto, browser].map((a) => (a.ok ? "" : a.reason)).join(" ")})`, (t) => t.pass())
 }

@@ -28,5 +28,10 @@ export default tseslint.config(
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
             "@typescript-eslint/no-non-null-assertion": "off",
         },
+    },
+    {
+        // The dashboard's page runs in the browser, as a classic script after uPlot's.
+        files: ["dashboard/page/**/*.js"],
+        languageOptions: { sourceType: "script", globals: { document: "readonly", fetch: "readonly", EventSource: "readonly", uPlot: "readonly", setInterval: "readonly" } },
     }
 )

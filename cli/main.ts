@@ -17,6 +17,8 @@ const COMMANDS: Record<string, Command> = {
     gateway: { summary: "bridge devices on serial ports to an MQTT broker, with a will for every device", load: async () => (await import("fieldlink-gateway/command")).gatewayCommand },
     boards: { summary: "list the supported boards (their profiles in boards/)", load: async () => (await import("./boards.js")).boardsCommand },
     flash: { summary: "build, bundle and write the firmware to a board, then wait for it on the broker", load: async () => (await import("./flash.js")).flashCommand },
+    dashboard: { summary: "serve a live web page of the fleet: status, readings, charts, gateways", load: async () => (await import("@fieldlink/dashboard/command")).dashboardCommand },
+    homeassistant: { summary: "announce the fleet to Home Assistant (MQTT discovery)", load: async () => (await import("@fieldlink/homeassistant/command")).homeAssistantCommand },
     monitor: { summary: "show a board's USB log, with notes on why it is or is not online", load: async () => (await import("./monitor.js")).monitorCommand },
     sim: { summary: "run simulated boards (the real firmware in the DeviceScript VM) against a broker", load: async () => (await import("./sim.js")).simCommand },
 }

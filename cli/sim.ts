@@ -16,6 +16,8 @@ import path from "node:path"
 import { LiveView } from "@fieldlink/sim/live-view"
 import { socatProblem } from "@fieldlink/sim/serial/pty"
 import { SerialRig, type SerialDeviceSpec } from "@fieldlink/sim/serial/rig"
+import { startLocalDashboard } from "@fieldlink/dashboard/local"
+import { discoveryPrefixFlag, HA_FLAGS } from "@fieldlink/homeassistant/flags"
 
 /** The local stack's serial devices: the firmware over its log UART first, then scripted meters. */
 function localSerialDevices(count: number, intervalMs: number): SerialDeviceSpec[] {
@@ -28,6 +30,7 @@ function localSerialDevices(count: number, intervalMs: number): SerialDeviceSpec
 
 const HELP = `usage: fieldlink sim [--boards N] [--serial N] [--broker URL] [--keepalive S] [--interval MS]
                      [--duration S] [--id-prefix P] [--topic-root R] [--seed N] [--port P] [--verbose]
+                     [--dashboard-port P | --no-dashboard] [--ha [--ha-prefix P]]
        fieldlink sim SCENARIO.yaml [--check] [--broker URL] [--verbose]
 
 Runs N simulated sensor boards. Each runs the real compiled firmware in its own
@@ -46,6 +49,10 @@ broker over real TCP. Without --broker, an embedded broker is started (on --port
   --topic-root R   topic root (default "fieldlink")
   --seed N         makes the simulated sensor values repeatable (default 1)
   --port P         port of the embedded broker (default 1883)
+  --dashboard-port P  port of the fleet dashboard on 127.0.0.1 (default 8080, or a free
+                   port when that one is taken; docs/dashboard.md); --no-dashboard: none
+  --ha             announce the boards to Home Assistant (MQTT discovery, prefix
+                   --ha-prefix, default "homeassistant")
   --verbose        a line per message, and each board's own log lines (the default on a
                    terminal is a live table, redrawn every second)
 
@@ -67,6 +74,10 @@ const SPEC = {
     port: { type: "string" },
     verbose: { type: "boolean" },
     check: { type: "boolean" },
+    "dashboard-port": { type: "string" },
+    "no-dashboard": { type: "boolean" },
+    ha: { type: "boolean" },
+    ...HA_FLAGS,
 } as const
 
 function stamp(): string {
@@ -92,7 +103,7 @@ export async function simCommand(argv: string[]): Promise<number> {
     }
     if (flags.positionals.length > 1) throw new UsageError(`fieldlink sim: unexpected argument '${flags.positionals[1]}' (see 'fieldlink sim --help')`)
     if (flags.positionals.length === 1) {
-        const fleetFlags = ["boards", "serial", "keepalive", "interval", "duration", "id-prefix", "topic-root", "seed", "port"].filter((f) => flags.values[f] !== undefined)
+        const fleetFlags = ["boards", "serial", "keepalive", "interval", "duration", "id-prefix", "topic-root", "seed", "port", "dashboard-port", "no-dashboard", "ha", "ha-prefix"].filter((f) => flags.values[f] !== undefined)
         if (fleetFlags.length > 0) throw new UsageError(`fieldlink sim: --${fleetFlags[0]} does not go with a scenario file (the scenario says it)`)
         return scenarioCommand({ file: flags.positionals[0], check: flags.values.check === true, broker: brokerFlag("sim", flags), verbose: flags.values.verbose === true })
     }
@@ -115,6 +126,9 @@ export async function simCommand(argv: string[]): Promise<number> {
     if (topicRoot === "" || /[+#]/.test(topicRoot) || topicRoot.startsWith("$"))
         throw new UsageError(`fieldlink sim: --topic-root '${topicRoot}' must be a topic prefix without +, # or a leading $`)
     const verbose = flags.values.verbose === true
+    const dashboardPort = flags.values["no-dashboard"] ? undefined : wholeFlag("sim", flags, "dashboard-port", 8080, 0, 65535)
+    if (flags.values["ha-prefix"] !== undefined && !flags.values.ha) throw new UsageError("fieldlink sim: --ha-prefix goes with --ha")
+    const haPrefix = flags.values.ha ? discoveryPrefixFlag("sim", flags) : undefined
     const live = process.stdout.isTTY && !verbose
 
     // Ctrl-C or SIGTERM from now on, even during start-up, ends in the graceful stop below.
@@ -133,10 +147,17 @@ export async function simCommand(argv: string[]): Promise<number> {
         console.log(`${stamp()}  broker ${broker}${embedded ? " (embedded)" : ""}; building the firmware...`)
         if (noSocat && !serialAsked) console.log(`${stamp()}  no serial devices: ${noSocat}`)
         const firmware = await buildFirmware()
-        const header = () => `fieldlink sim — broker ${broker}${embedded ? " (embedded)" : ""} — ${boards} WiFi board(s), ${serial} serial device(s) — Ctrl-C stops`
+        let dashboardUrl = ""
+        const header = () => `fieldlink sim — broker ${broker}${embedded ? " (embedded)" : ""} — ${boards} WiFi board(s), ${serial} serial device(s)${dashboardUrl ? ` — dashboard ${dashboardUrl}` : ""} — Ctrl-C stops`
         const view = live ? new LiveView(process.stdout, header) : undefined
         const monitor = await startMonitor(broker, topicRoot, (e) => (view ? view.event(e) : console.log(`${stamp()}  ${e.deviceId.padEnd(12)} ${e.kind.padEnd(10)} ${describeEvent(e)}`)))
         cleanups.push(() => monitor.endAsync())
+        const dashboard = dashboardPort === undefined ? undefined : await startLocalDashboard({ broker, topicRoot, port: dashboardPort, haPrefix })
+        if (dashboard) {
+            cleanups.push(() => dashboard.close())
+            dashboardUrl = dashboard.url
+            console.log(`${stamp()}  dashboard ${dashboard.url}${haPrefix ? `; Home Assistant discovery under ${haPrefix}/` : ""}`)
+        }
         const fleet = await Fleet.start({
             broker,
             boards: uniformBoards(boards, idPrefix, keepAliveSeconds, intervalMs),

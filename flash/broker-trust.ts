@@ -12,7 +12,9 @@
  * spoken. When the broker cannot be reached from here, nothing can be said.
  */
 import { readFileSync } from "node:fs"
+import { join } from "node:path"
 import tls from "node:tls"
+import { packageOf } from "@fieldlink/lib/package-info"
 
 export type TrustVerdict =
     | { kind: "trusted" }
@@ -24,7 +26,7 @@ let bundle: string[] | undefined
 
 /** The runtime's CA certificates, one PEM block each. */
 export function runtimeCaBundle(): string[] {
-    bundle ??= readFileSync(new URL("./runtime-ca-bundle.pem", import.meta.url), "utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
+    bundle ??= readFileSync(join(packageOf(import.meta.url).root, "runtime-ca-bundle.pem"), "utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
     return bundle
 }
 

@@ -27,6 +27,10 @@ const EXTRA_FILES = {
     boards: (file) => /\.(ya?ml)$/.test(file) || file === "schema.json",
     gateway: (file) => file.startsWith("deploy/") || file.startsWith("bin/"),
     cli: (file) => file.startsWith("bin/"),
+    // The runtime's CA list, read by the mqtts trust check before flashing.
+    flash: (file) => file === "runtime-ca-bundle.pem",
+    // The page and its styles, served as they are.
+    dashboard: (file) => file.startsWith("page/"),
 }
 /** The published packages, and what each carries at its own root besides its workspace. */
 const PUBLISHED = {

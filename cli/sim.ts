@@ -3,7 +3,7 @@
  * against an embedded broker (default) or any broker by URL.
  */
 import { startEmbeddedBroker, type EmbeddedBroker } from "@fieldlink/sim/broker/embedded"
-import { buildFirmware } from "@fieldlink/devs-host/firmware"
+import { buildFirmware, findProject } from "@fieldlink/devs-host/firmware"
 import { Fleet, uniformBoards } from "@fieldlink/sim/fleet"
 import { describeEvent, startMonitor } from "@fieldlink/sim/monitor"
 import { idError } from "@fieldlink/protocol/mqtt"
@@ -16,6 +16,7 @@ import path from "node:path"
 import { LiveView } from "@fieldlink/sim/live-view"
 import { socatProblem } from "@fieldlink/sim/serial/pty"
 import { SerialRig, type SerialDeviceSpec } from "@fieldlink/sim/serial/rig"
+import { describeProject } from "./project.js"
 
 /** The local stack's serial devices: the firmware over its log UART first, then scripted meters. */
 function localSerialDevices(count: number, intervalMs: number): SerialDeviceSpec[] {
@@ -130,9 +131,10 @@ export async function simCommand(argv: string[]): Promise<number> {
         for (const c of cleanups.reverse()) await c().catch(() => undefined)
     }
     try {
-        console.log(`${stamp()}  broker ${broker}${embedded ? " (embedded)" : ""}; building the firmware...`)
+        const project = findProject()
+        console.log(`${stamp()}  broker ${broker}${embedded ? " (embedded)" : ""}; building ${describeProject(project)}...`)
         if (noSocat && !serialAsked) console.log(`${stamp()}  no serial devices: ${noSocat}`)
-        const firmware = await buildFirmware()
+        const firmware = await buildFirmware({ project })
         const header = () => `fieldlink sim — broker ${broker}${embedded ? " (embedded)" : ""} — ${boards} WiFi board(s), ${serial} serial device(s) — Ctrl-C stops`
         const view = live ? new LiveView(process.stdout, header) : undefined
         const monitor = await startMonitor(broker, topicRoot, (e) => (view ? view.event(e) : console.log(`${stamp()}  ${e.deviceId.padEnd(12)} ${e.kind.padEnd(10)} ${describeEvent(e)}`)))

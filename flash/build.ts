@@ -16,7 +16,7 @@ import { join } from "node:path"
 import type { BoardProfile } from "@fieldlink/boards/profile"
 import { buildFirmware, STOCK_PROJECT, type FirmwareProject } from "@fieldlink/devs-host/firmware"
 import { compileDeviceScript } from "@fieldlink/devs-host"
-import { boardEntrySource, GENERATED_DIR } from "./codegen.js"
+import { boardEntryMain, boardEntrySource, GENERATED_DIR } from "./codegen.js"
 
 export interface BoardBuild {
     bytecode: Uint8Array
@@ -26,17 +26,22 @@ export interface BoardBuild {
 }
 
 export async function writeBoardEntry(profile: BoardProfile, project: FirmwareProject = STOCK_PROJECT): Promise<string> {
-    const source = boardEntrySource(profile, project.libraryImport)
-    const digest = createHash("sha256").update(source).digest("hex").slice(0, 12)
+    const setup = boardEntrySource(profile, project.libraryImport)
+    const digest = createHash("sha256").update(setup).digest("hex").slice(0, 12)
+    const setupModule = `${profile.id}-${digest}-setup`
     const entry = `${GENERATED_DIR}/${profile.id}-${digest}.ts`
-    const path = join(project.dir, entry)
-    if (!existsSync(path)) {
-        await mkdir(join(project.dir, GENERATED_DIR), { recursive: true })
-        const partial = `${path}.${process.pid}.tmp`
-        await writeFile(partial, source)
-        await rename(partial, path)
-    }
+    await mkdir(join(project.dir, GENERATED_DIR), { recursive: true })
+    await writeOnce(join(project.dir, GENERATED_DIR, `${setupModule}.ts`), setup)
+    await writeOnce(join(project.dir, entry), boardEntryMain(profile, setupModule))
     return entry
+}
+
+/** Writes `text` to `path` unless it is there (same name, same digest: same text); atomic for concurrent builds. */
+async function writeOnce(path: string, text: string): Promise<void> {
+    if (existsSync(path)) return
+    const partial = `${path}.${process.pid}.tmp`
+    await writeFile(partial, text)
+    await rename(partial, path)
 }
 
 /** Builds `project` (default: the stock firmware) for the board of `profile`. */

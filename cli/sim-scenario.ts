@@ -30,6 +30,7 @@ export async function scenarioCommand(o: ScenarioCommandOptions): Promise<number
     const firmware = await buildFirmware({ project })
     const report = await runScenario(scenario, {
         program: firmware.bytecode,
+        services: firmware.services,
         broker: o.broker,
         onLine: (line) => console.log(`${stamp()}  ${line}`),
         onBoardLog: o.verbose ? (id, line) => console.log(`${stamp()}  ${id.padEnd(12)} ${line}`) : undefined,

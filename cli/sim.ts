@@ -145,6 +145,8 @@ export async function simCommand(argv: string[]): Promise<number> {
             topicRoot,
             seed,
             program: firmware.bytecode,
+            services: firmware.services,
+            onActuator: (id, kind, value) => console.log(`${stamp()}  ${id.padEnd(12)} ${kind.padEnd(10)} ${value ? "on" : "off"}`),
             onLog: verbose ? (id, line) => console.log(`${stamp()}  ${id.padEnd(12)} log        ${line}`) : undefined,
             onError: (id, error) => console.error(`${stamp()}  ${id.padEnd(12)} error      ${error.message}`),
         })

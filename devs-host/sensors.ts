@@ -17,7 +17,9 @@ import {
   SRV_ILLUMINANCE,
   SRV_SOIL_MOISTURE,
   SRV_TEMPERATURE,
+  type JDServiceServer,
 } from "./jacdac.js";
+import { type ActuatorSpec, createActuator } from "./actuators.js";
 
 /** Sensor kinds, with the unit `read()` returns and the DeviceScript role that reads it. */
 export const SENSOR_KINDS = {
@@ -94,14 +96,15 @@ function createServer(spec: SensorSpec, onError: SensorErrorSink): SensorServer<
   return server;
 }
 
-/** Adds one simulated device carrying one sensor server per spec, in order. */
+/** Adds one simulated device carrying one sensor server per spec, in order, then the actuators. */
 export function addSensors(
   bus: JDBus,
   specs: readonly SensorSpec[],
   onError: SensorErrorSink,
+  actuators: readonly ActuatorSpec[] = [],
 ): JDServiceProvider | undefined {
-  if (specs.length === 0) return undefined;
-  const servers = specs.map((spec) => createServer(spec, onError));
+  if (specs.length === 0 && actuators.length === 0) return undefined;
+  const servers: JDServiceServer[] = [...specs.map((spec) => createServer(spec, onError)), ...actuators.map(createActuator)];
   return addServiceProvider(bus, {
     name: SENSOR_DEVICE_NAME,
     serviceClasses: servers.map((server) => server.serviceClass),

@@ -53,12 +53,23 @@ function crossCheck(s: Scenario, doc: SourceDocument): string[] {
         if (f.at + f.for > s.duration) at(["faults", i], `ends at ${f.at + f.for} s, after the run (duration ${s.duration} s)`)
     })
 
+    s.inputs.forEach((input, i) => {
+        input.name ??= `input-${i + 1}`
+        if (names.has(input.name)) at(["inputs", i, "name"], `"${input.name}" is already the name of a fault or input; names must be unique`)
+        names.add(input.name)
+        if ((input.command === undefined) === (input.press === undefined)) at(["inputs", i], `found ${input.command === undefined ? "neither command nor press" : "both command and press"}, expected exactly one of them`)
+        if (matchDevices(input.device, boardIds).length === 0) at(["inputs", i, "device"], `found "${input.device}", expected a board of this scenario (${boardIds.join(", ") || "none"})`)
+        if (input.at > s.duration) at(["inputs", i, "at"], `found ${input.at}, expected a time within the run (0 to ${s.duration} s)`)
+    })
+
     const timeOk = (ref: TimeRef) => typeof ref === "number" ? ref <= s.duration : ref === "end" || names.has(ref.replace(/\.end$/, ""))
     s.expect.forEach((x, i) => {
         if (matchDevices(x.device, devices).length === 0) at(["expect", i, "device"], `found "${x.device}", expected a device of this scenario (${devices.join(", ") || "none"})`)
-        const refs: [string, TimeRef][] = x.type === "status" ? [["after", x.after]] : [["from", x.from], ["to", x.to]]
+        if (x.type === "reading" && x.min === undefined && x.max === undefined) at(["expect", i], "found neither min nor max, expected the range the reading must stay in")
+        if (x.type === "crosses" && (x.above === undefined) === (x.below === undefined)) at(["expect", i], "expected exactly one of above: or below:, the value the reading crosses")
+        const refs: [string, TimeRef][] = "after" in x ? [["after", x.after]] : [["from", x.from], ["to", x.to]]
         for (const [key, ref] of refs)
-            if (!timeOk(ref)) at(["expect", i, key], typeof ref === "number" ? `found ${ref}, expected a time within the run (0 to ${s.duration} s)` : `found "${ref}", expected a number of seconds, "end", or a fault name (${[...names].join(", ") || "none"}) optionally with .end`)
+            if (!timeOk(ref)) at(["expect", i, key], typeof ref === "number" ? `found ${ref}, expected a time within the run (0 to ${s.duration} s)` : `found "${ref}", expected a number of seconds, "end", or a fault or input name (${[...names].join(", ") || "none"}) optionally with .end`)
     })
     return problems
 }

@@ -41,7 +41,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
         if (board !== undefined) {
             const profile = profileFor(String(board))
             const result = await buildBoardFirmware(profile, { cache: false, project })
-            const drivers = profile.simulator ? "none (simulated sensors)" : profile.sensors.map((s) => s.label).join(", ") || "none"
+            const drivers = profile.simulator ? "none (simulated sensors)" : [...profile.sensors, ...profile.gpio].map((s) => s.label).join(", ") || "none"
             console.log(`${what} for ${profile.id}: ${result.bytecode.length} bytes of bytecode from ${where}/${result.entry} in ${Date.now() - started} ms; drivers: ${drivers}`)
             return 0
         }

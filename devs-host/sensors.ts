@@ -15,6 +15,7 @@ import {
   SRV_AIR_PRESSURE,
   SRV_HUMIDITY,
   SRV_ILLUMINANCE,
+  SRV_LIGHT_LEVEL,
   SRV_SOIL_MOISTURE,
   SRV_TEMPERATURE,
   type JDServiceServer,
@@ -33,6 +34,8 @@ export const SENSOR_KINDS = {
   illuminance: SRV_ILLUMINANCE,
   /** ratio 0..1, `ds.SoilMoisture` */
   soilMoisture: SRV_SOIL_MOISTURE,
+  /** ratio 0..1, `ds.LightLevel` (an analog light sensor) */
+  lightLevel: SRV_LIGHT_LEVEL,
 } as const;
 
 export type SensorKind = keyof typeof SENSOR_KINDS;

@@ -146,7 +146,7 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
     for (const note of runtime.notes) ui.say(note)
     const started = Date.now()
     const firmware = await buildBoardFirmware(profile, { project: o.project })
-    ui.say(`firmware: ${firmware.bytecode.length} bytes of bytecode${firmware.cached ? " (cached build)" : ` built in ${Date.now() - started} ms`}; drivers: ${profile.sensors.map((s) => s.label).join(", ") || "none"}`)
+    ui.say(`firmware: ${firmware.bytecode.length} bytes of bytecode${firmware.cached ? " (cached build)" : ` built in ${Date.now() - started} ms`}; drivers: ${[...profile.sensors, ...profile.gpio].map((s) => s.label).join(", ") || "none"}`)
 
     let deviceId = composed.settings[SETTING_KEYS.deviceId] as string | undefined
     if (deviceId === undefined && tool && target) {

@@ -23,6 +23,7 @@ export interface BoardSpec {
     soilMoisture?: Waveform
     illuminance?: Waveform
     airPressure?: Waveform
+    lightLevel?: Waveform
 }
 
 export interface FleetOptions {
@@ -55,7 +56,8 @@ export interface FleetOptions {
 export const DEFAULT_TEMPERATURE: Waveform = { type: "sine", mean: 21, amplitude: 3, periodS: 600 }
 export const DEFAULT_HUMIDITY: Waveform = { type: "randomWalk", start: 45, step: 0.5, min: 20, max: 80 }
 /** The other sensors, in the unit the DeviceScript role reads (soil moisture: a ratio 0..1). */
-export const DEFAULT_WAVEFORMS: Record<"soilMoisture" | "illuminance" | "airPressure", Waveform> = {
+export const DEFAULT_WAVEFORMS: Record<"soilMoisture" | "illuminance" | "airPressure" | "lightLevel", Waveform> = {
+    lightLevel: { type: "sine", mean: 0.5, amplitude: 0.3, periodS: 600 },
     soilMoisture: { type: "sine", mean: 0.45, amplitude: 0.15, periodS: 600 },
     illuminance: { type: "sine", mean: 400, amplitude: 300, periodS: 600 },
     airPressure: { type: "randomWalk", start: 1013, step: 0.2, min: 980, max: 1040 },

@@ -63,6 +63,7 @@ export const SCENARIO_SCHEMA = {
                     soilMoisture: { ...waveform, description: "Soil moisture as ds.SoilMoisture reads it, a ratio 0..1 (served only if the program reads it)." },
                     illuminance: { ...waveform, description: "Light level, lx (served only if the program reads it)." },
                     airPressure: { ...waveform, description: "Air pressure, hPa (served only if the program reads it)." },
+                    lightLevel: { ...waveform, description: "Light level as ds.LightLevel reads it, a ratio 0..1 (served only if the program reads it)." },
                 },
             },
         },

@@ -18,6 +18,7 @@ export interface BoardGroup {
     soilMoisture?: Waveform
     illuminance?: Waveform
     airPressure?: Waveform
+    lightLevel?: Waveform
 }
 
 /** Something done to a board on a schedule: a command sent to it, or its button pressed. */

@@ -34,9 +34,12 @@ export function createActuator(spec: ActuatorSpec): JDServiceServer {
   }
   if (spec.kind === "button") {
     const server = new ButtonServer();
+    // The server sends its down/up events from its refresh handler, which this host's
+    // bus does not run on a timer: run it at each edge.
+    const refresh = () => (server as unknown as { handleRefresh(): Promise<void> }).handleRefresh();
     spec.bindPress?.((ms) => {
-      void server.down();
-      setTimeout(() => void server.up(), ms).unref();
+      void server.down().then(refresh);
+      setTimeout(() => void server.up().then(refresh), ms).unref();
     });
     return server;
   }

@@ -39,7 +39,7 @@ const PUBLISHED = {
     // The firmware sources: `fieldlink build`, `flash` and `sim` compile them. Installed,
     // they sit inside node_modules/fieldlink, and the DeviceScript compiler refuses to
     // read a package.json on its way without a "devicescript" section.
-    firmware: { extra: [], fields: { private: undefined } },
+    firmware: { extra: [], fields: { private: undefined }, readme: "docs/firmware-api.md" },
     cli: { extra: [["firmware/devsconfig.json", "firmware/devsconfig.json"], ["firmware/src", "firmware/src"]], fields: { devicescript: { library: true } } },
 }
 
@@ -103,7 +103,7 @@ function stageWorkspace(dir, to) {
     return pkg
 }
 
-function packagePublished(dir, { extra, fields = {} }) {
+function packagePublished(dir, { extra, fields = {}, readme = "README.md" }) {
     const main = readJson(path.join(ROOT, dir, "package.json"))
     const stage = path.join(STAGE, dir)
     rmSync(stage, { recursive: true, force: true })
@@ -138,7 +138,7 @@ function packagePublished(dir, { extra, fields = {} }) {
     pkg.repository = rootPkg.repository
     Object.assign(pkg, fields)
     writeFileSync(path.join(stage, "package.json"), JSON.stringify(pkg, null, 2) + "\n")
-    cpSync(path.join(ROOT, "README.md"), path.join(stage, "README.md"))
+    cpSync(path.join(ROOT, readme), path.join(stage, "README.md"))
 
     const out = execFileSync("npm", ["pack", "--json", "--pack-destination", OUT], { cwd: stage, encoding: "utf8" })
     const [info] = JSON.parse(out)

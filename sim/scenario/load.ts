@@ -9,6 +9,10 @@ import { matchDevices } from "./expect.js"
 import { scenarioBoards } from "./devices.js"
 import { SCENARIO_SCHEMA } from "./schema.js"
 import type { Scenario, TimeRef } from "./types.js"
+import type { Waveform } from "../waveforms.js"
+import { parseSeriesCsv } from "../series.js"
+import { readFileSync } from "node:fs"
+import path from "node:path"
 
 /** Faults that hit WiFi boards, and faults that hit serial devices; the rest hit the broker or the gateway. */
 const BOARD_FAULTS = new Set(["network-cut", "network-blackhole", "wifi-loss", "network-delay", "board-power-cut"])
@@ -74,11 +78,33 @@ function crossCheck(s: Scenario, doc: SourceDocument): string[] {
     return problems
 }
 
+const WAVEFORM_KEYS = ["temperature", "humidity", "soilMoisture", "illuminance", "airPressure", "lightLevel"] as const
+
+/** Reads each `series` waveform's CSV file (relative to the scenario) into its points. */
+function loadSeries(s: Scenario, doc: SourceDocument): string[] {
+    const problems: string[] = []
+    const groups: [string, number, Record<string, unknown>][] = [...s.boards.map((g, i) => ["boards", i, g as unknown as Record<string, unknown>] as [string, number, Record<string, unknown>]), ...s.serial.map((d, i) => ["serial", i, d as unknown as Record<string, unknown>] as [string, number, Record<string, unknown>])]
+    for (const [list, i, group] of groups) {
+        for (const key of WAVEFORM_KEYS) {
+            const w = group[key] as Waveform | undefined
+            if (w?.type !== "series" || w.file === undefined) continue
+            const file = path.resolve(path.dirname(doc.source), w.file)
+            try {
+                w.points = parseSeriesCsv(readFileSync(file, "utf8"))
+            } catch (e) {
+                const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message
+                problems.push(`${locate(doc, [list, i, key, "file"])}: ${w.file}: ${why}`)
+            }
+        }
+    }
+    return problems
+}
+
 export function scenarioFromDocument(doc: SourceDocument): Scenario {
     if (doc.value === null || typeof doc.value !== "object" || Array.isArray(doc.value))
         throw new ConfigError(doc.source, [`found ${doc.value === null ? "an empty file" : "no mapping"}, expected a mapping with name:, duration:, boards:, faults: and expect:`])
     const s = validateDocument<Scenario>(SCENARIO_SCHEMA as unknown as Record<string, unknown>, doc)
-    const problems = crossCheck(s, doc)
+    const problems = [...crossCheck(s, doc), ...loadSeries(s, doc)]
     if (problems.length > 0) throw new ConfigError(doc.source, problems)
     return Object.freeze(s)
 }

@@ -24,6 +24,11 @@ const waveform = {
         { properties: { type: { const: "randomWalk" }, start: { type: "number" }, step: { type: "number", minimum: 0 }, min: { type: "number" }, max: { type: "number" } }, required: ["start", "step", "min", "max"] },
         { properties: { type: { const: "steps" }, values: { type: "array", items: { type: "number" }, minItems: 1 }, everyS: { type: "number", exclusiveMinimum: 0 } }, required: ["values", "everyS"] },
         { properties: { type: { const: "noise" }, mean: { type: "number" }, amplitude: { type: "number", minimum: 0 } }, required: ["mean", "amplitude"] },
+        {
+            description: "A recorded series: a CSV file of time_s,value lines (relative to the scenario file), interpolated linearly; loop: start over after the last point.",
+            properties: { type: { const: "series" }, file: { type: "string", minLength: 1 }, loop: { type: "boolean", default: false } },
+            required: ["file"],
+        },
     ],
 }
 

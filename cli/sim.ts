@@ -38,7 +38,8 @@ broker over real TCP. Without --broker, an embedded broker is started (on --port
 
   --boards N       WiFi boards to run, 0-200 (default 3)
   --serial N       serial devices behind a real gateway, 0-20 (default 2: the firmware
-                   over its log UART, and a scripted meter); needs socat
+                   over its log UART, and a scripted meter; 0 in your own project,
+                   whose program runs as the WiFi boards); needs socat
   --broker URL     mqtt://host:port or mqtts://host:port (default: embedded broker)
   --keepalive S    MQTT keep-alive in seconds, 0-65535 (default 60)
   --interval MS    telemetry period in ms, 100-86400000 (default 5000)
@@ -101,7 +102,10 @@ export async function simCommand(argv: string[]): Promise<number> {
     const boards = wholeFlag("sim", flags, "boards", 3, 0, 200)
     const noSocat = socatProblem()
     const serialAsked = flags.values.serial !== undefined
-    const serial = wholeFlag("sim", flags, "serial", noSocat ? 0 : 2, 0, 20)
+    const project = findProject()
+    // The serial devices run the stock firmware's serial transport beside a scripted meter;
+    // a user's program is simulated as WiFi boards unless asked for with --serial.
+    const serial = wholeFlag("sim", flags, "serial", noSocat || !project.stock ? 0 : 2, 0, 20)
     if (serial > 0 && noSocat) throw new UsageError(`fieldlink sim: --serial needs pseudo-terminals, but ${noSocat}`)
     if (boards + serial === 0) throw new UsageError("fieldlink sim: nothing to simulate: --boards and --serial are both 0")
     const keepAliveSeconds = wholeFlag("sim", flags, "keepalive", 60, 0, 65535)
@@ -131,7 +135,6 @@ export async function simCommand(argv: string[]): Promise<number> {
         for (const c of cleanups.reverse()) await c().catch(() => undefined)
     }
     try {
-        const project = findProject()
         console.log(`${stamp()}  broker ${broker}${embedded ? " (embedded)" : ""}; building ${describeProject(project)}...`)
         if (noSocat && !serialAsked) console.log(`${stamp()}  no serial devices: ${noSocat}`)
         const firmware = await buildFirmware({ project })

@@ -85,6 +85,11 @@ test("a project from fieldlink init, on the installed tarballs, builds and check
     await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...tarballs.map((f) => path.join(out, f))], { cwd: project, timeout: 600000 })
     const fieldlink = path.join(project, "node_modules", ".bin", "fieldlink")
 
+    // What init wrote works as it is: its scenario passes on its program (what its CI runs).
+    const stock = await attempt(fieldlink, ["sim", "scenario.yaml", "--check"], project)
+    t.is(stock.code, 0, `${stock.stdout}\n${stock.stderr}`)
+    t.regex(stock.stdout, /4 of 4 expectations met/)
+
     // The careless user: a mistake in their program comes back with its file and line.
     writeFileSync(path.join(project, "src/main.ts"), PROGRAM.replace("payload.trim()", "payload.trimm()"))
     const broken = await attempt(fieldlink, ["build", "--board", "sim"], path.join(project, "src"))

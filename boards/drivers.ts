@@ -58,6 +58,22 @@ export function isDriverName(name: string): name is DriverName {
     return Object.hasOwn(DRIVERS, name)
 }
 
+/**
+ * Roles on one GPIO pin that a profile may start for the user's program
+ * (`gpio:` in a profile): on-board servers of @devicescript/servers. The program's role
+ * (`new ds.Relay()`) binds to the server the generated entry starts.
+ */
+export const GPIO_ROLES = {
+    relay: { start: "startRelay", pinRole: "output", binds: "ds.Relay", part: "a relay (or MOSFET) driven by the pin" },
+    button: { start: "startButton", pinRole: "io", binds: "ds.Button", part: "a push button between the pin and GND" },
+    soil_moisture: { start: "startSoilMoisture", pinRole: "io", binds: "ds.SoilMoisture", part: "an analog soil-moisture probe on an ADC pin" },
+    light_level: { start: "startLightLevel", pinRole: "io", binds: "ds.LightLevel", part: "an analog light sensor (LDR divider) on an ADC pin" },
+} as const
+
+export type GpioRoleName = keyof typeof GPIO_ROLES
+
+export const GPIO_ROLE_NAMES = Object.keys(GPIO_ROLES) as GpioRoleName[]
+
 export function hex(n: number): string {
     return "0x" + n.toString(16).padStart(2, "0")
 }

@@ -11,7 +11,7 @@ import { parseSourceText, readSourceFile, type SourceDocument } from "@fieldlink
 import { locate, validateDocument } from "@fieldlink/lib/config/validate"
 import { packageOf } from "@fieldlink/lib/package-info"
 import { deviceScriptCatalog, flashLayout, type DsArch, type DsBoard, type FlashLayout } from "./catalog.js"
-import { DRIVERS, hex, type DriverName, type DriverSpec, type Reading } from "./drivers.js"
+import { DRIVERS, GPIO_ROLES, hex, type DriverName, type DriverSpec, type GpioRoleName, type Reading } from "./drivers.js"
 import { checkProfileSettings, normalizeSettings } from "./settings.js"
 import { resolvePin, type PinUse } from "./pins.js"
 
@@ -27,6 +27,15 @@ export interface SensorConfig {
     address: number
     provides: readonly Reading[]
     /** "sht30 at 0x44" */
+    label: string
+}
+
+export interface GpioRoleConfig {
+    role: GpioRoleName
+    /** GPIO number. */
+    pin: number
+    name?: string
+    /** "relay on GPIO5" */
     label: string
 }
 
@@ -47,6 +56,8 @@ export interface BoardProfile {
     /** GPIO numbers. */
     i2c?: { sda: number; scl: number; khz: number }
     sensors: SensorConfig[]
+    /** Roles on GPIO pins the program uses (GPIO_ROLES). */
+    gpio: GpioRoleConfig[]
     statusLed?: { pin: number; type: LedType; clockPin?: number; activeHigh: boolean }
     log?: { tx: number; baud: number }
     settings: Record<string, SettingValue>
@@ -62,6 +73,7 @@ interface RawProfile {
     id_prefix?: string
     i2c?: { sda: number | string; scl: number | string; khz: number }
     sensors?: { driver: DriverName; address?: number }[]
+    gpio?: { role: GpioRoleName; pin: number | string; name?: string }[]
     status_led?: { pin: number | string; type: LedType; clock_pin?: number | string; active_high: boolean } | null
     log?: { tx: number | string; baud: number }
     settings?: Record<string, SettingValue>
@@ -143,6 +155,7 @@ function checkProfile(doc: SourceDocument, id: string, file: string): BoardProfi
         simulator: raw.simulator === true,
         idPrefix: raw.id_prefix ?? id,
         sensors: [],
+        gpio: [],
         settings: normalizeSettings(raw.settings ?? {}),
     }
     if (profile.simulator) checkSimulator(raw, at)
@@ -157,6 +170,7 @@ type At = (path: (string | number)[], message: string) => void
 function checkSimulator(raw: RawProfile, at: At): void {
     for (const key of ["devicescript_board", "i2c", "status_led", "log"] as const)
         if (raw[key] !== undefined) at([key], `found ${key} in the simulator's profile, expected none: the simulator has no hardware`)
+    if ((raw.gpio ?? []).length > 0) at(["gpio"], "found gpio roles in the simulator's profile, expected none: the simulator serves your program's roles itself (fieldlink sim)")
     if ((raw.sensors ?? []).length > 0) at(["sensors"], "found sensors in the simulator's profile, expected none: the simulator adds simulated sensors itself (fieldlink sim)")
 }
 
@@ -194,6 +208,10 @@ function checkHardware(raw: RawProfile, profile: BoardProfile, at: At): void {
 
     checkI2c(raw, board, profile, pin)
     checkSensors(raw, profile, at)
+    for (const [i, g] of (raw.gpio ?? []).entries()) {
+        const gpio = pin(g.pin, ["gpio", i, "pin"], GPIO_ROLES[g.role].pinRole)
+        if (gpio !== undefined) profile.gpio.push({ role: g.role, pin: gpio, name: g.name, label: `${g.role} on GPIO${gpio}` })
+    }
     checkLed(raw, board, profile, pin)
     checkLog(raw, board, arch, profile, pin, at)
 }

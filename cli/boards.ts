@@ -1,6 +1,6 @@
 /** `fieldlink boards`: the supported boards, from their profiles in boards/. */
 import { relative } from "node:path"
-import { hex } from "@fieldlink/boards/drivers"
+import { DRIVERS, GPIO_ROLES, hex } from "@fieldlink/boards/drivers"
 import { loadAllProfiles, loadProfile, UnknownBoardError, type BoardProfile } from "@fieldlink/boards/profile"
 import { assetFileName, RUNTIME_IMAGE_SHA256 } from "@fieldlink/boards/runtime-release"
 import { UsageError } from "@fieldlink/lib/cli/errors"
@@ -10,7 +10,22 @@ const HELP = `usage: fieldlink boards [ID] [--json]
 
 Lists the board profiles (boards/*.yaml): chip, sensors and their pins, status LED and
 log UART. With an ID, shows that profile in full. --json prints the resolved profiles.
-A profile that does not check out is listed with its problems (exit 1).`
+A profile that does not check out is listed with its problems (exit 1).
+
+Adding your own board: copy the profile closest to it into your project (say
+my-board.yaml, keeping its first line, the schema reference), edit it, and name it in
+your package.json ("fieldlink": { "board": "my-board.yaml" }) or pass --board
+my-board.yaml to build and flash; 'fieldlink boards my-board.yaml' checks it.
+In a profile:
+  devicescript_board  the DeviceScript board id (chip, runtime image, pin labels)
+  i2c: { sda, scl }   the I2C bus of your sensors
+  sensors:            I2C drivers started for your program: ${Object.keys(DRIVERS).join(", ")}
+                      e.g. - { driver: bme680, address: 0x77 }
+  gpio:               roles on one pin started for your program:
+${Object.entries(GPIO_ROLES).map(([role, r]) => `                        ${role.padEnd(14)} ${r.binds}: ${r.part}`).join("\n")}
+                      e.g. - { role: relay, pin: 5 }
+  status_led, log, settings   see the shipped profiles
+The simulator serves your program's roles itself; the profile is for the real board.`
 
 function pins(p: BoardProfile): string {
     return p.i2c ? `I2C SDA ${p.i2c.sda} SCL ${p.i2c.scl}` : "-"
@@ -44,6 +59,7 @@ function details(p: BoardProfile): string[] {
         )
         for (const s of p.sensors) lines.push(`  sensor         ${s.driver} at ${hex(s.address)}: ${s.provides.join(", ")}`)
         if (p.sensors.length === 0) lines.push("  sensors        none")
+        for (const g of p.gpio) lines.push(`  gpio role      ${g.label}: binds ${GPIO_ROLES[g.role].binds}${g.name ? ` (role name ${g.name})` : ""}`)
         lines.push(
             `  status LED     ${p.statusLed ? `GPIO${p.statusLed.pin} (${p.statusLed.type}${p.statusLed.clockPin !== undefined ? `, clock GPIO${p.statusLed.clockPin}` : ""}${p.statusLed.type === "mono" ? `, active ${p.statusLed.activeHigh ? "high" : "low"}` : ""})` : "none"}`,
             `  log UART       ${p.log ? `TX GPIO${p.log.tx} at ${p.log.baud} baud` : "none"}`,

@@ -5,6 +5,7 @@
 import { UnknownBoardError } from "@fieldlink/boards/profile"
 import { FlashError } from "@fieldlink/flash/errors"
 import { flash } from "@fieldlink/flash/flash"
+import { findProject } from "@fieldlink/devs-host/firmware"
 import { UsageError } from "@fieldlink/lib/cli/errors"
 import { brokerFlag, parseFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
 
@@ -63,14 +64,16 @@ export async function flashCommand(argv: string[]): Promise<number> {
         return 0
     }
     if (flags.positionals.length > 0) throw new UsageError(`fieldlink flash: unexpected argument '${flags.positionals[0]}' (see 'fieldlink flash --help')`)
-    const board = text(flags, "board")
-    if (!board) throw new UsageError("fieldlink flash: --board is required ('fieldlink boards' lists the boards)")
+    const project = findProject()
+    const board = text(flags, "board") ?? project.board
+    if (!board) throw new UsageError("fieldlink flash: --board is required ('fieldlink boards' lists the boards), or name it in your project's package.json: \"fieldlink\": { \"board\": \"<id>\" }")
     const wifiSsid = text(flags, "wifi-ssid")
     const wifiPassword = text(flags, "wifi-password")
     try {
         const result = await flash(
             {
                 board,
+                project,
                 port: text(flags, "port"),
                 wifiSsid,
                 wifiPassword,

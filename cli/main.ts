@@ -13,7 +13,8 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-    build: { summary: "compile the sensor firmware (DeviceScript) to bytecode", load: async () => (await import("./build.js")).buildCommand },
+    init: { summary: "start your own device project (src/main.ts on the fieldlink-firmware library)", load: async () => (await import("./init.js")).initCommand },
+    build: { summary: "compile your project's program (or the stock firmware) to bytecode", load: async () => (await import("./build.js")).buildCommand },
     gateway: { summary: "bridge devices on serial ports to an MQTT broker, with a will for every device", load: async () => (await import("fieldlink-gateway/command")).gatewayCommand },
     boards: { summary: "list the supported boards (their profiles in boards/)", load: async () => (await import("./boards.js")).boardsCommand },
     flash: { summary: "build, bundle and write the firmware to a board, then wait for it on the broker", load: async () => (await import("./flash.js")).flashCommand },

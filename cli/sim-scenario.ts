@@ -3,7 +3,8 @@
  * With --check, a failed expectation makes the exit code 1 — what a CI job wants.
  */
 import { ConfigError } from "@fieldlink/lib/config/errors"
-import { buildFirmware } from "@fieldlink/devs-host/firmware"
+import { buildFirmware, findProject } from "@fieldlink/devs-host/firmware"
+import { describeProject } from "./project.js"
 import { loadScenarioFile } from "@fieldlink/sim/scenario/load"
 import { runScenario } from "@fieldlink/sim/scenario/run"
 import { UsageError } from "@fieldlink/lib/cli/errors"
@@ -24,10 +25,12 @@ export async function scenarioCommand(o: ScenarioCommandOptions): Promise<number
         throw e
     }
     const stamp = () => new Date().toISOString().slice(11, 23)
-    console.log(`${stamp()}  scenario "${scenario.name}" (${o.file}), seed ${scenario.seed}; building the firmware...`)
-    const firmware = await buildFirmware()
+    const project = findProject()
+    console.log(`${stamp()}  scenario "${scenario.name}" (${o.file}), seed ${scenario.seed}; building ${describeProject(project)}...`)
+    const firmware = await buildFirmware({ project })
     const report = await runScenario(scenario, {
         program: firmware.bytecode,
+        services: firmware.services,
         broker: o.broker,
         onLine: (line) => console.log(`${stamp()}  ${line}`),
         onBoardLog: o.verbose ? (id, line) => console.log(`${stamp()}  ${id.padEnd(12)} ${line}`) : undefined,

@@ -3,7 +3,7 @@
  * against an embedded broker (default) or any broker by URL.
  */
 import { startEmbeddedBroker, type EmbeddedBroker } from "@fieldlink/sim/broker/embedded"
-import { buildFirmware } from "@fieldlink/devs-host/firmware"
+import { buildFirmware, findProject } from "@fieldlink/devs-host/firmware"
 import { Fleet, uniformBoards } from "@fieldlink/sim/fleet"
 import { describeEvent, startMonitor } from "@fieldlink/sim/monitor"
 import { idError } from "@fieldlink/protocol/mqtt"
@@ -18,6 +18,7 @@ import { socatProblem } from "@fieldlink/sim/serial/pty"
 import { SerialRig, type SerialDeviceSpec } from "@fieldlink/sim/serial/rig"
 import { startLocalDashboard } from "@fieldlink/dashboard/local"
 import { discoveryPrefixFlag, HA_FLAGS } from "@fieldlink/homeassistant/flags"
+import { describeProject } from "./project.js"
 
 /** The local stack's serial devices: the firmware over its log UART first, then scripted meters. */
 function localSerialDevices(count: number, intervalMs: number): SerialDeviceSpec[] {
@@ -40,7 +41,8 @@ broker over real TCP. Without --broker, an embedded broker is started (on --port
 
   --boards N       WiFi boards to run, 0-200 (default 3)
   --serial N       serial devices behind a real gateway, 0-20 (default 2: the firmware
-                   over its log UART, and a scripted meter); needs socat
+                   over its log UART, and a scripted meter; 0 in your own project,
+                   whose program runs as the WiFi boards); needs socat
   --broker URL     mqtt://host:port or mqtts://host:port (default: embedded broker)
   --keepalive S    MQTT keep-alive in seconds, 0-65535 (default 60)
   --interval MS    telemetry period in ms, 100-86400000 (default 5000)
@@ -111,7 +113,10 @@ export async function simCommand(argv: string[]): Promise<number> {
     const boards = wholeFlag("sim", flags, "boards", 3, 0, 200)
     const noSocat = socatProblem()
     const serialAsked = flags.values.serial !== undefined
-    const serial = wholeFlag("sim", flags, "serial", noSocat ? 0 : 2, 0, 20)
+    const project = findProject()
+    // The serial devices run the stock firmware's serial transport beside a scripted meter;
+    // a user's program is simulated as WiFi boards unless asked for with --serial.
+    const serial = wholeFlag("sim", flags, "serial", noSocat || !project.stock ? 0 : 2, 0, 20)
     if (serial > 0 && noSocat) throw new UsageError(`fieldlink sim: --serial needs pseudo-terminals, but ${noSocat}`)
     if (boards + serial === 0) throw new UsageError("fieldlink sim: nothing to simulate: --boards and --serial are both 0")
     const keepAliveSeconds = wholeFlag("sim", flags, "keepalive", 60, 0, 65535)
@@ -144,9 +149,9 @@ export async function simCommand(argv: string[]): Promise<number> {
         for (const c of cleanups.reverse()) await c().catch(() => undefined)
     }
     try {
-        console.log(`${stamp()}  broker ${broker}${embedded ? " (embedded)" : ""}; building the firmware...`)
+        console.log(`${stamp()}  broker ${broker}${embedded ? " (embedded)" : ""}; building ${describeProject(project)}...`)
         if (noSocat && !serialAsked) console.log(`${stamp()}  no serial devices: ${noSocat}`)
-        const firmware = await buildFirmware()
+        const firmware = await buildFirmware({ project })
         let dashboardUrl = ""
         const header = () => `fieldlink sim — broker ${broker}${embedded ? " (embedded)" : ""} — ${boards} WiFi board(s), ${serial} serial device(s)${dashboardUrl ? ` — dashboard ${dashboardUrl}` : ""} — Ctrl-C stops`
         const view = live ? new LiveView(process.stdout, header) : undefined
@@ -164,6 +169,8 @@ export async function simCommand(argv: string[]): Promise<number> {
             topicRoot,
             seed,
             program: firmware.bytecode,
+            services: firmware.services,
+            onActuator: (id, kind, value) => console.log(`${stamp()}  ${id.padEnd(12)} ${kind.padEnd(10)} ${value ? "on" : "off"}`),
             onLog: verbose ? (id, line) => console.log(`${stamp()}  ${id.padEnd(12)} log        ${line}`) : undefined,
             onError: (id, error) => console.error(`${stamp()}  ${id.padEnd(12)} error      ${error.message}`),
         })

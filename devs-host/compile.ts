@@ -14,6 +14,7 @@ import { existsSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { locateCli } from "./bundle.js";
+import type { ProgramService } from "./roles.js";
 
 export interface CompileOptions {
   /** The DeviceScript project folder (holds `devsconfig.json`). */
@@ -34,10 +35,13 @@ export interface CompileResult {
   cached: boolean;
   /** The cache key (sha256 hex). */
   key: string;
+  /** The service classes the program's roles use (the compiler's debug information). */
+  services: ProgramService[];
 }
 
 const GEN_DIR = ".devicescript";
 const BYTECODE = join(GEN_DIR, "bin", "bytecode.devs");
+const DEBUG_INFO = join(GEN_DIR, "bin", "bytecode-dbg.json");
 const CACHE_DIR = join(GEN_DIR, "fieldlink-cache");
 const LOCK_FILE = join(GEN_DIR, "fieldlink-build.lock");
 // dist: a shared package's compiled output is not what DeviceScript compiles.
@@ -97,6 +101,12 @@ export function runDevsBuild(projectDir: string, entry: string, timeoutMs: numbe
   });
 }
 
+async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
+  const partial = `${path}.${process.pid}.tmp`;
+  await writeFile(partial, data);
+  await rename(partial, path);
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
 }
@@ -141,6 +151,17 @@ export async function withBuildLock<T>(projectDir: string, deadlineMs: number, w
   }
 }
 
+/** The `specs` of the compiler's debug information: the services the program uses. */
+async function readServices(projectDir: string): Promise<ProgramService[]> {
+  const dbg = JSON.parse(await readFile(join(projectDir, DEBUG_INFO), "utf8")) as { specs?: { name?: unknown; classIdentifier?: unknown }[] };
+  return (dbg.specs ?? []).map((s) => ({ name: String(s.name), classIdentifier: Number(s.classIdentifier) }));
+}
+
+async function readCached(cachePath: string, key: string): Promise<CompileResult> {
+  const services = JSON.parse(await readFile(`${cachePath}.services.json`, "utf8")) as ProgramService[];
+  return { bytecode: new Uint8Array(await readFile(cachePath)), cached: true, key, services };
+}
+
 export async function compileDeviceScript(options: CompileOptions): Promise<CompileResult> {
   const projectDir = resolve(options.projectDir);
   if (!existsSync(join(projectDir, "devsconfig.json"))) {
@@ -154,22 +175,19 @@ export async function compileDeviceScript(options: CompileOptions): Promise<Comp
   const key = await cacheKey(projectDir, entry, (options.extraInputs ?? []).map((dir) => resolve(dir)));
   const cachePath = join(projectDir, CACHE_DIR, `${key}.devs`);
 
-  if (useCache && existsSync(cachePath)) {
-    return { bytecode: new Uint8Array(await readFile(cachePath)), cached: true, key };
-  }
+  if (useCache && existsSync(cachePath) && existsSync(`${cachePath}.services.json`)) return readCached(cachePath, key);
   return withBuildLock(projectDir, timeoutMs * 2, async () => {
     // Another process may have built it while this one waited for the lock.
-    if (useCache && existsSync(cachePath)) {
-      return { bytecode: new Uint8Array(await readFile(cachePath)), cached: true, key };
-    }
+    if (useCache && existsSync(cachePath) && existsSync(`${cachePath}.services.json`)) return readCached(cachePath, key);
     const output = join(projectDir, BYTECODE);
     await rm(output, { force: true });
     await runDevsBuild(projectDir, entry, timeoutMs);
     const bytecode = new Uint8Array(await readFile(output));
+    const services = await readServices(projectDir);
     await mkdir(join(projectDir, CACHE_DIR), { recursive: true });
-    const partial = `${cachePath}.${process.pid}.tmp`;
-    await writeFile(partial, bytecode);
-    await rename(partial, cachePath);
-    return { bytecode, cached: false, key };
+    // The services first: a cache entry counts only once its bytecode is there too.
+    await writeAtomically(`${cachePath}.services.json`, JSON.stringify(services));
+    await writeAtomically(cachePath, bytecode);
+    return { bytecode, cached: false, key, services };
   });
 }

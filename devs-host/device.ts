@@ -19,6 +19,7 @@ import { type DmesgLine, parseDmesg } from "./log.js";
 import { addSensors, type SensorSpec } from "./sensors.js";
 import { type BoardSettings, deliverSettings, encodeSettings, waitForVmDevice } from "./settings.js";
 import { netConnector, type SocketConnector } from "./socket.js";
+import type { ActuatorSpec } from "./actuators.js";
 import { Vm, type VmFlash } from "./vm.js";
 
 export interface BoardOptions {
@@ -29,6 +30,8 @@ export interface BoardOptions {
   /** Visible to the firmware's `readSetting(key)`; values are stored as JSON. */
   settings?: BoardSettings;
   sensors?: readonly SensorSpec[];
+  /** Relays and buttons the program's roles bind to (./actuators.ts). */
+  actuators?: readonly ActuatorSpec[];
   /** The firmware's `console.log` lines, marker and colours removed. */
   onLog?: (line: string) => void;
   /** Every VM log line, classified. */
@@ -141,7 +144,7 @@ export class SimulatedBoard {
       abort.signal.throwIfAborted();
       const boardBus = new BoardBus((frame) => vm.receive(frame));
       this.boardBus = boardBus;
-      addSensors(boardBus.bus, this.options.sensors ?? [], (message) => this.emit("error", new Error(message)));
+      addSensors(boardBus.bus, this.options.sensors ?? [], (message) => this.emit("error", new Error(message)), this.options.actuators ?? []);
       vm.start(this.deviceId);
       // Announce the sensor device now rather than at the bus's next 0.5 s tick, so the
       // program's roles can bind as soon as it creates them.

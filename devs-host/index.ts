@@ -2,6 +2,8 @@
 export { SimulatedBoard, type BoardOptions, type BoardState } from "./device.js";
 export { compileDeviceScript, type CompileOptions, type CompileResult } from "./compile.js";
 export { type SensorKind, type SensorSpec, SENSOR_KINDS } from "./sensors.js";
+export { type ActuatorKind, type ActuatorSpec, ACTUATOR_KINDS } from "./actuators.js";
+export { type ProgramService, servedRoles, type ServedRoles, UnservedRoleError } from "./roles.js";
 export { type BoardSettings, type SettingValue, MAX_SETTING_KEY_LENGTH } from "./settings.js";
 export {
   createNetConnector,

@@ -22,6 +22,10 @@ export type SensorServer<T extends Types.PackedValues> = Types.SensorServer<T>;
 export const SensorServer = jd.SensorServer;
 export type SettingsClient = Types.SettingsClient;
 export const SettingsClient = jd.SettingsClient;
+export type JDServiceServer = Types.JDServiceServer;
+export const JDServiceServer = jd.JDServiceServer;
+export type ButtonServer = Types.ButtonServer;
+export const ButtonServer = jd.ButtonServer;
 
 export const {
   addServiceProvider,
@@ -31,9 +35,13 @@ export const {
   REGISTER_PRE_GET,
   SELF_ANNOUNCE,
   SRV_AIR_PRESSURE,
+  SRV_BUTTON,
+  SRV_RELAY,
+  CHANGE,
   SRV_DEVICE_SCRIPT_MANAGER,
   SRV_HUMIDITY,
   SRV_ILLUMINANCE,
+  SRV_LIGHT_LEVEL,
   SRV_SETTINGS,
   SRV_SOIL_MOISTURE,
   SRV_TEMPERATURE,

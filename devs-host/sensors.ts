@@ -15,9 +15,12 @@ import {
   SRV_AIR_PRESSURE,
   SRV_HUMIDITY,
   SRV_ILLUMINANCE,
+  SRV_LIGHT_LEVEL,
   SRV_SOIL_MOISTURE,
   SRV_TEMPERATURE,
+  type JDServiceServer,
 } from "./jacdac.js";
+import { type ActuatorSpec, createActuator } from "./actuators.js";
 
 /** Sensor kinds, with the unit `read()` returns and the DeviceScript role that reads it. */
 export const SENSOR_KINDS = {
@@ -31,6 +34,8 @@ export const SENSOR_KINDS = {
   illuminance: SRV_ILLUMINANCE,
   /** ratio 0..1, `ds.SoilMoisture` */
   soilMoisture: SRV_SOIL_MOISTURE,
+  /** ratio 0..1, `ds.LightLevel` (an analog light sensor) */
+  lightLevel: SRV_LIGHT_LEVEL,
 } as const;
 
 export type SensorKind = keyof typeof SENSOR_KINDS;
@@ -94,14 +99,15 @@ function createServer(spec: SensorSpec, onError: SensorErrorSink): SensorServer<
   return server;
 }
 
-/** Adds one simulated device carrying one sensor server per spec, in order. */
+/** Adds one simulated device carrying one sensor server per spec, in order, then the actuators. */
 export function addSensors(
   bus: JDBus,
   specs: readonly SensorSpec[],
   onError: SensorErrorSink,
+  actuators: readonly ActuatorSpec[] = [],
 ): JDServiceProvider | undefined {
-  if (specs.length === 0) return undefined;
-  const servers = specs.map((spec) => createServer(spec, onError));
+  if (specs.length === 0 && actuators.length === 0) return undefined;
+  const servers: JDServiceServer[] = [...specs.map((spec) => createServer(spec, onError)), ...actuators.map(createActuator)];
   return addServiceProvider(bus, {
     name: SENSOR_DEVICE_NAME,
     serviceClasses: servers.map((server) => server.serviceClass),

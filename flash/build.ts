@@ -1,7 +1,8 @@
 /**
  * Firmware for one board: the profile's generated entry (./codegen.ts) compiled with the
  * pinned DeviceScript compiler. The simulator's profile builds the plain firmware
- * (src/main.ts), which starts no drivers.
+ * (src/main.ts), which starts no drivers. A user's project (devs-host findProject) builds the
+ * same way, its entry importing `useBoard` from the fieldlink-firmware library.
  *
  * Generated entries go under the firmware's `.devicescript/` (build output, git-ignored)
  * with a digest of their text in the name: the compile cache keys on the entry's name and
@@ -13,9 +14,9 @@ import { existsSync } from "node:fs"
 import { mkdir, rename, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import type { BoardProfile } from "@fieldlink/boards/profile"
-import { buildFirmware, FIRMWARE_DIR, FIRMWARE_ENTRY, SHARED_SOURCES } from "@fieldlink/devs-host/firmware"
+import { buildFirmware, STOCK_PROJECT, type FirmwareProject } from "@fieldlink/devs-host/firmware"
 import { compileDeviceScript } from "@fieldlink/devs-host"
-import { boardEntrySource, GENERATED_DIR } from "./codegen.js"
+import { boardEntryMain, boardEntrySource, GENERATED_DIR } from "./codegen.js"
 
 export interface BoardBuild {
     bytecode: Uint8Array
@@ -24,26 +25,33 @@ export interface BoardBuild {
     cached: boolean
 }
 
-export async function writeBoardEntry(profile: BoardProfile): Promise<string> {
-    const source = boardEntrySource(profile)
-    const digest = createHash("sha256").update(source).digest("hex").slice(0, 12)
+export async function writeBoardEntry(profile: BoardProfile, project: FirmwareProject = STOCK_PROJECT): Promise<string> {
+    const setup = boardEntrySource(profile, project.libraryImport)
+    const digest = createHash("sha256").update(setup).digest("hex").slice(0, 12)
+    const setupModule = `${profile.id}-${digest}-setup`
     const entry = `${GENERATED_DIR}/${profile.id}-${digest}.ts`
-    const path = join(FIRMWARE_DIR, entry)
-    if (!existsSync(path)) {
-        await mkdir(join(FIRMWARE_DIR, GENERATED_DIR), { recursive: true })
-        const partial = `${path}.${process.pid}.tmp`
-        await writeFile(partial, source)
-        await rename(partial, path)
-    }
+    await mkdir(join(project.dir, GENERATED_DIR), { recursive: true })
+    await writeOnce(join(project.dir, GENERATED_DIR, `${setupModule}.ts`), setup)
+    await writeOnce(join(project.dir, entry), boardEntryMain(profile, setupModule))
     return entry
 }
 
-export async function buildBoardFirmware(profile: BoardProfile, options: { cache?: boolean } = {}): Promise<BoardBuild> {
+/** Writes `text` to `path` unless it is there (same name, same digest: same text); atomic for concurrent builds. */
+async function writeOnce(path: string, text: string): Promise<void> {
+    if (existsSync(path)) return
+    const partial = `${path}.${process.pid}.tmp`
+    await writeFile(partial, text)
+    await rename(partial, path)
+}
+
+/** Builds `project` (default: the stock firmware) for the board of `profile`. */
+export async function buildBoardFirmware(profile: BoardProfile, options: { cache?: boolean; project?: FirmwareProject } = {}): Promise<BoardBuild> {
+    const project = options.project ?? STOCK_PROJECT
     if (profile.simulator) {
-        const r = await buildFirmware({ cache: options.cache })
-        return { bytecode: r.bytecode, entry: FIRMWARE_ENTRY, cached: r.cached }
+        const r = await buildFirmware({ cache: options.cache, project })
+        return { bytecode: r.bytecode, entry: project.entry, cached: r.cached }
     }
-    const entry = await writeBoardEntry(profile)
-    const r = await compileDeviceScript({ projectDir: FIRMWARE_DIR, entry, extraInputs: SHARED_SOURCES, cache: options.cache ?? true })
+    const entry = await writeBoardEntry(profile, project)
+    const r = await compileDeviceScript({ projectDir: project.dir, entry, extraInputs: project.extraInputs, cache: options.cache ?? true })
     return { bytecode: r.bytecode, entry, cached: r.cached }
 }

@@ -17,6 +17,7 @@ import { BirthWatch } from "./birth.js"
 import { idInUseWarning, retainedStatus } from "./id-in-use.js"
 import { whatToLookFor } from "./board-log.js"
 import { brokerWarnings } from "./broker-warnings.js"
+import type { FirmwareProject } from "@fieldlink/devs-host/firmware"
 import { buildBoardFirmware } from "./build.js"
 import { bundle } from "./bundle.js"
 import { FlashError } from "./errors.js"
@@ -36,6 +37,8 @@ export interface FlashOptions extends SettingFlags {
     esptool?: string
     /** Seconds to wait for the birth; 0 = do not wait. */
     timeoutS: number
+    /** The program to flash (default: the stock firmware); the CLI passes the project of the current folder. */
+    project?: FirmwareProject
     /** Write the bundled image to this file instead of to a board. */
     output?: string
     /** Show the board's USB log from the write until the birth (or the deadline). */
@@ -103,7 +106,7 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
     const profile = loadProfile(o.board)
     if (profile.simulator) throw new FlashError(`the ${profile.id} profile is the simulator's: there is no board to flash`, ["run the firmware in the simulator with: fieldlink sim"])
     ui.say(`board: ${profile.name} (${profile.id}; DeviceScript ${profile.devicescriptBoard}, ${profile.chipName})`)
-    const envFiles = firmwareEnvFiles()
+    const envFiles = firmwareEnvFiles(o.project?.dir)
     // Checked now, before anything slow; the device id may still come from the MAC.
     let composed = composeSettings(profile, envFiles, o)
     // A serial board talks to a fieldlink gateway, not to the broker: no WiFi, no birth to await here.
@@ -142,8 +145,8 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
     ui.say(`runtime: ${runtime.source} (${runtime.bytes.length} bytes)`)
     for (const note of runtime.notes) ui.say(note)
     const started = Date.now()
-    const firmware = await buildBoardFirmware(profile)
-    ui.say(`firmware: ${firmware.bytecode.length} bytes of bytecode${firmware.cached ? " (cached build)" : ` built in ${Date.now() - started} ms`}; drivers: ${profile.sensors.map((s) => s.label).join(", ") || "none"}`)
+    const firmware = await buildBoardFirmware(profile, { project: o.project })
+    ui.say(`firmware: ${firmware.bytecode.length} bytes of bytecode${firmware.cached ? " (cached build)" : ` built in ${Date.now() - started} ms`}; drivers: ${[...profile.sensors, ...profile.gpio].map((s) => s.label).join(", ") || "none"}`)
 
     let deviceId = composed.settings[SETTING_KEYS.deviceId] as string | undefined
     if (deviceId === undefined && tool && target) {

@@ -44,7 +44,7 @@ const DEVICESCRIPT_ALIASES: Record<string, string> = { WIFI_SSID: BOARD_SETTING_
 export const SECRET_SETTINGS: readonly string[] = [SETTING_KEYS.password, BOARD_SETTING_KEYS.wifiPassword]
 
 /** The firmware project's `.env.defaults` and `.env.local`, those that exist. */
-export function firmwareEnvFiles(dir = FIRMWARE_DIR): EnvSource[] {
+export function firmwareEnvFiles(dir: string = FIRMWARE_DIR): EnvSource[] {
     return [".env.defaults", ".env.local"]
         .map((f) => join(dir, f))
         .filter((p) => existsSync(p))

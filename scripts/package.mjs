@@ -2,6 +2,7 @@
 // `npm run package`: installable tarballs of the published packages in dist/ at the top:
 //   dist/fieldlink-gateway-<version>.tgz   the gateway alone (bin fieldlink-gateway)
 //   dist/fieldlink-<version>.tgz           the whole toolkit (bin fieldlink)
+//   dist/fieldlink-firmware-<version>.tgz  the device library a user's DeviceScript project depends on
 // The internal @fieldlink/* packages are not published: each tarball carries the ones
 // it needs (bundleDependencies), so that `npm install -g ./dist/<tarball>` works on a
 // machine with no checkout and takes only third-party packages from the registry.
@@ -31,13 +32,18 @@ const EXTRA_FILES = {
     flash: (file) => file === "runtime-ca-bundle.pem",
     // The page and its styles, served as they are.
     dashboard: (file) => file.startsWith("page/"),
+    // A DeviceScript library ships its TypeScript sources; it has no compiled dist/.
+    firmware: (file) => file === "index.ts" || file === "devsconfig.json" || (file.startsWith("src/") && file.endsWith(".ts")),
 }
+/** Workspaces without a dist/: DeviceScript compiles their sources in the user's project. */
+const SOURCE_ONLY = new Set(["firmware"])
 /** The published packages, and what each carries at its own root besides its workspace. */
 const PUBLISHED = {
     gateway: { extra: [] },
     // The firmware sources: `fieldlink build`, `flash` and `sim` compile them. Installed,
     // they sit inside node_modules/fieldlink, and the DeviceScript compiler refuses to
     // read a package.json on its way without a "devicescript" section.
+    firmware: { extra: [], fields: { private: undefined }, readme: "docs/firmware-api.md" },
     cli: { extra: [["firmware/devsconfig.json", "firmware/devsconfig.json"], ["firmware/src", "firmware/src"]], fields: { devicescript: { library: true } } },
 }
 
@@ -89,9 +95,11 @@ function installedExports(exports) {
 /** Copies workspace `dir` (package.json, dist/, its extra files) to `to`. */
 function stageWorkspace(dir, to) {
     const from = path.join(ROOT, dir)
-    if (!existsSync(path.join(from, "dist"))) fail(`${dir}/dist is missing: run npm run build first`)
     mkdirSync(to, { recursive: true })
-    cpSync(path.join(from, "dist"), path.join(to, "dist"), { recursive: true, filter: (src) => !src.endsWith(".tsbuildinfo") })
+    if (!SOURCE_ONLY.has(dir)) {
+        if (!existsSync(path.join(from, "dist"))) fail(`${dir}/dist is missing: run npm run build first`)
+        cpSync(path.join(from, "dist"), path.join(to, "dist"), { recursive: true, filter: (src) => !src.endsWith(".tsbuildinfo") })
+    }
     const keep = EXTRA_FILES[dir]
     if (keep) for (const f of files(from)) if (keep(f)) cpSync(path.join(from, f), path.join(to, f))
     const pkg = readJson(path.join(from, "package.json"))
@@ -99,7 +107,7 @@ function stageWorkspace(dir, to) {
     return pkg
 }
 
-function packagePublished(dir, { extra, fields = {} }) {
+function packagePublished(dir, { extra, fields = {}, readme = "README.md" }) {
     const main = readJson(path.join(ROOT, dir, "package.json"))
     const stage = path.join(STAGE, dir)
     rmSync(stage, { recursive: true, force: true })
@@ -134,7 +142,7 @@ function packagePublished(dir, { extra, fields = {} }) {
     pkg.repository = rootPkg.repository
     Object.assign(pkg, fields)
     writeFileSync(path.join(stage, "package.json"), JSON.stringify(pkg, null, 2) + "\n")
-    cpSync(path.join(ROOT, "README.md"), path.join(stage, "README.md"))
+    cpSync(path.join(ROOT, readme), path.join(stage, "README.md"))
 
     const out = execFileSync("npm", ["pack", "--json", "--pack-destination", OUT], { cwd: stage, encoding: "utf8" })
     const [info] = JSON.parse(out)

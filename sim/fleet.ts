@@ -9,7 +9,7 @@ import { deviceTopic } from "@fieldlink/protocol/fieldlink-topics"
 import { seedFrom } from "./random.js"
 import { simBoardSettings } from "./board-settings.js"
 import { signal, type Waveform } from "./waveforms.js"
-import { SimulatedBoard, type SocketConnector, waitForLog } from "@fieldlink/devs-host"
+import { type ActuatorKind, type ActuatorSpec, type ProgramService, servedRoles, type SensorSpec, SimulatedBoard, type SocketConnector, waitForLog } from "@fieldlink/devs-host"
 
 /** One board of the fleet. */
 export interface BoardSpec {
@@ -19,6 +19,11 @@ export interface BoardSpec {
     queueMax?: number
     temperature?: Waveform
     humidity?: Waveform
+    /** Waveforms of the other sensors a program may read (served only when it uses them). */
+    soilMoisture?: Waveform
+    illuminance?: Waveform
+    airPressure?: Waveform
+    lightLevel?: Waveform
 }
 
 export interface FleetOptions {
@@ -27,6 +32,15 @@ export interface FleetOptions {
     /** Makes sensor values and reconnect jitter repeatable. */
     seed: number
     program: Uint8Array
+    /**
+     * The services the program's roles use (CompileResult.services). Given, each board
+     * also serves the other sensors, the relay and the button the program uses, and a
+     * role no simulated server can serve fails start() with UnservedRoleError. Without
+     * it, boards serve temperature and humidity only.
+     */
+    services?: ProgramService[]
+    /** A simulated actuator changed: `value` 1 (on) or 0 (off). */
+    onActuator?: (deviceId: string, kind: ActuatorKind, value: number) => void
     boards: BoardSpec[]
     socket?: (deviceId: string) => SocketConnector | undefined
     onLog?: (deviceId: string, line: string) => void
@@ -41,6 +55,13 @@ export interface FleetOptions {
 
 export const DEFAULT_TEMPERATURE: Waveform = { type: "sine", mean: 21, amplitude: 3, periodS: 600 }
 export const DEFAULT_HUMIDITY: Waveform = { type: "randomWalk", start: 45, step: 0.5, min: 20, max: 80 }
+/** The other sensors, in the unit the DeviceScript role reads (soil moisture: a ratio 0..1). */
+export const DEFAULT_WAVEFORMS: Record<"soilMoisture" | "illuminance" | "airPressure" | "lightLevel", Waveform> = {
+    lightLevel: { type: "sine", mean: 0.5, amplitude: 0.3, periodS: 600 },
+    soilMoisture: { type: "sine", mean: 0.45, amplitude: 0.15, periodS: 600 },
+    illuminance: { type: "sine", mean: 400, amplitude: 300, periodS: 600 },
+    airPressure: { type: "randomWalk", start: 1013, step: 0.2, min: 980, max: 1040 },
+}
 
 /** N identical boards `<prefix>-1` … `<prefix>-N`. */
 export function uniformBoards(count: number, prefix: string, keepAliveSeconds: number, intervalMs: number): BoardSpec[] {
@@ -53,8 +74,14 @@ const GOODBYE_TIMEOUT_MS = 5000
 export class Fleet {
     private readonly started = Date.now()
     private readonly live = new Map<string, SimulatedBoard>()
+    /** Each board's button, pressed for `ms`. */
+    private readonly buttons = new Map<string, (ms: number) => void>()
+    private readonly served: ReturnType<typeof servedRoles>
 
-    private constructor(private readonly options: FleetOptions) {}
+    private constructor(private readonly options: FleetOptions) {
+        // Throws UnservedRoleError before any board starts.
+        this.served = options.services ? servedRoles(options.services) : { sensors: [], actuators: [] }
+    }
 
     /**
      * Starts every board in the order given, `startConcurrency` at a time (one after the
@@ -100,6 +127,14 @@ export class Fleet {
      */
     async powerCut(deviceId: string): Promise<void> {
         await this.live.get(deviceId)?.kill()
+    }
+
+    /** Presses the board's simulated button for `ms`; false when its program uses no button. */
+    press(deviceId: string, ms: number): boolean {
+        const press = this.buttons.get(deviceId)
+        if (!press) return false
+        press(ms)
+        return true
     }
 
     /** Power back: a fresh VM boots the same firmware with the same settings. */
@@ -155,15 +190,32 @@ export class Fleet {
                 // 0 would mean "hardware entropy" to the firmware.
                 randomSeed: seedFrom(`${o.seed}/${deviceId}/jitter`) || 1,
             }),
-            sensors: [
+            sensors: this.sensorsFor(spec, seed, elapsed, [
                 { kind: "temperature", read: () => temperature(elapsed()) },
                 { kind: "humidity", read: () => humidity(elapsed()) },
-            ],
+            ]),
+            actuators: this.served.actuators.map((kind): ActuatorSpec => ({
+                kind,
+                onChange: (value) => o.onActuator?.(deviceId, kind, value),
+                bindPress: (press) => this.buttons.set(deviceId, press),
+            })),
             socket: o.socket?.(deviceId),
             onLog: (line) => o.onLog?.(deviceId, line),
             onError: (error) => o.onError?.(deviceId, error),
         })
         this.live.set(deviceId, board)
         await board.start()
+    }
+
+    /** Temperature and humidity always (the stock firmware's), then the other sensors the program uses. */
+    private sensorsFor(spec: BoardSpec, seed: number, elapsed: () => number, always: SensorSpec[]): SensorSpec[] {
+        const sensors = [...always]
+        let n = 2
+        for (const kind of this.served.sensors) {
+            if (kind === "temperature" || kind === "humidity") continue
+            const source = signal(spec[kind] ?? DEFAULT_WAVEFORMS[kind], seed + n++)
+            sensors.push({ kind, read: () => source(elapsed()) })
+        }
+        return sensors
     }
 }

@@ -5,6 +5,7 @@
  * from a hash of (seed, step), never from a generator advanced per read.
  */
 import { seedFrom } from "./random.js"
+import { type SeriesPoint, seriesValue } from "./series.js"
 
 export type Waveform =
     | { type: "constant"; value: number }
@@ -14,6 +15,8 @@ export type Waveform =
     | { type: "steps"; values: number[]; everyS: number }
     /** A new uniform draw in mean ± amplitude every 100 ms. */
     | { type: "noise"; mean: number; amplitude: number }
+    /** A recorded series: `file` (CSV, read when the scenario loads) gives `points`, [s, value]. */
+    | { type: "series"; file?: string; points?: SeriesPoint[]; loop?: boolean }
 
 /** Value at `elapsedS` seconds since the start. */
 export type SignalSource = (elapsedS: number) => number
@@ -31,6 +34,11 @@ export function signal(waveform: Waveform, seed: number): SignalSource {
             return (t) => waveform.mean + waveform.amplitude * Math.sin((2 * Math.PI * t) / waveform.periodS)
         case "noise":
             return (t) => waveform.mean + waveform.amplitude * (2 * hashUnit(seed, Math.floor(t * 10)) - 1)
+        case "series": {
+            const points = waveform.points ?? []
+            if (points.length === 0) throw new RangeError(`series waveform${waveform.file ? ` ${waveform.file}` : ""} has no points`)
+            return (t) => seriesValue(points, t, waveform.loop === true)
+        }
         case "steps":
             return (t) => waveform.values[Math.floor(Math.max(0, t) / waveform.everyS) % waveform.values.length]
         case "randomWalk": {

@@ -7,7 +7,7 @@ export function scenarioBoards(s: Scenario): BoardSpec[] {
     for (const g of s.boards) {
         const ids = g.id !== undefined ? [g.id] : Array.from({ length: g.count ?? 1 }, (_, i) => `${g.idPrefix ?? "board"}-${i + 1}`)
         for (const deviceId of ids)
-            specs.push({ deviceId, keepAliveSeconds: g.keepalive, intervalMs: g.interval, queueMax: g.queueMax, temperature: g.temperature, humidity: g.humidity })
+            specs.push({ deviceId, keepAliveSeconds: g.keepalive, intervalMs: g.interval, queueMax: g.queueMax, temperature: g.temperature, humidity: g.humidity, soilMoisture: g.soilMoisture, illuminance: g.illuminance, airPressure: g.airPressure, lightLevel: g.lightLevel })
     }
     return specs
 }

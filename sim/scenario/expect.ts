@@ -3,14 +3,15 @@
  * observation is a list of timestamped events, so every rule is tested without a VM.
  */
 import { AGE_KEY, LATE_AFTER_MS } from "@fieldlink/protocol/age"
-import type { Expectation, Fault, TimeRef } from "./types.js"
+import type { Expectation, TimeRef } from "./types.js"
+import { checkDeviceExpectation } from "./expect-device.js"
 
 export interface ObservedEvent {
     /** Seconds since the start of the run. */
     t: number
     device: string
-    kind: "status" | "telemetry"
-    /** status: `online`/`offline`; telemetry: the JSON text. */
+    kind: "status" | "telemetry" | "actuator" | "log"
+    /** status: `online`/`offline`; telemetry: the JSON text; actuator: `relay=on`; log: the line. */
     value: string
 }
 
@@ -20,14 +21,21 @@ export interface ExpectationResult {
     text: string
 }
 
-/** Seconds from the start for a time reference; throws on an unknown fault name. */
-export function resolveTime(ref: TimeRef, faults: readonly Fault[], durationS: number): number {
+/** What a time reference may name: a fault, or an input (whose `for` is 0). */
+export interface NamedTime {
+    name?: string
+    at: number
+    for: number
+}
+
+/** Seconds from the start for a time reference; throws on an unknown fault or input name. */
+export function resolveTime(ref: TimeRef, faults: readonly NamedTime[], durationS: number): number {
     if (typeof ref === "number") return ref
     if (ref === "end") return durationS
     const end = ref.endsWith(".end")
     const name = end ? ref.slice(0, -4) : ref
     const fault = faults.find((f) => f.name === name)
-    if (!fault) throw new Error(`unknown fault '${name}' (faults: ${faults.map((f) => f.name).join(", ") || "none"})`)
+    if (!fault) throw new Error(`unknown fault or input '${name}' (names: ${faults.map((f) => f.name).join(", ") || "none"})`)
     return end ? fault.at + fault.for : fault.at
 }
 
@@ -80,6 +88,11 @@ function checkOne(x: Expectation, device: string, events: readonly ObservedEvent
             const text = `${device} sent ${n} telemetry samples from t=${fmt(from)} to t=${fmt(to)} (at least ${x.atLeast} expected)`
             return { ok: n >= x.atLeast, text }
         }
+        case "reading":
+        case "crosses":
+        case "actuator":
+        case "log":
+            return checkDeviceExpectation(x, device, mine, time)
         case "no-telemetry-lost": {
             const from = time(x.from)
             const to = time(x.to)
@@ -159,7 +172,7 @@ export function checkExpectations(
     expectations: readonly Expectation[],
     events: readonly ObservedEvent[],
     devices: readonly string[],
-    faults: readonly Fault[],
+    faults: readonly NamedTime[],
     durationS: number,
 ): ExpectationResult[] {
     const time = (ref: TimeRef) => resolveTime(ref, faults, durationS)

@@ -10,10 +10,12 @@ import { deviceEvent } from "../monitor.js"
 import { embeddedScenarioBroker, externalScenarioBroker, type ObservedPublish, type ScenarioBroker } from "../broker/scenario-broker.js"
 import { Fleet } from "../fleet.js"
 import { NetworkLink } from "../network/link.js"
-import { netConnector } from "@fieldlink/devs-host"
+import { netConnector, type ProgramService } from "@fieldlink/devs-host"
+import { deviceTopic } from "@fieldlink/protocol/fieldlink-topics"
+import mqtt from "mqtt"
 import { checkExpectations, matchDevices, type ExpectationResult, type ObservedEvent } from "./expect.js"
 import { scenarioBoards } from "./devices.js"
-import type { Fault, Scenario } from "./types.js"
+import type { Fault, Input, Scenario } from "./types.js"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
@@ -22,6 +24,8 @@ import { socatProblem } from "../serial/pty.js"
 
 export interface RunOptions {
     program: Uint8Array
+    /** The services the program uses (CompileResult.services): boards then serve its roles. */
+    services?: ProgramService[]
     /** Run against this broker instead of an embedded one (broker faults are refused). */
     broker?: URL
     /** One line per thing that happens (faults, status changes), for the person watching. */
@@ -65,7 +69,9 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
         : await embeddedScenarioBroker(s.topicRoot, observe)
     const links = new Map(devices.map((d) => [d, new NetworkLink(netConnector)]))
     const timers: NodeJS.Timeout[] = []
+    const since = () => (Date.now() - t0) / 1000
     let fleet: Fleet | undefined
+    let control: mqtt.MqttClient | undefined
     let rig: SerialRig | undefined
     const dir = s.serial.length > 0 ? mkdtempSync(path.join(tmpdir(), "fieldlink-sim-")) : undefined
     try {
@@ -74,10 +80,21 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
             topicRoot: s.topicRoot,
             seed: s.seed,
             program: options.program,
+            services: options.services,
             boards: specs,
             socket: (id) => links.get(id),
-            onLog: options.onBoardLog,
+            onLog: (id, line) => {
+                events.push({ t: since(), device: id, kind: "log", value: line })
+                options.onBoardLog?.(id, line)
+            },
+            onActuator: (id, kind, value) => {
+                const state = value ? "on" : "off"
+                events.push({ t: since(), device: id, kind: "actuator", value: `${kind}=${state}` })
+                say(`t=${since().toFixed(1)}s  ${id} ${kind} ${state}`)
+            },
         })
+        if (s.inputs.some((i) => i.command !== undefined))
+            control = await mqtt.connectAsync(broker.url.toString(), { clientId: `fieldlink-scenario-${process.pid}`, connectTimeout: 5000 })
         if (dir)
             rig = await SerialRig.start({
                 dir,
@@ -100,19 +117,38 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
                 }, fault.at * 1000),
             )
         }
+        for (const input of s.inputs) {
+            timers.push(
+                setTimeout(() => {
+                    const targets = matchDevices(input.device, specs.map((b) => b.deviceId))
+                    say(`t=${input.at.toFixed(1)}s  input ${input.name}: ${input.command !== undefined ? `cmd/${input.command} ${JSON.stringify(input.payload)}` : `button pressed ${input.ms} ms`} on ${input.device}`)
+                    for (const id of targets) applyInput(input, id, s.topicRoot, fleet!, control, say)
+                }, input.at * 1000),
+            )
+        }
         await new Promise((resolve) => timers.push(setTimeout(resolve, s.duration * 1000)))
         const judged = events.filter((e) => e.t <= s.duration)
-        const results = checkExpectations(s.expect, judged, devices, s.faults, s.duration)
+        const named = [...s.faults, ...s.inputs.map((i) => ({ name: i.name, at: i.at, for: 0 }))]
+        const results = checkExpectations(s.expect, judged, devices, named, s.duration)
         await Promise.all(pending)
         return { scenario: s.name, results, events: judged, ok: results.every((r) => r.ok) }
     } finally {
         for (const timer of timers) clearTimeout(timer)
+        await control?.endAsync().catch(() => undefined)
         await rig?.stop().catch(() => undefined)
         await fleet?.stop().catch(() => undefined)
         for (const link of links.values()) link.close()
         await broker.close()
         if (dir) rmSync(dir, { recursive: true, force: true })
     }
+}
+
+function applyInput(input: Input, deviceId: string, topicRoot: string, fleet: Fleet, control: mqtt.MqttClient | undefined, say: (line: string) => void): void {
+    if (input.command !== undefined) {
+        control!.publish(deviceTopic(topicRoot, deviceId, `cmd/${input.command}`), input.payload)
+        return
+    }
+    if (!fleet.press(deviceId, input.ms)) say(`input ${input.name}: ${deviceId}'s program uses no button (ds.Button); nothing pressed`)
 }
 
 interface FaultContext {

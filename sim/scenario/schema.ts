@@ -24,6 +24,11 @@ const waveform = {
         { properties: { type: { const: "randomWalk" }, start: { type: "number" }, step: { type: "number", minimum: 0 }, min: { type: "number" }, max: { type: "number" } }, required: ["start", "step", "min", "max"] },
         { properties: { type: { const: "steps" }, values: { type: "array", items: { type: "number" }, minItems: 1 }, everyS: { type: "number", exclusiveMinimum: 0 } }, required: ["values", "everyS"] },
         { properties: { type: { const: "noise" }, mean: { type: "number" }, amplitude: { type: "number", minimum: 0 } }, required: ["mean", "amplitude"] },
+        {
+            description: "A recorded series: a CSV file of time_s,value lines (relative to the scenario file), interpolated linearly; loop: start over after the last point.",
+            properties: { type: { const: "series" }, file: { type: "string", minLength: 1 }, loop: { type: "boolean", default: false } },
+            required: ["file"],
+        },
     ],
 }
 
@@ -60,6 +65,10 @@ export const SCENARIO_SCHEMA = {
                     queueMax: { type: "integer", minimum: 1, maximum: 128, description: "Samples kept while offline." },
                     temperature: waveform,
                     humidity: waveform,
+                    soilMoisture: { ...waveform, description: "Soil moisture as ds.SoilMoisture reads it, a ratio 0..1 (served only if the program reads it)." },
+                    illuminance: { ...waveform, description: "Light level, lx (served only if the program reads it)." },
+                    airPressure: { ...waveform, description: "Air pressure, hPa (served only if the program reads it)." },
+                    lightLevel: { ...waveform, description: "Light level as ds.LightLevel reads it, a ratio 0..1 (served only if the program reads it)." },
                 },
             },
         },
@@ -110,6 +119,25 @@ export const SCENARIO_SCHEMA = {
                 },
             },
         },
+        inputs: {
+            description: "Things done to boards on a schedule: a command sent, a button pressed.",
+            type: "array",
+            default: [],
+            items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["at", "device"],
+                properties: {
+                    name: { type: "string", pattern: "^[A-Za-z0-9_-]+$", description: "How expectations refer to it (after: <name>). Default: input-<n>." },
+                    at: seconds("When, seconds from the start of the run."),
+                    device,
+                    command: { type: "string", pattern: "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$", description: "Send cmd/<command> to the device (live)." },
+                    payload: { type: "string", default: "", description: "The command's payload." },
+                    press: { enum: ["button"], description: "Press the board's simulated button." },
+                    ms: { type: "integer", minimum: 1, maximum: 60000, default: 200, description: "press: how long, ms." },
+                },
+            },
+        },
         expect: {
             description: "What must be seen on the broker for the run to pass.",
             type: "array",
@@ -140,6 +168,30 @@ export const SCENARIO_SCHEMA = {
                     {
                         description: "No gap in the device's telemetry seq within the window (a sample taken is a sample delivered).",
                         properties: { type: { const: "no-telemetry-lost" }, device, ...span },
+                        additionalProperties: false,
+                    },
+                    {
+                        description: "Every sample in the window carries <field>, within [min, max].",
+                        properties: { type: { const: "reading" }, device, field: { type: "string", minLength: 1 }, min: { type: "number" }, max: { type: "number" }, ...span },
+                        required: ["field"],
+                        additionalProperties: false,
+                    },
+                    {
+                        description: "<field> goes above <above> (or below <below>) within the window: a sample on the other side, then one past the value.",
+                        properties: { type: { const: "crosses" }, device, field: { type: "string", minLength: 1 }, above: { type: "number" }, below: { type: "number" }, ...span },
+                        required: ["field"],
+                        additionalProperties: false,
+                    },
+                    {
+                        description: "The board's simulated actuator is in <state> within <within> seconds of <after> (an input's name, a fault's, or seconds).",
+                        properties: { type: { const: "actuator" }, device, actuator: { enum: ["relay"], default: "relay" }, state: { enum: ["on", "off"] }, after: timeRef("When the clock starts."), within: seconds("The bound, seconds.") },
+                        required: ["state", "after", "within"],
+                        additionalProperties: false,
+                    },
+                    {
+                        description: "A line of the device's log containing <contains> within <within> seconds of <after>.",
+                        properties: { type: { const: "log" }, device, contains: { type: "string", minLength: 1 }, after: timeRef("When the clock starts."), within: seconds("The bound, seconds.") },
+                        required: ["contains", "after", "within"],
                         additionalProperties: false,
                     },
                 ],

@@ -14,6 +14,27 @@ export interface BoardGroup {
     queueMax?: number
     temperature?: Waveform
     humidity?: Waveform
+    /** Served only to a program that reads them (a ratio 0..1, lx, hPa). */
+    soilMoisture?: Waveform
+    illuminance?: Waveform
+    airPressure?: Waveform
+    lightLevel?: Waveform
+}
+
+/** Something done to a board on a schedule: a command sent to it, or its button pressed. */
+export interface Input {
+    /** How expectations refer to it (`after: <name>`); default `input-<n>`. */
+    name: string
+    /** Seconds from the start. */
+    at: number
+    /** Board id or glob. */
+    device: string
+    /** Publishes `payload` to `devices/<id>/cmd/<command>` (live, not retained). */
+    command?: string
+    payload: string
+    /** Presses the board's button for `ms`. */
+    press?: "button"
+    ms: number
 }
 
 export interface SerialDevice {
@@ -63,6 +84,10 @@ export type Expectation =
     | { type: "stays"; device: string; status: "online" | "offline"; from: TimeRef; to: TimeRef }
     | { type: "telemetry"; device: string; atLeast: number; from: TimeRef; to: TimeRef }
     | { type: "no-telemetry-lost"; device: string; from: TimeRef; to: TimeRef }
+    | { type: "reading"; device: string; field: string; min?: number; max?: number; from: TimeRef; to: TimeRef }
+    | { type: "crosses"; device: string; field: string; above?: number; below?: number; from: TimeRef; to: TimeRef }
+    | { type: "actuator"; device: string; actuator: "relay"; state: "on" | "off"; after: TimeRef; within: number }
+    | { type: "log"; device: string; contains: string; after: TimeRef; within: number }
 
 /** Seconds from the start, or a fault name (its start) or `<name>.end`. */
 export type TimeRef = number | string
@@ -80,5 +105,6 @@ export interface Scenario {
     /** `keepalive`: MQTT keep-alive of the gateway's upstream connections, s. */
     gateway: { id: string; keepalive: number }
     faults: Fault[]
+    inputs: Input[]
     expect: Expectation[]
 }

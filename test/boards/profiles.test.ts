@@ -119,3 +119,22 @@ test("the generated entry configures the pins and starts the profile's drivers",
 test("profiles point editors at the schema", (t) => {
     for (const id of REQUIRED) t.regex(readFileSync(loadProfile(id).file, "utf8"), /^# yaml-language-server: \$schema=schema\.json/)
 })
+
+test("a profile names the GPIO roles of the user's program: the entry starts an on-board server for each", (t) => {
+    const garden = parseProfile(
+        ["name: Garden", "devicescript_board: esp32c3_supermini", "gpio:", "  - { role: relay, pin: 5 }", "  - { role: soil_moisture, pin: GPIO2, name: soil }"].join("\n"),
+        "garden",
+    )
+    t.deepEqual(garden.gpio.map((g) => g.label), ["relay on GPIO5", "soil_moisture on GPIO2"])
+    const source = boardEntrySource(garden, "fieldlink-firmware")
+    t.regex(source, /import \{ (configureHardware, )?startRelay, startSoilMoisture \} from "@devicescript\/servers"/)
+    t.regex(source, /import \{ useBoard \} from "fieldlink-firmware"/)
+    t.regex(source, /\{ name: "relay on GPIO5", start: async \(\) => \{ startRelay\(\{ pin: gpio\(5\) \}\) \} \}/)
+    t.regex(source, /startSoilMoisture\(\{ pin: gpio\(2\), name: "soil" \}\)/)
+    // The careless user: a role on a pin something else holds, a role the simulator's profile cannot have.
+    const clash = t.throws(() => parseProfile(["name: X", "devicescript_board: esp32c3_supermini", "i2c: { sda: 6, scl: 7 }", "gpio:", "  - { role: relay, pin: 6 }"].join("\n"), "x"))!
+    t.regex(clash.message, /gpio\.0\.pin|gpio\[0\]\.pin|line 5/)
+    t.regex(clash.message, /GPIO6, which i2c\.sda already uses/)
+    const unknown = t.throws(() => parseProfile(["name: X", "devicescript_board: esp32c3_supermini", "gpio:", "  - { role: pump, pin: 5 }"].join("\n"), "x"))!
+    t.regex(unknown.message, /relay, button, soil_moisture, light_level|relay.*button/)
+})

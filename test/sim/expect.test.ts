@@ -12,7 +12,7 @@ test("time references: seconds, a fault's start and end, the end of the run; unk
     t.is(resolveTime("cut", faults, 60), 10)
     t.is(resolveTime("cut.end", faults, 60), 15)
     t.is(resolveTime("end", faults, 60), 60)
-    t.throws(() => resolveTime("nope", faults, 60), { message: "unknown fault 'nope' (faults: cut)" })
+    t.throws(() => resolveTime("nope", faults, 60), { message: "unknown fault or input 'nope' (names: cut)" })
 })
 
 test("device globs", (t) => {

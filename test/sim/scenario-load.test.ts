@@ -51,7 +51,7 @@ test("cross-field mistakes: missing target, target of nobody, fault past the end
         "line 7: faults[0]: found no target, expected the board id (or glob) that network-cut hits",
         'line 8: faults[1].target: found "zz", expected a board of this scenario (a, a)',
         "line 8: faults[1]: ends at 13 s, after the run (duration 10 s)",
-        'line 10: expect[0].after: found "nope.end", expected a number of seconds, "end", or a fault name (cut, board-power-cut-2) optionally with .end',
+        'line 10: expect[0].after: found "nope.end", expected a number of seconds, "end", or a fault or input name (cut, board-power-cut-2) optionally with .end',
         'line 11: expect[1].device: found "b-*", expected a device of this scenario (a, a)',
     ])
 })

@@ -32,6 +32,11 @@ function render(labels: Labels): string {
     return "{" + keys.map((k) => `${k}="${escapeLabel(labels[k])}"`).join(",") + "}"
 }
 
+/** One series of a counter, its labels resolved once: for counts taken per line. */
+export interface CounterSeries {
+    inc(by?: number): void
+}
+
 export class Counter {
     constructor(private readonly family: Family) {}
 
@@ -40,6 +45,22 @@ export class Counter {
         const entry = this.family.values.get(k)
         if (entry) entry.value += by
         else this.family.values.set(k, { labels, value: by })
+    }
+
+    /**
+     * The series of `labels`, looked up once. It is exported from its first increment on
+     * (as with inc), so a series never counted does not show.
+     */
+    series(labels: Labels): CounterSeries {
+        const k = key(labels)
+        const values = this.family.values
+        let entry = values.get(k)
+        return {
+            inc: (by = 1) => {
+                if (entry === undefined) values.set(k, (entry = values.get(k) ?? { labels, value: 0 }))
+                entry.value += by
+            },
+        }
     }
 
     get(labels: Labels = {}): number {

@@ -105,6 +105,20 @@ export class Registry {
         return new Gauge(this.add(name, help, "gauge"))
     }
 
+    /**
+     * Removes every series whose label `name` is `value`, in every family: what a device
+     * id gone for good leaves behind, so ids that come and go do not grow the registry.
+     * Counters of an id that returns start again from 0 (a reset, as after a restart).
+     */
+    forget(name: string, value: string): void {
+        for (const f of this.families) for (const [k, s] of f.values) if (s.labels[name] === value) f.values.delete(k)
+    }
+
+    /** Series held (for tests and the bounded-memory checks). */
+    get seriesCount(): number {
+        return this.families.reduce((n, f) => n + f.values.size, 0)
+    }
+
     /** A gauge whose series are computed at each scrape. */
     collected(name: string, help: string, collect: () => { labels: Labels; value: number }[]): void {
         this.add(name, help, "gauge", collect)

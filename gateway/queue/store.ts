@@ -66,6 +66,24 @@ export class QueueStore {
         return stored
     }
 
+    /**
+     * Device `id` is gone for good and its queue is empty: its journal is closed and its
+     * file removed, so ids that come and go leave no files or open descriptors behind.
+     * A queue still holding messages is kept. Returns true when it was retired.
+     */
+    retire(id: string): boolean {
+        const s = this.queues.get(id)
+        if (s === undefined || s.queue.depth > 0) return false
+        this.queues.delete(id)
+        try {
+            s.journal.close()
+            rmSync(s.journal.file, { force: true })
+        } catch (e) {
+            this.log.warn({ device: id, err: (e as Error).message }, "cannot remove the empty queue file of a device gone; it is harmless and is read as empty next time")
+        }
+        return true
+    }
+
     all(): StoredQueue[] {
         return [...this.queues.values()]
     }

@@ -1,53 +1,61 @@
 /**
- * Gateway benchmark (not a test): the same pseudo-terminal load through this gateway,
- * through a bare serialport + mqtt.js bridge (bare-bridge.ts) and, when installed,
- * through Node-RED (node-red.ts), in one run, against
- * one mosquitto. For 1 and 16 devices it measures lines/s sustained, p50/p99 latency
- * from the write on the serial side to the subscriber at fixed rates, the bridge
- * process's CPU and peak RSS, and messages delivered across a broker outage. Figures
- * are printed with the gateway's ratios to its peers, and the serial line-rate
- * ceiling beside them.
+ * Gateway benchmark (not a test): the same pseudo-terminal load through this gateway at
+ * its defaults (QoS 1, disk queue), through a bare serialport + mqtt.js bridge
+ * (bare-bridge.ts) and, when installed, through Node-RED at QoS 0 and QoS 1
+ * (node-red.ts), in one run, against one mosquitto, for 1 and 16 devices.
+ *
+ * Only the bridge is measured: the load generator (loadgen.ts, owning the PTYs) and the
+ * subscriber (subscriber.ts around `mosquitto_sub`) run in processes of their own, so
+ * neither shares an event loop with the bridge or with each other. Figures: lines/s
+ * sustained (lines written at once, counted at the subscriber), CPU time of the bridge
+ * process per 1,000 lines (at 1,000 lines/s and at the sustained rate), p50/p99 latency
+ * from the write on the serial side to the subscriber at fixed rates, peak RSS of the
+ * bridge, and lines delivered across a broker outage; then the gateway's ratios to each
+ * peer measured in the same run.
  *
  *   node --import tsx --conditions=source bench/gateway/run.ts [--quick] [--install-node-red]
+ *        [--only=gateway,bare,node-red-q0,node-red-q1] [--devices=1,16] [--profile=DIR]
  *
- * Needs mosquitto and socat (as the tests do). Pseudo-terminals have no baud rate, so
- * the rates here are far beyond what a real UART carries.
+ * Needs mosquitto, mosquitto_sub and socat (as the tests do). Pseudo-terminals have no
+ * baud rate, so the rates here are far beyond what a real UART carries.
  */
-import { spawn, type ChildProcess } from "node:child_process"
+import { fork, spawn, type ChildProcess } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
-import mqtt from "mqtt"
 import { startMosquitto, type Mosquitto } from "@fieldlink/test-support/mosquitto"
 import { tieToParent } from "@fieldlink/test-support/cleanup"
 import { freePort, sleep, waitFor } from "@fieldlink/test-support/wait"
-import { startDevice, type FakeDevice } from "@fieldlink/test-support/pty"
+import type { LoadReply, LoadRequest } from "./loadgen.js"
 import { installNodeRed, nodeRedInstalled, startNodeRed } from "./node-red.js"
+import type { CountReply, CountRequest, RunCount } from "./subscriber.js"
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 const QUICK = process.argv.includes("--quick")
 /** --only=gateway,bare and --devices=1 narrow a run (for profiling one case). */
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1]
 const DEVICE_COUNTS = (arg("devices") ?? "1,16").split(",").map(Number)
-const RATES = [200, 1000, 5000]
-const RATE_SECONDS = QUICK ? 1.5 : 3
-const SUSTAINED_LINES = QUICK ? 10000 : 40000
+const RATES = [1000, 5000]
+const RATE_SECONDS = QUICK ? 2 : 5
+const SUSTAINED_LINES = QUICK ? 10000 : 50000
 const CLK_TCK = 100
 
-type System = "gateway" | "bare" | "node-red"
+const SYSTEMS = ["gateway", "bare", "node-red-q0", "node-red-q1"] as const
+type System = (typeof SYSTEMS)[number]
+const NAMES: Record<System, string> = { gateway: "fieldlink gateway (QoS 1, disk queue)", bare: "bare bridge (QoS 1)", "node-red-q0": "Node-RED 4.1.15 QoS 0", "node-red-q1": "Node-RED 4.1.15 QoS 1" }
 
 interface Result {
     system: System
     devices: number
     sustained: number
-    latency: Record<number, { p50: number; p99: number; delivered: number; sent: number }>
-    cpuPercent: number
+    /** Bridge CPU ms per 1,000 lines: in the sustained run, and at 1,000 lines/s. */
+    cpuPerK: number
+    cpuPerKAt1000: number
+    latency: Record<number, RunCount & { sent: number }>
     rssMb: number
     outage: { sent: number; delivered: number }
 }
-
-const now = () => performance.timeOrigin + performance.now()
 
 function cpuSeconds(pid: number): number {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
@@ -59,46 +67,44 @@ function peakRssMb(pid: number): number {
     return m ? Number(m[1]) / 1024 : 0
 }
 
-function percentile(values: number[], p: number): number {
-    if (values.length === 0) return NaN
-    const sorted = [...values].sort((a, b) => a - b)
-    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-}
-
-/** A QoS 1 subscriber with a persistent session, recording each sample's latency. */
-async function subscriber(url: string) {
-    const received = new Map<string, number[]>() // run tag → latencies
-    const distinct = new Map<string, Set<number>>() // run tag → seqs seen
-    const client = await mqtt.connectAsync(url, { clientId: `bench-sub-${process.pid}`, clean: false, reconnectPeriod: 200 })
-    client.on("message", (_topic, payload) => {
-        const text = payload.toString()
-        const tag = /"run":"([^"]+)"/.exec(text)?.[1]
-        const t = /"t":([0-9.]+)/.exec(text)?.[1]
-        if (!tag || !t) return
-        let list = received.get(tag)
-        if (!list) received.set(tag, (list = []))
-        list.push(now() - Number(t))
-        const seq = Number(/"seq":(\d+)/.exec(text)?.[1])
-        let seqs = distinct.get(tag)
-        if (!seqs) distinct.set(tag, (seqs = new Set()))
-        seqs.add(seq)
+/** A forked helper answering requests by id over IPC. */
+function helper<Req extends { kind: string }, Rep>(file: string, args: string[]) {
+    const child = fork(path.join(ROOT, "bench/gateway", file), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] })
+    tieToParent(child)
+    let nextId = 1
+    const waiting = new Map<number, (reply: Rep) => void>()
+    const first = new Promise<Rep>((resolve, reject) => {
+        child.once("message", (m) => resolve(m as Rep))
+        child.once("exit", (code) => reject(new Error(`${file} exited (${code}) before it was ready`)))
     })
-    await client.subscribeAsync("fieldlink/devices/+/telemetry", { qos: 1 })
-    return { received, distinct, close: () => client.endAsync(true) }
+    child.on("message", (m: Rep & { id?: number }) => {
+        if (m.id !== undefined) waiting.get(m.id)?.(m)
+    })
+    return {
+        child,
+        first,
+        ask: (request: Req extends unknown ? Omit<Req, "id"> : never) =>
+            new Promise<Rep>((resolve) => {
+                const id = nextId++
+                waiting.set(id, resolve)
+                child.send({ ...request, id })
+            }),
+        stop: async () => {
+            if (child.exitCode !== null || !child.connected) return
+            const exited = new Promise((r) => child.once("exit", r))
+            child.send({ kind: "stop" })
+            await Promise.race([exited, sleep(5000).then(() => child.kill("SIGKILL"))])
+        },
+    }
 }
 
-function line(run: string, seq: number): string {
-    // ~60 bytes, like a real sample: {"run":"r1","seq":12,"t":1712345678901.123,"v":21.5}
-    return `{"run":"${run}","seq":${seq},"t":${now().toFixed(3)},"v":21.5}\n`
-}
-
-async function startSystem(system: System, broker: Mosquitto, devices: FakeDevice[], dir: string): Promise<ChildProcess> {
+async function startSystem(system: System, broker: Mosquitto, paths: string[], dir: string): Promise<ChildProcess> {
     let child: ChildProcess
     if (system === "gateway") {
         const config = {
-            gateway: { id: "bench", stateDir: path.join(dir, `state-${devices.length}`), statsIntervalS: 0, scanIntervalMs: 500 },
+            gateway: { id: "bench", stateDir: path.join(dir, `state-${paths.length}`), statsIntervalS: 0, scanIntervalMs: 500 },
             broker: { url: broker.url, reconnect: { baseMs: 100, capMs: 1000 } },
-            ports: devices.map((d) => ({ path: d.path, live: 0 })),
+            ports: paths.map((p) => ({ path: p, live: 0 })),
             http: { port: await freePort() },
             log: { level: "error", format: "json" },
         }
@@ -106,11 +112,12 @@ async function startSystem(system: System, broker: Mosquitto, devices: FakeDevic
         writeFileSync(file, JSON.stringify(config))
         // --profile=DIR writes a V8 CPU profile of the gateway there (open it in Chrome DevTools).
         const profile = arg("profile") ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(arg("profile")!)}`] : []
+        // The compiled gateway, as installed (npm run build first).
         child = spawn(process.execPath, [...profile, path.join(ROOT, "gateway/bin/fieldlink-gateway.js"), "--config", file], { stdio: ["ignore", "inherit", "inherit"] })
-    } else if (system === "node-red") {
-        child = startNodeRed(broker.url, devices.map((d) => d.path), dir, await freePort())
+    } else if (system === "node-red-q0" || system === "node-red-q1") {
+        child = startNodeRed(broker.url, paths, dir, await freePort(), system === "node-red-q0" ? 0 : 1)
     } else {
-        child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", path.join(ROOT, "bench/gateway/bare-bridge.ts"), broker.url, ...devices.map((d) => d.path)], { stdio: ["ignore", "ignore", "inherit"], cwd: ROOT })
+        child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", path.join(ROOT, "bench/gateway/bare-bridge.ts"), broker.url, ...paths], { stdio: ["ignore", "ignore", "inherit"], cwd: ROOT })
     }
     tieToParent(child)
     return child
@@ -123,71 +130,60 @@ async function stopSystem(child: ChildProcess) {
     await Promise.race([exited, sleep(10000).then(() => child.kill("SIGKILL"))])
 }
 
-/** Writes `total` lines spread over the devices at `rate` lines/s (0 = as fast as possible). */
-async function load(devices: FakeDevice[], run: string, total: number, rate: number) {
-    const tickMs = 10
-    const perTick = rate === 0 ? total : Math.max(1, Math.round((rate * tickMs) / 1000))
-    let seq = 0
-    const start = now()
-    while (seq < total) {
-        const writes: Promise<void>[] = []
-        for (let i = 0; i < perTick && seq < total; i++) {
-            seq++
-            writes.push(devices[seq % devices.length].write(line(run, seq)))
-        }
-        await Promise.all(writes)
-        if (rate > 0) {
-            const due = start + (seq / rate) * 1000
-            const wait = due - now()
-            if (wait > 0) await sleep(wait)
-        }
-    }
-}
-
 async function measure(system: System, count: number, broker: Mosquitto, dir: string): Promise<Result> {
-    const devices = await Promise.all(Array.from({ length: count }, (_, i) => startDevice(dir, `${system}-${count}-${i}`)))
-    const sub = await subscriber(broker.url)
-    const child = await startSystem(system, broker, devices, dir)
+    const names = Array.from({ length: count }, (_, i) => `${system}-${count}-${i}`)
+    const gen = helper<LoadRequest, LoadReply>("loadgen.ts", [dir, ...names])
+    const sub = helper<CountRequest, CountReply>("subscriber.ts", [String(broker.port), `bench-sub-${system}-${count}-${process.pid}`])
+    const ready = await gen.first
+    if (ready.kind !== "ready") throw new Error("the load generator did not start")
+    const child = await startSystem(system, broker, ready.paths, dir)
     const tag = (what: string) => `${system}-${count}-${what}`
+    const load = (run: string, total: number, rate: number) => gen.ask({ kind: "load", run: tag(run), total, rate })
+    const counted = async (run: string) => ((await sub.ask({ kind: "count", run: tag(run) })) as CountReply).count
+    const delivered = (run: string, total: number, timeoutMs: number) =>
+        waitFor(async () => ((await counted(run)).distinct >= total ? true : undefined), { what: `${tag(run)} to be delivered`, timeoutMs, intervalMs: 100 }).catch(() => undefined)
     try {
-        // Warm up until lines flow through (ports open, connections up).
+        // Warm up until lines flow through (ports open, connections up, subscription made).
+        let round = 0
         await waitFor(
             async () => {
-                await load(devices, tag("warm"), devices.length, 0)
-                await sleep(100)
-                return (sub.received.get(tag("warm"))?.length ?? 0) >= devices.length
+                await load(`warm${round}`, count, 0)
+                await sleep(200)
+                return (await counted(`warm${round++}`)).distinct >= count
             },
-            { what: `${system} to pass lines`, timeoutMs: 30000, intervalMs: 200 },
+            { what: `${system} to pass lines`, timeoutMs: 60000, intervalMs: 300 },
         )
-        const cpu0 = cpuSeconds(child.pid!)
-        const wall0 = now()
         const latency: Result["latency"] = {}
+        let cpuPerKAt1000 = NaN
         for (const rate of RATES) {
             const total = Math.round(rate * RATE_SECONDS)
-            await load(devices, tag(`r${rate}`), total, rate)
-            await waitFor(() => (sub.received.get(tag(`r${rate}`))?.length ?? 0) >= total, { what: `${rate} lines/s to be delivered`, timeoutMs: 30000 }).catch(() => undefined)
-            const l = sub.received.get(tag(`r${rate}`)) ?? []
-            latency[rate] = { p50: percentile(l, 50), p99: percentile(l, 99), delivered: l.length, sent: total }
+            const cpu0 = cpuSeconds(child.pid!)
+            await load(`r${rate}`, total, rate)
+            await delivered(`r${rate}`, total, 30000)
+            if (rate === 1000) cpuPerKAt1000 = ((cpuSeconds(child.pid!) - cpu0) * 1e6) / total
+            latency[rate] = { ...(await counted(`r${rate}`)), sent: total }
         }
-        const t0 = now()
-        await load(devices, tag("max"), SUSTAINED_LINES, 0)
-        await waitFor(() => (sub.received.get(tag("max"))?.length ?? 0) >= SUSTAINED_LINES, { what: "the sustained run to be delivered", timeoutMs: 120000 }).catch(() => undefined)
-        const sustained = (sub.received.get(tag("max"))?.length ?? 0) / ((now() - t0) / 1000)
-        const cpuPercent = (100 * (cpuSeconds(child.pid!) - cpu0)) / ((now() - wall0) / 1000)
+        const cpu0 = cpuSeconds(child.pid!)
+        const t0 = performance.now()
+        await load("max", SUSTAINED_LINES, 0)
+        await delivered("max", SUSTAINED_LINES, 120000)
+        const max = await counted("max")
+        const sustained = max.distinct / ((performance.now() - t0) / 1000)
+        const cpuPerK = ((cpuSeconds(child.pid!) - cpu0) * 1e6) / Math.max(1, max.distinct)
         const rssMb = peakRssMb(child.pid!)
 
         // Outage: the broker is stopped, 100 lines are sent, the broker comes back.
         await broker.stop()
-        await load(devices, tag("outage"), 100, 500)
+        await load("outage", 100, 500)
         await sleep(1000)
         await broker.restart()
-        await waitFor(() => (sub.distinct.get(tag("outage"))?.size ?? 0) >= 100, { what: "the outage lines", timeoutMs: 15000 }).catch(() => undefined)
-        const outage = { sent: 100, delivered: sub.distinct.get(tag("outage"))?.size ?? 0 }
-        return { system, devices: count, sustained, latency, cpuPercent, rssMb, outage }
+        await delivered("outage", 100, 15000)
+        const outage = { sent: 100, delivered: (await counted("outage")).distinct }
+        return { system, devices: count, sustained, cpuPerK, cpuPerKAt1000, latency, rssMb, outage }
     } finally {
         await stopSystem(child)
-        await sub.close()
-        await Promise.all(devices.map((d) => d.stop()))
+        await sub.stop()
+        await gen.stop()
     }
 }
 
@@ -195,41 +191,68 @@ function fmt(n: number, digits = 0): string {
     return Number.isFinite(n) ? n.toFixed(digits) : "—"
 }
 
+function table(results: Result[], systems: System[]): string {
+    const rows: string[][] = [
+        ["devices", "bridge", "lines/s", "CPU ms/1k @max", "CPU ms/1k @1000/s", ...RATES.flatMap((r) => [`p50 ms @${r}/s`, `p99 ms @${r}/s`]), "peak RSS MB", "outage"],
+    ]
+    for (const count of DEVICE_COUNTS) {
+        const of = (system: System) => results.find((r) => r.system === system && r.devices === count)
+        for (const r of results.filter((x) => x.devices === count)) {
+            const lost = RATES.map((rate) => r.latency[rate].sent - r.latency[rate].distinct).reduce((a, b) => a + b, 0)
+            rows.push([
+                String(count),
+                NAMES[r.system] + (lost > 0 ? ` (${lost} lost at fixed rates)` : ""),
+                fmt(r.sustained),
+                fmt(r.cpuPerK),
+                fmt(r.cpuPerKAt1000),
+                ...RATES.flatMap((rate) => [fmt(r.latency[rate].p50, 2), fmt(r.latency[rate].p99, 2)]),
+                fmt(r.rssMb),
+                `${r.outage.delivered}/${r.outage.sent}`,
+            ])
+        }
+        const gw = of("gateway")
+        for (const peer of systems.filter((s) => s !== "gateway")) {
+            const p = of(peer)
+            if (!gw || !p) continue
+            rows.push([
+                String(count),
+                `  gateway ÷ ${NAMES[peer]}`,
+                fmt(gw.sustained / p.sustained, 2),
+                fmt(gw.cpuPerK / p.cpuPerK, 2),
+                fmt(gw.cpuPerKAt1000 / p.cpuPerKAt1000, 2),
+                ...RATES.flatMap((rate) => [fmt(gw.latency[rate].p50 / p.latency[rate].p50, 2), fmt(gw.latency[rate].p99 / p.latency[rate].p99, 2)]),
+                fmt(gw.rssMb / p.rssMb, 2),
+                "",
+            ])
+        }
+    }
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+    return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n")
+}
+
 async function main() {
     const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-bench-"))
     const broker = await startMosquitto({ extraConfig: ["persistence true", `persistence_location ${dir}${path.sep}`, "max_queued_messages 0"] })
     if (process.argv.includes("--install-node-red") && !nodeRedInstalled()) installNodeRed()
-    const systems = (nodeRedInstalled() ? ["bare", "gateway", "node-red"] : ["bare", "gateway"]).filter((s) => !arg("only") || arg("only")!.split(",").includes(s)) as System[]
+    const available = SYSTEMS.filter((s) => nodeRedInstalled() || !s.startsWith("node-red"))
+    const systems = available.filter((s) => !arg("only") || arg("only")!.split(",").includes(s))
     if (!nodeRedInstalled()) console.error("Node-RED is not installed in bench/.scratch/node-red: run with --install-node-red to compare with it too.")
     const results: Result[] = []
     try {
-        for (const count of DEVICE_COUNTS) for (const system of systems) {
-            console.error(`running ${system} with ${count} device(s)…`)
-            results.push(await measure(system, count, broker, dir))
-        }
+        for (const count of DEVICE_COUNTS)
+            for (const system of systems) {
+                console.error(`running ${system} with ${count} device(s)…`)
+                results.push(await measure(system, count, broker, dir))
+            }
     } finally {
         await broker.stop()
         rmSync(dir, { recursive: true, force: true })
     }
-    const names: Record<System, string> = { bare: "bare bridge", gateway: "fieldlink gateway", "node-red": "Node-RED 4.1.15" }
-    const rows: string[][] = [["devices", "system", "lines/s sustained", ...RATES.flatMap((r) => [`p50 ms @${r}/s`, `p99 ms @${r}/s`]), "CPU %", "peak RSS MB", "outage delivered"]]
-    for (const count of DEVICE_COUNTS) {
-        const of = (system: System) => results.find((r) => r.system === system && r.devices === count)
-        const gw = of("gateway")
-        for (const r of results.filter((x) => x.devices === count)) {
-            rows.push([String(count), names[r.system], fmt(r.sustained), ...RATES.flatMap((rate) => [fmt(r.latency[rate].p50, 2), fmt(r.latency[rate].p99, 2)]), fmt(r.cpuPercent), fmt(r.rssMb), `${r.outage.delivered}/${r.outage.sent}`])
-        }
-        for (const peer of systems.filter((s) => s !== "gateway")) {
-            const p = of(peer)
-            if (!gw || !p) continue
-            rows.push([String(count), `ratio gateway/${peer}`, fmt(gw.sustained / p.sustained, 2), ...RATES.flatMap((rate) => [fmt(gw.latency[rate].p50 / p.latency[rate].p50, 2), fmt(gw.latency[rate].p99 / p.latency[rate].p99, 2)]), fmt(gw.cpuPercent / p.cpuPercent, 2), fmt(gw.rssMb / p.rssMb, 2), ""])
-        }
-    }
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-    console.log(rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n"))
+    console.log(table(results, systems))
     console.log(`\nSerial line-rate ceiling for 60-byte lines (8N1, 10 bits a byte): 115200 baud ≈ ${Math.floor(115200 / 10 / 60)} lines/s, 921600 baud ≈ ${Math.floor(921600 / 10 / 60)} lines/s per port.`)
-    console.log("Rates are totals across the devices; latency is from the write on the serial side to the QoS 1 subscriber. Outage: 100 lines sent while the broker was stopped, counted once each at the subscriber after its restart.\nThe load generator and the subscriber share the bench process, which caps the sustained figures of both bridges alike.")
-    console.log("Both bridges publish at QoS 1; the gateway also runs the protocol, one connection per device, and the disk queue.")
+    console.log(
+        `Rates are totals across the devices. lines/s: ${SUSTAINED_LINES} lines written at once, distinct seqs counted at the subscriber. CPU: the bridge process's user+system time. Latency: from the write on the serial side to mosquitto_sub's arrival stamp (QoS 1 subscription). Outage: 100 lines sent while the broker was stopped, counted once each after its restart (QoS 0 and the bare bridge may lose them). Ratios < 1 are better for CPU, latency and RSS; > 1 for lines/s.`,
+    )
 }
 
 await main()

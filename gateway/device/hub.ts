@@ -124,6 +124,12 @@ export class DeviceHub {
         if (this.stopping) return
         const info = this.returning.get(id)
         this.returning.delete(id)
-        if (info) this.uplink(id).setPresent(info)
+        if (info) return this.uplink(id).setPresent(info)
+        // Gone for good (offline said, queue empty): nothing of it stays, so ids that
+        // come and go (a device renamed every minute) keep memory and files bounded.
+        if (this.ctx.store.retire(id)) {
+            this.ctx.metrics.registry.forget("device", id)
+            this.ctx.metrics.registry.forget("client", id)
+        }
     }
 }

@@ -11,6 +11,7 @@ import { clearRetainedCommand, type RetainedCommands } from "@fieldlink/protocol
 import { cmdLine, errLine, frameLine, LineFramer, okLine, parseLine, PONG, type DeviceLine, type ErrorCode } from "@fieldlink/protocol/serial"
 import type { PortConfig } from "../config/types.js"
 import type { GatewayMetrics } from "../obs/gateway-metrics.js"
+import type { CounterSeries } from "../obs/metrics.js"
 import type { Logger } from "../obs/logger.js"
 import type { LogThrottle } from "../obs/throttle.js"
 import type { OpenSerial } from "../serial/transport.js"
@@ -57,12 +58,16 @@ export class PortSession implements PortHandle {
     private liveTimer: NodeJS.Timeout | undefined
     private pendingTx = 0
     private readonly now: () => number
+    /** Per-line counters, their label keys built once for this port. */
+    private readonly bytesInSeries: CounterSeries
+    private readonly lineSeries = new Map<string, CounterSeries>()
 
     constructor(private readonly ctx: SessionContext) {
         this.key = ctx.path
         this.framer = new LineFramer(ctx.config.maxLineBytes)
         this.identity = ctx.rememberedId
         this.now = ctx.now ?? Date.now
+        this.bytesInSeries = ctx.metrics.bytesIn.series({ port: this.key })
     }
 
     /** The device id in use, once the device has spoken. */
@@ -85,7 +90,7 @@ export class PortSession implements PortHandle {
     /** Bytes from the port. */
     data(chunk: Buffer): void {
         this.stats.bytesIn += chunk.length
-        this.ctx.metrics.bytesIn.inc({ port: this.key }, chunk.length)
+        this.bytesInSeries.inc(chunk.length)
         for (const event of this.framer.push(chunk)) {
             if (event.kind === "too-long") this.refuse("too-long", `line of ${event.length} bytes is longer than this port's limit of ${this.ctx.config.maxLineBytes}`)
             else this.line(parseLine(event.bytes, { requireChecksum: this.ctx.config.checksum === "required" }))
@@ -211,8 +216,10 @@ export class PortSession implements PortHandle {
     private alive(verb: string): void {
         this.lastValidAt = this.now()
         this.stats.lines++
-        this.ctx.metrics.lines.inc({ port: this.key, verb })
-        if (this.liveTimer === undefined) this.rearmLiveness()
+        let lines = this.lineSeries.get(verb)
+        if (lines === undefined) this.lineSeries.set(verb, (lines = this.ctx.metrics.lines.series({ port: this.key, verb })))
+        lines.inc()
+        if (this.liveTimer === undefined && this.liveSeconds !== 0) this.rearmLiveness()
     }
 
     private rearmLiveness(): void {

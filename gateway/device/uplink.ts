@@ -13,6 +13,7 @@
 import { commandName, deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from "@fieldlink/protocol/fieldlink-topics"
 import type { GatewayConfig } from "../config/types.js"
 import type { GatewayMetrics } from "../obs/gateway-metrics.js"
+import type { CounterSeries } from "../obs/metrics.js"
 import type { Logger } from "../obs/logger.js"
 import { stampMessage } from "../queue/stamp.js"
 import type { StoredQueue } from "../queue/store.js"
@@ -52,6 +53,12 @@ export class DeviceUplink {
     private announced: "none" | "online" = "none"
     private finishing = false
     private readonly link: MqttLink
+    /** Topics by leaf, built once (a device uses a handful). */
+    private readonly topics = new Map<string, string>()
+    private readonly published: CounterSeries
+    private readonly droppedSeries: CounterSeries
+    /** A refill of the send window is scheduled (see pump). */
+    private refill: NodeJS.Immediate | undefined
 
     constructor(
         readonly id: string,
@@ -59,6 +66,8 @@ export class DeviceUplink {
         private readonly ctx: UplinkContext,
     ) {
         const c = ctx.config
+        this.published = ctx.metrics.published.series({ device: id })
+        this.droppedSeries = ctx.metrics.queueDropped.series({ device: id })
         this.link = new MqttLink(
             {
                 name: id,
@@ -130,7 +139,7 @@ export class DeviceUplink {
     /** Queues a device message and sends it at once when it can. Returns how many old ones were dropped. */
     enqueue(subtopic: string, payload: string, retain: boolean): number {
         const dropped = this.stored.queue.push(this.topic(subtopic), payload, retain, this.ctx.config.broker.qos)
-        if (dropped > 0) this.ctx.metrics.queueDropped.inc({ device: this.id }, dropped)
+        if (dropped > 0) this.droppedSeries.inc(dropped)
         this.pump()
         return dropped
     }
@@ -142,7 +151,13 @@ export class DeviceUplink {
     }
 
     private topic(leaf: string): string {
-        return deviceTopic(this.ctx.config.topicRoot, this.id, leaf)
+        let topic = this.topics.get(leaf)
+        if (topic === undefined) {
+            topic = deviceTopic(this.ctx.config.topicRoot, this.id, leaf)
+            // A device could make up endless leaves (pub lines): keep only the first few.
+            if (this.topics.size < 32) this.topics.set(leaf, topic)
+        }
+        return topic
     }
 
     private infoPayload(): string {
@@ -172,6 +187,12 @@ export class DeviceUplink {
         }
     }
 
+    /**
+     * Fills the send window. New messages go out at once (enqueue); after PUBACKs the
+     * refill waits for setImmediate, so every PUBACK of one socket read (mqtt.js handles
+     * each in its own tick) is counted first and the freed slots leave together, in one
+     * socket write, rather than one write per PUBACK.
+     */
     private pump(): void {
         if (!this.link.connected || this.finishing) return
         const queue = this.stored.queue
@@ -181,14 +202,19 @@ export class DeviceUplink {
             // Its age (if late) and receive time are added now, as it goes (queue/stamp.ts).
             const out = stampMessage({ payload: m.payload, retain: m.retain, waitedMs: queue.waited(m), receivedAt: m.receivedAt }, this.ctx.config.timestamp)
             const properties = out.userProperty !== undefined && this.ctx.config.broker.protocolVersion === 5 ? { userProperties: { age_ms: out.userProperty } } : undefined
-            const sent = (error?: Error) => {
-                if (error) return // the connection went; the queue resends from its head
-                const consumed = queue.ack(m.seq)
-                if (consumed > 0) this.ctx.metrics.published.inc({ device: this.id }, consumed)
-                if (!this.present && queue.depth === 0) this.reconcile()
-                else this.pump()
-            }
-            this.link.publish(m.topic, out.payload, m.qos, m.retain, sent, properties)
+            this.link.publish(m.topic, out.payload, m.qos, m.retain, (error) => this.sent(m.seq, error), properties)
         }
+    }
+
+    private sent(seq: number, error: Error | undefined): void {
+        if (error) return // the connection went; the queue resends from its head
+        const queue = this.stored.queue
+        const consumed = queue.ack(seq)
+        if (consumed > 0) this.published.inc(consumed)
+        if (!this.present && queue.depth === 0) this.reconcile()
+        else this.refill ??= setImmediate(() => {
+            this.refill = undefined
+            this.pump()
+        })
     }
 }

@@ -32,6 +32,11 @@ function render(labels: Labels): string {
     return "{" + keys.map((k) => `${k}="${escapeLabel(labels[k])}"`).join(",") + "}"
 }
 
+/** One series of a counter, its labels resolved once: for counts taken per line. */
+export interface CounterSeries {
+    inc(by?: number): void
+}
+
 export class Counter {
     constructor(private readonly family: Family) {}
 
@@ -40,6 +45,22 @@ export class Counter {
         const entry = this.family.values.get(k)
         if (entry) entry.value += by
         else this.family.values.set(k, { labels, value: by })
+    }
+
+    /**
+     * The series of `labels`, looked up once. It is exported from its first increment on
+     * (as with inc), so a series never counted does not show.
+     */
+    series(labels: Labels): CounterSeries {
+        const k = key(labels)
+        const values = this.family.values
+        let entry = values.get(k)
+        return {
+            inc: (by = 1) => {
+                if (entry === undefined) values.set(k, (entry = values.get(k) ?? { labels, value: 0 }))
+                entry.value += by
+            },
+        }
     }
 
     get(labels: Labels = {}): number {
@@ -82,6 +103,20 @@ export class Registry {
 
     gauge(name: string, help: string): Gauge {
         return new Gauge(this.add(name, help, "gauge"))
+    }
+
+    /**
+     * Removes every series whose label `name` is `value`, in every family: what a device
+     * id gone for good leaves behind, so ids that come and go do not grow the registry.
+     * Counters of an id that returns start again from 0 (a reset, as after a restart).
+     */
+    forget(name: string, value: string): void {
+        for (const f of this.families) for (const [k, s] of f.values) if (s.labels[name] === value) f.values.delete(k)
+    }
+
+    /** Series held (for tests and the bounded-memory checks). */
+    get seriesCount(): number {
+        return this.families.reduce((n, f) => n + f.values.size, 0)
     }
 
     /** A gauge whose series are computed at each scrape. */

@@ -38,9 +38,9 @@ export interface LoadedJournal {
     skipped: number
 }
 
+/** A MessageRecord as one line; written out by hand (a burst writes thousands), same text as JSON.stringify. */
 function encode(m: StoredMessage): string {
-    const record: MessageRecord = { s: m.seq, t: m.topic, p: m.payload, r: m.retain ? 1 : 0, q: m.qos, w: m.receivedAt }
-    return JSON.stringify(record) + "\n"
+    return `{"s":${m.seq},"t":${JSON.stringify(m.topic)},"p":${JSON.stringify(m.payload)},"r":${m.retain ? 1 : 0},"q":${m.qos},"w":${m.receivedAt}}\n`
 }
 
 /**
@@ -74,6 +74,12 @@ export function parseJournal(text: string, writtenAt: number): LoadedJournal {
     }
     const messages = [...bySeq.values()].filter((m) => m.seq > consumed).sort((a, b) => a.seq - b.seq)
     return { messages, nextSeq: maxSeq + 1, skipped }
+}
+
+/** writeSync until all is written: a short write (the disk filling up) is retried, so it ends in the error. */
+function writeAll(fd: number, buffer: Buffer): void {
+    let done = 0
+    while (done < buffer.length) done += writeSync(fd, buffer, done, buffer.length - done)
 }
 
 export class Journal {
@@ -128,11 +134,23 @@ export class Journal {
         }
         if (text === "") return false
         const buffer = Buffer.from(text)
-        writeSync(this.fd, buffer)
+        try {
+            writeAll(this.fd, buffer)
+        } catch (e) {
+            // Part of the batch may be on disk, torn: only a rewrite makes the file true again.
+            this.needsRewrite = true
+            throw e
+        }
         this.size += buffer.length
         if (this.fsync) fsyncSync(this.fd)
         return this.size > rewriteAt
     }
+
+    /**
+     * A write failed (disk full, read-only, a file size limit): the file may hold a torn
+     * batch and lacks messages the queue thinks saved, so the next flush must rewrite it.
+     */
+    needsRewrite = false
 
     /** Replaces the file with exactly `pending` (atomic: temporary file + rename). */
     rewrite(pending: StoredMessage[], consumedSeq: number): void {
@@ -140,7 +158,7 @@ export class Journal {
         const fd = openSync(temporary, "w", 0o600)
         try {
             const buffer = Buffer.from(pending.map(encode).join("") + `{"c":${consumedSeq}}\n`)
-            writeSync(fd, buffer)
+            writeAll(fd, buffer)
             fsyncSync(fd)
             this.size = buffer.length
         } finally {
@@ -151,6 +169,7 @@ export class Journal {
         this.fd = openSync(this.file, "a+", 0o600)
         this.savedSeq = pending.at(-1)?.seq ?? 0
         this.consumedWritten = consumedSeq
+        this.needsRewrite = false
     }
 
     close(): void {

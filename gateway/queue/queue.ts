@@ -120,7 +120,8 @@ export class MessageQueue {
     private add(m: QueuedMessage, onDisk: boolean): number {
         const size = messageSize(m.topic, m.payload)
         const seq = m.seq
-        this.slots.push({ ...m, size, acked: false, onDisk })
+        // Spelled out rather than spread: this runs for every line.
+        this.slots.push({ seq, topic: m.topic, payload: m.payload, retain: m.retain, qos: m.qos, receivedAt: m.receivedAt, heldSince: m.heldSince, size, acked: false, onDisk })
         this.nextSeq = seq + 1
         this.byteCount += size
         let dropped = 0

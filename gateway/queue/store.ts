@@ -8,6 +8,7 @@ import path from "node:path"
 import { idError } from "@fieldlink/protocol/mqtt"
 import type { QueueConfig } from "../config/types.js"
 import type { Logger } from "../obs/logger.js"
+import { LogThrottle } from "../obs/throttle.js"
 import { Journal } from "./journal.js"
 import { MessageQueue, systemClock, type QueueClock } from "./queue.js"
 
@@ -21,6 +22,9 @@ export class QueueStore {
     private readonly queues = new Map<string, StoredQueue>()
     private timer: NodeJS.Timeout | undefined
     readonly dir: string
+    /** A disk that stays full or read-only is reported once a minute per device, not every flush. */
+    private readonly diskErrors = new LogThrottle(60_000)
+    private readonly failing = new Set<string>()
 
     constructor(
         stateDir: string,
@@ -66,6 +70,26 @@ export class QueueStore {
         return stored
     }
 
+    /**
+     * Device `id` is gone for good and its queue is empty: its journal is closed and its
+     * file removed, so ids that come and go leave no files or open descriptors behind.
+     * A queue still holding messages is kept. Returns true when it was retired.
+     */
+    retire(id: string): boolean {
+        const s = this.queues.get(id)
+        if (s === undefined || s.queue.depth > 0) return false
+        this.queues.delete(id)
+        this.failing.delete(id)
+        this.diskErrors.forget(`${id}\n`)
+        try {
+            s.journal.close()
+            rmSync(s.journal.file, { force: true })
+        } catch (e) {
+            this.log.warn({ device: id, err: (e as Error).message }, "cannot remove the empty queue file of a device gone; it is harmless and is read as empty next time")
+        }
+        return true
+    }
+
     all(): StoredQueue[] {
         return [...this.queues.values()]
     }
@@ -78,12 +102,27 @@ export class QueueStore {
     private flushOne(s: StoredQueue): void {
         try {
             const rewriteAt = 2 * this.config.maxBytes + 1024 * 1024
-            if (s.journal.write(s.queue.takeUnsaved(), s.queue.consumedSeq, rewriteAt)) {
+            if (s.journal.needsRewrite) {
+                // After a failed write the file is rewritten whole from the queue.
+                s.queue.takeUnsaved()
+                s.journal.rewrite(s.queue.pending(), s.queue.consumedSeq)
+                s.queue.markAllSaved()
+            } else if (s.journal.write(s.queue.takeUnsaved(), s.queue.consumedSeq, rewriteAt)) {
                 s.journal.rewrite(s.queue.pending(), s.queue.consumedSeq)
                 s.queue.markAllSaved()
             }
+            if (this.failing.delete(s.id)) {
+                this.diskErrors.forget(`${s.id}\n`)
+                this.log.info({ device: s.id }, "the queue is written to disk again")
+            }
         } catch (e) {
-            this.log.error({ device: s.id, err: (e as Error).message }, "cannot write the queue to disk; messages stay in memory")
+            this.failing.add(s.id)
+            const verdict = this.diskErrors.check(`${s.id}\n`)
+            if (verdict.log)
+                this.log.error(
+                    { device: s.id, err: (e as Error).message, ...(verdict.suppressed ? { repeated: verdict.suppressed } : {}) },
+                    "cannot write the queue to disk (full or read-only?); messages stay in memory within the queue's bounds and are still delivered; retrying at each flush, this error is logged once a minute",
+                )
         }
     }
 

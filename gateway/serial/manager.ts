@@ -31,9 +31,20 @@ interface OpenPort {
     session: PortSession
     serial: OpenSerial
     realPath: string
+    /** performance.now() of the last bytes read. */
+    lastDataAt: number
 }
 
 const REOPEN = { baseMs: 1000, capMs: 30000 }
+
+/**
+ * At shutdown a port is read until it has been quiet this long, so lines the device had
+ * already sent — still in the kernel's tty buffer or a USB adapter's — are queued (and
+ * journaled) instead of lost with the close. Bounded by DRAIN_MAX_MS for a device that
+ * never stops talking.
+ */
+export const DRAIN_QUIET_MS = 250
+export const DRAIN_MAX_MS = 3000
 
 export class PortManager {
     private readonly open = new Map<string, OpenPort>()
@@ -72,12 +83,30 @@ export class PortManager {
         return this.scanning
     }
 
-    /** Closes every port without marking devices offline (their uplinks say so at shutdown). */
+    /**
+     * Closes every port without marking devices offline (their uplinks say so at
+     * shutdown), each once what it still holds has been read (see DRAIN_QUIET_MS).
+     */
     async stop(): Promise<void> {
         this.stopped = true
         clearInterval(this.timer)
         await this.scanning?.catch(() => undefined)
-        await Promise.all([...this.open.keys()].map((p) => this.close(p, false)))
+        await Promise.all([...this.open.keys()].map(async (p) => {
+            await this.drain(p)
+            await this.close(p, false)
+        }))
+    }
+
+    private async drain(p: string): Promise<void> {
+        const deadline = performance.now() + DRAIN_MAX_MS
+        for (;;) {
+            const o = this.open.get(p)
+            if (o === undefined) return
+            const now = performance.now()
+            const quietLeft = o.lastDataAt + DRAIN_QUIET_MS - now
+            if (quietLeft <= 0 || now >= deadline) return
+            await new Promise((resolve) => setTimeout(resolve, Math.min(quietLeft, deadline - now)))
+        }
     }
 
     private async scanOnce(): Promise<void> {
@@ -133,7 +162,11 @@ export class PortManager {
                 onHello: (id) => this.helloIds.set(f.path, id),
             })
             const serial = await this.ctx.transport.open(f.path, config, {
-                data: (chunk) => session.data(chunk),
+                data: (chunk) => {
+                    const o = this.open.get(f.path)
+                    if (o?.session === session) o.lastDataAt = performance.now()
+                    session.data(chunk)
+                },
                 closed: (error) => this.closedByItself(f.path, session, error),
             })
             if (this.stopped) {
@@ -141,7 +174,7 @@ export class PortManager {
                 return
             }
             session.start(serial)
-            this.open.set(f.path, { session, serial, realPath: f.realPath })
+            this.open.set(f.path, { session, serial, realPath: f.realPath, lastDataAt: performance.now() })
             this.retry.delete(f.path)
             this.ctx.metrics.portOpen.set({ port: f.path }, 1)
             this.ctx.metrics.portOpens.inc({ port: f.path })

@@ -24,6 +24,7 @@ import type { GatewayMetrics } from "../obs/gateway-metrics.js"
 import type { Logger } from "../obs/logger.js"
 import { LogThrottle } from "../obs/throttle.js"
 import { explainError } from "./explain.js"
+import { NoReplayStore } from "./no-replay-store.js"
 import { nextLinkState, type LinkEvent, type LinkState } from "./state.js"
 
 export interface LinkHandlers {
@@ -65,6 +66,8 @@ export function mqttOptions(o: LinkOptions): IClientOptions {
         connectTimeout: b.connectTimeoutMs,
         resubscribe: false,
         queueQoSZero: false,
+        // The owner's queue resends, on a fresh client: mqtt.js need not keep copies.
+        outgoingStore: new NoReplayStore(),
         will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: true },
     }
     if (b.username !== undefined) options.username = b.username

@@ -10,6 +10,7 @@ import { LogThrottle } from "../../gateway/obs/throttle.js"
 import { Journal, parseJournal } from "../../gateway/queue/journal.js"
 import { MessageQueue } from "../../gateway/queue/queue.js"
 import { expandGlob, globToRegExp } from "../../gateway/serial/glob.js"
+import { NoReplayStore } from "../../gateway/upstream/no-replay-store.js"
 import { nextLinkState } from "../../gateway/upstream/state.js"
 
 const limits = { maxMessages: 4, maxBytes: 1000 }
@@ -68,6 +69,25 @@ test("journal: lazy writes, consumed records, truncation when all is delivered, 
     writeFileSync(file, '{"s":7,"t":"x","p":"a","r":0,"q":1}\n{"c":6}\n{"s":8,"t":"x","p":"b"')
     const loaded = parseJournal(readFileSync(file, "utf8"), 0)
     t.deepEqual([loaded.messages.map((m) => m.seq), loaded.nextSeq, loaded.skipped], [[7], 8, 1])
+})
+
+test("journal: records written by hand read back exactly, awkward text included", (t) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-journal-"))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const file = path.join(dir, "d.jsonl")
+    const q = new MessageQueue({ maxMessages: 100, maxBytes: 100000 }, 1, { wall: () => 1764750000123, mono: () => 0 })
+    const j = new Journal(file, false)
+    j.load()
+    const payloads = ['{"v":"a\\"b"}', "line\nbreak\u0000", "ünï \u2028 😀", ""]
+    for (const p of payloads) q.push('t/"x"', p, false, 1)
+    j.write(q.takeUnsaved(), q.consumedSeq, 1e9)
+    j.close()
+    const lines = readFileSync(file, "utf8").trimEnd().split("\n")
+    t.deepEqual(
+        lines,
+        payloads.map((p, i) => JSON.stringify({ s: i + 1, t: 't/"x"', p, r: 0, q: 1, w: 1764750000123 })),
+    )
+    t.deepEqual(parseJournal(lines.join("\n"), 0).messages.map((m) => m.payload), payloads)
 })
 
 test("journal: rewrite keeps exactly what is pending", (t) => {
@@ -135,6 +155,32 @@ test("metrics: text format with escaped labels", (t) => {
     r.gauge("g", "A gauge.").set({}, 5)
     t.is(escapeLabel('a"b'), 'a\\"b')
     t.is(r.render(), '# HELP x_total Things.\n# TYPE x_total counter\nx_total{port="/dev/\\"a\\"\\\\b\\n"} 3\n# HELP g A gauge.\n# TYPE g gauge\ng 5\n')
+})
+
+test("metrics: a counter series counts into the same series as inc, and shows only once counted", (t) => {
+    const r = new Registry()
+    const c = r.counter("lines_total", "Lines.")
+    const series = c.series({ port: "p", verb: "json" })
+    t.false(r.render().includes("lines_total{"))
+    series.inc()
+    series.inc(2)
+    c.inc({ verb: "json", port: "p" })
+    t.is(c.get({ port: "p", verb: "json" }), 4)
+    t.true(r.render().includes('lines_total{port="p",verb="json"} 4'))
+})
+
+test("mqtt.js outgoing store: keeps nothing, frees ids, replays nothing", async (t) => {
+    const store = new NoReplayStore()
+    let put = false
+    store.put({ cmd: "publish", topic: "t", payload: "x", qos: 1, retain: false, dup: false, messageId: 7 }, () => (put = true))
+    t.true(put)
+    const deleted = await new Promise<unknown>((resolve) => store.del({ messageId: 7 }, (error, packet) => resolve(error ?? packet?.messageId)))
+    t.is(deleted, 7)
+    const replayed: unknown[] = []
+    const stream = store.createStream()
+    stream.on("data", (p) => replayed.push(p))
+    await new Promise((resolve) => stream.on("end", resolve))
+    t.deepEqual(replayed, [])
 })
 
 test("state folder lock: one gateway at a time; a lock left by a dead process is taken over", (t) => {

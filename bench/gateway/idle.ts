@@ -1,0 +1,79 @@
+/**
+ * Memory of an idle gateway, from the checkout's compiled gateway (npm run build first):
+ * N devices on pseudo-terminals each say hello (so each has its own MQTT connection),
+ * then nothing; prints the gateway's RSS (and peak) `--settle` seconds after its start,
+ * for 1 device and for N, and what each further device costs (a gateway needs a port). The installed-package version of
+ * this figure is bench/install (issue 8's target: 16 devices ≤ 60 MB after 60 s).
+ *
+ *   node --import tsx --conditions=source bench/gateway/idle.ts [--devices=16] [--settle=60]
+ */
+import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { fileURLToPath } from "node:url"
+import { startMosquitto } from "@fieldlink/test-support/mosquitto"
+import { tieToParent } from "@fieldlink/test-support/cleanup"
+import { startDevice, type FakeDevice } from "@fieldlink/test-support/pty"
+import { freePort, sleep } from "@fieldlink/test-support/wait"
+import { startWitness } from "@fieldlink/test-support/witness"
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url))
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1]
+const DEVICES = Number(arg("devices") ?? 16)
+const SETTLE_S = Number(arg("settle") ?? 60)
+const MB = 1024 * 1024
+
+function memory(pid: number): { rss: number; peak: number } {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8")
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024
+    return { rss: kb("VmRSS"), peak: kb("VmHWM") }
+}
+
+async function idle(count: number, dir: string, url: string): Promise<{ rss: number; peak: number }> {
+    const witness = await startWitness(url, "fieldlink/devices/+/status")
+    const devices: FakeDevice[] = []
+    const ids = Array.from({ length: count }, (_, i) => `idle-${count}-${i + 1}`)
+    try {
+        for (const id of ids) devices.push(await startDevice(dir, id))
+        const config = {
+            gateway: { id: `bench-idle-${count}`, stateDir: path.join(dir, `state-${count}`) },
+            broker: { url },
+            ports: devices.map((d) => ({ path: d.path })),
+            http: { port: await freePort() },
+            log: { level: "error", format: "json" },
+        }
+        const file = path.join(dir, `idle-${count}.json`)
+        writeFileSync(file, JSON.stringify(config))
+        const startedAt = performance.now()
+        const gateway = spawn(process.execPath, [path.join(ROOT, "gateway/bin/fieldlink-gateway.js"), "--config", file], { stdio: ["ignore", "inherit", "inherit"] })
+        tieToParent(gateway)
+        try {
+            await sleep(3000) // ports open
+            for (const [i, d] of devices.entries()) await d.write(`hello id=${ids[i]} live=3600\n`)
+            for (const id of ids) await witness.waitFor((m) => m.topic === `fieldlink/devices/${id}/status` && m.text === "online", 60_000)
+            const left = SETTLE_S * 1000 - (performance.now() - startedAt)
+            if (left > 0) await sleep(left)
+            return memory(gateway.pid!)
+        } finally {
+            gateway.kill("SIGTERM")
+            await new Promise((r) => gateway.once("exit", r))
+        }
+    } finally {
+        await Promise.all(devices.map((d) => d.stop()))
+        await witness.stop()
+    }
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-bench-idle-"))
+const broker = await startMosquitto()
+try {
+    const one = await idle(1, dir, broker.url)
+    const some = await idle(DEVICES, dir, broker.url)
+    const mb = (b: number) => (b / MB).toFixed(1)
+    console.log(`idle gateway, RSS ${SETTLE_S} s after start: 1 device ${mb(one.rss)} MB (peak ${mb(one.peak)}); ${DEVICES} devices ${mb(some.rss)} MB (peak ${mb(some.peak)}); ≈ ${((some.rss - one.rss) / (DEVICES - 1) / 1024).toFixed(0)} KB a further device`)
+} finally {
+    await broker.stop()
+    rmSync(dir, { recursive: true, force: true })
+}
+process.exit(0)

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
     boards: { summary: "list the supported boards (their profiles in boards/)", load: async () => (await import("./boards.js")).boardsCommand },
     flash: { summary: "build, bundle and write the firmware to a board, then wait for it on the broker", load: async () => (await import("./flash.js")).flashCommand },
     monitor: { summary: "show a board's USB log, with notes on why it is or is not online", load: async () => (await import("./monitor.js")).monitorCommand },
+    "broker-check": { summary: "check that a broker (or each node of a cluster) keeps the semantics fieldlink relies on", load: async () => (await import("./broker-check.js")).brokerCheckCommand },
     sim: { summary: "run simulated boards (the real firmware in the DeviceScript VM) against a broker", load: async () => (await import("./sim.js")).simCommand },
 }
 

@@ -27,6 +27,14 @@ export interface Probe {
 
 const CONNECT_TIMEOUT_MS = 5000
 
+/** What to try for the usual ways a connection fails. */
+function hintFor(error: Error & { code?: string | number }): string {
+    if (error.code === "ECONNREFUSED") return "; nothing listens there: is the broker running, and is the port right?"
+    if (error.code === "ENOTFOUND" || error.code === "EAI_AGAIN") return "; the host name does not resolve"
+    if (error.code === 4 || error.code === 5) return "; give the user name and password in the URL: mqtt://user:pass@host:1883"
+    return ""
+}
+
 export class Connections {
     private readonly clients = new Set<MqttClient>()
     private readonly sockets = new Set<net.Socket>()
@@ -43,8 +51,8 @@ export class Connections {
         })
         await new Promise<void>((resolve, reject) => {
             client.once("connect", () => resolve())
-            client.once("error", (error) => reject(new Error(`${url}: ${error.message}`)))
-            client.once("close", () => reject(new Error(`${url}: the broker closed the connection of ${clientId} before CONNACK`)))
+            client.once("error", (error) => reject(new Error(`${url}: ${error.message}${hintFor(error)}`)))
+            client.once("close", () => reject(new Error(`${url}: the broker closed the connection of ${clientId} before CONNACK (does it need a user name and password in the URL, or TLS with mqtts://?)`)))
         })
         client.on("error", () => undefined) // later errors end in "close"; the probe sees what is missing
         const waitForCount = (match: (m: Received) => boolean, count: number, ms: number) =>

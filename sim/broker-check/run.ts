@@ -37,6 +37,8 @@ export async function runBrokerCheck(options: BrokerCheckOptions): Promise<Broke
     }
     try {
         const wills = Promise.all([probes.willOnClose(context), probes.willOnSilence(context)])
+        // Handled here too: when a quick probe fails first, the error to report is that one.
+        wills.catch(() => undefined)
         // The quick probes run one after another so their timings do not disturb each other.
         const observations: Observation[] = []
         observations.push(...(await probes.retained(context)))

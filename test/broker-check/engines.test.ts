@@ -78,7 +78,7 @@ test("a broker that is not there is named, with exit 1", async (t) => {
     const port = await freePort()
     const result = await runCli(["broker-check", `mqtt://127.0.0.1:${port}`])
     t.is(result.code, 1)
-    t.regex(result.stderr, new RegExp(`mqtt://127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`))
+    t.regex(result.stderr, new RegExp(`mqtt://127\\.0\\.0\\.1:${port}: connect ECONNREFUSED .*; nothing listens there: is the broker running, and is the port right\\?`))
 })
 
 test("usage mistakes exit 2 and say what to do", async (t) => {

@@ -36,8 +36,8 @@ export interface Verdict {
     meaning: string
 }
 
-/** How late after 1.5 × keep-alive a will may come: mosquitto sweeps keep-alives every 5–6 s. */
-export const WILL_SWEEP_ALLOWANCE_MS = 6000
+/** How late after 1.5 × keep-alive a will may come: mosquitto 2.0 sweeps keep-alives every 5–6 s, and counts whole seconds (measured up to 1.5 × k + 7 s). */
+export const WILL_SWEEP_ALLOWANCE_MS = 7000
 /** The largest payload fieldlink publishes: one serial line, bridged as is. */
 export const REQUIRED_PAYLOAD_BYTES = DEFAULT_MAX_LINE_BYTES
 

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
     dashboard: { summary: "serve a live web page of the fleet: status, readings, charts, gateways", load: async () => (await import("@fieldlink/dashboard/command")).dashboardCommand },
     homeassistant: { summary: "announce the fleet to Home Assistant (MQTT discovery)", load: async () => (await import("@fieldlink/homeassistant/command")).homeAssistantCommand },
     monitor: { summary: "show a board's USB log, with notes on why it is or is not online", load: async () => (await import("./monitor.js")).monitorCommand },
+    "broker-check": { summary: "check that a broker (or each node of a cluster) keeps the semantics fieldlink relies on", load: async () => (await import("./broker-check.js")).brokerCheckCommand },
     sim: { summary: "run simulated boards (the real firmware in the DeviceScript VM) against a broker", load: async () => (await import("./sim.js")).simCommand },
 }
 

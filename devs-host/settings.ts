@@ -16,6 +16,7 @@ import {
   SRV_DEVICE_SCRIPT_MANAGER,
   SRV_SETTINGS,
 } from "./jacdac.js";
+import { readSettingValue, settingsChannel, type SettingsChannel } from "./setting-get.js";
 
 export type SettingValue = string | number | boolean;
 export type BoardSettings = Readonly<Record<string, SettingValue>>;
@@ -112,17 +113,26 @@ export async function storeSettings(service: JDService, settings: readonly Encod
   const client = new SettingsClient(service);
   try {
     for (const { key, value } of settings) await withRetries(`storing setting ${key}`, () => client.setValue(key, value));
-    for (const { key, value } of settings) {
-      if (key.startsWith("$")) continue;
-      const stored = await withRetries(`reading back setting ${key}`, () => client.getValue(key));
-      if (!equalBytes(stored, value)) {
-        throw new Error(
-          `Setting ${key} did not stick: the VM holds ${stored ? JSON.stringify(new TextDecoder().decode(stored)) : "nothing"}, expected ${JSON.stringify(new TextDecoder().decode(value))}.`,
-        );
-      }
-    }
   } finally {
     client.unmount();
+  }
+  await readBackSettings(settingsChannel(service), settings);
+}
+
+/**
+ * Reads every non-secret setting back and fails naming the first one the service does
+ * not hold as written. Replies are matched by key (see setting-get.ts), so a retried
+ * read's late reply cannot be taken for the next key's.
+ */
+export async function readBackSettings(channel: SettingsChannel, settings: readonly EncodedSetting[]): Promise<void> {
+  for (const { key, value } of settings) {
+    if (key.startsWith("$")) continue;
+    const stored = await withRetries(`reading back setting ${key}`, () => readSettingValue(channel, key));
+    if (!equalBytes(stored, value)) {
+      throw new Error(
+        `Setting ${key} did not stick: the VM holds ${stored.length > 0 ? JSON.stringify(new TextDecoder().decode(stored)) : "nothing"}, expected ${JSON.stringify(new TextDecoder().decode(value))}.`,
+      );
+    }
   }
 }
 

@@ -91,7 +91,7 @@ function summary(c: GatewayConfig, safeUrl: (url: string) => string): string {
     const b = c.broker
     const lines = [
         `gateway ${c.id}: configuration is valid`,
-        `  broker     ${safeUrl(b.url)} (MQTT ${b.protocolVersion === 4 ? "3.1.1" : "5"}, keep-alive ${b.keepaliveS} s, QoS ${b.qos}${b.tls ? ", TLS" : ""}${b.tls?.cert ? " with a client certificate" : ""}${b.username !== undefined ? ", user name set" : ""})`,
+        `  broker     ${b.urls.map(safeUrl).join(", ")} (MQTT ${b.protocolVersion === 4 ? "3.1.1" : "5"}, keep-alive ${b.keepaliveS} s, QoS ${b.qos}${b.tls ? ", TLS" : ""}${b.tls?.cert ? " with a client certificate" : ""}${b.username !== undefined ? ", user name set" : ""})`,
         `  topics     ${c.topicRoot}/devices/<id>/…, ${c.topicRoot}/gateways/${c.id}/…`,
         `  queue      ${c.queue.maxMessages} messages or ${c.queue.maxBytes} bytes per device, in ${c.stateDir}`,
         `  ports      ${c.ports.length}:`,

@@ -79,7 +79,7 @@ export class Gateway {
         this.releaseLock = lockStateDir(config.stateDir)
         try {
             const waiting = this.store.start()
-            log.info({ gateway: config.id, broker: safeUrl(config.broker.url), ports: config.ports.map((p) => p.label), stateDir: config.stateDir }, "gateway starting")
+            log.info({ gateway: config.id, broker: config.broker.urls.map(safeUrl).join(", "), ports: config.ports.map((p) => p.label), stateDir: config.stateDir }, "gateway starting")
             this.link.start()
             this.hub.start(waiting)
             await this.ports.start()

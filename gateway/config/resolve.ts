@@ -74,22 +74,34 @@ export function resolveConfig(data: Raw, source: string, context: ResolveContext
     }
 
     // --- broker ---
-    let url: URL | undefined
-    try {
-        url = new URL(String(broker.url))
-        if (!url.hostname) problem(["broker", "url"], `found ${shown(broker.url)}, expected a URL with a host, like mqtt://broker.local:1883`)
-    } catch {
-        problem(["broker", "url"], `found ${shown(broker.url)}, expected a URL like mqtt://broker.local:1883`)
+    // broker.url names one broker; broker.urls several nodes of one (a cluster, or brokers
+    // bridged on the topic root), tried in turn. Exactly one of the two.
+    const listed = broker.urls as unknown[] | undefined
+    if (listed !== undefined && broker.url !== undefined) problem(["broker", "urls"], "is set together with broker.url; keep one: url for one broker, urls for several")
+    if (listed === undefined && broker.url === undefined) problem(["broker", "url"], "is missing: give the broker's URL (url: mqtt://broker.local:1883), or urls: [...] for several nodes")
+    const urls: URL[] = []
+    for (const [i, raw] of (listed ?? (broker.url === undefined ? [] : [broker.url])).entries()) {
+        const at = listed ? ["broker", "urls", i] : ["broker", "url"]
+        try {
+            const parsed = new URL(String(raw))
+            if (!parsed.hostname) problem(at, `found ${shown(raw)}, expected a URL with a host, like mqtt://broker.local:1883`)
+            else urls.push(parsed)
+        } catch {
+            problem(at, `found ${shown(raw)}, expected a URL like mqtt://broker.local:1883`)
+        }
     }
+    const url: URL | undefined = urls[0]
     let username = secret(broker.username, ["broker", "username"])
     let password = secret(broker.password, ["broker", "password"])
-    if (url && (url.username || url.password)) {
+    for (const u of urls) {
+        if (!u.username && !u.password) continue
         // Credentials in the URL would show wherever the URL is printed: take them out.
-        username ??= decodeURIComponent(url.username) || undefined
-        password ??= decodeURIComponent(url.password) || undefined
-        url.username = ""
-        url.password = ""
+        username ??= decodeURIComponent(u.username) || undefined
+        password ??= decodeURIComponent(u.password) || undefined
+        u.username = ""
+        u.password = ""
     }
+    if (new Set(urls.map((u) => u.protocol)).size > 1) problem(["broker", "urls"], "mixes mqtt:// and mqtts://; every node must be reached the same way")
     const protocolVersion = broker.protocolVersion as 4 | 5
     if (password !== undefined && username === undefined && protocolVersion === 4)
         problem(["broker", "password"], "found a password without a user name, which MQTT 3.1.1 does not allow [MQTT-3.1.2-22]; set broker.username, or protocolVersion: 5")
@@ -208,6 +220,7 @@ export function resolveConfig(data: Raw, source: string, context: ResolveContext
         timestamp: gateway.timestamp as GatewayConfig["timestamp"],
         broker: {
             url: url!.toString(),
+            urls: urls.map((u) => u.toString()),
             protocolVersion,
             keepaliveS: broker.keepaliveS as number,
             connectTimeoutMs: broker.connectTimeoutMs as number,

@@ -72,9 +72,15 @@ export const CONFIG_SCHEMA = {
             title: "Upstream broker",
             type: "object",
             additionalProperties: false,
-            required: ["url"],
             properties: {
                 url: { type: "string", pattern: "^mqtts?://", title: "Broker URL", description: "mqtt://host:1883 or mqtts://host:8883." },
+                urls: {
+                    type: "array",
+                    minItems: 1,
+                    items: { type: "string", pattern: "^mqtts?://" },
+                    title: "Broker URLs",
+                    description: "Instead of url: several nodes of one broker (a cluster, or brokers bridged on the topic root), tried in turn when one cannot be reached.",
+                },
                 protocolVersion: { type: "integer", enum: [4, 5], default: 4, description: "4 = MQTT 3.1.1, 5 = MQTT 5." },
                 keepaliveS: { type: "integer", minimum: 0, maximum: 65535, default: 30, description: "MQTT keep-alive of every connection; the broker fires a will after 1.5 × this of silence." },
                 connectTimeoutMs: { type: "integer", minimum: 1000, maximum: 300000, default: 10000 },

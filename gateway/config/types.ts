@@ -40,8 +40,10 @@ export interface TlsConfig {
 }
 
 export interface BrokerConfig {
-    /** The URL without user info. */
+    /** The first (or only) broker URL, without user info. */
     url: string
+    /** Every broker node, in the order they are tried, without user info (`url` is the first). */
+    urls: string[]
     protocolVersion: 4 | 5
     keepaliveS: number
     connectTimeoutMs: number

@@ -93,6 +93,8 @@ export class MqttLink {
     private readonly policy: ReconnectPolicy
     private connectedAt: number | undefined
     private timer: NodeJS.Timeout | undefined
+    /** Index into broker.urls of the node this link tries next; moves on after every close. */
+    private node = 0
     private lastError: { reason: string; message: string } | undefined
     private readonly throttle = new LogThrottle(60_000)
     private stopping: Promise<void> | undefined
@@ -121,6 +123,12 @@ export class MqttLink {
     /** The last failure, explained (for health output). */
     get lastFailure(): string | undefined {
         return this.lastError?.message
+    }
+
+    /** The broker URL the next connection attempt uses. */
+    private get brokerUrl(): string {
+        const urls = this.options.broker.urls
+        return urls[this.node % urls.length] ?? this.options.broker.url
     }
 
     start(): void {
@@ -193,15 +201,16 @@ export class MqttLink {
 
     private connect(): void {
         const o = this.options
-        const client = mqtt.connect(o.broker.url, mqttOptions(o))
+        const url = this.brokerUrl
+        const client = mqtt.connect(url, mqttOptions(o))
         this.client = client
         let failure: Error | undefined
         let disconnectReason: number | undefined
         client.on("connect", () => {
             if (this.client !== client || this.move("connack") !== "connected") return
             this.connectedAt = Date.now()
-            if (this.lastError) o.log.info({ client: o.name }, "connected to the broker again")
-            else o.log.debug({ client: o.name }, "connected to the broker")
+            if (this.lastError) o.log.info({ client: o.name, ...(o.broker.urls.length > 1 ? { broker: url } : {}) }, "connected to the broker again")
+            else o.log.debug({ client: o.name, ...(o.broker.urls.length > 1 ? { broker: url } : {}) }, "connected to the broker")
             this.lastError = undefined
             o.metrics.upstreamConnects.inc({ client: o.name })
             this.setConnected(true)
@@ -243,6 +252,9 @@ export class MqttLink {
                 this.setConnected(false)
                 this.handlers.disconnected()
             }
+            // With several nodes, the next attempt goes to the next one: a node that went
+            // away is not waited for while another is up. The backoff is the same.
+            this.node = (this.node + 1) % o.broker.urls.length
             const delay = reconnectDelay(this.reconnect, this.policy, o.random ?? Math.random)
             this.timer = setTimeout(() => {
                 if (this.move("retry") === "connecting") this.connect()
@@ -272,7 +284,7 @@ export class MqttLink {
 
     private report(error: Error, wasConnected: boolean): void {
         const o = this.options
-        const explained = explainError(error as Error & { code?: string }, o.broker)
+        const explained = explainError(error as Error & { code?: string }, { ...o.broker, url: this.brokerUrl })
         o.metrics.upstreamErrors.inc({ client: o.name, reason: explained.reason })
         const changed = this.lastError?.reason !== explained.reason
         this.lastError = explained

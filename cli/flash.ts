@@ -7,7 +7,7 @@ import { FlashError } from "@fieldlink/flash/errors"
 import { flash } from "@fieldlink/flash/flash"
 import { findProject } from "@fieldlink/devs-host/firmware"
 import { UsageError } from "@fieldlink/lib/cli/errors"
-import { brokerFlag, parseFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
+import { brokerFlag, commandFlags, wholeFlag, type ParsedFlags } from "@fieldlink/lib/cli/flags"
 
 const HELP = `usage: fieldlink flash --board B [--port P] [--wifi-ssid S --wifi-password W] [--broker URL]
                        [--device-id ID] [--runtime-image FILE] [--timeout S] [--monitor] [--output FILE]
@@ -52,18 +52,14 @@ const SPEC = {
     monitor: { type: "boolean" },
 } as const
 
-function text(flags: ReturnType<typeof parseFlags>, name: string): string | undefined {
+function text(flags: ParsedFlags, name: string): string | undefined {
     const v = flags.values[name]
     return v === undefined ? undefined : String(v)
 }
 
 export async function flashCommand(argv: string[]): Promise<number> {
-    const flags = parseFlags("flash", argv, SPEC)
-    if (flags.values.help) {
-        console.log(HELP)
-        return 0
-    }
-    if (flags.positionals.length > 0) throw new UsageError(`fieldlink flash: unexpected argument '${flags.positionals[0]}' (see 'fieldlink flash --help')`)
+    const flags = commandFlags("flash", argv, SPEC, HELP)
+    if (!flags) return 0
     const project = findProject()
     const board = text(flags, "board") ?? project.board
     if (!board) throw new UsageError("fieldlink flash: --board is required ('fieldlink boards' lists the boards), or name it in your project's package.json: \"fieldlink\": { \"board\": \"<id>\" }")

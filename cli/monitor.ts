@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs"
 import { startMonitor } from "@fieldlink/flash/monitor"
 import { UsageError } from "@fieldlink/lib/cli/errors"
-import { parseFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
+import { commandFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
 
 const HELP = `usage: fieldlink monitor --port P [--baud N] [--timeout S]
 
@@ -27,12 +27,8 @@ const SPEC = {
 } as const
 
 export async function monitorCommand(argv: string[]): Promise<number> {
-    const flags = parseFlags("monitor", argv, SPEC)
-    if (flags.values.help) {
-        console.log(HELP)
-        return 0
-    }
-    if (flags.positionals.length > 0) throw new UsageError(`fieldlink monitor: unexpected argument '${flags.positionals[0]}' (see 'fieldlink monitor --help')`)
+    const flags = commandFlags("monitor", argv, SPEC, HELP)
+    if (!flags) return 0
     const port = flags.values.port === undefined ? undefined : String(flags.values.port)
     if (!port) throw new UsageError("fieldlink monitor: --port is required, e.g. --port /dev/ttyACM0")
     if (!existsSync(port)) {

@@ -8,7 +8,8 @@ import { Fleet, uniformBoards } from "@fieldlink/sim/fleet"
 import { describeEvent, startMonitor } from "@fieldlink/sim/monitor"
 import { idError } from "@fieldlink/protocol/mqtt"
 import { UsageError } from "@fieldlink/lib/cli/errors"
-import { brokerFlag, parseFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
+import { brokerFlag, commandFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
+import { stopSignal } from "@fieldlink/lib/cli/run"
 import { scenarioCommand } from "./sim-scenario.js"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -98,12 +99,8 @@ async function embeddedBroker(port: number): Promise<EmbeddedBroker> {
 }
 
 export async function simCommand(argv: string[]): Promise<number> {
-    const flags = parseFlags("sim", argv, SPEC)
-    if (flags.values.help) {
-        console.log(HELP)
-        return 0
-    }
-    if (flags.positionals.length > 1) throw new UsageError(`fieldlink sim: unexpected argument '${flags.positionals[1]}' (see 'fieldlink sim --help')`)
+    const flags = commandFlags("sim", argv, SPEC, HELP, 1)
+    if (!flags) return 0
     if (flags.positionals.length === 1) {
         const fleetFlags = ["boards", "serial", "keepalive", "interval", "duration", "id-prefix", "topic-root", "seed", "port", "dashboard-port", "no-dashboard", "ha", "ha-prefix"].filter((f) => flags.values[f] !== undefined)
         if (fleetFlags.length > 0) throw new UsageError(`fieldlink sim: --${fleetFlags[0]} does not go with a scenario file (the scenario says it)`)
@@ -137,10 +134,7 @@ export async function simCommand(argv: string[]): Promise<number> {
     const live = process.stdout.isTTY && !verbose
 
     // Ctrl-C or SIGTERM from now on, even during start-up, ends in the graceful stop below.
-    const stopRequested = new Promise<void>((resolve) => {
-        process.once("SIGINT", () => resolve())
-        process.once("SIGTERM", () => resolve())
-    })
+    const stopRequested = stopSignal()
     const embedded = flags.values.broker === undefined ? await embeddedBroker(port) : undefined
     const broker = brokerFlag("sim", flags) ?? new URL(embedded!.url)
     const cleanups: (() => Promise<unknown>)[] = []

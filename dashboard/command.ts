@@ -1,6 +1,7 @@
 /** `fieldlink dashboard`: the fleet in a browser. */
 import { UsageError } from "@fieldlink/lib/cli/errors"
-import { brokerFlag, parseFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
+import { brokerFlag, commandFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
+import { stopSignal } from "@fieldlink/lib/cli/run"
 import { discoveryPrefixFlag, HA_FLAGS, topicRootFlag } from "@fieldlink/homeassistant/flags"
 import { fieldlinkVersion } from "@fieldlink/homeassistant/version"
 import { startDashboard } from "./service.js"
@@ -36,12 +37,8 @@ const SPEC = {
 } as const
 
 export async function dashboardCommand(argv: string[]): Promise<number> {
-    const flags = parseFlags("dashboard", argv, SPEC)
-    if (flags.values.help) {
-        console.log(HELP)
-        return 0
-    }
-    if (flags.positionals.length > 0) throw new UsageError(`fieldlink dashboard: unexpected argument '${flags.positionals[0]}' (see 'fieldlink dashboard --help')`)
+    const flags = commandFlags("dashboard", argv, SPEC, HELP)
+    if (!flags) return 0
     const broker = brokerFlag("dashboard", flags)
     if (!broker) throw new UsageError("fieldlink dashboard: --broker URL is required, e.g. --broker mqtt://127.0.0.1:1883")
     const port = wholeFlag("dashboard", flags, "port", 8080, 0, 65535)
@@ -50,10 +47,7 @@ export async function dashboardCommand(argv: string[]): Promise<number> {
     const topicRoot = topicRootFlag("dashboard", flags)
     if (flags.values["ha-prefix"] !== undefined && !flags.values.ha) throw new UsageError("fieldlink dashboard: --ha-prefix goes with --ha")
     const homeAssistant = flags.values.ha ? { prefix: discoveryPrefixFlag("dashboard", flags), version: fieldlinkVersion() } : undefined
-    const stop = new Promise<void>((resolve) => {
-        process.once("SIGINT", () => resolve())
-        process.once("SIGTERM", () => resolve())
-    })
+    const stop = stopSignal()
     const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 23)}  ${line}`)
     let dashboard
     try {

@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs"
 import { UsageError } from "@fieldlink/lib/cli/errors"
-import { brokerFlag, parseFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
+import { brokerFlag, commandFlags, wholeFlag, type ParsedFlags } from "@fieldlink/lib/cli/flags"
 import { ConfigError } from "@fieldlink/lib/config/errors"
 import type { GatewayConfig } from "./config/types.js"
 import { genericIdWarning } from "./config/generic-id.js"
@@ -64,7 +64,7 @@ export function parseSerialFlag(text: string): { path?: string; glob?: string; b
     return entry
 }
 
-function configFromFlags(program: string, flags: ReturnType<typeof parseFlags>, { configFromObject }: ConfigLoader): GatewayConfig {
+function configFromFlags(program: string, flags: ParsedFlags, { configFromObject }: ConfigLoader): GatewayConfig {
     const v = flags.values
     const url = brokerFlag(program, flags)
     if (!url) throw new UsageError(`${program}: give --config FILE, or --broker URL with --serial PATH (see '${program} --help')`)
@@ -103,13 +103,9 @@ function summary(c: GatewayConfig, safeUrl: (url: string) => string): string {
 
 /** `program`: how the user called it, for messages (`fieldlink gateway`, or `fieldlink-gateway` installed alone). */
 export async function gatewayCommand(argv: string[], program = "fieldlink gateway"): Promise<number> {
-    const flags = parseFlags(program, argv, SPEC)
+    const flags = commandFlags(program, argv, SPEC, help(program))
+    if (!flags) return 0
     const v = flags.values
-    if (v.help) {
-        console.log(help(program))
-        return 0
-    }
-    if (flags.positionals.length > 0) throw new UsageError(`${program}: unexpected argument '${flags.positionals[0]}' (see '${program} --help')`)
     if (v.config !== undefined && (v.broker !== undefined || v.serial !== undefined))
         throw new UsageError(`${program}: give either --config FILE or --broker/--serial, not both`)
     const level = v["log-level"] as string | undefined

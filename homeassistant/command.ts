@@ -1,7 +1,8 @@
 /** `fieldlink homeassistant`: Home Assistant MQTT discovery for the fleet, as a service of its own. */
 import { connectWatcher } from "@fieldlink/lib/mqtt/watcher"
 import { UsageError } from "@fieldlink/lib/cli/errors"
-import { brokerFlag, parseFlags } from "@fieldlink/lib/cli/flags"
+import { brokerFlag, commandFlags } from "@fieldlink/lib/cli/flags"
+import { stopSignal } from "@fieldlink/lib/cli/run"
 import { HomeAssistantDiscovery } from "./service.js"
 import { discoveryPrefixFlag, HA_FLAGS, topicRootFlag } from "./flags.js"
 import { fieldlinkVersion } from "./version.js"
@@ -24,20 +25,13 @@ Also available inside 'fieldlink dashboard --ha' and 'fieldlink sim --ha'.`
 const SPEC = { broker: { type: "string" }, "topic-root": { type: "string" }, ...HA_FLAGS } as const
 
 export async function homeAssistantCommand(argv: string[]): Promise<number> {
-    const flags = parseFlags("homeassistant", argv, SPEC)
-    if (flags.values.help) {
-        console.log(HELP)
-        return 0
-    }
-    if (flags.positionals.length > 0) throw new UsageError(`fieldlink homeassistant: unexpected argument '${flags.positionals[0]}' (see 'fieldlink homeassistant --help')`)
+    const flags = commandFlags("homeassistant", argv, SPEC, HELP)
+    if (!flags) return 0
     const broker = brokerFlag("homeassistant", flags)
     if (!broker) throw new UsageError("fieldlink homeassistant: --broker URL is required, e.g. --broker mqtt://127.0.0.1:1883")
     const prefix = discoveryPrefixFlag("homeassistant", flags)
     const topicRoot = topicRootFlag("homeassistant", flags)
-    const stop = new Promise<void>((resolve) => {
-        process.once("SIGINT", () => resolve())
-        process.once("SIGTERM", () => resolve())
-    })
+    const stop = stopSignal()
     const client = await connectWatcher(broker, `fieldlink-homeassistant-${process.pid}`)
     const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 23)}  ${line}`)
     const ha = new HomeAssistantDiscovery({ client, topicRoot, prefix, version: fieldlinkVersion(), log })

@@ -31,6 +31,21 @@ export function parseFlags(command: string, argv: string[], spec: FlagSpec): Par
     }
 }
 
+/**
+ * A command's flags: `undefined` when --help was asked (`help` is printed), else the parsed
+ * flags; more than `maxPositionals` positional arguments is a usage mistake.
+ */
+export function commandFlags(command: string, argv: string[], spec: FlagSpec, help: string, maxPositionals = 0): ParsedFlags | undefined {
+    const flags = parseFlags(command, argv, spec)
+    if (flags.values.help) {
+        console.log(help)
+        return undefined
+    }
+    const extra = flags.positionals[maxPositionals]
+    if (extra !== undefined) throw new UsageError(`${program(command)}: unexpected argument '${extra}' (see '${program(command)} --help')`)
+    return flags
+}
+
 /** A whole number flag within [min, max], or `fallback` when absent. */
 export function wholeFlag(command: string, flags: ParsedFlags, name: string, fallback: number, min: number, max: number): number {
     const raw = flags.values[name]

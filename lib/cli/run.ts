@@ -17,3 +17,14 @@ export async function exitCodeOf(label: string, run: () => Promise<number>): Pro
         return 1
     }
 }
+
+/**
+ * Resolves at the first SIGINT or SIGTERM. Called early, it makes Ctrl-C during start-up
+ * end in the caller's graceful stop too.
+ */
+export function stopSignal(): Promise<NodeJS.Signals> {
+    return new Promise((resolve) => {
+        process.once("SIGINT", resolve)
+        process.once("SIGTERM", resolve)
+    })
+}

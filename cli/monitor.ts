@@ -54,6 +54,7 @@ export async function monitorCommand(argv: string[]): Promise<number> {
         process.once("SIGINT", stop)
         process.once("SIGTERM", stop)
     })
-    await monitor.close()
+    // Asked to stop (or its time is up): close at once, nothing is waiting for more lines.
+    await monitor.close({ maxMs: 0 })
     return 0
 }

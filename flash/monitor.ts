@@ -17,7 +17,13 @@ export interface MonitorOptions {
 }
 
 export interface Monitor {
-    close(): Promise<void>
+    /**
+     * Shows what the port still holds, then closes it: lines the board wrote just before
+     * the broker saw it online are still in flight (the USB link, the OS buffer) when the
+     * caller decides to stop. Waits until the port has been quiet for `quietMs` (200), at
+     * most `maxMs` (2000).
+     */
+    close(options?: { quietMs?: number; maxMs?: number }): Promise<void>
 }
 
 // eslint-disable-next-line no-control-regex
@@ -40,7 +46,9 @@ async function open(path: string, baud: number, withinMs: number): Promise<Seria
 export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
     const port = await open(o.path, o.baud, o.openWithinMs ?? 5000)
     let partial = ""
+    let lastDataAt = Date.now()
     port.on("data", (chunk: Buffer) => {
+        lastDataAt = Date.now()
         const parts = (partial + chunk.toString("utf8")).split(/\r?\n/)
         partial = parts.pop() ?? ""
         for (const raw of parts) {
@@ -53,10 +61,13 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
     })
     port.on("error", () => undefined)
     return {
-        close: () =>
-            new Promise<void>((resolve) => {
+        close: async ({ quietMs = 200, maxMs = 2000 } = {}) => {
+            const deadline = Date.now() + maxMs
+            while (port.isOpen && Date.now() - lastDataAt < quietMs && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+            await new Promise<void>((resolve) => {
                 if (!port.isOpen) return resolve()
                 port.close(() => resolve())
-            }),
+            })
+        },
     }
 }

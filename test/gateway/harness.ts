@@ -5,9 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import type { ExecutionContext } from "ava"
-import { spawn } from "node:child_process"
-import { FIELDLINK_BIN, startCli, type RunningCli } from "../support/cli.js"
-import { tieToParent } from "../support/cleanup.js"
+import { startCli, type RunningCli } from "../support/cli.js"
 import { freePort, waitFor } from "../support/wait.js"
 
 export interface LogLine {
@@ -61,7 +59,7 @@ export interface GatewayStartOptions {
 
 export function startGateway(t: ExecutionContext, configFile: string, extraArgs: string[] = [], options: GatewayStartOptions = {}): RunningGateway {
     const args = ["gateway", "--config", configFile, ...extraArgs]
-    const cli = options.fileSizeLimitKb === undefined ? startCli(args) : startLimited(args, options.fileSizeLimitKb)
+    const cli = startCli(args, { fileSizeLimitKb: options.fileSizeLimitKb })
     const parsed: LogLine[] = []
     let seen = 0
     const logs = () => {
@@ -107,15 +105,4 @@ export function startGateway(t: ExecutionContext, configFile: string, extraArgs:
         () => undefined,
     )
     return running
-}
-
-/** startCli through bash, with a file size limit (the shell execs node: the pid is the gateway's). */
-function startLimited(args: string[], limitKb: number): RunningCli {
-    const child = spawn("bash", ["-c", `ulimit -f ${limitKb} && exec "$0" "$@"`, process.execPath, FIELDLINK_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-    tieToParent(child)
-    let out = ""
-    child.stdout!.on("data", (d) => (out += d))
-    child.stderr!.on("data", (d) => (out += d))
-    const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)))
-    return { child, output: () => out, exited }
 }

@@ -35,9 +35,16 @@ export interface RunningCli {
     exited: Promise<number | null>
 }
 
-/** Starts a long-running command (sim, gateway); the caller stops it. */
-export function startCli(args: string[]): RunningCli {
-    const child = spawn(process.execPath, [FIELDLINK_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+/**
+ * Starts a long-running command (sim, gateway); the caller stops it. `fileSizeLimitKb`
+ * runs it under `ulimit -f` (through bash, which execs node: the pid is the command's).
+ */
+export function startCli(args: string[], options: { fileSizeLimitKb?: number } = {}): RunningCli {
+    const command: [string, string[]] =
+        options.fileSizeLimitKb === undefined
+            ? [process.execPath, [FIELDLINK_BIN, ...args]]
+            : ["bash", ["-c", `ulimit -f ${options.fileSizeLimitKb} && exec "$0" "$@"`, process.execPath, FIELDLINK_BIN, ...args]]
+    const child = spawn(...command, { stdio: ["ignore", "pipe", "pipe"] })
     tieToParent(child)
     let out = ""
     child.stdout!.on("data", (d) => (out += d))

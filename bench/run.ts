@@ -36,15 +36,17 @@ function entryOf(name: string): { kind: "module" | "script"; file: string } | un
 }
 
 const found = readdirSync(here, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && entryOf(entry.name) !== undefined)
-    .map((entry) => entry.name)
+    .filter(entry => entry.isDirectory() && entryOf(entry.name) !== undefined)
+    .map(entry => entry.name)
     .sort()
 const args = process.argv.slice(2)
-const options = args.filter((arg) => arg.startsWith("--"))
-const wanted = args.filter((arg) => !arg.startsWith("--"))
-const unknown = wanted.filter((name) => !found.includes(name))
+const options = args.filter(arg => arg.startsWith("--"))
+const wanted = args.filter(arg => !arg.startsWith("--"))
+const unknown = wanted.filter(name => !found.includes(name))
 if (unknown.length > 0) {
-    console.error(`No bench named ${unknown.join(", ")}: expected one of ${found.join(", ") || "(none found)"}.`)
+    console.error(
+        `No bench named ${unknown.join(", ")}: expected one of ${found.join(", ") || "(none found)"}.`,
+    )
     process.exit(2)
 }
 
@@ -73,7 +75,9 @@ let failures = 0
 for (const name of wanted.length > 0 ? wanted : found) {
     const entry = entryOf(name)!
     const bench =
-        entry.kind === "module" ? ((await import(pathToFileURL(entry.file).href)) as InProcessBench) : undefined
+        entry.kind === "module"
+            ? ((await import(pathToFileURL(entry.file).href)) as InProcessBench)
+            : undefined
     console.log(`\n=== bench ${name}${bench?.title ? `: ${bench.title}` : ""} ===`)
     const started = Date.now()
     try {
@@ -83,7 +87,9 @@ for (const name of wanted.length > 0 ? wanted : found) {
     } catch (error) {
         failures++
         const seconds = Math.round((Date.now() - started) / 1000)
-        console.error(`\n--- bench ${name}: FAILED after ${seconds} s: ${(error as Error).stack ?? String(error)}`)
+        console.error(
+            `\n--- bench ${name}: FAILED after ${seconds} s: ${(error as Error).stack ?? String(error)}`,
+        )
     }
     if (abort.signal.aborted) break
 }

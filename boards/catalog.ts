@@ -38,7 +38,13 @@ export interface DsBoard {
     url?: string
     pins?: Record<string, number>
     i2c?: { pinSDA: string | number; pinSCL: string | number; kHz?: number; $connector?: string }
-    led?: { pin?: string | number; pinCLK?: string | number; type?: number; isMono?: boolean; activeHigh?: boolean }
+    led?: {
+        pin?: string | number
+        pinCLK?: string | number
+        type?: number
+        isMono?: boolean
+        activeHigh?: boolean
+    }
     log?: { pinTX: string | number; baud?: number }
     fstorOffset?: string | number
     fstorPages?: number
@@ -58,7 +64,10 @@ const END = "\n    };\n"
 /** Cuts the catalogue literal out of the bundle text and evaluates it. Pure; exported for tests. */
 export function extractCatalog(bundleText: string): DsCatalog {
     const start = bundleText.indexOf(START)
-    if (start < 0) throw new Error("The DeviceScript CLI bundle no longer holds its board catalogue (`var boards_default`).")
+    if (start < 0)
+        throw new Error(
+            "The DeviceScript CLI bundle no longer holds its board catalogue (`var boards_default`).",
+        )
     const end = bundleText.indexOf(END, start)
     if (end < 0) throw new Error("The board catalogue in the DeviceScript CLI bundle has no end.")
     const literal = bundleText.slice(start + START.length, end + END.length - 2)
@@ -93,7 +102,10 @@ export function pinClasses(arch: DsArch): Map<string, Set<number>> {
         if (done) return done
         if (seen.includes(name)) throw new Error(`pin class ${name} of ${arch.id} refers to itself`)
         const set = new Set<number>()
-        for (const part of (arch.pins[name] ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+        for (const part of (arch.pins[name] ?? "")
+            .split(",")
+            .map(p => p.trim())
+            .filter(Boolean)) {
             const range = /^(\d+)-(\d+)$/.exec(part)
             if (range) for (let i = Number(range[1]); i <= Number(range[2]); i++) set.add(i)
             else if (/^\d+$/.test(part)) set.add(Number(part))
@@ -124,7 +136,8 @@ export interface FlashLayout {
 export function flashLayout(board: DsBoard, arch: DsArch): FlashLayout {
     const fstorOffset = parseAnyInt(board.fstorOffset ?? arch.fstorOffset)
     const fstorPages = board.fstorPages ?? arch.fstorPages
-    if (fstorOffset === undefined || !fstorPages) throw new Error(`The DeviceScript catalogue gives no storage offset for ${board.id}.`)
+    if (fstorOffset === undefined || !fstorPages)
+        throw new Error(`The DeviceScript catalogue gives no storage offset for ${board.id}.`)
     return {
         binFlashOffset: parseAnyInt(arch.binFlashOffset) ?? 0,
         fstorOffset,

@@ -64,10 +64,30 @@ export function isDriverName(name: string): name is DriverName {
  * (`new ds.Relay()`) binds to the server the generated entry starts.
  */
 export const GPIO_ROLES = {
-    relay: { start: "startRelay", pinRole: "output", binds: "ds.Relay", part: "a relay (or MOSFET) driven by the pin" },
-    button: { start: "startButton", pinRole: "io", binds: "ds.Button", part: "a push button between the pin and GND" },
-    soil_moisture: { start: "startSoilMoisture", pinRole: "io", binds: "ds.SoilMoisture", part: "an analog soil-moisture probe on an ADC pin" },
-    light_level: { start: "startLightLevel", pinRole: "io", binds: "ds.LightLevel", part: "an analog light sensor (LDR divider) on an ADC pin" },
+    relay: {
+        start: "startRelay",
+        pinRole: "output",
+        binds: "ds.Relay",
+        part: "a relay (or MOSFET) driven by the pin",
+    },
+    button: {
+        start: "startButton",
+        pinRole: "io",
+        binds: "ds.Button",
+        part: "a push button between the pin and GND",
+    },
+    soil_moisture: {
+        start: "startSoilMoisture",
+        pinRole: "io",
+        binds: "ds.SoilMoisture",
+        part: "an analog soil-moisture probe on an ADC pin",
+    },
+    light_level: {
+        start: "startLightLevel",
+        pinRole: "io",
+        binds: "ds.LightLevel",
+        part: "an analog light sensor (LDR divider) on an ADC pin",
+    },
 } as const
 
 export type GpioRoleName = keyof typeof GPIO_ROLES

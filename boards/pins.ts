@@ -18,10 +18,16 @@ export interface PinUse {
 export function rangesText(set: Iterable<number>): string {
     const sorted = [...set].sort((a, b) => a - b)
     const parts: string[] = []
-    for (let i = 0; i < sorted.length; ) {
+    for (let i = 0; i < sorted.length;) {
         let j = i
         while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++
-        parts.push(j > i + 1 ? `${sorted[i]}-${sorted[j]}` : j === i + 1 ? `${sorted[i]}, ${sorted[j]}` : `${sorted[i]}`)
+        parts.push(
+            j > i + 1
+                ? `${sorted[i]}-${sorted[j]}`
+                : j === i + 1
+                  ? `${sorted[i]}, ${sorted[j]}`
+                  : `${sorted[i]}`,
+        )
         i = j + 1
     }
     return parts.join(", ")
@@ -35,7 +41,12 @@ const RESERVED: Record<string, string> = {
 }
 
 /** The GPIO number of `value`, or a sentence saying why it cannot be used. */
-export function resolvePin(value: number | string, board: DsBoard, arch: DsArch, role: PinUse["role"]): number | string {
+export function resolvePin(
+    value: number | string,
+    board: DsBoard,
+    arch: DsArch,
+    role: PinUse["role"],
+): number | string {
     let gpio: number | undefined
     if (typeof value === "number") gpio = value
     else if (/^gpio\d+$/i.test(value)) gpio = Number(value.slice(4))
@@ -46,7 +57,8 @@ export function resolvePin(value: number | string, board: DsBoard, arch: DsArch,
     }
     const classes = pinClasses(arch)
     for (const [name, why] of Object.entries(RESERVED))
-        if (classes.get(name)?.has(gpio)) return `found GPIO${gpio}, which ${why} on the ${arch.name}; expected a free GPIO`
+        if (classes.get(name)?.has(gpio))
+            return `found GPIO${gpio}, which ${why} on the ${arch.name}; expected a free GPIO`
     const io = classes.get("io") ?? new Set<number>()
     if (io.has(gpio)) return gpio
     // The bootloader's UART pins are not general IO on the ESP32, but the log goes there.

@@ -40,8 +40,11 @@ export function decodeBytecodeVersion(word: number): BytecodeVersion {
 
 /** The version a compiled program (`.devs` image) declares, from its header. Pure. */
 export function programBytecodeVersion(program: Uint8Array): BytecodeVersion {
-    if (program.length < 12) throw new Error(`a compiled program is at least 12 bytes, found ${program.length}`)
-    return decodeBytecodeVersion(new DataView(program.buffer, program.byteOffset, program.byteLength).getUint32(8, true))
+    if (program.length < 12)
+        throw new Error(`a compiled program is at least 12 bytes, found ${program.length}`)
+    return decodeBytecodeVersion(
+        new DataView(program.buffer, program.byteOffset, program.byteLength).getUint32(8, true),
+    )
 }
 
 export function formatVersion(v: BytecodeVersion): string {
@@ -49,7 +52,10 @@ export function formatVersion(v: BytecodeVersion): string {
 }
 
 /** Whether the runtime loads bytecode of version `v` (runtime/devicescript/verify.c). Pure. */
-export function runtimeAccepts(v: BytecodeVersion, runtime: BytecodeVersion = RUNTIME_BYTECODE_VERSION): boolean {
+export function runtimeAccepts(
+    v: BytecodeVersion,
+    runtime: BytecodeVersion = RUNTIME_BYTECODE_VERSION,
+): boolean {
     return v.major === runtime.major && v.minor <= runtime.minor && v.minor >= OLDEST_ACCEPTED_MINOR
 }
 
@@ -93,6 +99,6 @@ export const CHIP_IDS: Readonly<Record<string, number>> = { esp32: 0, esp32s2: 2
 
 /** "ESP32-C3" for a chip id, for messages. */
 export function chipNameOfId(id: number): string | undefined {
-    const arch = Object.keys(CHIP_IDS).find((k) => CHIP_IDS[k] === id)
+    const arch = Object.keys(CHIP_IDS).find(k => CHIP_IDS[k] === id)
     return arch === undefined ? undefined : arch.toUpperCase().replace(/^ESP32(?=.)/, "ESP32-")
 }

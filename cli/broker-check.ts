@@ -32,11 +32,18 @@ export async function brokerCheckCommand(argv: string[]): Promise<number> {
         console.log(HELP)
         return 0
     }
-    if (flags.positionals.length === 0) throw new UsageError("fieldlink broker-check: give at least one broker URL, e.g. fieldlink broker-check mqtt://localhost:1883")
+    if (flags.positionals.length === 0)
+        throw new UsageError(
+            "fieldlink broker-check: give at least one broker URL, e.g. fieldlink broker-check mqtt://localhost:1883",
+        )
     const urls = flags.positionals.map(brokerUrl)
     const root = flags.values.root === undefined ? DEFAULT_CHECK_ROOT : String(flags.values.root)
-    const rootError = root.includes("+") || root.includes("#") || root.endsWith("/") ? "it has a wildcard or ends with /" : topicNameError(root)
-    if (rootError) throw new UsageError(`fieldlink broker-check: --root '${root}' is not a topic root: ${rootError}`)
+    const rootError =
+        root.includes("+") || root.includes("#") || root.endsWith("/")
+            ? "it has a wildcard or ends with /"
+            : topicNameError(root)
+    if (rootError)
+        throw new UsageError(`fieldlink broker-check: --root '${root}' is not a topic root: ${rootError}`)
     console.error(`checking ${urls.join(", ")} (about 15 s)…`)
     const result = await runBrokerCheck({ urls, root })
     console.log(formatReport(urls.map(withoutPassword), result.verdicts, result.elapsedMs))
@@ -48,10 +55,14 @@ function brokerUrl(raw: string): string {
     try {
         url = new URL(raw)
     } catch {
-        throw new UsageError(`fieldlink broker-check: '${raw}' is not a URL; expected one like mqtt://host:1883`)
+        throw new UsageError(
+            `fieldlink broker-check: '${raw}' is not a URL; expected one like mqtt://host:1883`,
+        )
     }
     if (url.protocol !== "mqtt:" && url.protocol !== "mqtts:")
-        throw new UsageError(`fieldlink broker-check: '${raw}' must use mqtt:// or mqtts://, not ${url.protocol}//`)
+        throw new UsageError(
+            `fieldlink broker-check: '${raw}' must use mqtt:// or mqtts://, not ${url.protocol}//`,
+        )
     if (!url.hostname) throw new UsageError(`fieldlink broker-check: '${raw}' has no host`)
     return raw
 }

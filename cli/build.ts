@@ -41,18 +41,26 @@ export async function buildCommand(argv: string[]): Promise<number> {
         if (board !== undefined) {
             const profile = profileFor(String(board))
             const result = await buildBoardFirmware(profile, { cache: false, project })
-            const drivers = profile.simulator ? "none (simulated sensors)" : [...profile.sensors, ...profile.gpio].map((s) => s.label).join(", ") || "none"
-            console.log(`${what} for ${profile.id}: ${result.bytecode.length} bytes of bytecode from ${where}/${result.entry} in ${Date.now() - started} ms; drivers: ${drivers}`)
+            const drivers = profile.simulator
+                ? "none (simulated sensors)"
+                : [...profile.sensors, ...profile.gpio].map(s => s.label).join(", ") || "none"
+            console.log(
+                `${what} for ${profile.id}: ${result.bytecode.length} bytes of bytecode from ${where}/${result.entry} in ${Date.now() - started} ms; drivers: ${drivers}`,
+            )
             return 0
         }
         const result = await buildFirmware({ cache: false, project })
-        console.log(`${what}: ${result.bytecode.length} bytes of bytecode from ${where}/${project.entry} in ${Date.now() - started} ms`)
+        console.log(
+            `${what}: ${result.bytecode.length} bytes of bytecode from ${where}/${project.entry} in ${Date.now() - started} ms`,
+        )
         return 0
     } catch (error) {
         const message = (error as Error).message
         if (!message.startsWith("devs build")) throw error
         // The compiler's own diagnostics name the file and line, relative to the project.
-        console.error(`fieldlink build: ${where}/${project.entry} does not compile:\n${compilerDiagnostics(message)}`)
+        console.error(
+            `fieldlink build: ${where}/${project.entry} does not compile:\n${compilerDiagnostics(message)}`,
+        )
         return 1
     }
 }
@@ -62,7 +70,7 @@ export function compilerDiagnostics(message: string): string {
     return message
         .split("\n")
         .slice(1)
-        .filter((line) => !line.startsWith("using devs:"))
+        .filter(line => !line.startsWith("using devs:"))
         .join("\n")
         .trim()
 }

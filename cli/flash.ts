@@ -62,7 +62,10 @@ export async function flashCommand(argv: string[]): Promise<number> {
     if (!flags) return 0
     const project = findProject()
     const board = text(flags, "board") ?? project.board
-    if (!board) throw new UsageError("fieldlink flash: --board is required ('fieldlink boards' lists the boards), or name it in your project's package.json: \"fieldlink\": { \"board\": \"<id>\" }")
+    if (!board)
+        throw new UsageError(
+            'fieldlink flash: --board is required (\'fieldlink boards\' lists the boards), or name it in your project\'s package.json: "fieldlink": { "board": "<id>" }',
+        )
     const wifiSsid = text(flags, "wifi-ssid")
     const wifiPassword = text(flags, "wifi-password")
     try {
@@ -83,14 +86,21 @@ export async function flashCommand(argv: string[]): Promise<number> {
                 output: text(flags, "output"),
                 monitor: flags.values.monitor === true,
             },
-            { say: (line) => console.log(line), progress: process.stdout },
+            { say: line => console.log(line), progress: process.stdout },
         )
-        if (result.onlineAfterS === undefined && !flags.values.output) console.log(result.noWait === "serial" ? "done (a serial board: see it through the gateway)" : "done (not waiting for the board: --timeout 0)")
+        if (result.onlineAfterS === undefined && !flags.values.output)
+            console.log(
+                result.noWait === "serial"
+                    ? "done (a serial board: see it through the gateway)"
+                    : "done (not waiting for the board: --timeout 0)",
+            )
         return 0
     } catch (error) {
         if (error instanceof UnknownBoardError) throw new UsageError(`fieldlink flash: ${error.message}`)
         if (error instanceof FlashError) {
-            console.error(`fieldlink flash: ${error.problem}${error.hints.length ? "\nwhat to try:\n" + error.hints.map((h) => `  - ${h}`).join("\n") : ""}`)
+            console.error(
+                `fieldlink flash: ${error.problem}${error.hints.length ? "\nwhat to try:\n" + error.hints.map(h => `  - ${h}`).join("\n") : ""}`,
+            )
             return 1
         }
         throw error

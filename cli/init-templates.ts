@@ -14,7 +14,10 @@ export interface ProjectTemplate {
 
 /** An npm package name from a folder name: lower case, letters, digits, `-`, `_`, `.`. */
 export function packageName(folder: string): string {
-    const name = folder.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+/, "")
+    const name = folder
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]+/g, "-")
+        .replace(/^[._-]+/, "")
     return name === "" ? "my-device" : name.slice(0, 214)
 }
 

@@ -24,7 +24,10 @@ export async function initCommand(argv: string[]): Promise<number> {
         console.log(HELP)
         return 0
     }
-    if (flags.positionals.length !== 1) throw new UsageError("fieldlink init: name one folder for the new project, e.g. fieldlink init my-device")
+    if (flags.positionals.length !== 1)
+        throw new UsageError(
+            "fieldlink init: name one folder for the new project, e.g. fieldlink init my-device",
+        )
     const dir = resolve(flags.positionals[0])
     const board = String(flags.values.board ?? DEFAULT_BOARD)
     try {
@@ -34,14 +37,22 @@ export async function initCommand(argv: string[]): Promise<number> {
         throw new UsageError(`fieldlink init: --board ${board}: ${(error as Error).message}`)
     }
     if (existsSync(dir) && readdirSync(dir).length > 0)
-        throw new UsageError(`fieldlink init: ${dir} is not empty; nothing was written (pick a new folder, or empty this one)`)
-    const files = projectFiles({ name: packageName(basename(dir)), board, version: packageOf(import.meta.url).version })
+        throw new UsageError(
+            `fieldlink init: ${dir} is not empty; nothing was written (pick a new folder, or empty this one)`,
+        )
+    const files = projectFiles({
+        name: packageName(basename(dir)),
+        board,
+        version: packageOf(import.meta.url).version,
+    })
     for (const [path, text] of Object.entries(files)) {
         mkdirSync(dirname(join(dir, path)), { recursive: true })
         writeFileSync(join(dir, path), text, { flag: "wx" })
     }
     const where = relative(process.cwd(), dir) || "."
     console.log(`a new device project in ${where} (board ${board}): ${Object.keys(files).join(", ")}`)
-    console.log(`next: cd ${where} && npm install && npx fieldlink build && npx fieldlink sim scenario.yaml --check`)
+    console.log(
+        `next: cd ${where} && npm install && npx fieldlink build && npx fieldlink sim scenario.yaml --check`,
+    )
     return 0
 }

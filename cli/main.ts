@@ -13,22 +13,59 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-    init: { summary: "start your own device project (src/main.ts on the fieldlink-firmware library)", load: async () => (await import("./init.js")).initCommand },
-    build: { summary: "compile your project's program (or the stock firmware) to bytecode", load: async () => (await import("./build.js")).buildCommand },
-    gateway: { summary: "bridge devices on serial ports to an MQTT broker, with a will for every device", load: async () => (await import("fieldlink-gateway/command")).gatewayCommand },
-    boards: { summary: "list the supported boards (their profiles in boards/)", load: async () => (await import("./boards.js")).boardsCommand },
-    flash: { summary: "build, bundle and write the firmware to a board, then wait for it on the broker", load: async () => (await import("./flash.js")).flashCommand },
-    dashboard: { summary: "serve a live web page of the fleet: status, readings, charts, gateways", load: async () => (await import("@fieldlink/dashboard/command")).dashboardCommand },
-    homeassistant: { summary: "announce the fleet to Home Assistant (MQTT discovery)", load: async () => (await import("@fieldlink/homeassistant/command")).homeAssistantCommand },
-    monitor: { summary: "show a board's USB log, with notes on why it is or is not online", load: async () => (await import("./monitor.js")).monitorCommand },
-    "broker-check": { summary: "check that a broker (or each node of a cluster) keeps the semantics fieldlink relies on", load: async () => (await import("./broker-check.js")).brokerCheckCommand },
-    sim: { summary: "run simulated boards (the real firmware in the DeviceScript VM) against a broker", load: async () => (await import("./sim.js")).simCommand },
+    init: {
+        summary: "start your own device project (src/main.ts on the fieldlink-firmware library)",
+        load: async () => (await import("./init.js")).initCommand,
+    },
+    build: {
+        summary: "compile your project's program (or the stock firmware) to bytecode",
+        load: async () => (await import("./build.js")).buildCommand,
+    },
+    gateway: {
+        summary: "bridge devices on serial ports to an MQTT broker, with a will for every device",
+        load: async () => (await import("fieldlink-gateway/command")).gatewayCommand,
+    },
+    boards: {
+        summary: "list the supported boards (their profiles in boards/)",
+        load: async () => (await import("./boards.js")).boardsCommand,
+    },
+    flash: {
+        summary: "build, bundle and write the firmware to a board, then wait for it on the broker",
+        load: async () => (await import("./flash.js")).flashCommand,
+    },
+    dashboard: {
+        summary: "serve a live web page of the fleet: status, readings, charts, gateways",
+        load: async () => (await import("@fieldlink/dashboard/command")).dashboardCommand,
+    },
+    homeassistant: {
+        summary: "announce the fleet to Home Assistant (MQTT discovery)",
+        load: async () => (await import("@fieldlink/homeassistant/command")).homeAssistantCommand,
+    },
+    monitor: {
+        summary: "show a board's USB log, with notes on why it is or is not online",
+        load: async () => (await import("./monitor.js")).monitorCommand,
+    },
+    "broker-check": {
+        summary: "check that a broker (or each node of a cluster) keeps the semantics fieldlink relies on",
+        load: async () => (await import("./broker-check.js")).brokerCheckCommand,
+    },
+    sim: {
+        summary: "run simulated boards (the real firmware in the DeviceScript VM) against a broker",
+        load: async () => (await import("./sim.js")).simCommand,
+    },
 }
 
 function usage(): string {
-    const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length))
+    const width = Math.max(...Object.keys(COMMANDS).map(n => n.length))
     const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
-    return ["usage: fieldlink <command> [flags]", "", "commands:", ...lines, "", "'fieldlink <command> --help' describes a command's flags; 'fieldlink --version' prints the version."].join("\n")
+    return [
+        "usage: fieldlink <command> [flags]",
+        "",
+        "commands:",
+        ...lines,
+        "",
+        "'fieldlink <command> --help' describes a command's flags; 'fieldlink --version' prints the version.",
+    ].join("\n")
 }
 
 export async function main(argv: string[]): Promise<number> {

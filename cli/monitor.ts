@@ -32,20 +32,31 @@ export async function monitorCommand(argv: string[]): Promise<number> {
     const port = flags.values.port === undefined ? undefined : String(flags.values.port)
     if (!port) throw new UsageError("fieldlink monitor: --port is required, e.g. --port /dev/ttyACM0")
     if (!existsSync(port)) {
-        console.error(`fieldlink monitor: the port ${port} does not exist\nwhat to try:\n  - is the board plugged in with a data cable? ls /dev/ttyACM* /dev/ttyUSB*`)
+        console.error(
+            `fieldlink monitor: the port ${port} does not exist\nwhat to try:\n  - is the board plugged in with a data cable? ls /dev/ttyACM* /dev/ttyUSB*`,
+        )
         return 1
     }
     const baud = wholeFlag("monitor", flags, "baud", 115200, 300, 5_000_000)
     const timeoutS = wholeFlag("monitor", flags, "timeout", 0, 0, 86_400)
     let monitor
     try {
-        monitor = await startMonitor({ path: port, baud, print: (line) => console.log(line), openWithinMs: 2000 })
+        monitor = await startMonitor({
+            path: port,
+            baud,
+            print: line => console.log(line),
+            openWithinMs: 2000,
+        })
     } catch (error) {
-        console.error(`fieldlink monitor: cannot open ${port}: ${(error as Error).message}\nwhat to try:\n  - close other programs using the port (esptool, screen, a fieldlink gateway)\n  - permission denied: sudo usermod -aG dialout $USER, then log out and back in`)
+        console.error(
+            `fieldlink monitor: cannot open ${port}: ${(error as Error).message}\nwhat to try:\n  - close other programs using the port (esptool, screen, a fieldlink gateway)\n  - permission denied: sudo usermod -aG dialout $USER, then log out and back in`,
+        )
         return 1
     }
-    console.error(`monitoring ${port} at ${baud} baud; press RESET on the board to see it boot${timeoutS ? `; stopping after ${timeoutS} s` : "; Ctrl-C ends"}`)
-    await new Promise<void>((resolve) => {
+    console.error(
+        `monitoring ${port} at ${baud} baud; press RESET on the board to see it boot${timeoutS ? `; stopping after ${timeoutS} s` : "; Ctrl-C ends"}`,
+    )
+    await new Promise<void>(resolve => {
         const timer = timeoutS ? setTimeout(resolve, timeoutS * 1000) : undefined
         const stop = () => {
             if (timer) clearTimeout(timer)

@@ -26,18 +26,22 @@ export async function scenarioCommand(o: ScenarioCommandOptions): Promise<number
     }
     const stamp = () => new Date().toISOString().slice(11, 23)
     const project = findProject()
-    console.log(`${stamp()}  scenario "${scenario.name}" (${o.file}), seed ${scenario.seed}; building ${describeProject(project)}...`)
+    console.log(
+        `${stamp()}  scenario "${scenario.name}" (${o.file}), seed ${scenario.seed}; building ${describeProject(project)}...`,
+    )
     const firmware = await buildFirmware({ project })
     const report = await runScenario(scenario, {
         program: firmware.bytecode,
         services: firmware.services,
         broker: o.broker,
-        onLine: (line) => console.log(`${stamp()}  ${line}`),
+        onLine: line => console.log(`${stamp()}  ${line}`),
         onBoardLog: o.verbose ? (id, line) => console.log(`${stamp()}  ${id.padEnd(12)} ${line}`) : undefined,
     })
-    const failed = report.results.filter((r) => !r.ok).length
+    const failed = report.results.filter(r => !r.ok).length
     console.log(`\nexpectations of "${scenario.name}":`)
     for (const r of report.results) console.log(`  ${r.ok ? "✔" : "✘"} ${r.text}`)
-    console.log(`\n${report.results.length - failed} of ${report.results.length} expectations met${failed > 0 ? `; ${failed} not met` : ""}`)
+    console.log(
+        `\n${report.results.length - failed} of ${report.results.length} expectations met${failed > 0 ? `; ${failed} not met` : ""}`,
+    )
     return o.check && failed > 0 ? 1 : 0
 }

@@ -25,8 +25,24 @@ import { describeProject } from "./project.js"
 function localSerialDevices(count: number, intervalMs: number): SerialDeviceSpec[] {
     return Array.from({ length: count }, (_, i) =>
         i === 0
-            ? { id: "serial-fw", kind: "firmware", rate: 0, intervalMs, baud: 115200, live: 0, checksum: false }
-            : { id: `meter-${i}`, kind: "scripted", rate: 1000 / intervalMs, intervalMs, baud: 115200, live: Math.max(5, Math.ceil((3 * intervalMs) / 1000)), checksum: true },
+            ? {
+                  id: "serial-fw",
+                  kind: "firmware",
+                  rate: 0,
+                  intervalMs,
+                  baud: 115200,
+                  live: 0,
+                  checksum: false,
+              }
+            : {
+                  id: `meter-${i}`,
+                  kind: "scripted",
+                  rate: 1000 / intervalMs,
+                  intervalMs,
+                  baud: 115200,
+                  live: Math.max(5, Math.ceil((3 * intervalMs) / 1000)),
+                  checksum: true,
+              },
     )
 }
 
@@ -102,9 +118,31 @@ export async function simCommand(argv: string[]): Promise<number> {
     const flags = commandFlags("sim", argv, SPEC, HELP, 1)
     if (!flags) return 0
     if (flags.positionals.length === 1) {
-        const fleetFlags = ["boards", "serial", "keepalive", "interval", "duration", "id-prefix", "topic-root", "seed", "port", "dashboard-port", "no-dashboard", "ha", "ha-prefix"].filter((f) => flags.values[f] !== undefined)
-        if (fleetFlags.length > 0) throw new UsageError(`fieldlink sim: --${fleetFlags[0]} does not go with a scenario file (the scenario says it)`)
-        return scenarioCommand({ file: flags.positionals[0], check: flags.values.check === true, broker: brokerFlag("sim", flags), verbose: flags.values.verbose === true })
+        const fleetFlags = [
+            "boards",
+            "serial",
+            "keepalive",
+            "interval",
+            "duration",
+            "id-prefix",
+            "topic-root",
+            "seed",
+            "port",
+            "dashboard-port",
+            "no-dashboard",
+            "ha",
+            "ha-prefix",
+        ].filter(f => flags.values[f] !== undefined)
+        if (fleetFlags.length > 0)
+            throw new UsageError(
+                `fieldlink sim: --${fleetFlags[0]} does not go with a scenario file (the scenario says it)`,
+            )
+        return scenarioCommand({
+            file: flags.positionals[0],
+            check: flags.values.check === true,
+            broker: brokerFlag("sim", flags),
+            verbose: flags.values.verbose === true,
+        })
     }
     if (flags.values.check) throw new UsageError("fieldlink sim: --check needs a scenario file to check")
     const boards = wholeFlag("sim", flags, "boards", 3, 0, 200)
@@ -114,8 +152,10 @@ export async function simCommand(argv: string[]): Promise<number> {
     // The serial devices run the stock firmware's serial transport beside a scripted meter;
     // a user's program is simulated as WiFi boards unless asked for with --serial.
     const serial = wholeFlag("sim", flags, "serial", noSocat || !project.stock ? 0 : 2, 0, 20)
-    if (serial > 0 && noSocat) throw new UsageError(`fieldlink sim: --serial needs pseudo-terminals, but ${noSocat}`)
-    if (boards + serial === 0) throw new UsageError("fieldlink sim: nothing to simulate: --boards and --serial are both 0")
+    if (serial > 0 && noSocat)
+        throw new UsageError(`fieldlink sim: --serial needs pseudo-terminals, but ${noSocat}`)
+    if (boards + serial === 0)
+        throw new UsageError("fieldlink sim: nothing to simulate: --boards and --serial are both 0")
     const keepAliveSeconds = wholeFlag("sim", flags, "keepalive", 60, 0, 65535)
     const intervalMs = wholeFlag("sim", flags, "interval", 5000, 100, 86400000)
     const durationS = wholeFlag("sim", flags, "duration", 0, 0, 31536000)
@@ -123,13 +163,21 @@ export async function simCommand(argv: string[]): Promise<number> {
     const port = wholeFlag("sim", flags, "port", 1883, 0, 65535)
     const idPrefix = String(flags.values["id-prefix"] ?? "sim")
     const prefixProblem = idError(`${idPrefix}-${boards}`)
-    if (prefixProblem) throw new UsageError(`fieldlink sim: --id-prefix '${idPrefix}' does not make valid device ids: ${prefixProblem}`)
+    if (prefixProblem)
+        throw new UsageError(
+            `fieldlink sim: --id-prefix '${idPrefix}' does not make valid device ids: ${prefixProblem}`,
+        )
     const topicRoot = String(flags.values["topic-root"] ?? "fieldlink")
     if (topicRoot === "" || /[+#]/.test(topicRoot) || topicRoot.startsWith("$"))
-        throw new UsageError(`fieldlink sim: --topic-root '${topicRoot}' must be a topic prefix without +, # or a leading $`)
+        throw new UsageError(
+            `fieldlink sim: --topic-root '${topicRoot}' must be a topic prefix without +, # or a leading $`,
+        )
     const verbose = flags.values.verbose === true
-    const dashboardPort = flags.values["no-dashboard"] ? undefined : wholeFlag("sim", flags, "dashboard-port", 8080, 0, 65535)
-    if (flags.values["ha-prefix"] !== undefined && !flags.values.ha) throw new UsageError("fieldlink sim: --ha-prefix goes with --ha")
+    const dashboardPort = flags.values["no-dashboard"]
+        ? undefined
+        : wholeFlag("sim", flags, "dashboard-port", 8080, 0, 65535)
+    if (flags.values["ha-prefix"] !== undefined && !flags.values.ha)
+        throw new UsageError("fieldlink sim: --ha-prefix goes with --ha")
     const haPrefix = flags.values.ha ? discoveryPrefixFlag("sim", flags) : undefined
     const live = process.stdout.isTTY && !verbose
 
@@ -143,19 +191,33 @@ export async function simCommand(argv: string[]): Promise<number> {
         for (const c of cleanups.reverse()) await c().catch(() => undefined)
     }
     try {
-        console.log(`${stamp()}  broker ${broker}${embedded ? " (embedded)" : ""}; building ${describeProject(project)}...`)
+        console.log(
+            `${stamp()}  broker ${broker}${embedded ? " (embedded)" : ""}; building ${describeProject(project)}...`,
+        )
         if (noSocat && !serialAsked) console.log(`${stamp()}  no serial devices: ${noSocat}`)
         const firmware = await buildFirmware({ project })
         let dashboardUrl = ""
-        const header = () => `fieldlink sim — broker ${broker}${embedded ? " (embedded)" : ""} — ${boards} WiFi board(s), ${serial} serial device(s)${dashboardUrl ? ` — dashboard ${dashboardUrl}` : ""} — Ctrl-C stops`
+        const header = () =>
+            `fieldlink sim — broker ${broker}${embedded ? " (embedded)" : ""} — ${boards} WiFi board(s), ${serial} serial device(s)${dashboardUrl ? ` — dashboard ${dashboardUrl}` : ""} — Ctrl-C stops`
         const view = live ? new LiveView(process.stdout, header) : undefined
-        const monitor = await startMonitor(broker, topicRoot, (e) => (view ? view.event(e) : console.log(`${stamp()}  ${e.deviceId.padEnd(12)} ${e.kind.padEnd(10)} ${describeEvent(e)}`)))
+        const monitor = await startMonitor(broker, topicRoot, e =>
+            view
+                ? view.event(e)
+                : console.log(
+                      `${stamp()}  ${e.deviceId.padEnd(12)} ${e.kind.padEnd(10)} ${describeEvent(e)}`,
+                  ),
+        )
         cleanups.push(() => monitor.endAsync())
-        const dashboard = dashboardPort === undefined ? undefined : await startLocalDashboard({ broker, topicRoot, port: dashboardPort, haPrefix })
+        const dashboard =
+            dashboardPort === undefined
+                ? undefined
+                : await startLocalDashboard({ broker, topicRoot, port: dashboardPort, haPrefix })
         if (dashboard) {
             cleanups.push(() => dashboard.close())
             dashboardUrl = dashboard.url
-            console.log(`${stamp()}  dashboard ${dashboard.url}${haPrefix ? `; Home Assistant discovery under ${haPrefix}/` : ""}`)
+            console.log(
+                `${stamp()}  dashboard ${dashboard.url}${haPrefix ? `; Home Assistant discovery under ${haPrefix}/` : ""}`,
+            )
         }
         const fleet = await Fleet.start({
             broker,
@@ -164,21 +226,37 @@ export async function simCommand(argv: string[]): Promise<number> {
             seed,
             program: firmware.bytecode,
             services: firmware.services,
-            onActuator: (id, kind, value) => console.log(`${stamp()}  ${id.padEnd(12)} ${kind.padEnd(10)} ${value ? "on" : "off"}`),
-            onLog: verbose ? (id, line) => console.log(`${stamp()}  ${id.padEnd(12)} log        ${line}`) : undefined,
+            onActuator: (id, kind, value) =>
+                console.log(`${stamp()}  ${id.padEnd(12)} ${kind.padEnd(10)} ${value ? "on" : "off"}`),
+            onLog: verbose
+                ? (id, line) => console.log(`${stamp()}  ${id.padEnd(12)} log        ${line}`)
+                : undefined,
             onError: (id, error) => console.error(`${stamp()}  ${id.padEnd(12)} error      ${error.message}`),
         })
         cleanups.push(() => fleet.stop())
         if (serial > 0) {
             const dir = mkdtempSync(path.join(tmpdir(), "fieldlink-sim-"))
             cleanups.push(async () => rmSync(dir, { recursive: true, force: true }))
-            const rig = await SerialRig.start({ dir, broker, topicRoot, gatewayId: "gw-sim", seed, program: firmware.bytecode, devices: localSerialDevices(serial, intervalMs) })
+            const rig = await SerialRig.start({
+                dir,
+                broker,
+                topicRoot,
+                gatewayId: "gw-sim",
+                seed,
+                program: firmware.bytecode,
+                devices: localSerialDevices(serial, intervalMs),
+            })
             cleanups.push(() => rig.stop())
         }
-        console.log(`${stamp()}  ${boards} board(s) and ${serial} serial device(s) running${durationS > 0 ? ` for ${durationS} s` : "; Ctrl-C stops"}`)
+        console.log(
+            `${stamp()}  ${boards} board(s) and ${serial} serial device(s) running${durationS > 0 ? ` for ${durationS} s` : "; Ctrl-C stops"}`,
+        )
         view?.start()
         if (view) cleanups.push(async () => view.stop())
-        await Promise.race([stopRequested, ...(durationS > 0 ? [new Promise((resolve) => setTimeout(resolve, durationS * 1000).unref())] : [])])
+        await Promise.race([
+            stopRequested,
+            ...(durationS > 0 ? [new Promise(resolve => setTimeout(resolve, durationS * 1000).unref())] : []),
+        ])
         console.log(`${stamp()}  stopping: boards say offline and disconnect`)
     } finally {
         await cleanUp()

@@ -31,7 +31,10 @@ export function tokenMatches(expected: string, given: string | undefined): boole
 }
 
 /** The token a request carries: `Authorization: Bearer T`, the cookie, or `?token=T`. */
-export function requestToken(headers: { authorization?: string; cookie?: string }, url: URL): string | undefined {
+export function requestToken(
+    headers: { authorization?: string; cookie?: string },
+    url: URL,
+): string | undefined {
     const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")
     if (bearer) return bearer[1]
     for (const part of (headers.cookie ?? "").split(";")) {

@@ -40,25 +40,46 @@ export async function dashboardCommand(argv: string[]): Promise<number> {
     const flags = commandFlags("dashboard", argv, SPEC, HELP)
     if (!flags) return 0
     const broker = brokerFlag("dashboard", flags)
-    if (!broker) throw new UsageError("fieldlink dashboard: --broker URL is required, e.g. --broker mqtt://127.0.0.1:1883")
+    if (!broker)
+        throw new UsageError(
+            "fieldlink dashboard: --broker URL is required, e.g. --broker mqtt://127.0.0.1:1883",
+        )
     const port = wholeFlag("dashboard", flags, "port", 8080, 0, 65535)
     const host = String(flags.values.host ?? "127.0.0.1")
-    const token = flags.values.token !== undefined ? String(flags.values.token) : process.env.FIELDLINK_DASHBOARD_TOKEN || undefined
+    const token =
+        flags.values.token !== undefined
+            ? String(flags.values.token)
+            : process.env.FIELDLINK_DASHBOARD_TOKEN || undefined
     const topicRoot = topicRootFlag("dashboard", flags)
-    if (flags.values["ha-prefix"] !== undefined && !flags.values.ha) throw new UsageError("fieldlink dashboard: --ha-prefix goes with --ha")
-    const homeAssistant = flags.values.ha ? { prefix: discoveryPrefixFlag("dashboard", flags), version: fieldlinkVersion() } : undefined
+    if (flags.values["ha-prefix"] !== undefined && !flags.values.ha)
+        throw new UsageError("fieldlink dashboard: --ha-prefix goes with --ha")
+    const homeAssistant = flags.values.ha
+        ? { prefix: discoveryPrefixFlag("dashboard", flags), version: fieldlinkVersion() }
+        : undefined
     const stop = stopSignal()
     const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 23)}  ${line}`)
     let dashboard
     try {
-        dashboard = await startDashboard({ broker, topicRoot, host, port, token, commands: flags.values.commands === true, homeAssistant, log })
+        dashboard = await startDashboard({
+            broker,
+            topicRoot,
+            host,
+            port,
+            token,
+            commands: flags.values.commands === true,
+            homeAssistant,
+            log,
+        })
     } catch (e) {
         const message = (e as Error).message
         // Refusals of the configuration are usage mistakes: exit 2 with the reason.
-        if (/needs a token|characters long|is taken/.test(message)) throw new UsageError(`fieldlink dashboard: ${message}`)
+        if (/needs a token|characters long|is taken/.test(message))
+            throw new UsageError(`fieldlink dashboard: ${message}`)
         throw e
     }
-    log(`dashboard: ${dashboard.url} (fleet under ${topicRoot}/ on ${broker.host}; commands ${flags.values.commands ? "on" : "off"}${homeAssistant ? `; Home Assistant discovery under ${homeAssistant.prefix}/` : ""}); Ctrl-C stops`)
+    log(
+        `dashboard: ${dashboard.url} (fleet under ${topicRoot}/ on ${broker.host}; commands ${flags.values.commands ? "on" : "off"}${homeAssistant ? `; Home Assistant discovery under ${homeAssistant.prefix}/` : ""}); Ctrl-C stops`,
+    )
     await stop
     await dashboard.close()
     return 0

@@ -126,8 +126,10 @@ export class FleetState {
     /** Re-evaluates what depends on time alone (a flapping mark that has expired). */
     tick(): FleetEvent[] {
         const events: FleetEvent[] = []
-        for (const [id, d] of this.devices) if (this.expire(d.track)) events.push({ type: "device", device: this.deviceView(id, d) })
-        for (const [id, g] of this.gateways) if (this.expire(g.track)) events.push({ type: "gateway", gateway: this.gatewayView(id, g) })
+        for (const [id, d] of this.devices)
+            if (this.expire(d.track)) events.push({ type: "device", device: this.deviceView(id, d) })
+        for (const [id, g] of this.gateways)
+            if (this.expire(g.track)) events.push({ type: "gateway", gateway: this.gatewayView(id, g) })
         return events
     }
 
@@ -135,7 +137,9 @@ export class FleetState {
         const devices = [...this.devices.entries()]
             .sort(([a], [b]) => a.localeCompare(b))
             .map(([id, d]) => ({ ...this.deviceView(id, d), series: Object.fromEntries(d.series) }))
-        const gateways = [...this.gateways.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([id, g]) => this.gatewayView(id, g))
+        const gateways = [...this.gateways.entries()]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([id, g]) => this.gatewayView(id, g))
         return { now: this.now(), devices, gateways }
     }
 
@@ -188,7 +192,8 @@ export class FleetState {
 
     private gatewayMessage(id: string, leaf: string, text: string, retained: boolean): FleetEvent[] {
         if (leaf !== "status" && leaf !== "stats") return []
-        if (leaf === "status" && text === "") return this.gateways.delete(id) ? [{ type: "remove", kind: "gateway", id }] : []
+        if (leaf === "status" && text === "")
+            return this.gateways.delete(id) ? [{ type: "remove", kind: "gateway", id }] : []
         let g = this.gateways.get(id)
         if (!g) this.gateways.set(id, (g = { track: this.newTrack(), stats: null, statsAt: null }))
         if (leaf === "status") {
@@ -223,7 +228,18 @@ export class FleetState {
 
     private deviceRecord(id: string): DeviceRecord {
         let d = this.devices.get(id)
-        if (!d) this.devices.set(id, (d = { track: this.newTrack(), info: null, last: null, lastAt: null, units: {}, series: new Map() }))
+        if (!d)
+            this.devices.set(
+                id,
+                (d = {
+                    track: this.newTrack(),
+                    info: null,
+                    last: null,
+                    lastAt: null,
+                    units: {},
+                    series: new Map(),
+                }),
+            )
         return d
     }
 
@@ -237,7 +253,7 @@ export class FleetState {
         track.sinceExact = track.status !== "unknown" || !retained
         track.status = status
         track.since = now
-        track.changes = track.changes.filter((at) => at > now - FLAP_WINDOW_MS)
+        track.changes = track.changes.filter(at => at > now - FLAP_WINDOW_MS)
         return true
     }
 
@@ -245,13 +261,13 @@ export class FleetState {
     private expire(track: StatusTrack): boolean {
         const was = track.changes.length > FLAP_LIMIT
         const now = this.now()
-        track.changes = track.changes.filter((at) => at > now - FLAP_WINDOW_MS)
+        track.changes = track.changes.filter(at => at > now - FLAP_WINDOW_MS)
         return was && track.changes.length <= FLAP_LIMIT
     }
 
     private flapping(track: StatusTrack): boolean {
         const now = this.now()
-        return track.changes.filter((at) => at > now - FLAP_WINDOW_MS).length > FLAP_LIMIT
+        return track.changes.filter(at => at > now - FLAP_WINDOW_MS).length > FLAP_LIMIT
     }
 
     private deviceView(id: string, d: DeviceRecord): DeviceView {
@@ -273,6 +289,14 @@ export class FleetState {
     }
 
     private gatewayView(id: string, g: GatewayRecord): GatewayView {
-        return { id, status: g.track.status, since: g.track.since, sinceExact: g.track.sinceExact, flapping: this.flapping(g.track), stats: g.stats, statsAt: g.statsAt }
+        return {
+            id,
+            status: g.track.status,
+            since: g.track.since,
+            sinceExact: g.track.sinceExact,
+            flapping: this.flapping(g.track),
+            stats: g.stats,
+            statsAt: g.statsAt,
+        }
     }
 }

@@ -2,7 +2,12 @@
 import { fieldlinkVersion } from "@fieldlink/homeassistant/version"
 import { startDashboard, type Dashboard } from "./service.js"
 
-export async function startLocalDashboard(o: { broker: URL; topicRoot: string; port: number; haPrefix?: string }): Promise<Dashboard> {
+export async function startLocalDashboard(o: {
+    broker: URL
+    topicRoot: string
+    port: number
+    haPrefix?: string
+}): Promise<Dashboard> {
     const options = {
         broker: o.broker,
         topicRoot: o.topicRoot,

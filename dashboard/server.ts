@@ -21,7 +21,11 @@ function assets(): Map<string, { body: Buffer; type: string }> {
         ["/", `${PAGE_DIR}index.html`, "text/html; charset=utf-8"],
         ["/assets/app.js", `${PAGE_DIR}app.js`, "text/javascript; charset=utf-8"],
         ["/assets/style.css", `${PAGE_DIR}style.css`, "text/css; charset=utf-8"],
-        ["/assets/uPlot.iife.min.js", require.resolve("uplot/dist/uPlot.iife.min.js"), "text/javascript; charset=utf-8"],
+        [
+            "/assets/uPlot.iife.min.js",
+            require.resolve("uplot/dist/uPlot.iife.min.js"),
+            "text/javascript; charset=utf-8",
+        ],
         ["/assets/uPlot.min.css", require.resolve("uplot/dist/uPlot.min.css"), "text/css; charset=utf-8"],
     ]
     return new Map(files.map(([path, file, type]) => [path, { body: readFileSync(file), type }]))
@@ -50,7 +54,8 @@ export interface DashboardServerOptions {
 }
 
 const SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+    "Content-Security-Policy":
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -88,7 +93,7 @@ export class DashboardServer {
         clearInterval(this.keepAlive)
         for (const s of this.streams) s.end()
         this.streams.clear()
-        return new Promise((resolve) => {
+        return new Promise(resolve => {
             this.http.close(() => resolve())
             this.http.closeAllConnections()
         })
@@ -107,14 +112,24 @@ export class DashboardServer {
     private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
         const url = new URL(req.url ?? "/", "http://dashboard.invalid")
         const token = this.o.token
-        if (!hostAllowed(req.headers.host, token !== undefined)) return this.send(res, 403, { error: "this dashboard answers only to localhost, 127.0.0.1 or [::1] in the address bar" })
+        if (!hostAllowed(req.headers.host, token !== undefined))
+            return this.send(res, 403, {
+                error: "this dashboard answers only to localhost, 127.0.0.1 or [::1] in the address bar",
+            })
         if (token !== undefined) {
             const given = requestToken(req.headers, url)
-            if (!tokenMatches(token, given)) return this.send(res, 401, { error: "a token is required: open the address printed at start-up (it ends in ?token=…), or send Authorization: Bearer <token>" })
+            if (!tokenMatches(token, given))
+                return this.send(res, 401, {
+                    error: "a token is required: open the address printed at start-up (it ends in ?token=…), or send Authorization: Bearer <token>",
+                })
             if (url.searchParams.has("token") && req.method === "GET") {
                 // Trade the token in the address for a cookie, and take it out of the address bar.
                 url.searchParams.delete("token")
-                res.writeHead(303, { ...SECURITY_HEADERS, "Set-Cookie": `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`, Location: url.pathname + url.search })
+                res.writeHead(303, {
+                    ...SECURITY_HEADERS,
+                    "Set-Cookie": `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+                    Location: url.pathname + url.search,
+                })
                 return void res.end()
             }
         }
@@ -123,28 +138,53 @@ export class DashboardServer {
             res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": file.type })
             return void res.end(file.body)
         }
-        if (req.method === "GET" && url.pathname === "/favicon.ico") return void res.writeHead(204, SECURITY_HEADERS).end()
-        if (req.method === "GET" && url.pathname === "/api/fleet") return this.send(res, 200, { ...this.o.snapshot(), commands: this.o.commands, about: this.o.about })
+        if (req.method === "GET" && url.pathname === "/favicon.ico")
+            return void res.writeHead(204, SECURITY_HEADERS).end()
+        if (req.method === "GET" && url.pathname === "/api/fleet")
+            return this.send(res, 200, {
+                ...this.o.snapshot(),
+                commands: this.o.commands,
+                about: this.o.about,
+            })
         if (req.method === "GET" && url.pathname === "/events") return this.events(res)
         const cmd = /^\/api\/devices\/([^/]+)\/cmd\/([^/]+)$/.exec(url.pathname)
-        if (req.method === "POST" && cmd) return this.command(req, res, decodeURIComponent(cmd[1]), decodeURIComponent(cmd[2]))
+        if (req.method === "POST" && cmd)
+            return this.command(req, res, decodeURIComponent(cmd[1]), decodeURIComponent(cmd[2]))
         return this.send(res, 404, { error: `no such page: ${req.method} ${url.pathname}` })
     }
 
     private events(res: ServerResponse): void {
-        res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": "text/event-stream; charset=utf-8", Connection: "keep-alive" })
-        res.write(`event: snapshot\ndata: ${JSON.stringify({ ...this.o.snapshot(), commands: this.o.commands, about: this.o.about })}\n\n`)
+        res.writeHead(200, {
+            ...SECURITY_HEADERS,
+            "Content-Type": "text/event-stream; charset=utf-8",
+            Connection: "keep-alive",
+        })
+        res.write(
+            `event: snapshot\ndata: ${JSON.stringify({ ...this.o.snapshot(), commands: this.o.commands, about: this.o.about })}\n\n`,
+        )
         res.write(`event: broker\ndata: ${JSON.stringify({ connected: this.brokerUp })}\n\n`)
         this.streams.add(res)
         res.on("close", () => this.streams.delete(res))
     }
 
-    private async command(req: IncomingMessage, res: ServerResponse, deviceId: string, name: string): Promise<void> {
-        if (!this.o.commands) return this.send(res, 403, { error: "commands are off; start the dashboard with --commands to send them from the page" })
+    private async command(
+        req: IncomingMessage,
+        res: ServerResponse,
+        deviceId: string,
+        name: string,
+    ): Promise<void> {
+        if (!this.o.commands)
+            return this.send(res, 403, {
+                error: "commands are off; start the dashboard with --commands to send them from the page",
+            })
         // A JSON body cannot be sent cross-site without a CORS preflight, which this server never grants.
-        if (!/^application\/json\b/.test(req.headers["content-type"] ?? "")) return this.send(res, 415, { error: "send the command as application/json: {\"value\": 5000}" })
+        if (!/^application\/json\b/.test(req.headers["content-type"] ?? ""))
+            return this.send(res, 415, { error: 'send the command as application/json: {"value": 5000}' })
         const origin = req.headers.origin
-        if (origin !== undefined && origin !== `http://${req.headers.host}`) return this.send(res, 403, { error: `commands are accepted only from this dashboard's own page, not from ${origin}` })
+        if (origin !== undefined && origin !== `http://${req.headers.host}`)
+            return this.send(res, 403, {
+                error: `commands are accepted only from this dashboard's own page, not from ${origin}`,
+            })
         let body: { value?: unknown }
         try {
             body = JSON.parse(await readBody(req, 4096))
@@ -152,7 +192,11 @@ export class DashboardServer {
             return this.send(res, 400, { error: `the body is not JSON: ${(e as Error).message}` })
         }
         const result = await this.o.command({ deviceId, name, value: body?.value })
-        this.send(res, result.status, result.status < 300 ? { ok: true, message: result.message } : { error: result.message })
+        this.send(
+            res,
+            result.status,
+            result.status < 300 ? { ok: true, message: result.message } : { error: result.message },
+        )
     }
 }
 

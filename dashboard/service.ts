@@ -42,25 +42,54 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const problem = listenProblem(o.host, o.token)
     if (problem) throw new Error(problem)
     const state = new FleetState(o.topicRoot)
-    const client = await connectWatcher(o.broker, o.clientId ?? `fieldlink-dashboard-${process.pid}-${Math.random().toString(16).slice(2, 8)}`)
+    const client = await connectWatcher(
+        o.broker,
+        o.clientId ?? `fieldlink-dashboard-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+    )
     const command = async (r: { deviceId: string; name: string; value: unknown }): Promise<CommandResult> => {
         const checked = commandPayload(r.deviceId, r.name, r.value)
         if ("error" in checked) return { status: 400, message: checked.error }
-        if (!state.device(r.deviceId)) return { status: 404, message: `no device '${r.deviceId}' under ${o.topicRoot}/devices/` }
+        if (!state.device(r.deviceId))
+            return { status: 404, message: `no device '${r.deviceId}' under ${o.topicRoot}/devices/` }
         const topic = deviceTopic(o.topicRoot, r.deviceId, `cmd/${r.name}`)
         await client.publishAsync(topic, checked.payload, { qos: 0, retain: false })
         o.log?.(`dashboard: sent ${topic} = ${checked.payload}`)
         return { status: 202, message: `sent ${r.name} = ${checked.payload} to ${r.deviceId}` }
     }
-    const server = new DashboardServer({ token: o.token, commands: o.commands, snapshot: () => state.snapshot(), command, about: { broker: redacted(o.broker), topicRoot: o.topicRoot } })
-    client.on("message", (topic, payload, packet) => server.broadcast(state.apply(topic, payload.toString("utf8"), packet.retain)))
+    const server = new DashboardServer({
+        token: o.token,
+        commands: o.commands,
+        snapshot: () => state.snapshot(),
+        command,
+        about: { broker: redacted(o.broker), topicRoot: o.topicRoot },
+    })
+    client.on("message", (topic, payload, packet) =>
+        server.broadcast(state.apply(topic, payload.toString("utf8"), packet.retain)),
+    )
     client.on("close", () => server.brokerState(false))
     client.on("connect", () => server.brokerState(true))
     const root = o.topicRoot
     // Discovery listens before any subscription, so it sees the retained info they bring.
-    const ha = o.homeAssistant ? new HomeAssistantDiscovery({ client, topicRoot: root, prefix: o.homeAssistant.prefix, version: o.homeAssistant.version, log: o.log }) : undefined
+    const ha = o.homeAssistant
+        ? new HomeAssistantDiscovery({
+              client,
+              topicRoot: root,
+              prefix: o.homeAssistant.prefix,
+              version: o.homeAssistant.version,
+              log: o.log,
+          })
+        : undefined
     await ha?.start()
-    await client.subscribeAsync([`${root}/devices/+/status`, `${root}/devices/+/info`, `${root}/devices/+/telemetry`, `${root}/gateways/+/status`, `${root}/gateways/+/stats`], { qos: 1 })
+    await client.subscribeAsync(
+        [
+            `${root}/devices/+/status`,
+            `${root}/devices/+/info`,
+            `${root}/devices/+/telemetry`,
+            `${root}/gateways/+/status`,
+            `${root}/gateways/+/stats`,
+        ],
+        { qos: 1 },
+    )
     const ticker = setInterval(() => server.broadcast(state.tick()), 1000)
     ticker.unref()
     try {
@@ -72,7 +101,11 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         clearInterval(ticker)
         await client.endAsync()
         const err = e as NodeJS.ErrnoException
-        if (err.code === "EADDRINUSE") throw Object.assign(new Error(`port ${o.port} on ${o.host} is taken; choose another with --port`), { code: err.code })
+        if (err.code === "EADDRINUSE")
+            throw Object.assign(
+                new Error(`port ${o.port} on ${o.host} is taken; choose another with --port`),
+                { code: err.code },
+            )
         throw e
     }
     const port = (server.http.address() as AddressInfo).port

@@ -37,11 +37,13 @@ export function createActuator(spec: ActuatorSpec): JDServiceServer {
     // The server sends its down/up events from its refresh handler, which this host's
     // bus does not run on a timer: run it at each edge.
     const refresh = () => (server as unknown as { handleRefresh(): Promise<void> }).handleRefresh();
-    spec.bindPress?.((ms) => {
+    spec.bindPress?.(ms => {
       void server.down().then(refresh);
       setTimeout(() => void server.up().then(refresh), ms).unref();
     });
     return server;
   }
-  throw new RangeError(`Unknown actuator kind "${String(spec.kind)}": expected one of ${Object.keys(ACTUATOR_KINDS).join(", ")}.`);
+  throw new RangeError(
+    `Unknown actuator kind "${String(spec.kind)}": expected one of ${Object.keys(ACTUATOR_KINDS).join(", ")}.`,
+  );
 }

@@ -80,7 +80,10 @@ export interface RawVmOptions {
    * instance to `receive`; returns its exports. `loadVmFactory` sets one that reuses a
    * module compiled once per process.
    */
-  instantiateWasm?: (imports: object, receive: (instance: WasmInstance, module: WasmModule) => void) => object;
+  instantiateWasm?: (
+    imports: object,
+    receive: (instance: WasmInstance, module: WasmModule) => void,
+  ) => object;
 }
 
 /**
@@ -128,9 +131,7 @@ export function locateCli(): CliLocation {
   try {
     packageJson = require.resolve("@devicescript/cli/package.json");
   } catch (error) {
-    throw new VmBundleError(
-      `Cannot find the package "@devicescript/cli" (${(error as Error).message}).`,
-    );
+    throw new VmBundleError(`Cannot find the package "@devicescript/cli" (${(error as Error).message}).`);
   }
   const pkg = JSON.parse(readFileSync(packageJson, "utf8")) as { version?: unknown };
   const version = String(pkg.version);
@@ -163,7 +164,8 @@ const WASM_DATA_URI = /wasmBinaryFile = "data:application\/octet-stream;base64,(
 /** The wasm binary inlined in the VM source. Pure. */
 function extractWasmBinary(source: string): Uint8Array {
   const match = WASM_DATA_URI.exec(source);
-  if (!match) throw new VmBundleError("The VM module no longer inlines its wasm binary as a base64 data URI.");
+  if (!match)
+    throw new VmBundleError("The VM module no longer inlines its wasm binary as a base64 data URI.");
   return new Uint8Array(Buffer.from(match[1], "base64"));
 }
 
@@ -172,7 +174,7 @@ export function extractVmSource(bundleText: string): string {
   const start = bundleText.indexOf(START_MARKER);
   if (start < 0) {
     throw new VmBundleError(
-      "The CLI bundle no longer contains the module \"runtime/devicescript-vm/built/devicescript-vm.js\" in the expected wrapper.",
+      'The CLI bundle no longer contains the module "runtime/devicescript-vm/built/devicescript-vm.js" in the expected wrapper.',
     );
   }
   if (bundleText.indexOf(START_MARKER, start + 1) >= 0) {
@@ -253,6 +255,6 @@ export function loadVmFactory(): VmFactory {
     receive(instance, wasm);
     return instance.exports;
   };
-  cachedFactory = (options) => factory({ instantiateWasm, ...options });
+  cachedFactory = options => factory({ instantiateWasm, ...options });
   return cachedFactory;
 }

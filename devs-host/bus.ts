@@ -88,7 +88,7 @@ export class BoardBus {
     // start-up uses refresh() and commands, which send their own requests. At 100 boards
     // the poll was a fifth of the simulator's CPU.
     this.bus.backgroundRefreshRegisters = false;
-    this.bridge = createProxyBridge((frame) => this.enqueue(this.toVm, frame.slice()));
+    this.bridge = createProxyBridge(frame => this.enqueue(this.toVm, frame.slice()));
     this.bridge.bus = this.bus;
   }
 

@@ -60,7 +60,11 @@ async function listSources(dir: string, into: string[]): Promise<void> {
 }
 
 /** sha256 over the CLI version, the entry and the content of every input file. */
-export async function cacheKey(projectDir: string, entry: string, extraInputs: readonly string[]): Promise<string> {
+export async function cacheKey(
+  projectDir: string,
+  entry: string,
+  extraInputs: readonly string[],
+): Promise<string> {
   const hash = createHash("sha256");
   hash.update(`devs ${locateCli().version}\nentry ${entry}\n`);
   for (const root of [projectDir, ...extraInputs]) {
@@ -77,7 +81,12 @@ export async function cacheKey(projectDir: string, entry: string, extraInputs: r
 }
 
 /** `devs build <entry> [extraArgs]` with the pinned CLI, in `projectDir`; rejects with the compiler's output. */
-export function runDevsBuild(projectDir: string, entry: string, timeoutMs: number, extraArgs: readonly string[] = []): Promise<void> {
+export function runDevsBuild(
+  projectDir: string,
+  entry: string,
+  timeoutMs: number,
+  extraArgs: readonly string[] = [],
+): Promise<void> {
   const { bundle } = locateCli();
   // Run the pinned bundle itself, not whatever `devs` a parent folder might hold.
   const args = ["-e", "require(process.argv[1]).mainCli()", bundle, "build", entry, ...extraArgs];
@@ -95,7 +104,11 @@ export function runDevsBuild(projectDir: string, entry: string, timeoutMs: numbe
         if (!error) return resolvePromise();
         // eslint-disable-next-line no-control-regex
         const output = `${stdout}${stderr}`.replace(/\u001b\[[0-9;]*m/g, "").trim();
-        reject(new Error(`devs build ${entry} failed in ${projectDir} (${error.message.split("\n")[0]}):\n${output}`));
+        reject(
+          new Error(
+            `devs build ${entry} failed in ${projectDir} (${error.message.split("\n")[0]}):\n${output}`,
+          ),
+        );
       },
     );
   });
@@ -108,7 +121,7 @@ async function writeAtomically(path: string, data: Uint8Array | string): Promise
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
+  return new Promise(resolvePromise => setTimeout(resolvePromise, ms));
 }
 
 function processAlive(pid: number): boolean {
@@ -121,7 +134,11 @@ function processAlive(pid: number): boolean {
 }
 
 /** Exclusive lock on the project's build output; a lock left by a dead process is taken over. */
-export async function withBuildLock<T>(projectDir: string, deadlineMs: number, work: () => Promise<T>): Promise<T> {
+export async function withBuildLock<T>(
+  projectDir: string,
+  deadlineMs: number,
+  work: () => Promise<T>,
+): Promise<T> {
   const lockPath = join(projectDir, LOCK_FILE);
   await mkdir(join(projectDir, GEN_DIR), { recursive: true });
   const giveUp = Date.now() + deadlineMs;
@@ -139,7 +156,9 @@ export async function withBuildLock<T>(projectDir: string, deadlineMs: number, w
         continue;
       }
       if (Date.now() > giveUp) {
-        throw new Error(`Timed out waiting for the build lock ${lockPath} (held by process ${owner || "unknown"}).`);
+        throw new Error(
+          `Timed out waiting for the build lock ${lockPath} (held by process ${owner || "unknown"}).`,
+        );
       }
       await sleep(wait);
     }
@@ -153,8 +172,10 @@ export async function withBuildLock<T>(projectDir: string, deadlineMs: number, w
 
 /** The `specs` of the compiler's debug information: the services the program uses. */
 async function readServices(projectDir: string): Promise<ProgramService[]> {
-  const dbg = JSON.parse(await readFile(join(projectDir, DEBUG_INFO), "utf8")) as { specs?: { name?: unknown; classIdentifier?: unknown }[] };
-  return (dbg.specs ?? []).map((s) => ({ name: String(s.name), classIdentifier: Number(s.classIdentifier) }));
+  const dbg = JSON.parse(await readFile(join(projectDir, DEBUG_INFO), "utf8")) as {
+    specs?: { name?: unknown; classIdentifier?: unknown }[];
+  };
+  return (dbg.specs ?? []).map(s => ({ name: String(s.name), classIdentifier: Number(s.classIdentifier) }));
 }
 
 async function readCached(cachePath: string, key: string): Promise<CompileResult> {
@@ -172,13 +193,19 @@ export async function compileDeviceScript(options: CompileOptions): Promise<Comp
   const entry = relative(projectDir, entryPath).split(sep).join("/");
   const timeoutMs = options.timeoutMs ?? 120_000;
   const useCache = options.cache ?? true;
-  const key = await cacheKey(projectDir, entry, (options.extraInputs ?? []).map((dir) => resolve(dir)));
+  const key = await cacheKey(
+    projectDir,
+    entry,
+    (options.extraInputs ?? []).map(dir => resolve(dir)),
+  );
   const cachePath = join(projectDir, CACHE_DIR, `${key}.devs`);
 
-  if (useCache && existsSync(cachePath) && existsSync(`${cachePath}.services.json`)) return readCached(cachePath, key);
+  if (useCache && existsSync(cachePath) && existsSync(`${cachePath}.services.json`))
+    return readCached(cachePath, key);
   return withBuildLock(projectDir, timeoutMs * 2, async () => {
     // Another process may have built it while this one waited for the lock.
-    if (useCache && existsSync(cachePath) && existsSync(`${cachePath}.services.json`)) return readCached(cachePath, key);
+    if (useCache && existsSync(cachePath) && existsSync(`${cachePath}.services.json`))
+      return readCached(cachePath, key);
     const output = join(projectDir, BYTECODE);
     await rm(output, { force: true });
     await runDevsBuild(projectDir, entry, timeoutMs);

@@ -13,7 +13,13 @@
  * Booting from `flash` (a flashed board) skips steps 3 and 4: the runtime mounts the
  * flash and starts the program stored there by itself.
  */
-import { DeviceScriptManagerReg, type JDBus, type JDDevice, SELF_ANNOUNCE, SRV_DEVICE_SCRIPT_MANAGER } from "./jacdac.js";
+import {
+  DeviceScriptManagerReg,
+  type JDBus,
+  type JDDevice,
+  SELF_ANNOUNCE,
+  SRV_DEVICE_SCRIPT_MANAGER,
+} from "./jacdac.js";
 import { BoardBus } from "./bus.js";
 import { type DmesgLine, parseDmesg } from "./log.js";
 import { addSensors, type SensorSpec } from "./sensors.js";
@@ -133,18 +139,26 @@ export class SimulatedBoard {
     );
     try {
       const settings = encodeSettings(this.options.settings ?? {});
-      const vm = await Vm.create({
-        frame: (frame) => this.boardBus?.fromVm(frame),
-        dmesg: (raw) => this.onDmesg(raw),
-        panic: (code) => this.emit("panic", code),
-        fault: (error) => this.emit("error", toError(error, `VM of board ${this.deviceId} faulted`)),
-        socket: this.options.socket ?? netConnector,
-      }, this.options.flash);
+      const vm = await Vm.create(
+        {
+          frame: frame => this.boardBus?.fromVm(frame),
+          dmesg: raw => this.onDmesg(raw),
+          panic: code => this.emit("panic", code),
+          fault: error => this.emit("error", toError(error, `VM of board ${this.deviceId} faulted`)),
+          socket: this.options.socket ?? netConnector,
+        },
+        this.options.flash,
+      );
       this.vm = vm;
       abort.signal.throwIfAborted();
-      const boardBus = new BoardBus((frame) => vm.receive(frame));
+      const boardBus = new BoardBus(frame => vm.receive(frame));
       this.boardBus = boardBus;
-      addSensors(boardBus.bus, this.options.sensors ?? [], (message) => this.emit("error", new Error(message)), this.options.actuators ?? []);
+      addSensors(
+        boardBus.bus,
+        this.options.sensors ?? [],
+        message => this.emit("error", new Error(message)),
+        this.options.actuators ?? [],
+      );
       vm.start(this.deviceId);
       // Announce the sensor device now rather than at the bus's next 0.5 s tick, so the
       // program's roles can bind as soon as it creates them.
@@ -158,7 +172,8 @@ export class SimulatedBoard {
           await untilAborted(deliverSettings(device, settings), abort.signal);
         }
         abort.signal.throwIfAborted();
-        if (!this.options.program) throw new Error(`Board ${this.deviceId} has neither a program nor a flash to boot from.`);
+        if (!this.options.program)
+          throw new Error(`Board ${this.deviceId} has neither a program nor a flash to boot from.`);
         vm.deploy(this.options.program);
       }
       await untilAborted(this.waitUntilRunning(device, abort.signal), abort.signal);
@@ -168,7 +183,7 @@ export class SimulatedBoard {
       const lastError = this.lastVmError;
       // Aborted = the deadline passed or stop() was called; otherwise a step failed.
       const reason = abort.signal.aborted ? (abort.signal.reason as Error) : toError(error, "");
-      await this.teardown((vm) => vm.kill());
+      await this.teardown(vm => vm.kill());
       if (lastError && reason instanceof Error && !reason.message.includes(lastError)) {
         reason.message += ` Last VM error: ${lastError}`;
       }
@@ -181,12 +196,12 @@ export class SimulatedBoard {
 
   /** Stops the VM, closes its socket gracefully, and releases every timer and listener. */
   async stop(): Promise<void> {
-    await this.teardown((vm) => vm.stop());
+    await this.teardown(vm => vm.stop());
   }
 
   /** Like a power cut: the socket is destroyed with nothing more written. */
   async kill(): Promise<void> {
-    await this.teardown((vm) => vm.kill());
+    await this.teardown(vm => vm.kill());
   }
 
   private async teardown(halt: (vm: Vm) => void): Promise<void> {
@@ -225,7 +240,7 @@ function toError(value: unknown, context: string): Error {
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise(resolve => setTimeout(resolve, ms));
 }
 
 /**
@@ -238,7 +253,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(
-      (value) => {
+      value => {
         signal.removeEventListener("abort", onAbort);
         resolve(value);
       },

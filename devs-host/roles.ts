@@ -24,7 +24,19 @@ export interface ServedRoles {
  * the DeviceScript runtime itself provides (settings, WiFi, its own control service).
  */
 const RUNTIME_SERVICES = new Set(
-  ["Base service", "Sensor", "Settings", "WIFI", "Control", "DeviceScript Manager", "Logger", "Real time clock", "Cloud Adapter", "TCP", "Roles"].map((n) => n.toLowerCase()),
+  [
+    "Base service",
+    "Sensor",
+    "Settings",
+    "WIFI",
+    "Control",
+    "DeviceScript Manager",
+    "Logger",
+    "Real time clock",
+    "Cloud Adapter",
+    "TCP",
+    "Roles",
+  ].map(n => n.toLowerCase()),
 );
 
 export class UnservedRoleError extends Error {}
@@ -35,11 +47,16 @@ export function servedRoles(services: readonly ProgramService[]): ServedRoles {
   const actuators: ActuatorKind[] = [];
   const unserved: string[] = [];
   for (const service of services) {
-    const sensor = (Object.keys(SENSOR_KINDS) as SensorKind[]).find((k) => SENSOR_KINDS[k] === service.classIdentifier);
-    const actuator = (Object.keys(ACTUATOR_KINDS) as ActuatorKind[]).find((k) => ACTUATOR_KINDS[k] === service.classIdentifier);
+    const sensor = (Object.keys(SENSOR_KINDS) as SensorKind[]).find(
+      k => SENSOR_KINDS[k] === service.classIdentifier,
+    );
+    const actuator = (Object.keys(ACTUATOR_KINDS) as ActuatorKind[]).find(
+      k => ACTUATOR_KINDS[k] === service.classIdentifier,
+    );
     if (sensor) sensors.push(sensor);
     else if (actuator) actuators.push(actuator);
-    else if (!RUNTIME_SERVICES.has(service.name.toLowerCase())) unserved.push(`${service.name} (0x${service.classIdentifier.toString(16)})`);
+    else if (!RUNTIME_SERVICES.has(service.name.toLowerCase()))
+      unserved.push(`${service.name} (0x${service.classIdentifier.toString(16)})`);
   }
   if (unserved.length > 0) {
     throw new UnservedRoleError(

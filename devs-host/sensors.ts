@@ -81,7 +81,9 @@ function createServer(spec: SensorSpec, onError: SensorErrorSink): SensorServer<
     try {
       value = spec.read();
     } catch (error) {
-      onError(`Sensor ${spec.kind}: read() threw "${(error as Error).message}"; the last value is sent again.`);
+      onError(
+        `Sensor ${spec.kind}: read() threw "${(error as Error).message}"; the last value is sent again.`,
+      );
       return;
     }
     if (!Number.isFinite(value)) {
@@ -107,10 +109,13 @@ export function addSensors(
   actuators: readonly ActuatorSpec[] = [],
 ): JDServiceProvider | undefined {
   if (specs.length === 0 && actuators.length === 0) return undefined;
-  const servers: JDServiceServer[] = [...specs.map((spec) => createServer(spec, onError)), ...actuators.map(createActuator)];
+  const servers: JDServiceServer[] = [
+    ...specs.map(spec => createServer(spec, onError)),
+    ...actuators.map(createActuator),
+  ];
   return addServiceProvider(bus, {
     name: SENSOR_DEVICE_NAME,
-    serviceClasses: servers.map((server) => server.serviceClass),
+    serviceClasses: servers.map(server => server.serviceClass),
     services: () => servers,
   });
 }

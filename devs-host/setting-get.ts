@@ -37,7 +37,11 @@ export function getReplyValue(command: number, data: Uint8Array, key: string): U
  * Asks for `key` and resolves with the value of the first Get reply for that key (empty
  * when the service holds nothing under it); rejects after `timeoutMs` without one.
  */
-export function readSettingValue(channel: SettingsChannel, key: string, timeoutMs = SETTING_GET_TIMEOUT_MS): Promise<Uint8Array> {
+export function readSettingValue(
+  channel: SettingsChannel,
+  key: string,
+  timeoutMs = SETTING_GET_TIMEOUT_MS,
+): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       finish();
@@ -65,7 +69,8 @@ export function settingsChannel(service: JDService): SettingsChannel {
   return {
     send: (command, data) => service.sendPacketAsync(Packet.from(command, data)),
     onReport(listener) {
-      const onPacket = (pkt: { serviceCommand: number; data: Uint8Array }) => listener(pkt.serviceCommand, pkt.data);
+      const onPacket = (pkt: { serviceCommand: number; data: Uint8Array }) =>
+        listener(pkt.serviceCommand, pkt.data);
       service.on(REPORT_RECEIVE, onPacket);
       return () => service.off(REPORT_RECEIVE, onPacket);
     },

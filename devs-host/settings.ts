@@ -112,7 +112,8 @@ async function withRetries<T>(what: string, request: () => Promise<T>): Promise<
 export async function storeSettings(service: JDService, settings: readonly EncodedSetting[]): Promise<void> {
   const client = new SettingsClient(service);
   try {
-    for (const { key, value } of settings) await withRetries(`storing setting ${key}`, () => client.setValue(key, value));
+    for (const { key, value } of settings)
+      await withRetries(`storing setting ${key}`, () => client.setValue(key, value));
   } finally {
     client.unmount();
   }
@@ -124,7 +125,10 @@ export async function storeSettings(service: JDService, settings: readonly Encod
  * not hold as written. Replies are matched by key (see setting-get.ts), so a retried
  * read's late reply cannot be taken for the next key's.
  */
-export async function readBackSettings(channel: SettingsChannel, settings: readonly EncodedSetting[]): Promise<void> {
+export async function readBackSettings(
+  channel: SettingsChannel,
+  settings: readonly EncodedSetting[],
+): Promise<void> {
   for (const { key, value } of settings) {
     if (key.startsWith("$")) continue;
     const stored = await withRetries(`reading back setting ${key}`, () => readSettingValue(channel, key));
@@ -137,7 +141,10 @@ export async function readBackSettings(channel: SettingsChannel, settings: reado
 }
 
 /** Stores the settings in the Settings service of the VM's own device. */
-export async function deliverSettings(vmDevice: JDDevice, settings: readonly EncodedSetting[]): Promise<void> {
+export async function deliverSettings(
+  vmDevice: JDDevice,
+  settings: readonly EncodedSetting[],
+): Promise<void> {
   const service = vmDevice.services({ serviceClass: SRV_SETTINGS })[0];
   if (!service) throw new Error(`The VM device ${vmDevice.shortId} has no Settings service.`);
   await storeSettings(service, settings);

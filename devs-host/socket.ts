@@ -72,7 +72,7 @@ export function createNetConnector(options: NetConnectorOptions = {}): SocketCon
       sock.on("data", (chunk: Buffer) => {
         if (live) events.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       });
-      sock.on("error", (err) => {
+      sock.on("error", err => {
         if (!live) return;
         finish();
         events.error(`${socketName(target)}: ${err.message}`);

@@ -74,8 +74,8 @@ export class Vm {
     // The print hooks exist before the Vm object they report to.
     const created: { vm?: Vm } = {};
     const raw = await factory({
-      print: (text) => created.vm?.later(() => hooks.dmesg(text)),
-      printErr: (text) => created.vm?.later(() => hooks.dmesg(text)),
+      print: text => created.vm?.later(() => hooks.dmesg(text)),
+      printErr: text => created.vm?.later(() => hooks.dmesg(text)),
     });
     const vm = new Vm(raw, hooks);
     created.vm = vm;
@@ -92,14 +92,14 @@ export class Vm {
     // The runtime asks for these once, when it starts (runtime/posix/flash.c).
     (raw as RawVm & { flashSize?: number }).flashSize = flash?.size;
     raw.flashLoad = flash ? () => flash.load() : null;
-    raw.flashSave = flash?.save ? (image) => flash.save!(image.slice()) : null;
-    raw.sendPacket = (frame) => {
+    raw.flashSave = flash?.save ? image => flash.save!(image.slice()) : null;
+    raw.sendPacket = frame => {
       if (this.state === "running") hooks.frame(frame);
     };
-    raw.dmesg = (line) => this.later(() => hooks.dmesg(line));
+    raw.dmesg = line => this.later(() => hooks.dmesg(line));
     raw.log = (...args) => this.later(() => hooks.dmesg(args.map(String).join(" ")));
-    raw.error = (error) => this.later(() => hooks.fault(error));
-    raw.panicHandler = (code) => this.later(() => hooks.panic(code));
+    raw.error = error => this.later(() => hooks.fault(error));
+    raw.panicHandler = code => this.later(() => hooks.panic(code));
     raw.sockIsAvailable = () => true;
     raw.sockOpen = (hostPtr, port) => {
       const host = readCString(raw.HEAPU8, hostPtr, MAX_HOST_BYTES);
@@ -150,12 +150,12 @@ export class Vm {
 
   /** Stops the VM; the socket is closed gracefully (pending data flushed, then FIN). */
   stop(): void {
-    this.halt((sock) => sock.end());
+    this.halt(sock => sock.end());
   }
 
   /** Stops the VM; the socket is destroyed with nothing more written. */
   kill(): void {
-    this.halt((sock) => sock.destroy());
+    this.halt(sock => sock.destroy());
   }
 
   private halt(close: (sock: BoardSocket) => void): void {
@@ -201,8 +201,8 @@ export class Vm {
     };
     sock = this.hooks.socket.connect(target, {
       open: () => deliver(SockEvent.Open),
-      data: (chunk) => deliver(SockEvent.Message, chunk.slice()),
-      error: (message) => deliver(SockEvent.Error, message),
+      data: chunk => deliver(SockEvent.Message, chunk.slice()),
+      error: message => deliver(SockEvent.Error, message),
       close: () => deliver(SockEvent.Close),
     });
     this.socket = sock;
@@ -227,7 +227,7 @@ export class Vm {
     } catch (error) {
       // As the instance's own step loop does: a throwing VM is stopped.
       this.later(() => this.hooks.fault(error));
-      this.halt((sock) => sock.destroy());
+      this.halt(sock => sock.destroy());
       return;
     } finally {
       if (ptr && this.state !== "stopped") raw._free(ptr);

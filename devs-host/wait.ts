@@ -16,14 +16,18 @@ export function waitForLog(board: SimulatedBoard, match: LogMatcher, timeoutMs: 
     const seen: string[] = [];
     const timer = setTimeout(() => {
       off();
-      const tail = seen.slice(-5).map((line) => `  ${line}`).join("\n") || "  (none)";
+      const tail =
+        seen
+          .slice(-5)
+          .map(line => `  ${line}`)
+          .join("\n") || "  (none)";
       reject(
         new Error(
           `Board ${board.deviceId} printed no line matching ${String(match)} within ${timeoutMs} ms. Last lines:\n${tail}`,
         ),
       );
     }, timeoutMs);
-    const off = board.on("log", (line) => {
+    const off = board.on("log", line => {
       seen.push(line);
       if (!matches(match, line)) return;
       clearTimeout(timer);

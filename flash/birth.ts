@@ -53,17 +53,21 @@ export class BirthWatch {
                 protocolVersion: 4,
             })
         } catch (error) {
-            throw new FlashError(`cannot reach the broker ${o.broker.protocol}//${o.broker.host} from this computer to watch for the board: ${(error as Error).message}`, [
-                "check --broker (or mqtt_host and mqtt_port in firmware/.env.local): the board gets the same address",
-                "is the broker running and reachable from this network?",
-                "to flash without waiting for the board, pass --timeout 0",
-            ])
+            throw new FlashError(
+                `cannot reach the broker ${o.broker.protocol}//${o.broker.host} from this computer to watch for the board: ${(error as Error).message}`,
+                [
+                    "check --broker (or mqtt_host and mqtt_port in firmware/.env.local): the board gets the same address",
+                    "is the broker running and reachable from this network?",
+                    "to flash without waiting for the board, pass --timeout 0",
+                ],
+            )
         }
         const watch = new BirthWatch(client, statusTopic)
         client.on("message", (topic, payload, packet) => {
             if (packet.retain) return
             if (watch.armedAt === undefined) return
-            if (topic === statusTopic && payload.toString() === "online" && watch.birthAt === undefined) watch.birthAt = Date.now()
+            if (topic === statusTopic && payload.toString() === "online" && watch.birthAt === undefined)
+                watch.birthAt = Date.now()
             if (topic === infoTopic) {
                 try {
                     watch.info = JSON.parse(payload.toString()) as Record<string, unknown>
@@ -86,7 +90,7 @@ export class BirthWatch {
     async wait(timeoutMs: number): Promise<Birth | undefined> {
         const deadline = Date.now() + timeoutMs
         const until = (done: () => boolean, end: number) =>
-            new Promise<void>((resolve) => {
+            new Promise<void>(resolve => {
                 const check = () => {
                     if (done() || Date.now() >= end) {
                         clearTimeout(timer)

@@ -12,18 +12,46 @@ export interface LogNote {
 }
 
 const NOTES: { match: RegExp; stage: LogNote["stage"]; note: string }[] = [
-    { match: /fstor: formatting now/, stage: "storage", note: "the runtime found no storage it could mount and erased it: the program and settings written are gone. Flash again; if it repeats, the runtime image does not match the board's storage layout (see docs/flashing.md)" },
-    { match: /fstor: mount failure/, stage: "storage", note: "the storage is damaged; the runtime will erase it. Flash again" },
+    {
+        match: /fstor: formatting now/,
+        stage: "storage",
+        note: "the runtime found no storage it could mount and erased it: the program and settings written are gone. Flash again; if it repeats, the runtime image does not match the board's storage layout (see docs/flashing.md)",
+    },
+    {
+        match: /fstor: mount failure/,
+        stage: "storage",
+        note: "the storage is damaged; the runtime will erase it. Flash again",
+    },
     { match: /fstor: mounted/, stage: "storage", note: "storage found: the program and settings are there" },
-    { match: /version mismatch/, stage: "firmware", note: "the program's bytecode version is not one this runtime loads: flash with fieldlink flash, which pins a matching runtime" },
-    { match: /fieldlink: config error/, stage: "firmware", note: "a setting is wrong: fix it in firmware/.env.local or the flags and flash again" },
-    { match: /fieldlink: device \S+ fw \S+ broker /, stage: "firmware", note: "the firmware started with its settings" },
-    { match: /wifi: not joined/, stage: "wifi", note: "the board cannot join that network: check wifi_ssid and wifi_pass; ESP32 boards join 2.4 GHz networks only" },
-    { match: /wifi: joined/, stage: "wifi", note: "WiFi is up: if the board still does not come online, its network does not reach the broker (or TLS fails)" },
+    {
+        match: /version mismatch/,
+        stage: "firmware",
+        note: "the program's bytecode version is not one this runtime loads: flash with fieldlink flash, which pins a matching runtime",
+    },
+    {
+        match: /fieldlink: config error/,
+        stage: "firmware",
+        note: "a setting is wrong: fix it in firmware/.env.local or the flags and flash again",
+    },
+    {
+        match: /fieldlink: device \S+ fw \S+ broker /,
+        stage: "firmware",
+        note: "the firmware started with its settings",
+    },
+    {
+        match: /wifi: not joined/,
+        stage: "wifi",
+        note: "the board cannot join that network: check wifi_ssid and wifi_pass; ESP32 boards join 2.4 GHz networks only",
+    },
+    {
+        match: /wifi: joined/,
+        stage: "wifi",
+        note: "WiFi is up: if the board still does not come online, its network does not reach the broker (or TLS fails)",
+    },
 ]
 
 export function noteFor(line: string): LogNote | undefined {
-    const hit = NOTES.find((n) => n.match.test(line))
+    const hit = NOTES.find(n => n.match.test(line))
     return hit ? { stage: hit.stage, note: hit.note } : undefined
 }
 

@@ -26,7 +26,10 @@ let bundle: string[] | undefined
 
 /** The runtime's CA certificates, one PEM block each. */
 export function runtimeCaBundle(): string[] {
-    bundle ??= readFileSync(join(packageOf(import.meta.url).root, "runtime-ca-bundle.pem"), "utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
+    bundle ??=
+        readFileSync(join(packageOf(import.meta.url).root, "runtime-ca-bundle.pem"), "utf8").match(
+            /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,
+        ) ?? []
     return bundle
 }
 
@@ -37,8 +40,12 @@ function name(entity: tls.PeerCertificate["subject"] | undefined): string {
         .join(", ")
 }
 
-export async function checkBrokerTrust(host: string, port: number, o: { ca?: string[]; timeoutMs?: number } = {}): Promise<TrustVerdict> {
-    return await new Promise<TrustVerdict>((resolve) => {
+export async function checkBrokerTrust(
+    host: string,
+    port: number,
+    o: { ca?: string[]; timeoutMs?: number } = {},
+): Promise<TrustVerdict> {
+    return await new Promise<TrustVerdict>(resolve => {
         const socket = tls.connect({
             host,
             port,
@@ -52,12 +59,18 @@ export async function checkBrokerTrust(host: string, port: number, o: { ca?: str
             socket.destroy()
             resolve(verdict)
         }
-        const timer = setTimeout(() => done({ kind: "unknown", why: `no TLS handshake within ${o.timeoutMs ?? 5000} ms` }), o.timeoutMs ?? 5000)
-        socket.once("error", (e: NodeJS.ErrnoException) => done({ kind: "unknown", why: e.code ?? e.message }))
+        const timer = setTimeout(
+            () => done({ kind: "unknown", why: `no TLS handshake within ${o.timeoutMs ?? 5000} ms` }),
+            o.timeoutMs ?? 5000,
+        )
+        socket.once("error", (e: NodeJS.ErrnoException) =>
+            done({ kind: "unknown", why: e.code ?? e.message }),
+        )
         socket.once("secureConnect", () => {
             const cert = socket.getPeerCertificate()
             const described = { issuer: name(cert.issuer), subject: name(cert.subject) }
-            if (!socket.authorized) return done({ kind: "untrusted", why: String(socket.authorizationError), ...described })
+            if (!socket.authorized)
+                return done({ kind: "untrusted", why: String(socket.authorizationError), ...described })
             const mismatch = tls.checkServerIdentity(host, cert)
             if (mismatch) return done({ kind: "untrusted", why: mismatch.message, ...described })
             done({ kind: "trusted" })
@@ -67,14 +80,20 @@ export async function checkBrokerTrust(host: string, port: number, o: { ca?: str
 
 /** OpenSSL's verdict in words. */
 function explain(why: string): string {
-    if (/^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)$/.test(why)) return `it is self-signed (${why})`
-    if (/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?)$/.test(why)) return `its issuer is not one of the runtime's CAs (${why})`
+    if (/^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)$/.test(why))
+        return `it is self-signed (${why})`
+    if (/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?)$/.test(why))
+        return `its issuer is not one of the runtime's CAs (${why})`
     if (/^CERT_HAS_EXPIRED$/.test(why)) return "it has expired"
     return why
 }
 
 /** The warning for an untrusted broker (what was found, why it matters, what to do). */
-export function untrustedWarning(host: string, port: number, v: Extract<TrustVerdict, { kind: "untrusted" }>): string[] {
+export function untrustedWarning(
+    host: string,
+    port: number,
+    v: Extract<TrustVerdict, { kind: "untrusted" }>,
+): string[] {
     return [
         `warning: the board will not trust the broker's certificate at ${host}:${port} (${explain(v.why)}; certificate ${v.subject}, issued by ${v.issuer}).`,
         `  The DeviceScript runtime checks it against its ${runtimeCaBundle().length} built-in public CAs only and cannot be given another CA, so a self-signed or private-CA`,

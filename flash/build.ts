@@ -25,7 +25,10 @@ export interface BoardBuild {
     cached: boolean
 }
 
-export async function writeBoardEntry(profile: BoardProfile, project: FirmwareProject = STOCK_PROJECT): Promise<string> {
+export async function writeBoardEntry(
+    profile: BoardProfile,
+    project: FirmwareProject = STOCK_PROJECT,
+): Promise<string> {
     const setup = boardEntrySource(profile, project.libraryImport)
     const digest = createHash("sha256").update(setup).digest("hex").slice(0, 12)
     const setupModule = `${profile.id}-${digest}-setup`
@@ -45,13 +48,21 @@ async function writeOnce(path: string, text: string): Promise<void> {
 }
 
 /** Builds `project` (default: the stock firmware) for the board of `profile`. */
-export async function buildBoardFirmware(profile: BoardProfile, options: { cache?: boolean; project?: FirmwareProject } = {}): Promise<BoardBuild> {
+export async function buildBoardFirmware(
+    profile: BoardProfile,
+    options: { cache?: boolean; project?: FirmwareProject } = {},
+): Promise<BoardBuild> {
     const project = options.project ?? STOCK_PROJECT
     if (profile.simulator) {
         const r = await buildFirmware({ cache: options.cache, project })
         return { bytecode: r.bytecode, entry: project.entry, cached: r.cached }
     }
     const entry = await writeBoardEntry(profile, project)
-    const r = await compileDeviceScript({ projectDir: project.dir, entry, extraInputs: project.extraInputs, cache: options.cache ?? true })
+    const r = await compileDeviceScript({
+        projectDir: project.dir,
+        entry,
+        extraInputs: project.extraInputs,
+        cache: options.cache ?? true,
+    })
     return { bytecode: r.bytecode, entry, cached: r.cached }
 }

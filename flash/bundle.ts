@@ -36,19 +36,33 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Every difference between what was meant and what the image holds, as sentences. Pure. */
-export function bundleDifferences(contents: BundleContents, program: Uint8Array, settings: Readonly<Record<string, SettingValue>>): string[] {
+export function bundleDifferences(
+    contents: BundleContents,
+    program: Uint8Array,
+    settings: Readonly<Record<string, SettingValue>>,
+): string[] {
     const out: string[] = []
-    if (!sameBytes(contents.program, program)) out.push(`the program read back is ${contents.program.length} bytes and differs from the ${program.length} bytes built`)
+    if (!sameBytes(contents.program, program))
+        out.push(
+            `the program read back is ${contents.program.length} bytes and differs from the ${program.length} bytes built`,
+        )
     const keys = new Set([...Object.keys(settings), ...Object.keys(contents.settings)])
     for (const key of [...keys].sort())
-        if (JSON.stringify(contents.settings[key]) !== JSON.stringify(settings[key])) out.push(`setting ${key} reads back as ${JSON.stringify(contents.settings[key]) ?? "nothing"}`)
+        if (JSON.stringify(contents.settings[key]) !== JSON.stringify(settings[key]))
+            out.push(`setting ${key} reads back as ${JSON.stringify(contents.settings[key]) ?? "nothing"}`)
     return out
 }
 
 export async function bundle(input: BundleInput): Promise<Uint8Array> {
-    const storage = await buildStorage({ program: input.program, settings: input.settings, pageSize: input.layout.pageSize, pages: input.layout.fstorPages })
+    const storage = await buildStorage({
+        program: input.program,
+        settings: input.settings,
+        pageSize: input.layout.pageSize,
+        pages: input.layout.fstorPages,
+    })
     const image = bundleImage(input.runtime, storage, input.layout)
     const differences = bundleDifferences(readBundle(image, input.layout), input.program, input.settings)
-    if (differences.length > 0) throw new Error(`the bundled image does not hold what was put in: ${differences.join("; ")}`)
+    if (differences.length > 0)
+        throw new Error(`the bundled image does not hold what was put in: ${differences.join("; ")}`)
     return image
 }

@@ -7,7 +7,7 @@ export class FlashError extends Error {
         readonly problem: string,
         readonly hints: readonly string[] = [],
     ) {
-        super(hints.length === 0 ? problem : `${problem}\n${hints.map((h) => `  - ${h}`).join("\n")}`)
+        super(hints.length === 0 ? problem : `${problem}\n${hints.map(h => `  - ${h}`).join("\n")}`)
         this.name = "FlashError"
     }
 }

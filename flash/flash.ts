@@ -21,7 +21,19 @@ import type { FirmwareProject } from "@fieldlink/devs-host/firmware"
 import { buildBoardFirmware } from "./build.js"
 import { bundle } from "./bundle.js"
 import { FlashError } from "./errors.js"
-import { checkEsptoolVersion, diagnose, findEsptool, parseMac, parseProgress, readMacArgs, runEsptool, VERSION_ARGS, writeFlashArgs, type Esptool, type Target } from "./esptool.js"
+import {
+    checkEsptoolVersion,
+    diagnose,
+    findEsptool,
+    parseMac,
+    parseProgress,
+    readMacArgs,
+    runEsptool,
+    VERSION_ARGS,
+    writeFlashArgs,
+    type Esptool,
+    type Target,
+} from "./esptool.js"
 import { checkPortAccess, choosePort, describePort, listPorts } from "./ports.js"
 import { startMonitor, type Monitor } from "./monitor.js"
 import { Progress, type ProgressSink } from "./progress.js"
@@ -62,10 +74,13 @@ export interface FlashResult {
 }
 
 /** Settings shown as key=value (origin), secrets masked. */
-export function describeSettings(settings: Readonly<Record<string, SettingValue>>, origin: Readonly<Record<string, string>>): string[] {
+export function describeSettings(
+    settings: Readonly<Record<string, SettingValue>>,
+    origin: Readonly<Record<string, string>>,
+): string[] {
     return Object.keys(settings)
         .sort()
-        .map((k) => `${k}=${SECRET_SETTINGS.includes(k) ? "***" : JSON.stringify(settings[k])} (${origin[k]})`)
+        .map(k => `${k}=${SECRET_SETTINGS.includes(k) ? "***" : JSON.stringify(settings[k])} (${origin[k]})`)
 }
 
 /** The device id made from the board's MAC: `<prefix>-<last 3 bytes>`, as ESPHome names boards. */
@@ -79,13 +94,17 @@ function brokerUrl(settings: Readonly<Record<string, SettingValue>>): URL {
     const url = new URL(`${tls ? "mqtts" : "mqtt"}://localhost`)
     url.hostname = String(settings[SETTING_KEYS.brokerHost] ?? "mqtt.local")
     url.port = String(settings[SETTING_KEYS.brokerPort] ?? (tls ? 8883 : 1883))
-    if (settings[SETTING_KEYS.username] !== undefined) url.username = encodeURIComponent(String(settings[SETTING_KEYS.username]))
-    if (settings[SETTING_KEYS.password] !== undefined) url.password = encodeURIComponent(String(settings[SETTING_KEYS.password]))
+    if (settings[SETTING_KEYS.username] !== undefined)
+        url.username = encodeURIComponent(String(settings[SETTING_KEYS.username]))
+    if (settings[SETTING_KEYS.password] !== undefined)
+        url.password = encodeURIComponent(String(settings[SETTING_KEYS.password]))
     return url
 }
 
 function profilesFor(arch: string): string[] {
-    return loadAllProfiles().profiles.filter((p) => p.chip === arch).map((p) => p.id)
+    return loadAllProfiles()
+        .profiles.filter(p => p.chip === arch)
+        .map(p => p.id)
 }
 
 /**
@@ -93,37 +112,67 @@ function profilesFor(arch: string): string[] {
  * esptool: it writes and verifies, then fails to leave download mode.
  */
 export function needsManualReset(output: string): boolean {
-    return /Hash of data verified/i.test(output) && /download mode using GPIO0|reset the chip manually|press the RESET button/i.test(output)
+    return (
+        /Hash of data verified/i.test(output) &&
+        /download mode using GPIO0|reset the chip manually|press the RESET button/i.test(output)
+    )
 }
 
-async function esptoolStep(tool: Esptool, args: string[], profile: BoardProfile, port: string, onLine?: (line: string) => void) {
+async function esptoolStep(
+    tool: Esptool,
+    args: string[],
+    profile: BoardProfile,
+    port: string,
+    onLine?: (line: string) => void,
+) {
     const run = await runEsptool(tool, args, onLine)
-    if (run.code !== 0 && !needsManualReset(run.output)) throw diagnose(run.output, run.code, { port, expectedChip: profile.chipName ?? "", boardId: profile.id, profilesFor })
+    if (run.code !== 0 && !needsManualReset(run.output))
+        throw diagnose(run.output, run.code, {
+            port,
+            expectedChip: profile.chipName ?? "",
+            boardId: profile.id,
+            profilesFor,
+        })
     return run.output
 }
 
 export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> {
     const profile = loadProfile(o.board)
-    if (profile.simulator) throw new FlashError(`the ${profile.id} profile is the simulator's: there is no board to flash`, ["run the firmware in the simulator with: fieldlink sim"])
-    ui.say(`board: ${profile.name} (${profile.id}; DeviceScript ${profile.devicescriptBoard}, ${profile.chipName})`)
+    if (profile.simulator)
+        throw new FlashError(`the ${profile.id} profile is the simulator's: there is no board to flash`, [
+            "run the firmware in the simulator with: fieldlink sim",
+        ])
+    ui.say(
+        `board: ${profile.name} (${profile.id}; DeviceScript ${profile.devicescriptBoard}, ${profile.chipName})`,
+    )
     const envFiles = firmwareEnvFiles(o.project?.dir)
     // Checked now, before anything slow; the device id may still come from the MAC.
     let composed = composeSettings(profile, envFiles, o)
     // A serial board talks to a fieldlink gateway, not to the broker: no WiFi, no birth to await here.
     const serial = composed.settings[SETTING_KEYS.transport] === "serial"
-    if (serial) ui.say(`transport serial (${composed.origin[SETTING_KEYS.transport]}): the board speaks the line protocol on its log UART for a fieldlink gateway (docs/gateway.md); no WiFi, and no birth to wait for here`)
+    if (serial)
+        ui.say(
+            `transport serial (${composed.origin[SETTING_KEYS.transport]}): the board speaks the line protocol on its log UART for a fieldlink gateway (docs/gateway.md); no WiFi, and no birth to wait for here`,
+        )
     if (composed.settings[BOARD_SETTING_KEYS.wifiSsid] === undefined && !o.output && !serial)
         throw new FlashError("no WiFi network given: a freshly flashed board knows none", [
             "pass --wifi-ssid NAME --wifi-password PASSWORD",
             "or put wifi_ssid=NAME and wifi_pass=PASSWORD in firmware/.env.local",
         ])
-    for (const key of composed.unknown) ui.say(`note: setting ${key} (${composed.origin[key]}) is not one the firmware reads; it is written anyway`)
+    for (const key of composed.unknown)
+        ui.say(
+            `note: setting ${key} (${composed.origin[key]}) is not one the firmware reads; it is written anyway`,
+        )
     const broker = o.broker ?? brokerUrl(composed.settings)
     if (!serial) for (const line of await brokerWarnings(broker)) ui.say(line)
 
     if (o.deviceId !== undefined) {
         const topicRoot = String(composed.settings[SETTING_KEYS.topicRoot] ?? "fieldlink")
-        const warning = idInUseWarning(o.deviceId, topicRoot, await retainedStatus({ broker, topicRoot, deviceId: o.deviceId }))
+        const warning = idInUseWarning(
+            o.deviceId,
+            topicRoot,
+            await retainedStatus({ broker, topicRoot, deviceId: o.deviceId }),
+        )
         if (warning) ui.say(warning)
     }
 
@@ -141,21 +190,34 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
         target = { chip: profile.chip!, port: port.path, baud: o.baud }
     }
 
-    const runtime = await obtainRuntime({ profile, file: o.runtimeImage, refresh: o.refreshRuntime, log: ui.say })
+    const runtime = await obtainRuntime({
+        profile,
+        file: o.runtimeImage,
+        refresh: o.refreshRuntime,
+        log: ui.say,
+    })
     ui.say(`runtime: ${runtime.source} (${runtime.bytes.length} bytes)`)
     for (const note of runtime.notes) ui.say(note)
     const started = Date.now()
     const firmware = await buildBoardFirmware(profile, { project: o.project })
-    ui.say(`firmware: ${firmware.bytecode.length} bytes of bytecode${firmware.cached ? " (cached build)" : ` built in ${Date.now() - started} ms`}; drivers: ${[...profile.sensors, ...profile.gpio].map((s) => s.label).join(", ") || "none"}`)
+    ui.say(
+        `firmware: ${firmware.bytecode.length} bytes of bytecode${firmware.cached ? " (cached build)" : ` built in ${Date.now() - started} ms`}; drivers: ${[...profile.sensors, ...profile.gpio].map(s => s.label).join(", ") || "none"}`,
+    )
 
     let deviceId = composed.settings[SETTING_KEYS.deviceId] as string | undefined
     if (deviceId === undefined && tool && target) {
         ui.say(`reading the board's MAC address (${tool.display} read_mac)`)
         const mac = parseMac(await esptoolStep(tool, readMacArgs(target), profile, target.port))
-        if (!mac) throw new FlashError(`esptool did not report the board's MAC address`, ["pass the board's name with --device-id ID"])
+        if (!mac)
+            throw new FlashError(`esptool did not report the board's MAC address`, [
+                "pass the board's name with --device-id ID",
+            ])
         deviceId = macDeviceId(profile.idPrefix, mac)
         const problem = idError(deviceId)
-        if (problem) throw new FlashError(`the device id ${deviceId} made from the MAC is not valid: ${problem}`, ["pass one with --device-id ID"])
+        if (problem)
+            throw new FlashError(`the device id ${deviceId} made from the MAC is not valid: ${problem}`, [
+                "pass one with --device-id ID",
+            ])
         composed = composeSettings(profile, envFiles, { ...o, deviceId })
         composed.origin[SETTING_KEYS.deviceId] = `from the MAC ${mac}`
         ui.say(`device id: ${deviceId} (from MAC ${mac}; --device-id overrides)`)
@@ -165,9 +227,22 @@ export async function flash(o: FlashOptions, ui: FlashUi): Promise<FlashResult> 
     // Subscribed before the write so the birth cannot be missed; an unreachable broker
     // is found now, before the slow steps.
     const topicRoot = String(composed.settings[SETTING_KEYS.topicRoot] ?? "fieldlink")
-    const watch = !o.output && !serial && o.timeoutS > 0 ? await BirthWatch.start({ broker, topicRoot, deviceId: deviceId!, connectTimeoutMs: 10_000 }) : undefined
+    const watch =
+        !o.output && !serial && o.timeoutS > 0
+            ? await BirthWatch.start({ broker, topicRoot, deviceId: deviceId!, connectTimeoutMs: 10_000 })
+            : undefined
     try {
-        return await writeAndWait(o, ui, { profile, composed, firmware: firmware.bytecode, runtime: runtime.bytes, deviceId, tool, target, watch, broker })
+        return await writeAndWait(o, ui, {
+            profile,
+            composed,
+            firmware: firmware.bytecode,
+            runtime: runtime.bytes,
+            deviceId,
+            tool,
+            target,
+            watch,
+            broker,
+        })
     } finally {
         await watch?.close()
     }
@@ -188,65 +263,111 @@ interface Prepared {
 async function writeAndWait(o: FlashOptions, ui: FlashUi, p: Prepared): Promise<FlashResult> {
     const { profile, composed, deviceId, watch } = p
     const layout = profile.layout!
-    const image = await bundle({ runtime: p.runtime, program: p.firmware, settings: composed.settings, layout })
+    const image = await bundle({
+        runtime: p.runtime,
+        program: p.firmware,
+        settings: composed.settings,
+        layout,
+    })
     const offset = "0x" + layout.binFlashOffset.toString(16)
-    ui.say(`image: ${image.length} bytes for ${offset}; program and ${Object.keys(composed.settings).length} settings at 0x${layout.fstorOffset.toString(16)}, read back and checked`)
+    ui.say(
+        `image: ${image.length} bytes for ${offset}; program and ${Object.keys(composed.settings).length} settings at 0x${layout.fstorOffset.toString(16)}, read back and checked`,
+    )
     if (o.output) {
         await writeFile(o.output, image)
-        ui.say(`wrote ${o.output}; flash it with: esptool --chip ${profile.chip} write_flash ${offset} ${o.output}`)
-        if (deviceId === undefined) ui.say("note: no --device-id: the board will name itself by its hardware id")
+        ui.say(
+            `wrote ${o.output}; flash it with: esptool --chip ${profile.chip} write_flash ${offset} ${o.output}`,
+        )
+        if (deviceId === undefined)
+            ui.say("note: no --device-id: the board will name itself by its hardware id")
         return { deviceId, imageBytes: image.length }
     }
     const output = await writeImage(ui, profile, p.tool!, p.target!, image)
     ui.say("written and verified by esptool")
     watch?.arm()
-    if (needsManualReset(output)) ui.say("press RESET on the board now: it was in download mode over USB, which esptool cannot leave by itself")
-    if (!watch) return { deviceId, imageBytes: image.length, noWait: composed.settings[SETTING_KEYS.transport] === "serial" ? "serial" : "timeout 0" }
-    ui.say(`waiting up to ${o.timeoutS} s for ${deviceId} to come online (${watch.statusTopic} on ${p.broker.host})`)
+    if (needsManualReset(output))
+        ui.say(
+            "press RESET on the board now: it was in download mode over USB, which esptool cannot leave by itself",
+        )
+    if (!watch)
+        return {
+            deviceId,
+            imageBytes: image.length,
+            noWait: composed.settings[SETTING_KEYS.transport] === "serial" ? "serial" : "timeout 0",
+        }
+    ui.say(
+        `waiting up to ${o.timeoutS} s for ${deviceId} to come online (${watch.statusTopic} on ${p.broker.host})`,
+    )
     const monitor = o.monitor ? await monitorLog(ui, p.target!.port, profile.log?.baud ?? 115200) : undefined
     const birth = await watch.wait(o.timeoutS * 1000).finally(() => monitor?.close())
     if (!birth) throw notOnline(deviceId!, o.timeoutS, composed.settings, p.target!.port, profile)
-    const info = birth.info ? ` (fw ${String(birth.info.fw)}, board ${String(birth.info.board)}, transport ${String(birth.info.transport)})` : ""
-    ui.say(`${deviceId} is online: ${watch.statusTopic} = online after ${(birth.afterMs / 1000).toFixed(1)} s${info}`)
+    const info = birth.info
+        ? ` (fw ${String(birth.info.fw)}, board ${String(birth.info.board)}, transport ${String(birth.info.transport)})`
+        : ""
+    ui.say(
+        `${deviceId} is online: ${watch.statusTopic} = online after ${(birth.afterMs / 1000).toFixed(1)} s${info}`,
+    )
     return { deviceId, imageBytes: image.length, onlineAfterS: birth.afterMs / 1000 }
 }
 
 /** The board's USB log while waiting, each line as "board| ..."; a port that does not open is a note, not a failure. */
 async function monitorLog(ui: FlashUi, port: string, baud: number): Promise<Monitor | undefined> {
     try {
-        const monitor = await startMonitor({ path: port, baud, print: (line) => ui.say(`board| ${line}`) })
+        const monitor = await startMonitor({ path: port, baud, print: line => ui.say(`board| ${line}`) })
         ui.say(`showing the board's log from ${port} at ${baud} baud`)
         return monitor
     } catch (error) {
-        ui.say(`note: cannot show the board's log: ${port} did not open (${(error as Error).message}); try fieldlink monitor --port ${port}`)
+        ui.say(
+            `note: cannot show the board's log: ${port} did not open (${(error as Error).message}); try fieldlink monitor --port ${port}`,
+        )
         return undefined
     }
 }
 
 /** esptool write_flash of the image (from a temporary file) with the progress bar; returns esptool's output. */
-async function writeImage(ui: FlashUi, profile: BoardProfile, tool: Esptool, target: Target, image: Uint8Array): Promise<string> {
+async function writeImage(
+    ui: FlashUi,
+    profile: BoardProfile,
+    tool: Esptool,
+    target: Target,
+    image: Uint8Array,
+): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), "fieldlink-flash-"))
     const progress = new Progress(ui.progress, "  writing")
     try {
         const file = join(dir, `bundle-${profile.id}.bin`)
         await writeFile(file, image)
         ui.say(`writing with ${tool.display} at ${target.baud} baud`)
-        return await esptoolStep(tool, writeFlashArgs(target, profile.layout!.binFlashOffset, file), profile, target.port, (line) => {
-            const percent = parseProgress(line)
-            if (percent !== undefined) progress.update(percent)
-        })
+        return await esptoolStep(
+            tool,
+            writeFlashArgs(target, profile.layout!.binFlashOffset, file),
+            profile,
+            target.port,
+            line => {
+                const percent = parseProgress(line)
+                if (percent !== undefined) progress.update(percent)
+            },
+        )
     } finally {
         progress.end()
         await rm(dir, { recursive: true, force: true })
     }
 }
 
-function notOnline(deviceId: string, timeoutS: number, settings: Readonly<Record<string, SettingValue>>, port: string, profile: BoardProfile): FlashError {
+function notOnline(
+    deviceId: string,
+    timeoutS: number,
+    settings: Readonly<Record<string, SettingValue>>,
+    port: string,
+    profile: BoardProfile,
+): FlashError {
     const host = `${String(settings[SETTING_KEYS.brokerHost])}:${String(settings[SETTING_KEYS.brokerPort] ?? 1883)}`
-    const log = profile.log ? `its log (UART TX GPIO${profile.log.tx}, ${profile.log.baud} baud; on most boards the USB port ${port})` : `its log on the USB port ${port}`
+    const log = profile.log
+        ? `its log (UART TX GPIO${profile.log.tx}, ${profile.log.baud} baud; on most boards the USB port ${port})`
+        : `its log on the USB port ${port}`
     return new FlashError(`the board was written, but ${deviceId} did not come online within ${timeoutS} s`, [
         `read ${log}: fieldlink monitor --port ${port} (or flash again with --monitor), then press RESET. Look, in this order, at:`,
-        ...whatToLookFor(settings[BOARD_SETTING_KEYS.wifiSsid]).map((line) => `  ${line}`),
+        ...whatToLookFor(settings[BOARD_SETTING_KEYS.wifiSsid]).map(line => `  ${line}`),
         `if all three look right, the board's network does not reach the broker at ${host}: use an IP address the board can reach (a .local name does not resolve on the board)`,
         "boards with native USB may need RESET pressed once after flashing",
         "wait longer with --timeout S",

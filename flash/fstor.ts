@@ -58,12 +58,16 @@ export function runtimeHeaderPages(totalPages: number): number {
  * exactly its own (is_valid_header); otherwise it says "fstor: formatting now" and
  * erases the storage, program and settings with it.
  */
-export function headerMismatch(header: FstorHeader, pageSize: number, totalPages: number): string | undefined {
+export function headerMismatch(
+    header: FstorHeader,
+    pageSize: number,
+    totalPages: number,
+): string | undefined {
     const expected = { pageSize, totalPages, headerPages: runtimeHeaderPages(totalPages) }
-    const wrong = (["pageSize", "totalPages", "headerPages"] as const).filter((k) => header[k] !== expected[k])
+    const wrong = (["pageSize", "totalPages", "headerPages"] as const).filter(k => header[k] !== expected[k])
     if (wrong.length === 0) return undefined
     const names = { pageSize: "page size", totalPages: "page count", headerPages: "header page count" }
-    return `the storage header says ${wrong.map((k) => `${names[k]} ${header[k]}`).join(", ")}; the board's runtime expects ${wrong.map((k) => `${names[k]} ${expected[k]}`).join(", ")}: it would not mount this storage and would erase it (program and settings) on first boot`
+    return `the storage header says ${wrong.map(k => `${names[k]} ${header[k]}`).join(", ")}; the board's runtime expects ${wrong.map(k => `${names[k]} ${expected[k]}`).join(", ")}: it would not mount this storage and would erase it (program and settings) on first boot`
 }
 
 /** FNV-1a, 32 bits (jacdac-c `jd_hash_fnv1a`). */
@@ -93,9 +97,15 @@ function readHeader(storage: Uint8Array, at: number): FstorHeader | undefined {
 /** The current header: the valid copy with the higher generation. */
 export function currentHeader(storage: Uint8Array): FstorHeader {
     const first = readHeader(storage, 0)
-    if (!first) throw new FstorError("no storage header at the start of the storage (magic FSTR missing): the image holds no program or settings")
+    if (!first)
+        throw new FstorError(
+            "no storage header at the start of the storage (magic FSTR missing): the image holds no program or settings",
+        )
     const size = first.pageSize * first.totalPages
-    if (size > storage.length) throw new FstorError(`the storage header says ${first.totalPages} pages of ${first.pageSize} bytes, but only ${storage.length} bytes are present`)
+    if (size > storage.length)
+        throw new FstorError(
+            `the storage header says ${first.totalPages} pages of ${first.pageSize} bytes, but only ${storage.length} bytes are present`,
+        )
     const second = readHeader(storage, first.headerPages * first.pageSize)
     return second && second.generation > first.generation ? second : first
 }
@@ -120,7 +130,10 @@ export function listEntries(storage: Uint8Array): FstorEntry[] {
         const rawKey = storage.subarray(at, at + KEY_SIZE)
         const nul = rawKey.indexOf(0)
         const key = new TextDecoder().decode(rawKey.subarray(0, nul < 0 ? KEY_SIZE : nul))
-        if (offset + size > storage.length) throw new FstorError(`entry ${JSON.stringify(key)} points past the end of the storage (${offset} + ${size} > ${storage.length})`)
+        if (offset + size > storage.length)
+            throw new FstorError(
+                `entry ${JSON.stringify(key)} points past the end of the storage (${offset} + ${size} > ${storage.length})`,
+            )
         out.push({ key, offset, size })
     }
     return out
@@ -139,16 +152,27 @@ export function readEntries(storage: Uint8Array): Map<string, Uint8Array> {
 /** The deployed program's bytecode, its header checked (magics, size, FNV-1a). */
 export function readProgram(entries: Map<string, Uint8Array>): Uint8Array {
     const stored = entries.get(PROGRAM_KEY)
-    if (!stored) throw new FstorError("the storage holds no program (no \"*prog\" entry)")
-    if (stored.length < PROGRAM_HEADER_SIZE) throw new FstorError(`the program entry is ${stored.length} bytes, shorter than its ${PROGRAM_HEADER_SIZE}-byte header`)
+    if (!stored) throw new FstorError('the storage holds no program (no "*prog" entry)')
+    if (stored.length < PROGRAM_HEADER_SIZE)
+        throw new FstorError(
+            `the program entry is ${stored.length} bytes, shorter than its ${PROGRAM_HEADER_SIZE}-byte header`,
+        )
     const v = view(stored)
     if (v.getUint32(0, true) !== PROGRAM_MAGIC0 || v.getUint32(8, true) !== PROGRAM_MAGIC1)
-        throw new FstorError("the program entry's header has wrong magic numbers: the program was not completely written")
+        throw new FstorError(
+            "the program entry's header has wrong magic numbers: the program was not completely written",
+        )
     const size = v.getUint32(4, true)
-    if (PROGRAM_HEADER_SIZE + size > stored.length) throw new FstorError(`the program header says ${size} bytes, but the entry holds ${stored.length - PROGRAM_HEADER_SIZE}`)
+    if (PROGRAM_HEADER_SIZE + size > stored.length)
+        throw new FstorError(
+            `the program header says ${size} bytes, but the entry holds ${stored.length - PROGRAM_HEADER_SIZE}`,
+        )
     const image = stored.slice(PROGRAM_HEADER_SIZE, PROGRAM_HEADER_SIZE + size)
     const hash = v.getUint32(12, true)
-    if (fnv1a(image) !== hash) throw new FstorError(`the program's FNV-1a hash is 0x${fnv1a(image).toString(16)}, its header says 0x${hash.toString(16)}`)
+    if (fnv1a(image) !== hash)
+        throw new FstorError(
+            `the program's FNV-1a hash is 0x${fnv1a(image).toString(16)}, its header says 0x${hash.toString(16)}`,
+        )
     return image
 }
 
@@ -163,7 +187,9 @@ export function readSettings(entries: Map<string, Uint8Array>): Record<string, S
         try {
             out[key.slice(1)] = JSON.parse(text) as StoredValue
         } catch {
-            throw new FstorError(`setting ${key.slice(1)} holds ${JSON.stringify(text)}, which is not JSON (readSetting would ignore it)`)
+            throw new FstorError(
+                `setting ${key.slice(1)} holds ${JSON.stringify(text)}, which is not JSON (readSetting would ignore it)`,
+            )
         }
     }
     return out

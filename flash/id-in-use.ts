@@ -27,7 +27,7 @@ export async function retainedStatus(o: IdCheckOptions): Promise<string | undefi
         protocolVersion: 4,
     })
     try {
-        return await new Promise<string | undefined>((resolve) => {
+        return await new Promise<string | undefined>(resolve => {
             const timer = setTimeout(() => resolve(undefined), deadlineMs)
             const done = (value: string | undefined) => {
                 clearTimeout(timer)
@@ -46,7 +46,11 @@ export async function retainedStatus(o: IdCheckOptions): Promise<string | undefi
 }
 
 /** The warning for an id already online, or undefined. */
-export function idInUseWarning(deviceId: string, topicRoot: string, status: string | undefined): string | undefined {
+export function idInUseWarning(
+    deviceId: string,
+    topicRoot: string,
+    status: string | undefined,
+): string | undefined {
     if (status !== "online") return undefined
     return `warning: a device with id ${deviceId} is online on the broker right now (${deviceTopic(topicRoot, deviceId, "status")} = online). If it is another board, the two will take each other's connection over and flap; give this one its own --device-id (or leave it out to use the MAC)`
 }

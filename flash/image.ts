@@ -47,7 +47,9 @@ export function bundleImage(runtime: Uint8Array, storage: Uint8Array, layout: Fl
     const problem = runtimeImageProblem(runtime, layout)
     if (problem) throw new ImageError(`not a runtime image for this board: ${problem}`)
     if (storage.length !== storageSize(layout))
-        throw new ImageError(`the storage is ${storage.length} bytes, expected ${storageSize(layout)} (${layout.fstorPages} pages of ${layout.pageSize})`)
+        throw new ImageError(
+            `the storage is ${storage.length} bytes, expected ${storageSize(layout)} (${layout.fstorPages} pages of ${layout.pageSize})`,
+        )
     const start = storageStart(layout)
     const image = new Uint8Array(start + storage.length).fill(0xff)
     image.set(runtime.subarray(0, Math.min(runtime.length, start)))
@@ -59,6 +61,9 @@ export function bundleImage(runtime: Uint8Array, storage: Uint8Array, layout: Fl
 export function imageStorage(image: Uint8Array, layout: FlashLayout): Uint8Array {
     const start = storageStart(layout)
     const end = start + storageSize(layout)
-    if (image.length < end) throw new ImageError(`the image is ${image.length} bytes, too short to hold the storage at ${hex(layout.fstorOffset)} (needs ${end})`)
+    if (image.length < end)
+        throw new ImageError(
+            `the image is ${image.length} bytes, too short to hold the storage at ${hex(layout.fstorOffset)} (needs ${end})`,
+        )
     return image.subarray(start, end)
 }

@@ -34,11 +34,13 @@ async function open(path: string, baud: number, withinMs: number): Promise<Seria
     for (;;) {
         try {
             return await new Promise<SerialPort>((resolve, reject) => {
-                const port = new SerialPort({ path, baudRate: baud }, (error) => (error ? reject(error) : resolve(port)))
+                const port = new SerialPort({ path, baudRate: baud }, error =>
+                    error ? reject(error) : resolve(port),
+                )
             })
         } catch (error) {
             if (Date.now() >= deadline) throw error
-            await new Promise((r) => setTimeout(r, 200))
+            await new Promise(r => setTimeout(r, 200))
         }
     }
 }
@@ -63,8 +65,9 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
     return {
         close: async ({ quietMs = 200, maxMs = 2000 } = {}) => {
             const deadline = Date.now() + maxMs
-            while (port.isOpen && Date.now() - lastDataAt < quietMs && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-            await new Promise<void>((resolve) => {
+            while (port.isOpen && Date.now() - lastDataAt < quietMs && Date.now() < deadline)
+                await new Promise(r => setTimeout(r, 50))
+            await new Promise<void>(resolve => {
                 if (!port.isOpen) return resolve()
                 port.close(() => resolve())
             })

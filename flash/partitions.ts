@@ -27,7 +27,8 @@ export interface Partition {
  * there (the first entry's magic is not AA 50).
  */
 export function readPartitionTable(bytes: Uint8Array, at: number): Partition[] | undefined {
-    if (at < 0 || at + ENTRY_SIZE > bytes.length || bytes[at] !== 0xaa || bytes[at + 1] !== 0x50) return undefined
+    if (at < 0 || at + ENTRY_SIZE > bytes.length || bytes[at] !== 0xaa || bytes[at + 1] !== 0x50)
+        return undefined
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     const out: Partition[] = []
     for (let e = at; e + ENTRY_SIZE <= Math.min(bytes.length, at + TABLE_MAX_BYTES); e += ENTRY_SIZE) {

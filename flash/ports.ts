@@ -7,7 +7,15 @@
  * number read from sysfs. The file system is a seam (`PortSystem`) so tests can hand in
  * a made-up /dev and /sys.
  */
-import { accessSync, constants, existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs"
+import {
+    accessSync,
+    constants,
+    existsSync,
+    readdirSync,
+    readFileSync,
+    readlinkSync,
+    realpathSync,
+} from "node:fs"
 import { basename, dirname, join, resolve } from "node:path"
 import { SerialPort } from "serialport"
 import { FlashError } from "./errors.js"
@@ -33,7 +41,7 @@ export interface PortSystem {
 
 export const REAL_PORT_SYSTEM: PortSystem = {
     list: async () =>
-        (await SerialPort.list()).map((p) => ({
+        (await SerialPort.list()).map(p => ({
             // macOS lists /dev/tty.*, which blocks on open until carrier detect; esptool wants /dev/cu.*.
             path: process.platform === "darwin" ? p.path.replace(/^\/dev\/tty\./, "/dev/cu.") : p.path,
             vendorId: p.vendorId?.toLowerCase(),
@@ -114,21 +122,21 @@ function byIdLinks(devDir: string): Map<string, string> {
 export function scanPorts(sys: Pick<PortSystem, "devDir" | "sysDir">): PortInfo[] {
     let names: string[] = []
     try {
-        names = readdirSync(sys.devDir).filter((n) => /^tty(USB|ACM)\d+$/.test(n))
+        names = readdirSync(sys.devDir).filter(n => /^tty(USB|ACM)\d+$/.test(n))
     } catch {
         return []
     }
     const links = byIdLinks(sys.devDir)
     return names
         .sort((a, b) => a.localeCompare(b, "en", { numeric: true }))
-        .map((name) => ({ path: join(sys.devDir, name), ...usbInfo(sys.sysDir, name), byId: links.get(name) }))
+        .map(name => ({ path: join(sys.devDir, name), ...usbInfo(sys.sysDir, name), byId: links.get(name) }))
 }
 
 export async function listPorts(sys: PortSystem = REAL_PORT_SYSTEM): Promise<PortListing> {
     try {
         const ports = await sys.list()
         const links = byIdLinks(sys.devDir)
-        return { ports: ports.map((p) => ({ ...p, byId: p.byId ?? links.get(basename(p.path)) })) }
+        return { ports: ports.map(p => ({ ...p, byId: p.byId ?? links.get(basename(p.path)) })) }
     } catch (error) {
         const why = (error as Error).message
         const noUdev = /udevadm/.test(why) && /ENOENT/.test(why)
@@ -145,7 +153,10 @@ export async function listPorts(sys: PortSystem = REAL_PORT_SYSTEM): Promise<Por
 export function describePort(p: PortInfo): string {
     const id = p.vendorId ? `${p.vendorId}:${p.productId ?? "????"}` : "????:????"
     const serial = p.serialNumber ? `serial ${p.serialNumber}` : "no serial number"
-    const what = [p.manufacturer, p.product].filter(Boolean).join(" ") || (p.vendorId ? ESP_USB_VENDORS[p.vendorId] : undefined) || ""
+    const what =
+        [p.manufacturer, p.product].filter(Boolean).join(" ") ||
+        (p.vendorId ? ESP_USB_VENDORS[p.vendorId] : undefined) ||
+        ""
     return [p.path, id, serial, what, p.byId ? `(${p.byId})` : ""].filter(Boolean).join("  ")
 }
 
@@ -158,31 +169,45 @@ const PLUG_HINTS = [
 /** The port to flash: `wanted`, or the one port that looks like an ESP32 board. */
 export function choosePort(listing: PortListing, wanted?: string): PortInfo {
     if (wanted !== undefined) {
-        const found = listing.ports.find((p) => p.path === wanted || p.byId === wanted)
+        const found = listing.ports.find(p => p.path === wanted || p.byId === wanted)
         if (found) return found
         // Not listed (an unusual driver, a by-path link): trust the user if it exists.
         if (existsSync(wanted)) return { path: wanted }
         const others = listing.ports.map(describePort)
         throw new FlashError(`the port ${wanted} does not exist`, [
-            others.length > 0 ? `serial ports present:\n      ${others.join("\n      ")}` : "no serial ports are present at all: is the board plugged in?",
+            others.length > 0
+                ? `serial ports present:\n      ${others.join("\n      ")}`
+                : "no serial ports are present at all: is the board plugged in?",
             "check the name given to --port",
         ])
     }
-    const known = listing.ports.filter((p) => p.vendorId !== undefined && Object.hasOwn(ESP_USB_VENDORS, p.vendorId))
+    const known = listing.ports.filter(
+        p => p.vendorId !== undefined && Object.hasOwn(ESP_USB_VENDORS, p.vendorId),
+    )
     // Without USB details (no sysfs), every USB serial port is a candidate.
-    const candidates = known.length > 0 ? known : listing.ports.filter((p) => p.vendorId === undefined && /tty(USB|ACM)/.test(p.path))
+    const candidates =
+        known.length > 0
+            ? known
+            : listing.ports.filter(p => p.vendorId === undefined && /tty(USB|ACM)/.test(p.path))
     if (candidates.length === 1) return candidates[0]
     if (candidates.length === 0) {
         const others = listing.ports.map(describePort)
         throw new FlashError("no serial port found that looks like an ESP32 board", [
             ...PLUG_HINTS,
-            ...(others.length > 0 ? [`other serial ports present (not ESP32 USB vendors ${Object.keys(ESP_USB_VENDORS).join(", ")}):\n      ${others.join("\n      ")}`] : []),
+            ...(others.length > 0
+                ? [
+                      `other serial ports present (not ESP32 USB vendors ${Object.keys(ESP_USB_VENDORS).join(", ")}):\n      ${others.join("\n      ")}`,
+                  ]
+                : []),
         ])
     }
-    throw new FlashError(`${candidates.length} serial ports look like ESP32 boards:\n    ${candidates.map(describePort).join("\n    ")}`, [
-        `name the one to flash with --port, e.g. --port ${candidates[0].byId ?? candidates[0].path}`,
-        "unplug the boards you do not mean to flash",
-    ])
+    throw new FlashError(
+        `${candidates.length} serial ports look like ESP32 boards:\n    ${candidates.map(describePort).join("\n    ")}`,
+        [
+            `name the one to flash with --port, e.g. --port ${candidates[0].byId ?? candidates[0].path}`,
+            "unplug the boards you do not mean to flash",
+        ],
+    )
 }
 
 /** Fails with what to do when this user may not open the port. */
@@ -192,7 +217,10 @@ export function checkPortAccess(path: string): void {
     } catch (error) {
         const code = (error as NodeJS.ErrnoException).code
         if (code === "EACCES" || code === "EPERM") throw permissionDenied(path)
-        if (code === "ENOENT") throw new FlashError(`the port ${path} disappeared`, ["is the board still plugged in? Boards with native USB change port while they reset: run the command again"])
+        if (code === "ENOENT")
+            throw new FlashError(`the port ${path} disappeared`, [
+                "is the board still plugged in? Boards with native USB change port while they reset: run the command again",
+            ])
         throw new FlashError(`cannot use the port ${path}: ${code ?? (error as Error).message}`)
     }
 }

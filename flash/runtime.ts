@@ -16,7 +16,12 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises"
 import { homedir } from "node:os"
 import { basename, join } from "node:path"
 import type { BoardProfile } from "@fieldlink/boards/profile"
-import { assetFileName, releaseAssetUrl, RUNTIME_IMAGE_SHA256, RUNTIME_RELEASE } from "@fieldlink/boards/runtime-release"
+import {
+    assetFileName,
+    releaseAssetUrl,
+    RUNTIME_IMAGE_SHA256,
+    RUNTIME_RELEASE,
+} from "@fieldlink/boards/runtime-release"
 import { FlashError } from "./errors.js"
 import { checkRuntimeImage, type RuntimeTarget } from "./runtime-check.js"
 
@@ -38,7 +43,11 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 /** The published file name of a board's runtime image. */
 export function runtimeFileName(profile: BoardProfile): string {
     const published = profile.layout?.runtimeUrl
-    if (!published) throw new FlashError(`DeviceScript publishes no runtime image for ${profile.devicescriptBoard ?? profile.id}`, ["pass a runtime image you built or downloaded with --runtime-image FILE"])
+    if (!published)
+        throw new FlashError(
+            `DeviceScript publishes no runtime image for ${profile.devicescriptBoard ?? profile.id}`,
+            ["pass a runtime image you built or downloaded with --runtime-image FILE"],
+        )
     return assetFileName(published)
 }
 
@@ -54,20 +63,42 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 function target(profile: BoardProfile): RuntimeTarget {
-    return { chip: profile.chip!, chipName: profile.chipName!, devicescriptBoard: profile.devicescriptBoard!, layout: profile.layout! }
+    return {
+        chip: profile.chip!,
+        chipName: profile.chipName!,
+        devicescriptBoard: profile.devicescriptBoard!,
+        layout: profile.layout!,
+    }
 }
 
-function check(bytes: Uint8Array, fileName: string | undefined, profile: BoardProfile, what: string, extraHints: string[] = []): void {
+function check(
+    bytes: Uint8Array,
+    fileName: string | undefined,
+    profile: BoardProfile,
+    what: string,
+    extraHints: string[] = [],
+): void {
     const problem = checkRuntimeImage(bytes, fileName, target(profile))
-    if (problem) throw new FlashError(`${what} is not a DeviceScript runtime image for ${profile.name}: ${problem.problem}`, [...problem.hints, ...extraHints])
+    if (problem)
+        throw new FlashError(
+            `${what} is not a DeviceScript runtime image for ${profile.name}: ${problem.problem}`,
+            [...problem.hints, ...extraHints],
+        )
 }
 
 /** Why bytes that should be `file` of the release are not, or undefined when their sha256 matches. */
-function hashProblem(file: string, bytes: Uint8Array, hashes: Readonly<Record<string, string | undefined>>): string | undefined {
+function hashProblem(
+    file: string,
+    bytes: Uint8Array,
+    hashes: Readonly<Record<string, string | undefined>>,
+): string | undefined {
     const expected = hashes[file]
-    if (expected === undefined) return `no sha256 is recorded for ${file} of devicescript-esp32 ${RUNTIME_RELEASE} (boards/runtime-release.ts), so it cannot be verified`
+    if (expected === undefined)
+        return `no sha256 is recorded for ${file} of devicescript-esp32 ${RUNTIME_RELEASE} (boards/runtime-release.ts), so it cannot be verified`
     const found = sha256(bytes)
-    return found === expected ? undefined : `its sha256 is ${found}, expected ${expected} (the ${RUNTIME_RELEASE} release's ${file})`
+    return found === expected
+        ? undefined
+        : `its sha256 is ${found}, expected ${expected} (the ${RUNTIME_RELEASE} release's ${file})`
 }
 
 export interface ObtainOptions {
@@ -90,18 +121,26 @@ export async function obtainRuntime(o: ObtainOptions): Promise<RuntimeImage> {
     const url = runtimeUrl(o.profile, env)
     const dir = join(cacheDir(env), "runtime", RUNTIME_RELEASE)
     const path = join(dir, file)
-    const offline = [`or, on a machine with internet access, download ${releaseAssetUrl(file)}, compare its sha256 with the release's, and flash with --runtime-image ${file}`]
+    const offline = [
+        `or, on a machine with internet access, download ${releaseAssetUrl(file)}, compare its sha256 with the release's, and flash with --runtime-image ${file}`,
+    ]
     const unverified = hashes[file] === undefined
     // Checked before the cache or the network: an image that cannot be verified is never fetched.
     if (unverified)
-        throw new FlashError(`the DeviceScript runtime ${file} cannot be downloaded safely: ${hashProblem(file, new Uint8Array(), hashes)}`, [
-            `download it yourself from ${releaseAssetUrl(file)} and pass it with --runtime-image FILE (its structure is checked)`,
-            "maintainers: record its sha256 in boards/runtime-release.ts (npx tsx scripts/runtime-hashes.ts prints them; see docs/flashing.md)",
-        ])
+        throw new FlashError(
+            `the DeviceScript runtime ${file} cannot be downloaded safely: ${hashProblem(file, new Uint8Array(), hashes)}`,
+            [
+                `download it yourself from ${releaseAssetUrl(file)} and pass it with --runtime-image FILE (its structure is checked)`,
+                "maintainers: record its sha256 in boards/runtime-release.ts (npx tsx scripts/runtime-hashes.ts prints them; see docs/flashing.md)",
+            ],
+        )
     if (!o.refresh && existsSync(path)) {
         const bytes = new Uint8Array(await readFile(path))
         const problem = hashProblem(file, bytes, hashes)
-        if (problem) throw new FlashError(`the cached runtime ${path} is not the published one: ${problem}`, ["download it again with --refresh-runtime"])
+        if (problem)
+            throw new FlashError(`the cached runtime ${path} is not the published one: ${problem}`, [
+                "download it again with --refresh-runtime",
+            ])
         check(bytes, file, o.profile, path, ["delete it, or download it again with --refresh-runtime"])
         return { bytes, source: `cached ${path}`, notes: [] }
     }
@@ -118,26 +157,52 @@ export async function obtainRuntime(o: ObtainOptions): Promise<RuntimeImage> {
     const partial = `${path}.${process.pid}.tmp`
     await writeFile(partial, bytes)
     await rename(partial, path)
-    const note = { url, release: RUNTIME_RELEASE, sha256: sha256(bytes), bytes: bytes.length, downloaded: new Date().toISOString() }
+    const note = {
+        url,
+        release: RUNTIME_RELEASE,
+        sha256: sha256(bytes),
+        bytes: bytes.length,
+        downloaded: new Date().toISOString(),
+    }
     await writeFile(`${path}.json`, JSON.stringify(note, null, 2) + "\n")
     return { bytes, source: `downloaded ${url} (sha256 verified; cached as ${path})`, notes: [] }
 }
 
 /** --runtime-image: the person's own file, checked for the board; its origin is noted, not required. */
-async function localImage(file: string, profile: BoardProfile, hashes: Readonly<Record<string, string | undefined>>): Promise<RuntimeImage> {
+async function localImage(
+    file: string,
+    profile: BoardProfile,
+    hashes: Readonly<Record<string, string | undefined>>,
+): Promise<RuntimeImage> {
     let bytes: Uint8Array
     try {
         bytes = new Uint8Array(await readFile(file))
     } catch (e) {
-        throw new FlashError(`cannot read the runtime image ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, ["check the path given to --runtime-image"])
+        throw new FlashError(
+            `cannot read the runtime image ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+            ["check the path given to --runtime-image"],
+        )
     }
     check(bytes, basename(file), profile, file)
     const published = profile.layout?.runtimeUrl ? runtimeFileName(profile) : undefined
     const expected = published ? hashes[published] : undefined
     const notes: string[] = []
-    if (published && expected === undefined) notes.push(`note: ${basename(file)} passed the image checks; its sha256 ${sha256(bytes)} is not compared (none is recorded for ${published} of ${RUNTIME_RELEASE})`)
-    else if (expected !== undefined && sha256(bytes) !== expected) notes.push(`note: ${basename(file)} is not the ${RUNTIME_RELEASE} release's ${published} (sha256 differs); it passed the image checks and is used as given`)
-    return { bytes, source: expected !== undefined && sha256(bytes) === expected ? `${file} (the ${RUNTIME_RELEASE} release's, sha256 verified)` : file, notes }
+    if (published && expected === undefined)
+        notes.push(
+            `note: ${basename(file)} passed the image checks; its sha256 ${sha256(bytes)} is not compared (none is recorded for ${published} of ${RUNTIME_RELEASE})`,
+        )
+    else if (expected !== undefined && sha256(bytes) !== expected)
+        notes.push(
+            `note: ${basename(file)} is not the ${RUNTIME_RELEASE} release's ${published} (sha256 differs); it passed the image checks and is used as given`,
+        )
+    return {
+        bytes,
+        source:
+            expected !== undefined && sha256(bytes) === expected
+                ? `${file} (the ${RUNTIME_RELEASE} release's, sha256 verified)`
+                : file,
+        notes,
+    }
 }
 
 async function download(url: string, profile: BoardProfile, offline: string[]): Promise<Uint8Array> {
@@ -147,8 +212,15 @@ async function download(url: string, profile: BoardProfile, offline: string[]): 
     } catch (e) {
         const cause = (e as Error & { cause?: { code?: string; message?: string } }).cause
         const why = cause?.code ?? cause?.message ?? (e as Error).message
-        throw new FlashError(`could not download the DeviceScript runtime for ${profile.name} from ${url}: ${why}`, offline)
+        throw new FlashError(
+            `could not download the DeviceScript runtime for ${profile.name} from ${url}: ${why}`,
+            offline,
+        )
     }
-    if (!response.ok) throw new FlashError(`could not download the DeviceScript runtime for ${profile.name} from ${url}: HTTP ${response.status} ${response.statusText}`, offline)
+    if (!response.ok)
+        throw new FlashError(
+            `could not download the DeviceScript runtime for ${profile.name} from ${url}: HTTP ${response.status} ${response.statusText}`,
+            offline,
+        )
     return new Uint8Array(await response.arrayBuffer())
 }

@@ -10,8 +10,20 @@
 import { BoardBus } from "@fieldlink/devs-host/bus"
 import { loadVmFactory, type RawVm } from "@fieldlink/devs-host/bundle"
 import { DeviceScriptManagerReg, SRV_DEVICE_SCRIPT_MANAGER } from "@fieldlink/devs-host/jacdac"
-import { deliverSettings, encodeSettings, waitForVmDevice, type BoardSettings } from "@fieldlink/devs-host/settings"
-import { fnv1a, listEntries, PROGRAM_HEADER_SIZE, PROGRAM_KEY, PROGRAM_MAGIC0, PROGRAM_MAGIC1 } from "./fstor.js"
+import {
+    deliverSettings,
+    encodeSettings,
+    waitForVmDevice,
+    type BoardSettings,
+} from "@fieldlink/devs-host/settings"
+import {
+    fnv1a,
+    listEntries,
+    PROGRAM_HEADER_SIZE,
+    PROGRAM_KEY,
+    PROGRAM_MAGIC0,
+    PROGRAM_MAGIC1,
+} from "./fstor.js"
 
 /** The emscripten module also reads `flashSize` (bytes of emulated flash) when it starts. */
 type FlashVm = RawVm & { flashSize?: number }
@@ -54,35 +66,53 @@ export async function buildStorage(o: StorageOptions): Promise<Uint8Array> {
     const encoded = encodeSettings(o.settings)
     const log: string[] = []
     let saved: Uint8Array | undefined
-    const vm = (await loadVmFactory()({ print: (t) => log.push(t), printErr: (t) => log.push(t) })) as FlashVm
+    const vm = (await loadVmFactory()({ print: t => log.push(t), printErr: t => log.push(t) })) as FlashVm
     vm.flashSize = size
     vm.flashLoad = () => new Uint8Array(0)
-    vm.flashSave = (image) => {
+    vm.flashSave = image => {
         saved = image.slice()
     }
-    vm.dmesg = (line) => log.push(line)
+    vm.dmesg = line => log.push(line)
     vm.log = (...args) => log.push(args.map(String).join(" "))
-    vm.error = (error) => log.push(`error: ${String(error)}`)
+    vm.error = error => log.push(`error: ${String(error)}`)
     vm.panicHandler = () => undefined
     vm.sockIsAvailable = () => false
-    const bus = new BoardBus((frame) => vm.handlePacket(frame))
-    vm.sendPacket = (frame) => bus.fromVm(frame)
+    const bus = new BoardBus(frame => vm.handlePacket(frame))
+    vm.sendPacket = frame => bus.fromVm(frame)
     const abort = new AbortController()
     const timeoutMs = o.timeoutMs ?? 20_000
     try {
         vm.devsGcStress(false)
         vm.devsSetDeviceId("fieldlink-bundler")
         vm.devsStart()
-        const device = await withTimeout(waitForVmDevice(bus.bus, abort.signal), timeoutMs, "waiting for the runtime to start")
+        const device = await withTimeout(
+            waitForVmDevice(bus.bus, abort.signal),
+            timeoutMs,
+            "waiting for the runtime to start",
+        )
         const manager = device.services({ serviceClass: SRV_DEVICE_SCRIPT_MANAGER })[0]
         const autostart = manager.register(DeviceScriptManagerReg.Autostart)
-        await withTimeout(retryingTimeouts(() => autostart.sendSetBoolAsync(false, true)), timeoutMs, "turning autostart off")
-        if (encoded.length > 0) await withTimeout(retryingTimeouts(() => deliverSettings(device, encoded)), timeoutMs, "storing the settings")
+        await withTimeout(
+            retryingTimeouts(() => autostart.sendSetBoolAsync(false, true)),
+            timeoutMs,
+            "turning autostart off",
+        )
+        if (encoded.length > 0)
+            await withTimeout(
+                retryingTimeouts(() => deliverSettings(device, encoded)),
+                timeoutMs,
+                "storing the settings",
+            )
         const code = vm.devsDeploy(o.program)
-        if (code !== 0) throw new Error(`the DeviceScript runtime rejected the program (deploy error ${code}); rebuild it with the pinned @devicescript/cli`)
+        if (code !== 0)
+            throw new Error(
+                `the DeviceScript runtime rejected the program (deploy error ${code}); rebuild it with the pinned @devicescript/cli`,
+            )
     } catch (error) {
         const tail = log.slice(-5).join("\n    ")
-        throw new Error(`${(error as Error).message}${tail ? `\n  runtime log:\n    ${tail}` : ""}`, { cause: error })
+        throw new Error(`${(error as Error).message}${tail ? `\n  runtime log:\n    ${tail}` : ""}`, {
+            cause: error,
+        })
     } finally {
         abort.abort()
         vm.devsStop()
@@ -90,7 +120,8 @@ export async function buildStorage(o: StorageOptions): Promise<Uint8Array> {
         await bus.close()
     }
     if (!saved) throw new Error("the DeviceScript runtime saved nothing to flash")
-    if (saved.length > size) throw new Error(`the runtime saved ${saved.length} bytes, more than the ${size} bytes of storage`)
+    if (saved.length > size)
+        throw new Error(`the runtime saved ${saved.length} bytes, more than the ${size} bytes of storage`)
     // The runtime saves up to its last written byte; the rest of the region is erased flash.
     const storage = new Uint8Array(size).fill(0xff)
     storage.set(saved)
@@ -108,7 +139,9 @@ export async function buildStorage(o: StorageOptions): Promise<Uint8Array> {
 export function restoreProgramEnd(storage: Uint8Array, savedLength: number, program: Uint8Array): void {
     let offset: number | undefined
     try {
-        offset = listEntries(storage).filter((e) => e.key === PROGRAM_KEY).at(-1)?.offset
+        offset = listEntries(storage)
+            .filter(e => e.key === PROGRAM_KEY)
+            .at(-1)?.offset
     } catch {
         return
     }

@@ -59,17 +59,27 @@ const SPEC = {
 export function parseSerialFlag(text: string): { path?: string; glob?: string; baudRate?: number } {
     const m = /^(.*):(\d+)$/.exec(text)
     const [p, baud] = m && !existsSync(text) ? [m[1], Number(m[2])] : [text, undefined]
-    const entry: { path?: string; glob?: string; baudRate?: number } = /[*?[]/.test(p) ? { glob: p } : { path: p }
+    const entry: { path?: string; glob?: string; baudRate?: number } = /[*?[]/.test(p)
+        ? { glob: p }
+        : { path: p }
     if (baud !== undefined) entry.baudRate = baud
     return entry
 }
 
-function configFromFlags(program: string, flags: ParsedFlags, { configFromObject }: ConfigLoader): GatewayConfig {
+function configFromFlags(
+    program: string,
+    flags: ParsedFlags,
+    { configFromObject }: ConfigLoader,
+): GatewayConfig {
     const v = flags.values
     const url = brokerFlag(program, flags)
-    if (!url) throw new UsageError(`${program}: give --config FILE, or --broker URL with --serial PATH (see '${program} --help')`)
+    if (!url)
+        throw new UsageError(
+            `${program}: give --config FILE, or --broker URL with --serial PATH (see '${program} --help')`,
+        )
     const serial = (v.serial as string[] | undefined) ?? []
-    if (serial.length === 0) throw new UsageError(`${program}: --broker needs at least one --serial PATH[:BAUD]`)
+    if (serial.length === 0)
+        throw new UsageError(`${program}: --broker needs at least one --serial PATH[:BAUD]`)
     const raw: Record<string, unknown> = {
         gateway: {
             ...(v.id !== undefined ? { id: v.id } : {}),
@@ -78,8 +88,12 @@ function configFromFlags(program: string, flags: ParsedFlags, { configFromObject
         },
         broker: {
             url: url.toString(),
-            ...(process.env.FIELDLINK_MQTT_USERNAME !== undefined ? { username: { env: "FIELDLINK_MQTT_USERNAME" } } : {}),
-            ...(process.env.FIELDLINK_MQTT_PASSWORD !== undefined ? { password: { env: "FIELDLINK_MQTT_PASSWORD" } } : {}),
+            ...(process.env.FIELDLINK_MQTT_USERNAME !== undefined
+                ? { username: { env: "FIELDLINK_MQTT_USERNAME" } }
+                : {}),
+            ...(process.env.FIELDLINK_MQTT_PASSWORD !== undefined
+                ? { password: { env: "FIELDLINK_MQTT_PASSWORD" } }
+                : {}),
         },
         ports: serial.map(parseSerialFlag),
         http: { port: wholeFlag("gateway", flags, "http-port", 9464, 0, 65535) },
@@ -95,7 +109,10 @@ function summary(c: GatewayConfig, safeUrl: (url: string) => string): string {
         `  topics     ${c.topicRoot}/devices/<id>/…, ${c.topicRoot}/gateways/${c.id}/…`,
         `  queue      ${c.queue.maxMessages} messages or ${c.queue.maxBytes} bytes per device, in ${c.stateDir}`,
         `  ports      ${c.ports.length}:`,
-        ...c.ports.map((p) => `    ${p.label}  ${p.baudRate} baud, live ${p.live} s, lines ≤ ${p.maxLineBytes} bytes, checksum ${p.checksum}${p.id ? `, id ${p.id}` : ""}${p.retainedCommands.length > 0 ? `, restores retained ${p.retainedCommands.join(", ")}` : ""}`),
+        ...c.ports.map(
+            p =>
+                `    ${p.label}  ${p.baudRate} baud, live ${p.live} s, lines ≤ ${p.maxLineBytes} bytes, checksum ${p.checksum}${p.id ? `, id ${p.id}` : ""}${p.retainedCommands.length > 0 ? `, restores retained ${p.retainedCommands.join(", ")}` : ""}`,
+        ),
         `  http       ${c.http.enabled ? `${c.http.host}:${c.http.port}` : "off"}`,
     ]
     return lines.join("\n")
@@ -109,16 +126,25 @@ export async function gatewayCommand(argv: string[], program = "fieldlink gatewa
     if (v.config !== undefined && (v.broker !== undefined || v.serial !== undefined))
         throw new UsageError(`${program}: give either --config FILE or --broker/--serial, not both`)
     const level = v["log-level"] as string | undefined
-    if (level !== undefined && !["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level))
-        throw new UsageError(`${program}: --log-level expects trace, debug, info, warn, error, fatal or silent, got '${level}'`)
+    if (
+        level !== undefined &&
+        !["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level)
+    )
+        throw new UsageError(
+            `${program}: --log-level expects trace, debug, info, warn, error, fatal or silent, got '${level}'`,
+        )
     const format = v["log-format"] as string | undefined
-    if (format !== undefined && !["auto", "json", "pretty"].includes(format)) throw new UsageError(`${program}: --log-format expects auto, json or pretty, got '${format}'`)
+    if (format !== undefined && !["auto", "json", "pretty"].includes(format))
+        throw new UsageError(`${program}: --log-format expects auto, json or pretty, got '${format}'`)
 
     let config: GatewayConfig
     const loader = await import("./config/load.js")
     const { createLogger, safeUrl } = await import("./obs/logger.js")
     try {
-        config = v.config !== undefined ? loader.loadConfigFile(String(v.config)) : configFromFlags(program, flags, loader)
+        config =
+            v.config !== undefined
+                ? loader.loadConfigFile(String(v.config))
+                : configFromFlags(program, flags, loader)
     } catch (e) {
         if (e instanceof ConfigError) {
             console.error(`${program}: ${e.message}`)
@@ -132,13 +158,16 @@ export async function gatewayCommand(argv: string[], program = "fieldlink gatewa
         if (idWarning) console.log(`warning: ${idWarning}`)
         return 0
     }
-    const log = createLogger({ level: level ?? config.log.level, format: (format ?? config.log.format) as "auto" | "json" | "pretty" })
+    const log = createLogger({
+        level: level ?? config.log.level,
+        format: (format ?? config.log.format) as "auto" | "json" | "pretty",
+    })
     if (idWarning) log.warn({ gateway: config.id }, idWarning)
     const { Gateway } = await import("./gateway.js")
     const gateway = new Gateway(config, { log })
     let signals = 0
     let wake: () => void = () => undefined
-    const stopped = new Promise<void>((resolve) => (wake = resolve))
+    const stopped = new Promise<void>(resolve => (wake = resolve))
     const onSignal = (signal: NodeJS.Signals) => {
         signals++
         if (signals > 1) {

@@ -44,7 +44,14 @@ export class Gateway {
         this.metrics = createGatewayMetrics()
         this.store = new QueueStore(config.stateDir, config.queue, log)
         this.hub = new DeviceHub({ config, log, metrics: this.metrics, store: this.store })
-        this.ports = new PortManager({ config, transport: deps.transport ?? nodeSerialTransport, finder: new PortFinder(log), hub: this.hub, log, metrics: this.metrics })
+        this.ports = new PortManager({
+            config,
+            transport: deps.transport ?? nodeSerialTransport,
+            finder: new PortFinder(log),
+            hub: this.hub,
+            log,
+            metrics: this.metrics,
+        })
         this.link = new MqttLink(
             {
                 name: "gateway",
@@ -57,15 +64,29 @@ export class Gateway {
             },
             {
                 connected: () => {
-                    this.link.publish(gatewayTopic(config.topicRoot, config.id, "status"), STATUS_ONLINE, 1, true)
+                    this.link.publish(
+                        gatewayTopic(config.topicRoot, config.id, "status"),
+                        STATUS_ONLINE,
+                        1,
+                        true,
+                    )
                     log.info({ broker: safeUrl(config.broker.url) }, "gateway online")
                 },
                 disconnected: () => undefined,
             },
         )
-        const depth = (pick: (u: ReturnType<DeviceHub["all"]>[number]) => number) => () => this.hub.all().map((u) => ({ labels: { device: u.id }, value: pick(u) }))
-        this.metrics.registry.collected("fieldlink_gateway_queue_depth", "Messages waiting for the broker, per device.", depth((u) => u.queue.depth))
-        this.metrics.registry.collected("fieldlink_gateway_queue_bytes", "Bytes waiting for the broker, per device.", depth((u) => u.queue.bytes))
+        const depth = (pick: (u: ReturnType<DeviceHub["all"]>[number]) => number) => () =>
+            this.hub.all().map(u => ({ labels: { device: u.id }, value: pick(u) }))
+        this.metrics.registry.collected(
+            "fieldlink_gateway_queue_depth",
+            "Messages waiting for the broker, per device.",
+            depth(u => u.queue.depth),
+        )
+        this.metrics.registry.collected(
+            "fieldlink_gateway_queue_bytes",
+            "Bytes waiting for the broker, per device.",
+            depth(u => u.queue.bytes),
+        )
     }
 
     /** The port of the health endpoint (useful with port 0), once started. */
@@ -79,20 +100,34 @@ export class Gateway {
         this.releaseLock = lockStateDir(config.stateDir)
         try {
             const waiting = this.store.start()
-            log.info({ gateway: config.id, broker: config.broker.urls.map(safeUrl).join(", "), ports: config.ports.map((p) => p.label), stateDir: config.stateDir }, "gateway starting")
+            log.info(
+                {
+                    gateway: config.id,
+                    broker: config.broker.urls.map(safeUrl).join(", "),
+                    ports: config.ports.map(p => p.label),
+                    stateDir: config.stateDir,
+                },
+                "gateway starting",
+            )
             this.link.start()
             this.hub.start(waiting)
             await this.ports.start()
-            if (config.statsIntervalS > 0) this.statsTimer = setInterval(() => this.publishStats(), config.statsIntervalS * 1000)
+            if (config.statsIntervalS > 0)
+                this.statsTimer = setInterval(() => this.publishStats(), config.statsIntervalS * 1000)
             if (config.http.enabled) {
                 this.http = await startHealthServer(config.http.host, config.http.port, {
                     ready: () => this.link.connected,
                     summary: () => ({ gateway: config.id, ...this.stats() }),
                     metrics: () => this.metrics.registry.render(),
                 }).catch((e: NodeJS.ErrnoException) => {
-                    throw new Error(`the health endpoint cannot listen on ${config.http.host}:${config.http.port} (${e.code ?? e.message}); choose another http.port (--http-port), or set http.enabled: false`)
+                    throw new Error(
+                        `the health endpoint cannot listen on ${config.http.host}:${config.http.port} (${e.code ?? e.message}); choose another http.port (--http-port), or set http.enabled: false`,
+                    )
                 })
-                log.info({ url: `http://${config.http.host}:${this.http.port}/metrics` }, "health and metrics endpoint listening")
+                log.info(
+                    { url: `http://${config.http.host}:${this.http.port}/metrics` },
+                    "health and metrics endpoint listening",
+                )
             }
         } catch (e) {
             await this.stop()

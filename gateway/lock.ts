@@ -26,7 +26,8 @@ export function lockStateDir(dir: string): () => void {
             closeSync(fd)
             return () => {
                 try {
-                    if (readFileSync(file, "utf8").trim() === String(process.pid)) rmSync(file, { force: true })
+                    if (readFileSync(file, "utf8").trim() === String(process.pid))
+                        rmSync(file, { force: true })
                 } catch {
                     // already gone
                 }
@@ -36,7 +37,9 @@ export function lockStateDir(dir: string): () => void {
         }
         const pid = Number(readFileSync(file, "utf8").trim())
         if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && running(pid))
-            throw new Error(`another gateway (pid ${pid}) uses the state folder ${dir}; stop it, or give this one its own gateway.stateDir`)
+            throw new Error(
+                `another gateway (pid ${pid}) uses the state folder ${dir}; stop it, or give this one its own gateway.stateDir`,
+            )
         rmSync(file, { force: true }) // stale: its process is gone
     }
     throw new Error(`cannot take the lock file ${file}`)

@@ -12,13 +12,34 @@ export interface UpstreamSummary {
     takeovers: number
 }
 
-export function gatewayStats(startedAt: number, ports: PortManager, hub: DeviceHub, upstream: UpstreamSummary): GatewayStatsPayload {
+export function gatewayStats(
+    startedAt: number,
+    ports: PortManager,
+    hub: DeviceHub,
+    upstream: UpstreamSummary,
+): GatewayStatsPayload {
     const portStats: Record<string, GatewayPortStats> = {}
-    const totals = { lines: 0, bytes_in: 0, bytes_out: 0, errors: 0, drops: 0, queued: 0, takeovers: upstream.takeovers }
+    const totals = {
+        lines: 0,
+        bytes_in: 0,
+        bytes_out: 0,
+        errors: 0,
+        drops: 0,
+        queued: 0,
+        takeovers: upstream.takeovers,
+    }
     for (const p of ports.portStates()) {
         const s = p.session?.stats
         portStats[p.path] = s
-            ? { open: true, device: p.session!.deviceId ?? null, lines: s.lines, bytes_in: s.bytesIn, bytes_out: s.bytesOut, errors: s.errors, tx_dropped: s.txDropped }
+            ? {
+                  open: true,
+                  device: p.session!.deviceId ?? null,
+                  lines: s.lines,
+                  bytes_in: s.bytesIn,
+                  bytes_out: s.bytesOut,
+                  errors: s.errors,
+                  tx_dropped: s.txDropped,
+              }
             : { open: false }
         if (s) {
             totals.lines += s.lines
@@ -29,10 +50,25 @@ export function gatewayStats(startedAt: number, ports: PortManager, hub: DeviceH
     }
     const devices: Record<string, GatewayDeviceStats> = {}
     for (const u of hub.all()) {
-        devices[u.id] = { online: u.isPresent, port: hub.holder(u.id) ?? null, connected: u.connected, queued: u.queue.depth, queued_bytes: u.queue.bytes, dropped: u.queue.dropped, takeovers: u.takeovers }
+        devices[u.id] = {
+            online: u.isPresent,
+            port: hub.holder(u.id) ?? null,
+            connected: u.connected,
+            queued: u.queue.depth,
+            queued_bytes: u.queue.bytes,
+            dropped: u.queue.dropped,
+            takeovers: u.takeovers,
+        }
         totals.drops += u.queue.dropped
         totals.takeovers += u.takeovers
         totals.queued += u.queue.depth
     }
-    return { uptime_s: Math.round((Date.now() - startedAt) / 1000), upstream: upstream.connected ? "connected" : "disconnected", upstream_takeovers: upstream.takeovers, totals, ports: portStats, devices }
+    return {
+        uptime_s: Math.round((Date.now() - startedAt) / 1000),
+        upstream: upstream.connected ? "connected" : "disconnected",
+        upstream_takeovers: upstream.takeovers,
+        totals,
+        ports: portStats,
+        devices,
+    }
 }

@@ -28,7 +28,10 @@ export async function homeAssistantCommand(argv: string[]): Promise<number> {
     const flags = commandFlags("homeassistant", argv, SPEC, HELP)
     if (!flags) return 0
     const broker = brokerFlag("homeassistant", flags)
-    if (!broker) throw new UsageError("fieldlink homeassistant: --broker URL is required, e.g. --broker mqtt://127.0.0.1:1883")
+    if (!broker)
+        throw new UsageError(
+            "fieldlink homeassistant: --broker URL is required, e.g. --broker mqtt://127.0.0.1:1883",
+        )
     const prefix = discoveryPrefixFlag("homeassistant", flags)
     const topicRoot = topicRootFlag("homeassistant", flags)
     const stop = stopSignal()
@@ -36,7 +39,9 @@ export async function homeAssistantCommand(argv: string[]): Promise<number> {
     const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 23)}  ${line}`)
     const ha = new HomeAssistantDiscovery({ client, topicRoot, prefix, version: fieldlinkVersion(), log })
     await ha.start()
-    log(`home assistant: announcing ${topicRoot}/devices/* under ${prefix}/ on ${broker.host}; Ctrl-C stops (the configs stay, retained)`)
+    log(
+        `home assistant: announcing ${topicRoot}/devices/* under ${prefix}/ on ${broker.host}; Ctrl-C stops (the configs stay, retained)`,
+    )
     await stop
     await ha.stop()
     await client.endAsync()

@@ -7,7 +7,12 @@
  * sensor.py, number.py, button.py); test/homeassistant/ha-schema.ts checks every payload
  * against the rules read from those files.
  */
-import { deviceTopic, gatewayTopic, STATUS_OFFLINE, STATUS_ONLINE } from "@fieldlink/protocol/fieldlink-topics"
+import {
+    deviceTopic,
+    gatewayTopic,
+    STATUS_OFFLINE,
+    STATUS_ONLINE,
+} from "@fieldlink/protocol/fieldlink-topics"
 import { readingName, type ReadingClass } from "./readings.js"
 
 export const DEFAULT_DISCOVERY_PREFIX = "homeassistant"
@@ -54,7 +59,10 @@ export function gatewayNode(topicRoot: string, gatewayId: string): string {
 
 /** Whether a discovery node level belongs to this topic root's fleet (for forgetting). */
 export function ownsNode(topicRoot: string, node: string): boolean {
-    return node.startsWith(`${rootSlug(topicRoot)}_device_`) || node.startsWith(`${rootSlug(topicRoot)}_gateway_`)
+    return (
+        node.startsWith(`${rootSlug(topicRoot)}_device_`) ||
+        node.startsWith(`${rootSlug(topicRoot)}_gateway_`)
+    )
 }
 
 export function configTopic(prefix: string, component: string, node: string, object: string): string {
@@ -71,7 +79,11 @@ function origin(ctx: DiscoveryContext) {
 
 function availability(topic: string) {
     // fieldlink's status payloads are Home Assistant's defaults; said anyway, for readers.
-    return { availability_topic: topic, payload_available: STATUS_ONLINE, payload_not_available: STATUS_OFFLINE }
+    return {
+        availability_topic: topic,
+        payload_available: STATUS_ONLINE,
+        payload_not_available: STATUS_OFFLINE,
+    }
 }
 
 function deviceBlock(ctx: DiscoveryContext, deviceId: string, info: DeviceInfo) {
@@ -89,7 +101,12 @@ function deviceBlock(ctx: DiscoveryContext, deviceId: string, info: DeviceInfo) 
 }
 
 /** Readings, in the order given: one `sensor` each. */
-export function readingConfigs(ctx: DiscoveryContext, deviceId: string, info: DeviceInfo, readings: Map<string, ReadingClass>): DiscoveryMessage[] {
+export function readingConfigs(
+    ctx: DiscoveryContext,
+    deviceId: string,
+    info: DeviceInfo,
+    readings: Map<string, ReadingClass>,
+): DiscoveryMessage[] {
     const node = deviceNode(ctx.topicRoot, deviceId)
     const device = deviceBlock(ctx, deviceId, info)
     const out: DiscoveryMessage[] = []
@@ -118,10 +135,18 @@ export function readingConfigs(ctx: DiscoveryContext, deviceId: string, info: De
  * `interval_ms` in `info` and obeys `cmd/interval` and `cmd/restart` (docs/firmware.md);
  * others (serial devices behind the gateway) get none.
  */
-export function commandConfigs(ctx: DiscoveryContext, deviceId: string, info: DeviceInfo): DiscoveryMessage[] {
+export function commandConfigs(
+    ctx: DiscoveryContext,
+    deviceId: string,
+    info: DeviceInfo,
+): DiscoveryMessage[] {
     if (typeof info.interval_ms !== "number") return []
     const node = deviceNode(ctx.topicRoot, deviceId)
-    const common = { ...availability(deviceTopic(ctx.topicRoot, deviceId, "status")), device: deviceBlock(ctx, deviceId, info), origin: origin(ctx) }
+    const common = {
+        ...availability(deviceTopic(ctx.topicRoot, deviceId, "status")),
+        device: deviceBlock(ctx, deviceId, info),
+        origin: origin(ctx),
+    }
     // No state_topic: the board says its interval only at connect time, so Home Assistant
     // keeps the value it last sent (optimistic) rather than showing a stale one.
     const interval = {
@@ -157,11 +182,28 @@ export function gatewayConfigs(ctx: DiscoveryContext, gatewayId: string): Discov
         state_topic: gatewayTopic(ctx.topicRoot, gatewayId, "stats"),
         entity_category: "diagnostic",
         ...availability(gatewayTopic(ctx.topicRoot, gatewayId, "status")),
-        device: { identifiers: [node], name: gatewayId, manufacturer: "fieldlink", model: "fieldlink gateway" },
+        device: {
+            identifiers: [node],
+            name: gatewayId,
+            manufacturer: "fieldlink",
+            model: "fieldlink gateway",
+        },
         origin: origin(ctx),
     }
-    const queued = { name: "Queued", unique_id: `${node}_queued`, value_template: "{{ value_json.totals.queued }}", state_class: "measurement", ...common }
-    const drops = { name: "Drops", unique_id: `${node}_drops`, value_template: "{{ value_json.totals.drops }}", state_class: "total_increasing", ...common }
+    const queued = {
+        name: "Queued",
+        unique_id: `${node}_queued`,
+        value_template: "{{ value_json.totals.queued }}",
+        state_class: "measurement",
+        ...common,
+    }
+    const drops = {
+        name: "Drops",
+        unique_id: `${node}_drops`,
+        value_template: "{{ value_json.totals.drops }}",
+        state_class: "total_increasing",
+        ...common,
+    }
     return [
         { topic: configTopic(ctx.prefix, "sensor", node, "queued"), payload: JSON.stringify(queued) },
         { topic: configTopic(ctx.prefix, "sensor", node, "drops"), payload: JSON.stringify(drops) },
@@ -170,5 +212,5 @@ export function gatewayConfigs(ctx: DiscoveryContext, gatewayId: string): Discov
 
 /** The messages that remove what `configs` announced. */
 export function removals(configs: DiscoveryMessage[]): DiscoveryMessage[] {
-    return configs.map((m) => ({ topic: m.topic, payload: "" }))
+    return configs.map(m => ({ topic: m.topic, payload: "" }))
 }

@@ -12,14 +12,24 @@ export function discoveryPrefixFlag(command: string, flags: ParsedFlags): string
     const raw = flags.values["ha-prefix"]
     if (raw === undefined) return DEFAULT_DISCOVERY_PREFIX
     const prefix = String(raw)
-    if (prefix === "" || /[+#]/.test(prefix) || prefix.startsWith("$") || prefix.split("/").some((l) => l === ""))
-        throw new UsageError(`fieldlink ${command}: --ha-prefix '${prefix}' must be topic levels without +, #, a leading $ or empty levels (Home Assistant's default is '${DEFAULT_DISCOVERY_PREFIX}')`)
+    if (
+        prefix === "" ||
+        /[+#]/.test(prefix) ||
+        prefix.startsWith("$") ||
+        prefix.split("/").some(l => l === "")
+    )
+        throw new UsageError(
+            `fieldlink ${command}: --ha-prefix '${prefix}' must be topic levels without +, #, a leading $ or empty levels (Home Assistant's default is '${DEFAULT_DISCOVERY_PREFIX}')`,
+        )
     return prefix
 }
 
 /** --topic-root, checked the way `fieldlink sim` checks it. */
 export function topicRootFlag(command: string, flags: ParsedFlags): string {
     const root = String(flags.values["topic-root"] ?? "fieldlink")
-    if (root === "" || /[+#]/.test(root) || root.startsWith("$")) throw new UsageError(`fieldlink ${command}: --topic-root '${root}' must be a topic prefix without +, # or a leading $`)
+    if (root === "" || /[+#]/.test(root) || root.startsWith("$"))
+        throw new UsageError(
+            `fieldlink ${command}: --topic-root '${root}' must be a topic prefix without +, # or a leading $`,
+        )
     return root
 }

@@ -28,11 +28,20 @@ interface SuffixRule {
 
 const SUFFIXES: SuffixRule[] = [
     { suffix: "_c", unit: "°C", deviceClass: () => "temperature" },
-    { suffix: "_pct", unit: "%", deviceClass: (key) => (key === "humidity_pct" ? "humidity" : key === "battery_pct" ? "battery" : undefined) },
+    {
+        suffix: "_pct",
+        unit: "%",
+        deviceClass: key =>
+            key === "humidity_pct" ? "humidity" : key === "battery_pct" ? "battery" : undefined,
+    },
     { suffix: "_hpa", unit: "hPa", deviceClass: () => "pressure" },
     { suffix: "_lx", unit: "lx", deviceClass: () => "illuminance" },
     { suffix: "_v", unit: "V", deviceClass: () => "voltage" },
-    { suffix: "_ppm", unit: "ppm", deviceClass: (key) => (key === "co_ppm" ? "carbon_monoxide" : "carbon_dioxide") },
+    {
+        suffix: "_ppm",
+        unit: "ppm",
+        deviceClass: key => (key === "co_ppm" ? "carbon_monoxide" : "carbon_dioxide"),
+    },
     { suffix: "_s", unit: "s", deviceClass: () => "duration", diagnostic: true },
 ]
 
@@ -46,7 +55,12 @@ export function classifyReading(key: string, value: unknown): ReadingClass | nul
     for (const rule of SUFFIXES) {
         if (key.length > rule.suffix.length && key.endsWith(rule.suffix)) {
             const deviceClass = rule.deviceClass(key)
-            return { ...(deviceClass ? { deviceClass } : {}), unit: rule.unit, stateClass: "measurement", ...(rule.diagnostic ? { diagnostic: true } : {}) }
+            return {
+                ...(deviceClass ? { deviceClass } : {}),
+                unit: rule.unit,
+                stateClass: "measurement",
+                ...(rule.diagnostic ? { diagnostic: true } : {}),
+            }
         }
     }
     return { stateClass: "measurement" }
@@ -56,7 +70,7 @@ export function classifyReading(key: string, value: unknown): ReadingClass | nul
 export function readingName(key: string): string {
     const words = key.split("_")
     const last = words[words.length - 1]
-    if (words.length > 1 && SUFFIXES.some((r) => r.suffix === `_${last}`)) words.pop()
+    if (words.length > 1 && SUFFIXES.some(r => r.suffix === `_${last}`)) words.pop()
     const text = words.join(" ")
     return text.charAt(0).toUpperCase() + text.slice(1)
 }

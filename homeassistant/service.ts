@@ -17,7 +17,17 @@
 import type { MqttClient } from "mqtt"
 import { idError } from "@fieldlink/protocol/mqtt"
 import { parseFleetTopic } from "@fieldlink/protocol/fieldlink-topics"
-import { commandConfigs, deviceNode, gatewayConfigs, gatewayNode, ownsNode, readingConfigs, type DeviceInfo, type DiscoveryContext, type DiscoveryMessage } from "./discovery.js"
+import {
+    commandConfigs,
+    deviceNode,
+    gatewayConfigs,
+    gatewayNode,
+    ownsNode,
+    readingConfigs,
+    type DeviceInfo,
+    type DiscoveryContext,
+    type DiscoveryMessage,
+} from "./discovery.js"
 import { readingsOf, type ReadingClass } from "./readings.js"
 
 export interface HomeAssistantOptions extends DiscoveryContext {
@@ -43,14 +53,21 @@ export class HomeAssistantDiscovery {
     private readonly gateways = new Set<string>()
     /** Config topics on the broker under each node of ours, as the broker reports them. */
     private readonly retained = new Map<string, Set<string>>()
-    private readonly onMessage = (topic: string, payload: Buffer) => this.handle(topic, payload.toString("utf8"))
+    private readonly onMessage = (topic: string, payload: Buffer) =>
+        this.handle(topic, payload.toString("utf8"))
     private filters: string[] = []
 
     constructor(private readonly o: HomeAssistantOptions) {}
 
     async start(): Promise<void> {
         const { topicRoot: root, prefix } = this.o
-        this.filters = [`${prefix}/+/+/+/config`, `${root}/devices/+/info`, `${root}/devices/+/telemetry`, `${root}/gateways/+/status`, `${prefix}/status`]
+        this.filters = [
+            `${prefix}/+/+/+/config`,
+            `${root}/devices/+/info`,
+            `${root}/devices/+/telemetry`,
+            `${root}/gateways/+/status`,
+            `${prefix}/status`,
+        ]
         this.o.client.on("message", this.onMessage)
         await this.o.client.subscribeAsync(this.filters, { qos: 1 })
     }
@@ -118,7 +135,10 @@ export class HomeAssistantDiscovery {
         if (d.infoText === text) return
         d.info = info as DeviceInfo
         d.infoText = text
-        this.publish([...readingConfigs(this.o, id, d.info, d.readings), ...commandConfigs(this.o, id, d.info)])
+        this.publish([
+            ...readingConfigs(this.o, id, d.info, d.readings),
+            ...commandConfigs(this.o, id, d.info),
+        ])
     }
 
     private telemetry(id: string, text: string): void {
@@ -132,7 +152,12 @@ export class HomeAssistantDiscovery {
     private announceAll(why: string): void {
         const messages: DiscoveryMessage[] = []
         for (const gw of this.gateways) messages.push(...gatewayConfigs(this.o, gw))
-        for (const [id, d] of this.devices) if (d.info) messages.push(...readingConfigs(this.o, id, d.info, d.readings), ...commandConfigs(this.o, id, d.info))
+        for (const [id, d] of this.devices)
+            if (d.info)
+                messages.push(
+                    ...readingConfigs(this.o, id, d.info, d.readings),
+                    ...commandConfigs(this.o, id, d.info),
+                )
         this.o.log?.(`home assistant: ${why}: ${messages.length} config(s) announced again`)
         this.publish(messages)
     }
@@ -140,13 +165,25 @@ export class HomeAssistantDiscovery {
     private forgetDevice(id: string): void {
         const d = this.devices.get(id)
         this.devices.delete(id)
-        const mine = d?.info ? [...readingConfigs(this.o, id, d.info, d.readings), ...commandConfigs(this.o, id, d.info)].map((m) => m.topic) : []
-        this.clearNode(deviceNode(this.o.topicRoot, id), mine, `device ${id} forgotten (its info was cleared)`)
+        const mine = d?.info
+            ? [...readingConfigs(this.o, id, d.info, d.readings), ...commandConfigs(this.o, id, d.info)].map(
+                  m => m.topic,
+              )
+            : []
+        this.clearNode(
+            deviceNode(this.o.topicRoot, id),
+            mine,
+            `device ${id} forgotten (its info was cleared)`,
+        )
     }
 
     private forgetGateway(id: string): void {
         this.gateways.delete(id)
-        this.clearNode(gatewayNode(this.o.topicRoot, id), gatewayConfigs(this.o, id).map((m) => m.topic), `gateway ${id} forgotten (its status was cleared)`)
+        this.clearNode(
+            gatewayNode(this.o.topicRoot, id),
+            gatewayConfigs(this.o, id).map(m => m.topic),
+            `gateway ${id} forgotten (its status was cleared)`,
+        )
     }
 
     private clearNode(node: string, known: string[], why: string): void {
@@ -154,12 +191,12 @@ export class HomeAssistantDiscovery {
         this.retained.delete(node)
         if (topics.size === 0) return
         this.o.log?.(`home assistant: ${why}: ${topics.size} config(s) removed`)
-        this.publish([...topics].map((topic) => ({ topic, payload: "" })))
+        this.publish([...topics].map(topic => ({ topic, payload: "" })))
     }
 
     private publish(messages: DiscoveryMessage[]): void {
         for (const m of messages) {
-            this.o.client.publish(m.topic, m.payload, { retain: true, qos: 1 }, (error) => {
+            this.o.client.publish(m.topic, m.payload, { retain: true, qos: 1 }, error => {
                 if (error) this.o.log?.(`home assistant: could not publish ${m.topic}: ${error.message}`)
             })
         }

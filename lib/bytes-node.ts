@@ -8,9 +8,9 @@ function asBuffer(bytes: ByteArray): Buffer {
 
 /** The Node.js `ByteKit`: Buffers all the way, slices are views (never mutated). */
 export const nodeBytes: ByteKit = {
-    alloc: (size) => Buffer.alloc(size),
+    alloc: size => Buffer.alloc(size),
     slice: (bytes, start, end) => asBuffer(bytes).subarray(start, end),
-    encodeUtf8: (text) => Buffer.from(text, "utf8"),
+    encodeUtf8: text => Buffer.from(text, "utf8"),
     decodeUtf8: (bytes, start, end) => asBuffer(bytes).toString("utf8", start, end),
     copy: (src, srcStart, dst, dstStart, length) => {
         if (dst instanceof Uint8Array) {

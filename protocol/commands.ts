@@ -54,7 +54,17 @@ export function shellWord(text: string): string {
 
 function isSafeShellChar(c: number): boolean {
     // A-Z a-z 0-9 and _ - . / : +
-    return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46 || c === 47 || c === 58 || c === 43
+    return (
+        (c >= 48 && c <= 57) ||
+        (c >= 65 && c <= 90) ||
+        (c >= 97 && c <= 122) ||
+        c === 95 ||
+        c === 45 ||
+        c === 46 ||
+        c === 47 ||
+        c === 58 ||
+        c === 43
+    )
 }
 
 /**

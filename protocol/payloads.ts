@@ -45,7 +45,15 @@ export interface GatewayStatsPayload {
     /** Times another client seemed to take over the gateway's own client id (a duplicate gateway id). */
     upstream_takeovers: number
     /** `takeovers`: the gateway's own and every device's, added up. */
-    totals: { lines: number; bytes_in: number; bytes_out: number; errors: number; drops: number; queued: number; takeovers: number }
+    totals: {
+        lines: number
+        bytes_in: number
+        bytes_out: number
+        errors: number
+        drops: number
+        queued: number
+        takeovers: number
+    }
     ports: Record<string, GatewayPortStats>
     devices: Record<string, GatewayDeviceStats>
 }

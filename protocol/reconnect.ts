@@ -39,7 +39,12 @@ export const DEFAULT_TAKEOVER_AFTER = 3
 export const DEFAULT_TAKEOVER_WINDOW_MS = 300000
 
 export function reconnectPolicy(backoff: BackoffPolicy): ReconnectPolicy {
-    return { backoff: backoff, holdMs: DEFAULT_HOLD_MS, takeoverAfter: DEFAULT_TAKEOVER_AFTER, takeoverWindowMs: DEFAULT_TAKEOVER_WINDOW_MS }
+    return {
+        backoff: backoff,
+        holdMs: DEFAULT_HOLD_MS,
+        takeoverAfter: DEFAULT_TAKEOVER_AFTER,
+        takeoverWindowMs: DEFAULT_TAKEOVER_WINDOW_MS,
+    }
 }
 
 /** How a connection ended. */
@@ -82,7 +87,13 @@ export function holdNeededMs(state: ReconnectState, policy: ReconnectPolicy): nu
  * for NEVER_ONLINE). Returns true when this end makes a takeover suspected anew: the
  * caller logs it once then.
  */
-export function noteConnectionEnd(state: ReconnectState, end: ConnectionEnd, heldMs: number, now: number, policy: ReconnectPolicy): boolean {
+export function noteConnectionEnd(
+    state: ReconnectState,
+    end: ConnectionEnd,
+    heldMs: number,
+    now: number,
+    policy: ReconnectPolicy,
+): boolean {
     const held = end !== ConnectionEnd.NEVER_ONLINE && heldMs >= holdNeededMs(state, policy)
     state.attempt = held ? 1 : state.attempt + 1
     if (end === ConnectionEnd.OURS) {
@@ -99,7 +110,8 @@ export function noteConnectionEnd(state: ReconnectState, end: ConnectionEnd, hel
         state.runStartedAt = now
     }
     state.brokerCloses++
-    if (end === ConnectionEnd.TAKEN_OVER && state.brokerCloses < policy.takeoverAfter) state.brokerCloses = policy.takeoverAfter
+    if (end === ConnectionEnd.TAKEN_OVER && state.brokerCloses < policy.takeoverAfter)
+        state.brokerCloses = policy.takeoverAfter
     if (state.brokerCloses < policy.takeoverAfter) {
         if (held) state.takeover = false
         return false

@@ -113,7 +113,15 @@ export function resolveConfig(read: (key: string) => RawSetting): ResolvedConfig
     }
     const errors: string[] = []
     const reject = (key: string, raw: RawSetting, expected: string) => {
-        errors.push("setting " + key + ": found " + JSON.stringify(raw) + ", expected " + expected + "; using the default")
+        errors.push(
+            "setting " +
+                key +
+                ": found " +
+                JSON.stringify(raw) +
+                ", expected " +
+                expected +
+                "; using the default",
+        )
     }
     const text = (key: string, fallback: string): string => {
         const raw = read(key)

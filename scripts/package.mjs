@@ -23,17 +23,20 @@ const STAGE = path.join(OUT, ".stage")
 /** What each workspace ships besides package.json and its compiled dist/. */
 const EXTRA_FILES = {
     // The firmware compiles protocol/ too (DeviceScript reads the TypeScript sources).
-    protocol: (file) => /\.ts$/.test(file) && !file.endsWith(".d.ts"),
+    protocol: file => /\.ts$/.test(file) && !file.endsWith(".d.ts"),
     // Board profiles and their schema are read at run time.
-    boards: (file) => /\.(ya?ml)$/.test(file) || file === "schema.json",
-    gateway: (file) => file.startsWith("deploy/") || file.startsWith("bin/"),
-    cli: (file) => file.startsWith("bin/"),
+    boards: file => /\.(ya?ml)$/.test(file) || file === "schema.json",
+    gateway: file => file.startsWith("deploy/") || file.startsWith("bin/"),
+    cli: file => file.startsWith("bin/"),
     // The runtime's CA list, read by the mqtts trust check before flashing.
-    flash: (file) => file === "runtime-ca-bundle.pem",
+    flash: file => file === "runtime-ca-bundle.pem",
     // The page and its styles, served as they are.
-    dashboard: (file) => file.startsWith("page/"),
+    dashboard: file => file.startsWith("page/"),
     // A DeviceScript library ships its TypeScript sources; it has no compiled dist/.
-    firmware: (file) => file === "index.ts" || file === "devsconfig.json" || (file.startsWith("src/") && file.endsWith(".ts")),
+    firmware: file =>
+        file === "index.ts" ||
+        file === "devsconfig.json" ||
+        (file.startsWith("src/") && file.endsWith(".ts")),
 }
 /** Workspaces without a dist/: DeviceScript compiles their sources in the user's project. */
 const SOURCE_ONLY = new Set(["firmware"])
@@ -44,11 +47,19 @@ const PUBLISHED = {
     // they sit inside node_modules/fieldlink, and the DeviceScript compiler refuses to
     // read a package.json on its way without a "devicescript" section.
     firmware: { extra: [], fields: { private: undefined }, readme: "docs/firmware-api.md" },
-    cli: { extra: [["firmware/devsconfig.json", "firmware/devsconfig.json"], ["firmware/src", "firmware/src"]], fields: { devicescript: { library: true } } },
+    cli: {
+        extra: [
+            ["firmware/devsconfig.json", "firmware/devsconfig.json"],
+            ["firmware/src", "firmware/src"],
+        ],
+        fields: { devicescript: { library: true } },
+    },
 }
 
 const rootPkg = readJson(path.join(ROOT, "package.json"))
-const workspaces = new Map(rootPkg.workspaces.map((dir) => [readJson(path.join(ROOT, dir, "package.json")).name, dir]))
+const workspaces = new Map(
+    rootPkg.workspaces.map(dir => [readJson(path.join(ROOT, dir, "package.json")).name, dir]),
+)
 
 function readJson(file) {
     return JSON.parse(readFileSync(file, "utf8"))
@@ -98,7 +109,10 @@ function stageWorkspace(dir, to) {
     mkdirSync(to, { recursive: true })
     if (!SOURCE_ONLY.has(dir)) {
         if (!existsSync(path.join(from, "dist"))) fail(`${dir}/dist is missing: run npm run build first`)
-        cpSync(path.join(from, "dist"), path.join(to, "dist"), { recursive: true, filter: (src) => !src.endsWith(".tsbuildinfo") })
+        cpSync(path.join(from, "dist"), path.join(to, "dist"), {
+            recursive: true,
+            filter: src => !src.endsWith(".tsbuildinfo"),
+        })
     }
     const keep = EXTRA_FILES[dir]
     if (keep) for (const f of files(from)) if (keep(f)) cpSync(path.join(from, f), path.join(to, f))
@@ -122,21 +136,36 @@ function packagePublished(dir, { extra, fields = {}, readme = "README.md" }) {
         const deps = readJson(path.join(ROOT, workspaces.get(name), "package.json")).dependencies ?? {}
         for (const [dep, range] of Object.entries(deps)) {
             if (workspaces.has(dep)) continue
-            if (thirdParty[dep] && thirdParty[dep] !== range) fail(`${dep} is wanted as ${thirdParty[dep]} and as ${range}: make the workspaces agree`)
+            if (thirdParty[dep] && thirdParty[dep] !== range)
+                fail(`${dep} is wanted as ${thirdParty[dep]} and as ${range}: make the workspaces agree`)
             thirdParty[dep] = range
         }
     }
     for (const name of bundled) {
-        const inner = stageWorkspace(workspaces.get(name), path.join(stage, "node_modules", ...name.split("/")))
+        const inner = stageWorkspace(
+            workspaces.get(name),
+            path.join(stage, "node_modules", ...name.split("/")),
+        )
         inner.private = undefined
         // Its third-party dependencies are the published package's (above): npm takes
         // whatever a bundled package depends on for part of the bundle, and would leave
         // them as empty folders instead of fetching them.
-        inner.dependencies = Object.fromEntries(Object.entries(inner.dependencies ?? {}).filter(([dep]) => workspaces.has(dep)))
-        writeFileSync(path.join(stage, "node_modules", ...name.split("/"), "package.json"), JSON.stringify(inner, null, 2) + "\n")
+        inner.dependencies = Object.fromEntries(
+            Object.entries(inner.dependencies ?? {}).filter(([dep]) => workspaces.has(dep)),
+        )
+        writeFileSync(
+            path.join(stage, "node_modules", ...name.split("/"), "package.json"),
+            JSON.stringify(inner, null, 2) + "\n",
+        )
     }
     pkg.dependencies = Object.fromEntries(
-        [...Object.entries(thirdParty), ...bundled.map((name) => [name, readJson(path.join(ROOT, workspaces.get(name), "package.json")).version])].sort(([a], [b]) => a.localeCompare(b)),
+        [
+            ...Object.entries(thirdParty),
+            ...bundled.map(name => [
+                name,
+                readJson(path.join(ROOT, workspaces.get(name), "package.json")).version,
+            ]),
+        ].sort(([a], [b]) => a.localeCompare(b)),
     )
     pkg.bundleDependencies = bundled
     pkg.repository = rootPkg.repository
@@ -144,14 +173,24 @@ function packagePublished(dir, { extra, fields = {}, readme = "README.md" }) {
     writeFileSync(path.join(stage, "package.json"), JSON.stringify(pkg, null, 2) + "\n")
     cpSync(path.join(ROOT, readme), path.join(stage, "README.md"))
 
-    const out = execFileSync("npm", ["pack", "--json", "--pack-destination", OUT], { cwd: stage, encoding: "utf8" })
+    const out = execFileSync("npm", ["pack", "--json", "--pack-destination", OUT], {
+        cwd: stage,
+        encoding: "utf8",
+    })
     const [info] = JSON.parse(out)
     const tarball = path.join(OUT, info.filename)
-    console.log(`${tarball.startsWith(ROOT + path.sep) ? path.relative(ROOT, tarball) : tarball}: ${info.entryCount} files, ${(info.size / 1024).toFixed(0)} KiB packed, bundles ${bundled.join(", ") || "nothing"}; from the registry: ${Object.keys(thirdParty).sort().join(", ")}`)
+    console.log(
+        `${tarball.startsWith(ROOT + path.sep) ? path.relative(ROOT, tarball) : tarball}: ${info.entryCount} files, ${(info.size / 1024).toFixed(0)} KiB packed, bundles ${bundled.join(", ") || "nothing"}; from the registry: ${Object.keys(thirdParty).sort().join(", ")}`,
+    )
 }
 
 mkdirSync(OUT, { recursive: true })
 const chosen = Object.entries(PUBLISHED).filter(([dir]) => !flags.only || workspaces.get(flags.only) === dir)
-if (chosen.length === 0) fail(`--only ${flags.only}: not a published package (${Object.keys(PUBLISHED).map((d) => readJson(path.join(ROOT, d, "package.json")).name).join(", ")})`)
+if (chosen.length === 0)
+    fail(
+        `--only ${flags.only}: not a published package (${Object.keys(PUBLISHED)
+            .map(d => readJson(path.join(ROOT, d, "package.json")).name)
+            .join(", ")})`,
+    )
 for (const [dir, options] of chosen) packagePublished(dir, options)
 rmSync(STAGE, { recursive: true, force: true })

@@ -19,7 +19,12 @@ async function main(): Promise<number> {
             const bytes = new Uint8Array(await response.arrayBuffer())
             const hash = createHash("sha256").update(bytes).digest("hex")
             const recorded = RUNTIME_IMAGE_SHA256[file]
-            const note = recorded === undefined ? "" : recorded === hash ? " // as recorded" : ` // DIFFERS from the recorded ${recorded}`
+            const note =
+                recorded === undefined
+                    ? ""
+                    : recorded === hash
+                      ? " // as recorded"
+                      : ` // DIFFERS from the recorded ${recorded}`
             console.log(`    "${file}": "${hash}",${note}`)
         } catch (e) {
             failed++
@@ -29,4 +34,4 @@ async function main(): Promise<number> {
     return failed === 0 ? 0 : 1
 }
 
-main().then((code) => process.exit(code))
+main().then(code => process.exit(code))

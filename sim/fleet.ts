@@ -9,7 +9,16 @@ import { deviceTopic } from "@fieldlink/protocol/fieldlink-topics"
 import { seedFrom } from "./random.js"
 import { simBoardSettings } from "./board-settings.js"
 import { signal, type Waveform } from "./waveforms.js"
-import { type ActuatorKind, type ActuatorSpec, type ProgramService, servedRoles, type SensorSpec, SimulatedBoard, type SocketConnector, waitForLog } from "@fieldlink/devs-host"
+import {
+    type ActuatorKind,
+    type ActuatorSpec,
+    type ProgramService,
+    servedRoles,
+    type SensorSpec,
+    SimulatedBoard,
+    type SocketConnector,
+    waitForLog,
+} from "@fieldlink/devs-host"
 
 /** One board of the fleet. */
 export interface BoardSpec {
@@ -56,7 +65,10 @@ export interface FleetOptions {
 export const DEFAULT_TEMPERATURE: Waveform = { type: "sine", mean: 21, amplitude: 3, periodS: 600 }
 export const DEFAULT_HUMIDITY: Waveform = { type: "randomWalk", start: 45, step: 0.5, min: 20, max: 80 }
 /** The other sensors, in the unit the DeviceScript role reads (soil moisture: a ratio 0..1). */
-export const DEFAULT_WAVEFORMS: Record<"soilMoisture" | "illuminance" | "airPressure" | "lightLevel", Waveform> = {
+export const DEFAULT_WAVEFORMS: Record<
+    "soilMoisture" | "illuminance" | "airPressure" | "lightLevel",
+    Waveform
+> = {
     lightLevel: { type: "sine", mean: 0.5, amplitude: 0.3, periodS: 600 },
     soilMoisture: { type: "sine", mean: 0.45, amplitude: 0.15, periodS: 600 },
     illuminance: { type: "sine", mean: 400, amplitude: 300, periodS: 600 },
@@ -64,8 +76,17 @@ export const DEFAULT_WAVEFORMS: Record<"soilMoisture" | "illuminance" | "airPres
 }
 
 /** N identical boards `<prefix>-1` … `<prefix>-N`. */
-export function uniformBoards(count: number, prefix: string, keepAliveSeconds: number, intervalMs: number): BoardSpec[] {
-    return Array.from({ length: count }, (_, i) => ({ deviceId: `${prefix}-${i + 1}`, keepAliveSeconds, intervalMs }))
+export function uniformBoards(
+    count: number,
+    prefix: string,
+    keepAliveSeconds: number,
+    intervalMs: number,
+): BoardSpec[] {
+    return Array.from({ length: count }, (_, i) => ({
+        deviceId: `${prefix}-${i + 1}`,
+        keepAliveSeconds,
+        intervalMs,
+    }))
 }
 
 /** How long a board may take to say goodbye on a graceful stop. */
@@ -139,7 +160,7 @@ export class Fleet {
 
     /** Power back: a fresh VM boots the same firmware with the same settings. */
     async powerOn(deviceId: string): Promise<void> {
-        const spec = this.options.boards.find((b) => b.deviceId === deviceId)
+        const spec = this.options.boards.find(b => b.deviceId === deviceId)
         if (!spec || this.live.get(deviceId)?.status === "running") return
         await this.boot(spec)
     }
@@ -149,25 +170,34 @@ export class Fleet {
      * `offline` and DISCONNECTs (so no will fires); then every VM is stopped.
      */
     async stop(): Promise<void> {
-        const running = this.boards.filter((b) => b.status === "running")
+        const running = this.boards.filter(b => b.status === "running")
         if (running.length > 0) {
-            const goodbyes = running.map((board) => waitForLog(board, /^fieldlink: (stopped|mqtt: state stopped)/, GOODBYE_TIMEOUT_MS).catch(() => undefined))
+            const goodbyes = running.map(board =>
+                waitForLog(board, /^fieldlink: (stopped|mqtt: state stopped)/, GOODBYE_TIMEOUT_MS).catch(
+                    () => undefined,
+                ),
+            )
             const control = await mqtt
-                .connectAsync(this.options.broker.toString(), { clientId: `fieldlink-sim-control-${process.pid}`, reconnectPeriod: 0, connectTimeout: 5000 })
+                .connectAsync(this.options.broker.toString(), {
+                    clientId: `fieldlink-sim-control-${process.pid}`,
+                    reconnectPeriod: 0,
+                    connectTimeout: 5000,
+                })
                 .catch(() => undefined)
             if (control) {
                 // Not empty: an empty command right after a retained one is taken as its clearing (protocol/commands.ts).
-                for (const board of running) control.publish(deviceTopic(this.options.topicRoot, board.deviceId, "cmd/stop"), "now")
+                for (const board of running)
+                    control.publish(deviceTopic(this.options.topicRoot, board.deviceId, "cmd/stop"), "now")
                 await Promise.all(goodbyes)
                 await control.endAsync()
             }
         }
-        await Promise.all(this.boards.map((b) => b.stop()))
+        await Promise.all(this.boards.map(b => b.stop()))
     }
 
     /** Abrupt stop of every VM, as a power cut would: the broker fires the wills. */
     async kill(): Promise<void> {
-        await Promise.all(this.boards.map((b) => b.kill()))
+        await Promise.all(this.boards.map(b => b.kill()))
     }
 
     private async boot(spec: BoardSpec): Promise<void> {
@@ -196,19 +226,24 @@ export class Fleet {
             ]),
             actuators: this.served.actuators.map((kind): ActuatorSpec => ({
                 kind,
-                onChange: (value) => o.onActuator?.(deviceId, kind, value),
-                bindPress: (press) => this.buttons.set(deviceId, press),
+                onChange: value => o.onActuator?.(deviceId, kind, value),
+                bindPress: press => this.buttons.set(deviceId, press),
             })),
             socket: o.socket?.(deviceId),
-            onLog: (line) => o.onLog?.(deviceId, line),
-            onError: (error) => o.onError?.(deviceId, error),
+            onLog: line => o.onLog?.(deviceId, line),
+            onError: error => o.onError?.(deviceId, error),
         })
         this.live.set(deviceId, board)
         await board.start()
     }
 
     /** Temperature and humidity always (the stock firmware's), then the other sensors the program uses. */
-    private sensorsFor(spec: BoardSpec, seed: number, elapsed: () => number, always: SensorSpec[]): SensorSpec[] {
+    private sensorsFor(
+        spec: BoardSpec,
+        seed: number,
+        elapsed: () => number,
+        always: SensorSpec[],
+    ): SensorSpec[] {
         const sensors = [...always]
         let n = 2
         for (const kind of this.served.sensors) {

@@ -36,12 +36,18 @@ export function emptyRow(): Row {
 
 /** Pure: the table's text for the rows at `now`. */
 export function renderView(rows: ReadonlyMap<string, Row>, now: number, header: string): string {
-    const lines = [header, "", `${"DEVICE".padEnd(14)}${"VIA".padEnd(8)}${"STATUS".padEnd(9)}${"MSG/MIN".padStart(8)}  ${"AGE".padStart(6)}  LAST READING`]
+    const lines = [
+        header,
+        "",
+        `${"DEVICE".padEnd(14)}${"VIA".padEnd(8)}${"STATUS".padEnd(9)}${"MSG/MIN".padStart(8)}  ${"AGE".padStart(6)}  LAST READING`,
+    ]
     for (const [id, r] of [...rows.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-        const rate = r.recent.filter((t) => now - t <= RATE_WINDOW_MS).length
+        const rate = r.recent.filter(t => now - t <= RATE_WINDOW_MS).length
         const age = r.lastAt ? `${Math.round((now - r.lastAt) / 1000)}s` : "-"
-        const flaps = r.flaps.filter((t) => now - t <= RATE_WINDOW_MS).length
-        lines.push(`${id.slice(0, 13).padEnd(14)}${r.via.padEnd(8)}${r.status.padEnd(9)}${String(rate).padStart(8)}  ${age.padStart(6)}  ${r.last}${flapMark(flaps)}`)
+        const flaps = r.flaps.filter(t => now - t <= RATE_WINDOW_MS).length
+        lines.push(
+            `${id.slice(0, 13).padEnd(14)}${r.via.padEnd(8)}${r.status.padEnd(9)}${String(rate).padStart(8)}  ${age.padStart(6)}  ${r.last}${flapMark(flaps)}`,
+        )
     }
     return lines.join("\n")
 }
@@ -64,10 +70,10 @@ export class LiveView {
         const row = this.rows.get(e.deviceId) ?? emptyRow()
         this.rows.set(e.deviceId, row)
         if (e.kind === "status") {
-            if (row.status === "online" && e.text === "offline") row.flaps = [...row.flaps.filter((t) => now - t <= RATE_WINDOW_MS), now]
+            if (row.status === "online" && e.text === "offline")
+                row.flaps = [...row.flaps.filter(t => now - t <= RATE_WINDOW_MS), now]
             row.status = e.text
-        }
-        else if (e.kind === "info") {
+        } else if (e.kind === "info") {
             try {
                 row.via = String((JSON.parse(e.text) as { transport?: string }).transport ?? "?")
             } catch {
@@ -75,7 +81,7 @@ export class LiveView {
             }
         } else if (e.kind === "telemetry") {
             row.lastAt = now
-            row.recent = [...row.recent.filter((t) => now - t <= RATE_WINDOW_MS), now]
+            row.recent = [...row.recent.filter(t => now - t <= RATE_WINDOW_MS), now]
             try {
                 const sample = JSON.parse(e.text) as Record<string, unknown>
                 row.last = Object.entries(sample)

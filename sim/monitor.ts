@@ -36,8 +36,15 @@ export function describeEvent(e: DeviceEvent): string {
     return e.text === "" ? "(empty)" : e.text
 }
 
-export async function startMonitor(broker: URL, root: string, onEvent: (e: DeviceEvent) => void): Promise<MqttClient> {
-    const client = await mqtt.connectAsync(broker.toString(), { clientId: `fieldlink-monitor-${process.pid}`, reconnectPeriod: 1000 })
+export async function startMonitor(
+    broker: URL,
+    root: string,
+    onEvent: (e: DeviceEvent) => void,
+): Promise<MqttClient> {
+    const client = await mqtt.connectAsync(broker.toString(), {
+        clientId: `fieldlink-monitor-${process.pid}`,
+        reconnectPeriod: 1000,
+    })
     client.on("message", (topic, payload) => {
         const e = deviceEvent(root, topic, payload.toString("utf8"))
         if (e) onEvent(e)

@@ -14,20 +14,30 @@ export function parseSeriesCsv(text: string): SeriesPoint[] {
     text.split(/\r?\n/).forEach((raw, i) => {
         const line = raw.trim()
         if (line === "" || line.startsWith("#")) return
-        const cells = line.split(/[,;\t]/).map((c) => c.trim())
+        const cells = line.split(/[,;\t]/).map(c => c.trim())
         const t = Number(cells[0])
         const v = Number(cells[1])
-        if (cells.length < 2 || cells[0] === "" || cells[1] === "" || !Number.isFinite(t) || !Number.isFinite(v)) {
+        if (
+            cells.length < 2 ||
+            cells[0] === "" ||
+            cells[1] === "" ||
+            !Number.isFinite(t) ||
+            !Number.isFinite(v)
+        ) {
             // A first line of words is a header.
             if (points.length === 0 && problems.length === 0 && i === 0 && !/^-?[\d.]/.test(line)) return
             problems.push(`line ${i + 1}: found ${JSON.stringify(line)}, expected time_s,value (two numbers)`)
             return
         }
         const last = points[points.length - 1]
-        if (last && t <= last[0]) problems.push(`line ${i + 1}: time ${t} s does not come after ${last[0]} s; expected increasing times`)
+        if (last && t <= last[0])
+            problems.push(
+                `line ${i + 1}: time ${t} s does not come after ${last[0]} s; expected increasing times`,
+            )
         else points.push([t, v])
     })
-    if (problems.length === 0 && points.length === 0) problems.push("found no points, expected lines of time_s,value")
+    if (problems.length === 0 && points.length === 0)
+        problems.push("found no points, expected lines of time_s,value")
     if (problems.length > 0) throw new Error(problems.join("; "))
     return points
 }

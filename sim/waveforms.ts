@@ -31,21 +31,24 @@ export function signal(waveform: Waveform, seed: number): SignalSource {
         case "constant":
             return () => waveform.value
         case "sine":
-            return (t) => waveform.mean + waveform.amplitude * Math.sin((2 * Math.PI * t) / waveform.periodS)
+            return t => waveform.mean + waveform.amplitude * Math.sin((2 * Math.PI * t) / waveform.periodS)
         case "noise":
-            return (t) => waveform.mean + waveform.amplitude * (2 * hashUnit(seed, Math.floor(t * 10)) - 1)
+            return t => waveform.mean + waveform.amplitude * (2 * hashUnit(seed, Math.floor(t * 10)) - 1)
         case "series": {
             const points = waveform.points ?? []
-            if (points.length === 0) throw new RangeError(`series waveform${waveform.file ? ` ${waveform.file}` : ""} has no points`)
-            return (t) => seriesValue(points, t, waveform.loop === true)
+            if (points.length === 0)
+                throw new RangeError(
+                    `series waveform${waveform.file ? ` ${waveform.file}` : ""} has no points`,
+                )
+            return t => seriesValue(points, t, waveform.loop === true)
         }
         case "steps":
-            return (t) => waveform.values[Math.floor(Math.max(0, t) / waveform.everyS) % waveform.values.length]
+            return t => waveform.values[Math.floor(Math.max(0, t) / waveform.everyS) % waveform.values.length]
         case "randomWalk": {
             // Walked forward once a second and cached: reading is O(1) as time moves on.
             let second = 0
             let value = waveform.start
-            return (t) => {
+            return t => {
                 const target = Math.floor(Math.max(0, t))
                 if (target < second) {
                     second = 0

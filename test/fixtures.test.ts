@@ -25,8 +25,8 @@ const mosquitto = mosquittoAvailable()
 const clients = witnessAvailable()
 const brokerTest = mosquitto.ok && clients.ok ? test : test.skip
 if (!mosquitto.ok || !clients.ok) {
-    test("mosquitto tests are skipped on this machine", (t) => {
-        t.log([mosquitto, clients].flatMap((a) => (a.ok ? [] : [a.reason])).join("\n"))
+    test("mosquitto tests are skipped on this machine", t => {
+        t.log([mosquitto, clients].flatMap(a => (a.ok ? [] : [a.reason])).join("\n"))
         t.pass()
     })
 }
@@ -62,7 +62,7 @@ const will = (id: string) => ({
 
 // --- wait.ts ---------------------------------------------------------------------------
 
-test("waitFor resolves with the first truthy value and names what it waited for on timeout", async (t) => {
+test("waitFor resolves with the first truthy value and names what it waited for on timeout", async t => {
     let calls = 0
     t.is(await waitFor(() => ++calls >= 3 && "ready", { what: "three calls", intervalMs: 1 }), "ready")
     await t.throwsAsync(
@@ -82,7 +82,7 @@ test("waitFor resolves with the first truthy value and names what it waited for 
     )
 })
 
-test("once resolves with the event's arguments, rejects on error and on its deadline", async (t) => {
+test("once resolves with the event's arguments, rejects on error and on its deadline", async t => {
     const socket = new net.Socket()
     const got = once(socket, "custom", 1000)
     socket.emit("custom", 1, "two")
@@ -90,27 +90,30 @@ test("once resolves with the event's arguments, rejects on error and on its dead
     const failing = once(socket, "custom", 1000)
     socket.emit("error", new Error("boom"))
     await t.throwsAsync(failing, { message: "boom" })
-    await t.throwsAsync(once(socket, "never", 20), { message: 'Timed out after 20 ms waiting for event "never"' })
+    await t.throwsAsync(once(socket, "never", 20), {
+        message: 'Timed out after 20 ms waiting for event "never"',
+    })
     await t.throwsAsync(withTimeout(new Promise(() => {}), 20, "nothing"), {
         message: "Timed out after 20 ms waiting for nothing",
     })
 })
 
-test("freePort gives a port that can be listened on", async (t) => {
+test("freePort gives a port that can be listened on", async t => {
     const port = await freePort()
     const server = net.createServer()
-    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve))
+    await new Promise<void>(resolve => server.listen(port, "127.0.0.1", resolve))
     t.is((server.address() as net.AddressInfo).port, port)
-    await new Promise((resolve) => server.close(resolve))
+    await new Promise(resolve => server.close(resolve))
 })
 
-test("a missing program skips outside CI and throws on CI", (t) => {
+test("a missing program skips outside CI and throws on CI", t => {
     const saved = process.env.CI
     try {
         delete process.env.CI
         const result = requireBinaries(["fieldlink-no-such-program"], "no-such-package")
         t.false(result.ok)
-        if (!result.ok) t.regex(result.reason, /fieldlink-no-such-program not found .*apt-get install no-such-package/)
+        if (!result.ok)
+            t.regex(result.reason, /fieldlink-no-such-program not found .*apt-get install no-such-package/)
         process.env.CI = "true"
         t.throws(() => requireBinaries(["fieldlink-no-such-program"], "no-such-package"), {
             message: /^CI must run the broker tests/,
@@ -123,7 +126,7 @@ test("a missing program skips outside CI and throws on CI", (t) => {
 
 // --- mqtt-framer.ts ----------------------------------------------------------------------
 
-test("the framer splits packets at any chunk boundary and keeps their bytes", (t) => {
+test("the framer splits packets at any chunk boundary and keeps their bytes", t => {
     const publish = generate({
         cmd: "publish",
         topic: "a/b",
@@ -142,9 +145,10 @@ test("the framer splits packets at any chunk boundary and keeps their bytes", (t
     for (const size of [1, 3, 4096, stream.length]) {
         const framer = new MqttFramer()
         const packets = []
-        for (let i = 0; i < stream.length; i += size) packets.push(...framer.push(stream.subarray(i, i + size)))
+        for (let i = 0; i < stream.length; i += size)
+            packets.push(...framer.push(stream.subarray(i, i + size)))
         t.deepEqual(
-            packets.map((p) => p.name),
+            packets.map(p => p.name),
             ["pingreq", "publish", "pingresp", "disconnect"],
         )
         t.is(packets[1].flags, 0b0001) // RETAIN
@@ -161,7 +165,7 @@ test("the framer splits packets at any chunk boundary and keeps their bytes", (t
 
 brokerTest(
     "mosquitto starts on a free port and both witnesses see a retained message with its retain flag",
-    async (t) => {
+    async t => {
         const broker = await startMosquitto()
         t.teardown(() => broker.stop())
         t.regex(broker.url, /^mqtt:\/\/127\.0\.0\.1:\d+$/)
@@ -170,18 +174,18 @@ brokerTest(
         await device.publishAsync("fieldlink/devices/dev1/status", "online", { qos: 1, retain: true })
 
         const witnesses = [await startWitness(broker.url, STATUS), await mqttWitness(broker.url, STATUS)]
-        t.teardown(() => Promise.all(witnesses.map((w) => w.stop())))
+        t.teardown(() => Promise.all(witnesses.map(w => w.stop())))
         for (const witness of witnesses) {
-            const stored = await witness.waitFor((m) => m.topic === "fieldlink/devices/dev1/status")
+            const stored = await witness.waitFor(m => m.topic === "fieldlink/devices/dev1/status")
             t.like(stored, { text: "online", retain: true, qos: 0 }, witness.kind)
         }
         // Delivered live to a subscriber that is already there, a retained PUBLISH has RETAIN 0.
         const payload = "off\nline with spaces"
         await device.publishAsync("fieldlink/devices/dev1/status", payload, { qos: 1, retain: true })
         for (const witness of witnesses) {
-            t.like(await witness.waitFor((m) => m.text === payload), { retain: false }, witness.kind)
+            t.like(await witness.waitFor(m => m.text === payload), { retain: false }, witness.kind)
             t.deepEqual(
-                witness.messages().map((m) => m.text),
+                witness.messages().map(m => m.text),
                 ["online", payload],
                 `${witness.kind} saw no readiness probe`,
             )
@@ -189,20 +193,20 @@ brokerTest(
     },
 )
 
-brokerTest("two mosquittos start in parallel on different ports and stop without leftovers", async (t) => {
+brokerTest("two mosquittos start in parallel on different ports and stop without leftovers", async t => {
     const brokers = await Promise.all([startMosquitto(), startMosquitto()])
-    t.teardown(() => Promise.all(brokers.map((b) => b.stop())))
+    t.teardown(() => Promise.all(brokers.map(b => b.stop())))
     const [a, b] = brokers
     t.not(a.port, b.port)
     t.not(a.configPath, b.configPath)
-    await Promise.all(brokers.map((broker) => connect(t, broker.url)))
-    const pids = brokers.map((broker) => broker.pid)
+    await Promise.all(brokers.map(broker => connect(t, broker.url)))
+    const pids = brokers.map(broker => broker.pid)
     t.deepEqual(await pgrep(a.configPath), [String(pids[0])])
 
-    await Promise.all(brokers.map((broker) => broker.stop()))
+    await Promise.all(brokers.map(broker => broker.stop()))
     t.deepEqual([await pgrep(a.configPath), await pgrep(b.configPath)], [[], []])
     t.deepEqual(
-        brokers.map((broker) => broker.pid),
+        brokers.map(broker => broker.pid),
         [undefined, undefined],
     )
     t.regex(a.logLines().at(-1) ?? "", /mosquitto version \S+ terminating/)
@@ -213,7 +217,7 @@ brokerTest("two mosquittos start in parallel on different ports and stop without
     }
 })
 
-brokerTest("restart keeps the port, after a stop and after a crash, and clients reconnect", async (t) => {
+brokerTest("restart keeps the port, after a stop and after a crash, and clients reconnect", async t => {
     const broker = await startMosquitto()
     t.teardown(() => broker.stop())
     const port = broker.port
@@ -231,19 +235,22 @@ brokerTest("restart keeps the port, after a stop and after a crash, and clients 
     t.is(broker.pid, undefined)
     await broker.restart()
     t.is(broker.port, port)
-    await waitFor(() => connects >= 2, { what: "the client to reconnect after kill() and restart()", timeoutMs: 5000 })
+    await waitFor(() => connects >= 2, {
+        what: "the client to reconnect after kill() and restart()",
+        timeoutMs: 5000,
+    })
     // mosquitto_sub reconnects by itself (1 s delay) and subscribes again.
     await waitFor(
         async () => {
             await client.publishAsync("restart/after", "again")
-            return witness.messages().some((m) => m.topic === "restart/after")
+            return witness.messages().some(m => m.topic === "restart/after")
         },
         { what: "the witness to see a message after the crash", timeoutMs: 8000, intervalMs: 200 },
     )
-    t.is(broker.logLines().filter((line) => /mosquitto version \S+ running/.test(line)).length, 3)
+    t.is(broker.logLines().filter(line => /mosquitto version \S+ running/.test(line)).length, 3)
 })
 
-brokerTest("a failed start-up or a taken port ends in an error that carries the log", async (t) => {
+brokerTest("a failed start-up or a taken port ends in an error that carries the log", async t => {
     await t.throwsAsync(startMosquitto({ extraConfig: ["no_such_option true"] }), {
         message: /exited during start-up; its log:\n(.|\n)*no_such_option/,
     })
@@ -251,24 +258,28 @@ brokerTest("a failed start-up or a taken port ends in an error that carries the 
     t.teardown(() => broker.stop())
     await broker.stop()
     const squatter = net.createServer()
-    await new Promise<void>((resolve) => squatter.listen(broker.port, "127.0.0.1", resolve))
+    await new Promise<void>(resolve => squatter.listen(broker.port, "127.0.0.1", resolve))
     await t.throwsAsync(broker.restart(), {
         message: `mosquitto (${broker.configPath}) could not listen on 127.0.0.1:${broker.port}: address already in use`,
     })
-    await new Promise((resolve) => squatter.close(resolve))
+    await new Promise(resolve => squatter.close(resolve))
     await broker.restart()
     await connect(t, broker.url)
 })
 
-brokerTest("a mosquitto dies with the test process that started it, even when that is SIGKILLed", async (t) => {
+brokerTest("a mosquitto dies with the test process that started it, even when that is SIGKILLed", async t => {
     const support = new URL("./support/mosquitto.ts", import.meta.url).href
     const script = `import { startMosquitto } from ${JSON.stringify(support)};
 const broker = await startMosquitto();
 console.log(broker.configPath);
 setInterval(() => {}, 1000);`
-    const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", "--input-type=module", "-e", script], {
-        stdio: ["ignore", "pipe", "inherit"],
-    })
+    const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "--conditions=source", "--input-type=module", "-e", script],
+        {
+            stdio: ["ignore", "pipe", "inherit"],
+        },
+    )
     tieToParent(child)
     const [line] = (await once(child.stdout, "data", 20_000)) as [Buffer]
     const configPath = line.toString().trim()
@@ -281,7 +292,7 @@ setInterval(() => {}, 1000);`
     rmSync(path.dirname(configPath), { recursive: true, force: true })
 })
 
-brokerTest("mosquitto listens with TLS when given a certificate", async (t) => {
+brokerTest("mosquitto listens with TLS when given a certificate", async t => {
     const openssl = findBinary("openssl")
     if (openssl === undefined) return t.pass("openssl is not installed; nothing to test with")
     const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-tls-"))
@@ -289,8 +300,27 @@ brokerTest("mosquitto listens with TLS when given a certificate", async (t) => {
     const certFile = path.join(dir, "cert.pem")
     const keyFile = path.join(dir, "key.pem")
     await execFileAsync(openssl, [
-        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"],
-        ...["-keyout", keyFile, "-out", certFile, "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        ...[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+        ],
+        ...[
+            "-keyout",
+            keyFile,
+            "-out",
+            certFile,
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
     ])
     const broker = await startMosquitto({ tls: { certFile, keyFile } })
     t.teardown(() => broker.stop())
@@ -300,16 +330,16 @@ brokerTest("mosquitto listens with TLS when given a certificate", async (t) => {
         await startWitness(broker.tlsUrl!, "tls/#", { caFile: certFile }),
         await mqttWitness(broker.tlsUrl!, "tls/#", { caFile: certFile }),
     ]
-    t.teardown(() => Promise.all(witnesses.map((w) => w.stop())))
+    t.teardown(() => Promise.all(witnesses.map(w => w.stop())))
     const publisher = await connect(t, broker.url)
     await publisher.publishAsync("tls/x", "secret", { qos: 1 })
     for (const witness of witnesses)
-        t.is((await witness.waitFor((m) => m.topic === "tls/x")).text, "secret", witness.kind)
+        t.is((await witness.waitFor(m => m.topic === "tls/x")).text, "secret", witness.kind)
 })
 
 brokerTest(
     "mosquitto fires the will of a silent client: 1.5 × keep-alive, checked only every few seconds",
-    async (t) => {
+    async t => {
         const broker = await startMosquitto()
         t.teardown(() => broker.stop())
         const witness = await startWitness(broker.url, STATUS)
@@ -333,7 +363,7 @@ brokerTest(
         )
         await once(socket, "data", 5000) // CONNACK
         const connackAt = Date.now()
-        const offline = await witness.waitFor((m) => m.topic === "fieldlink/devices/mute/status", 12_000)
+        const offline = await witness.waitFor(m => m.topic === "fieldlink/devices/mute/status", 12_000)
         // mosquitto 2.0 sweeps keep-alives about every 5-6 s, so the will comes after
         // max(1.5 × keep-alive, the next sweep): tests on silence allow 1.5 × k + 7 s.
         t.log(`will after ${offline.at - connackAt} ms of silence`)
@@ -344,7 +374,7 @@ brokerTest(
 
 // --- proxy.ts ----------------------------------------------------------------------------
 
-brokerTest("the proxy forwards both ways unchanged and counts PINGREQ and PINGRESP", async (t) => {
+brokerTest("the proxy forwards both ways unchanged and counts PINGREQ and PINGRESP", async t => {
     const broker = await startMosquitto()
     t.teardown(() => broker.stop())
     const proxy = await startProxy({ targetPort: broker.port })
@@ -362,11 +392,14 @@ brokerTest("the proxy forwards both ways unchanged and counts PINGREQ and PINGRE
     const payload = Buffer.alloc(200_000, 0x5a)
     payload.write("first and last bytes survive")
     await client.publishAsync("big/one", payload, { qos: 1 })
-    t.true((await witness.waitFor((m) => m.topic === "big/one")).payload.equals(payload))
+    t.true((await witness.waitFor(m => m.topic === "big/one")).payload.equals(payload))
 
     await client.endAsync()
     t.log(await broker.waitForLog(/Received DISCONNECT from pinger/))
-    t.like(proxy.counts().seen, { up: { connect: 1, publish: 1, disconnect: 1 }, down: { connack: 1, puback: 1 } })
+    t.like(proxy.counts().seen, {
+        up: { connect: 1, publish: 1, disconnect: 1 },
+        down: { connack: 1, puback: 1 },
+    })
     t.is(proxy.connections(), 1)
     await waitFor(() => proxy.liveConnections() === 0, { what: "the proxied connection to close" })
     t.deepEqual(proxy.errors(), [])
@@ -374,12 +407,12 @@ brokerTest("the proxy forwards both ways unchanged and counts PINGREQ and PINGRE
 
 brokerTest(
     "with PINGRESP swallowed, the mqtt.js client closes its connection after its keep-alive timeout",
-    async (t) => {
+    async t => {
         const broker = await startMosquitto()
         t.teardown(() => broker.stop())
         const proxy = await startProxy({
             targetPort: broker.port,
-            filterDownstream: (p) => (p.name === "pingresp" ? "drop" : "pass"),
+            filterDownstream: p => (p.name === "pingresp" ? "drop" : "pass"),
         })
         t.teardown(() => proxy.close())
         const client = await connect(t, proxy.url, { clientId: "deaf", keepalive: 1 })
@@ -388,7 +421,10 @@ brokerTest(
         client.on("close", () => (closedAt ??= Date.now()))
         const [error] = (await once(client, "error", 6000)) as [Error]
         t.is(error.message, "Keepalive timeout")
-        const closed = await waitFor(() => closedAt, { what: "the client to close its connection", timeoutMs: 2000 })
+        const closed = await waitFor(() => closedAt, {
+            what: "the client to close its connection",
+            timeoutMs: 2000,
+        })
         t.log(`closed ${closed - connectedAt} ms after CONNACK`)
         t.true(closed - connectedAt >= 1000 && closed - connectedAt < 4000)
         t.true(proxy.dropped("down", "pingresp") >= 1)
@@ -397,7 +433,7 @@ brokerTest(
     },
 )
 
-brokerTest("cut() resets the connection: the broker fires the will and the client reconnects", async (t) => {
+brokerTest("cut() resets the connection: the broker fires the will and the client reconnects", async t => {
     const broker = await startMosquitto()
     t.teardown(() => broker.stop())
     const witness = await startWitness(broker.url, STATUS)
@@ -412,19 +448,21 @@ brokerTest("cut() resets the connection: the broker fires the will and the clien
     })
     t.log(await broker.waitForLog(/Will message specified \(7 bytes\) \(r1, q1\)\./))
     await client.publishAsync("fieldlink/devices/cutme/status", "online", { qos: 1, retain: true })
-    await witness.waitFor((m) => m.text === "online")
+    await witness.waitFor(m => m.text === "online")
 
     const mark = broker.mark()
     proxy.cut()
-    t.like(await witness.waitFor((m) => m.text === "offline"), {
+    t.like(await witness.waitFor(m => m.text === "offline"), {
         topic: "fieldlink/devices/cutme/status",
         retain: false,
     })
     t.log(await broker.waitForLog(/Client cutme /, 5000, mark))
-    await waitFor(() => proxy.connections() === 2 && proxy.liveConnections() === 1, { what: "the client to reconnect" })
+    await waitFor(() => proxy.connections() === 2 && proxy.liveConnections() === 1, {
+        what: "the client to reconnect",
+    })
 })
 
-brokerTest("blackhole() holds the connection open but forwards nothing until lifted", async (t) => {
+brokerTest("blackhole() holds the connection open but forwards nothing until lifted", async t => {
     const broker = await startMosquitto()
     t.teardown(() => broker.stop())
     const witness = await mqttWitness(broker.url, "bh/#")
@@ -437,9 +475,9 @@ brokerTest("blackhole() holds the connection open but forwards nothing until lif
     await waitFor(() => proxy.dropped("up", "publish") === 1, { what: "the proxy to swallow the PUBLISH" })
     proxy.blackhole(false)
     await client.publishAsync("bh/x", "delivered", { qos: 1 })
-    await witness.waitFor((m) => m.text === "delivered")
+    await witness.waitFor(m => m.text === "delivered")
     t.deepEqual(
-        witness.messages().map((m) => m.text),
+        witness.messages().map(m => m.text),
         ["delivered"],
     )
     t.deepEqual([proxy.connections(), proxy.liveConnections()], [1, 1])
@@ -447,7 +485,7 @@ brokerTest("blackhole() holds the connection open but forwards nothing until lif
 
 // --- sim/broker/embedded.ts ---------------------------------------------------------------
 
-test("the embedded broker delivers a will when a client's socket is destroyed, and retains it", async (t) => {
+test("the embedded broker delivers a will when a client's socket is destroyed, and retains it", async t => {
     const broker = await startEmbeddedBroker()
     t.teardown(() => broker.close())
     t.regex(broker.url, /^mqtt:\/\/127\.0\.0\.1:\d+$/)
@@ -455,18 +493,22 @@ test("the embedded broker delivers a will when a client's socket is destroyed, a
     t.teardown(() => witness.stop())
     const device = await connect(t, broker.url, { clientId: "emb1", will: will("emb1") })
     await device.publishAsync("fieldlink/devices/emb1/status", "online", { qos: 1, retain: true })
-    await witness.waitFor((m) => m.text === "online")
+    await witness.waitFor(m => m.text === "online")
     device.stream.destroy()
-    t.like(await witness.waitFor((m) => m.text === "offline"), {
+    t.like(await witness.waitFor(m => m.text === "offline"), {
         topic: "fieldlink/devices/emb1/status",
         retain: false,
     })
     const late = await mqttWitness(broker.url, STATUS)
     t.teardown(() => late.stop())
-    t.like(await late.waitFor(() => true), { topic: "fieldlink/devices/emb1/status", text: "offline", retain: true })
+    t.like(await late.waitFor(() => true), {
+        topic: "fieldlink/devices/emb1/status",
+        text: "offline",
+        retain: true,
+    })
 })
 
-test("the embedded broker fires the will of a client silent for 1.5 × keep-alive", async (t) => {
+test("the embedded broker fires the will of a client silent for 1.5 × keep-alive", async t => {
     const broker = await startEmbeddedBroker()
     t.teardown(() => broker.close())
     const witness = await mqttWitness(broker.url, STATUS)
@@ -488,17 +530,19 @@ test("the embedded broker fires the will of a client silent for 1.5 × keep-aliv
     const [connack] = (await once(socket, "data", 5000)) as [Buffer]
     t.deepEqual([...connack], [0x20, 0x02, 0x00, 0x00])
     const connackAt = Date.now()
-    const offline = await witness.waitFor((m) => m.topic === "fieldlink/devices/mute/status", 5000)
+    const offline = await witness.waitFor(m => m.topic === "fieldlink/devices/mute/status", 5000)
     t.log(`will after ${offline.at - connackAt} ms of silence`)
     // 1.5 s is the rule. aedes times it from its own clock and was seen firing at 1358 ms
     // (measured from our CONNACK receipt), so the lower bound only proves it waited past
     // one keep-alive; the upper bound leaves room for a loaded CI machine's event loop.
     t.true(offline.at - connackAt >= 1000 && offline.at - connackAt < 6000, `${offline.at - connackAt} ms`)
     t.is(offline.text, "offline")
-    await waitFor(() => socket.destroyed || socket.readableEnded, { what: "the broker to close the silent socket" })
+    await waitFor(() => socket.destroyed || socket.readableEnded, {
+        what: "the broker to close the silent socket",
+    })
 })
 
-test("the embedded broker closes promptly and frees its port, and names a port in use", async (t) => {
+test("the embedded broker closes promptly and frees its port, and names a port in use", async t => {
     const broker = await startEmbeddedBroker()
     const idle = net.connect(broker.port, "127.0.0.1") // never sends CONNECT
     idle.on("error", () => {})

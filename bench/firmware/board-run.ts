@@ -41,18 +41,23 @@ export interface BoardRunResult extends BoardRunState {
 }
 
 export async function runBoard(o: BoardRunOptions): Promise<BoardRunResult> {
-    const state: BoardRunState = { tap: new WireTap(), lines: [], startedAt: performance.now(), panicked: false }
+    const state: BoardRunState = {
+        tap: new WireTap(),
+        lines: [],
+        startedAt: performance.now(),
+        panicked: false,
+    }
     const board = new SimulatedBoard({
         deviceId: o.deviceId,
         program: o.program,
         settings: o.settings,
         sensors: BENCH_SENSORS,
         socket: state.tap,
-        onDmesg: (line) => state.lines.push(line.text),
+        onDmesg: line => state.lines.push(line.text),
         onPanic: () => {
             state.panicked = true
         },
-        onError: (error) => state.lines.push(`[host] ${error.message}`),
+        onError: error => state.lines.push(`[host] ${error.message}`),
         startTimeoutMs: 20_000,
     })
     try {
@@ -62,7 +67,7 @@ export async function runBoard(o: BoardRunOptions): Promise<BoardRunResult> {
             o.signal.throwIfAborted()
             if (o.until(state) || (o.stopOnPanic && state.panicked)) return { ...state, timedOut: false }
             if (Date.now() >= deadline) return { ...state, timedOut: true }
-            await new Promise((done) => setTimeout(done, 100))
+            await new Promise(done => setTimeout(done, 100))
         }
     } finally {
         await board.stop()

@@ -19,7 +19,10 @@ export async function startBenchBroker(): Promise<BenchBroker> {
     let reason: string
     try {
         const broker = await startMosquitto()
-        const version = broker.logLines().map((line) => /mosquitto version \S+/.exec(line)?.[0]).find(Boolean)
+        const version = broker
+            .logLines()
+            .map(line => /mosquitto version \S+/.exec(line)?.[0])
+            .find(Boolean)
         return {
             name: version ?? "mosquitto",
             port: broker.port,

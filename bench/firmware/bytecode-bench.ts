@@ -28,7 +28,8 @@ export interface SizeBuilds {
 const CODEC = /^protocol\/mqtt\//
 const CLIENT_SHELL = /^firmware\/src\/mqtt\//
 // The modules only the client uses: connection state, keep-alive timer, backoff, the ByteKit.
-const CLIENT_CORE = /^firmware\/src\/(core\/(connection|keepalive|backoff)\.ts|bytes-ds\.ts)$|^protocol\/bytes\.ts$/
+const CLIENT_CORE =
+    /^firmware\/src\/(core\/(connection|keepalive|backoff)\.ts|bytes-ds\.ts)$|^protocol\/bytes\.ts$/
 const LIBRARY_CLIENT = /@devicescript\/net\/src\/mqtt\.ts$/
 
 export function bytecodeSection(b: SizeBuilds): Section {
@@ -42,12 +43,22 @@ export function bytecodeSection(b: SizeBuilds): Section {
     const rows: Row[] = [
         kbRow("baseline program, no MQTT client (size-none.ts)", base, "measured"),
         kbRow("library client, the issue's earlier figure", LIBRARY_REFERENCE_BYTES, "reference"),
-        kbRow("library client: its program − baseline", library, "measured", vs(library, LIBRARY_REFERENCE_BYTES, "9.3 KB")),
+        kbRow(
+            "library client: its program − baseline",
+            library,
+            "measured",
+            vs(library, LIBRARY_REFERENCE_BYTES, "9.3 KB"),
+        ),
         kbRow("ours: its program − baseline", ours, "measured", vs(ours, library, "library")),
         kbRow("library program: functions of net/src/mqtt.ts", libraryFns, "measured"),
         kbRow("firmware: functions of protocol/mqtt/*", codec, "measured"),
         kbRow("firmware: functions of firmware/src/mqtt/*", shell, "measured"),
-        kbRow("firmware: the two above", codec + shell, "measured", vs(codec + shell, libraryFns, "library fns")),
+        kbRow(
+            "firmware: the two above",
+            codec + shell,
+            "measured",
+            vs(codec + shell, libraryFns, "library fns"),
+        ),
         kbRow(
             "  + client-only core (connection, keepalive, backoff, bytes)",
             codec + shell + core,

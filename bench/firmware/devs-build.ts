@@ -46,7 +46,7 @@ export function functionBytesByFile(info: DebugInfo, projectDir: string): Map<st
     const bytes = new Map<string, number>()
     for (const fn of info.functions) {
         const at = fn.location[0]
-        const file = starts.find((s) => at >= s.start && at < s.end)?.path ?? "(unknown)"
+        const file = starts.find(s => at >= s.start && at < s.end)?.path ?? "(unknown)"
         bytes.set(file, (bytes.get(file) ?? 0) + fn.size)
     }
     return bytes

@@ -40,14 +40,16 @@ async function probe(
         deviceId: id,
         program,
         settings,
-        until: (s) => s.panicked,
+        until: s => s.panicked,
         stopOnPanic: true,
         timeoutMs,
         signal,
     })
     if (!run.panicked) {
         const tail = run.lines.slice(-5).join("\n")
-        throw new Error(`Heap probe ${id}: the heap did not run out within ${timeoutMs / 1000} s. Last lines:\n${tail}`)
+        throw new Error(
+            `Heap probe ${id}: the heap did not run out within ${timeoutMs / 1000} s. Last lines:\n${tail}`,
+        )
     }
     return run.lines
 }
@@ -83,32 +85,56 @@ export async function heapBench(programs: HeapPrograms, signal: AbortSignal): Pr
     ])
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected")
     if (failed) throw failed.reason
-    const [emptyLines, ...firmwareLines] = results.map((r) => (r as PromiseFulfilledResult<string[]>).value)
+    const [emptyLines, ...firmwareLines] = results.map(r => (r as PromiseFulfilledResult<string[]>).value)
 
     const empty = reported(readHeapReport(emptyLines), "empty program")
     // In the empty program the probe's allocation is surely the one that failed: its size is the probe's step.
     const step = empty.failedAllocBytes
-    const full = firmwareLines.map((lines, i) => reported(readHeapReport(lines, step), `firmware, queue ${QUEUES[i]}`))
-    const footprint = full.map((r) => r.liveBytes - empty.liveBytes)
+    const full = firmwareLines.map((lines, i) =>
+        reported(readHeapReport(lines, step), `firmware, queue ${QUEUES[i]}`),
+    )
+    const footprint = full.map(r => r.liveBytes - empty.liveBytes)
     const perSample = (footprint[1] - footprint[0]) / (QUEUES[1] - QUEUES[0])
 
     const rows: Row[] = [
-        kbRow("VM heap (the runtime's count at OOM: used + free)", empty.heapBytes, "measured",
-            vs(empty.heapBytes, ESP32_HEAP_BYTES, "64 KB")),
+        kbRow(
+            "VM heap (the runtime's count at OOM: used + free)",
+            empty.heapBytes,
+            "measured",
+            vs(empty.heapBytes, ESP32_HEAP_BYTES, "64 KB"),
+        ),
         kbRow("live heap of an empty program (probe's holder incl.)", empty.liveBytes, "measured"),
         ...QUEUES.map((q, i) =>
-            kbRow(`firmware live heap, offline, queue ${q}/${q} full`, footprint[i], "measured",
-                vs(footprint[i], ESP32_HEAP_BYTES, "64 KB")),
+            kbRow(
+                `firmware live heap, offline, queue ${q}/${q} full`,
+                footprint[i],
+                "measured",
+                vs(footprint[i], ESP32_HEAP_BYTES, "64 KB"),
+            ),
         ),
-        row(`heap per queued sample (queue ${QUEUES[1]} vs ${QUEUES[0]})`, Math.round(perSample), "B", "measured"),
+        row(
+            `heap per queued sample (queue ${QUEUES[1]} vs ${QUEUES[0]})`,
+            Math.round(perSample),
+            "B",
+            "measured",
+        ),
         ...QUEUES.map((q, i) => {
             const free = full[i].heapBytes - full[i].liveBytes
-            return kbRow(`free heap in the VM, queue ${q} full`, free, "measured", vs(free, full[i].heapBytes, "heap"))
+            return kbRow(
+                `free heap in the VM, queue ${q} full`,
+                free,
+                "measured",
+                vs(free, full[i].heapBytes, "heap"),
+            )
         }),
         ...QUEUES.map((q, i) => {
             const left = ESP32_S2_HEAP_BYTES - full[i].liveBytes
-            return kbRow(`headroom on a 40 KB heap (ESP32-S2), queue ${q} full`, left, "computed",
-                vs(left, ESP32_S2_HEAP_BYTES, "40 KB"))
+            return kbRow(
+                `headroom on a 40 KB heap (ESP32-S2), queue ${q} full`,
+                left,
+                "computed",
+                vs(left, ESP32_S2_HEAP_BYTES, "40 KB"),
+            )
         }),
     ]
     const notes = [

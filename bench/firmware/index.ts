@@ -35,13 +35,21 @@ export async function run({ signal }: BenchContext): Promise<void> {
     const firmware = await buildFirmware()
     signal.throwIfAborted()
     console.log("")
-    const sizes = { none, ours, library, firmware: firmwareStats, flashedFirmwareBytes: firmware.bytecode.length }
+    const sizes = {
+        none,
+        ours,
+        library,
+        firmware: firmwareStats,
+        flashedFirmwareBytes: firmware.bytecode.length,
+    }
     console.log(renderSection(bytecodeSection(sizes)))
     console.log("")
 
     const broker = await startBenchBroker()
     if (broker.fallbackReason) {
-        console.log(`mosquitto not found or not startable (${broker.fallbackReason}): using the embedded broker`)
+        console.log(
+            `mosquitto not found or not startable (${broker.fallbackReason}): using the embedded broker`,
+        )
     }
     console.log(`broker: ${broker.name} on port ${broker.port}; 11 VMs run at once, about 2.5 minutes ...`)
     let sections: Section[] = []
@@ -68,7 +76,7 @@ export async function run({ signal }: BenchContext): Promise<void> {
     for (const section of sections) console.log(`\n${renderSection(section)}`)
     if (errors.length === 1) throw errors[0]
     if (errors.length > 1) {
-        const messages = errors.map((e) => (e as Error).message).join("; ")
+        const messages = errors.map(e => (e as Error).message).join("; ")
         throw new AggregateError(errors, `${errors.length} parts of the firmware bench failed: ${messages}`)
     }
 }

@@ -39,7 +39,7 @@ function formatRatio(row: Row): string {
 }
 
 export function renderSection(section: Section): string {
-    const cells = section.rows.map((row) => [
+    const cells = section.rows.map(row => [
         row.name,
         typeof row.figure === "number" ? formatNumber(row.figure, row.decimals) : row.figure,
         row.unit,
@@ -47,11 +47,14 @@ export function renderSection(section: Section): string {
         row.basis,
     ])
     const header = ["name", "figure", "unit", "ratio", "basis"]
-    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
+    const widths = header.map((h, i) => Math.max(h.length, ...cells.map(c => c[i].length)))
     // Figures right-aligned, so digits line up.
     const line = (c: string[]) =>
-        c.map((cell, i) => (i === 1 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ").trimEnd()
-    const out = [section.title, line(header), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)]
+        c
+            .map((cell, i) => (i === 1 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+            .join("  ")
+            .trimEnd()
+    const out = [section.title, line(header), line(widths.map(w => "-".repeat(w))), ...cells.map(line)]
     for (const note of section.notes) out.push(`  * ${note}`)
     return out.join("\n")
 }
@@ -62,7 +65,13 @@ export interface Compared {
     against: string
 }
 
-export function row(name: string, figure: number | string, unit: string, basis: Basis, compared?: Compared): Row {
+export function row(
+    name: string,
+    figure: number | string,
+    unit: string,
+    basis: Basis,
+    compared?: Compared,
+): Row {
     return { name, figure, unit, basis, ...compared }
 }
 

@@ -77,15 +77,16 @@ function settingsFor(client: Client, id: string, broker: URL, spec: RunSpec): Bo
 }
 
 const telemetrySent = (s: BoardRunState) =>
-    s.tap.packets.filter((p) => p.direction === "up" && p.name === "publish" && p.bytes.includes("/telemetry"))
+    s.tap.packets.filter(p => p.direction === "up" && p.name === "publish" && p.bytes.includes("/telemetry"))
         .length
-const connackAt = (s: BoardRunState) => s.tap.packets.find((p) => p.direction === "down" && p.name === "connack")?.at
+const connackAt = (s: BoardRunState) =>
+    s.tap.packets.find(p => p.direction === "down" && p.name === "connack")?.at
 
 const SAMPLE_RUN: RunSpec = {
     keepAlive: IDLE_KEEPALIVE_S,
     intervalMs: SAMPLE_INTERVAL_MS,
     samples: SAMPLES,
-    until: (s) => telemetrySent(s) >= SAMPLES,
+    until: s => telemetrySent(s) >= SAMPLES,
     timeoutMs: 60_000,
 }
 // The firmware never stops sampling: an interval of a day leaves it idle after its first sample.
@@ -93,21 +94,21 @@ const IDLE_RUN: RunSpec = {
     keepAlive: IDLE_KEEPALIVE_S,
     intervalMs: MAX_INTERVAL_MS,
     samples: 0,
-    until: (s) => s.tap.count("down", "pingresp") >= IDLE_EXCHANGES,
+    until: s => s.tap.count("down", "pingresp") >= IDLE_EXCHANGES,
     timeoutMs: (IDLE_EXCHANGES + 1) * IDLE_KEEPALIVE_S * 1000 + 30_000,
 }
 const KEEPALIVE_300_RUN: RunSpec = {
     keepAlive: 300,
     intervalMs: MAX_INTERVAL_MS,
     samples: 0,
-    until: (s) => connackAt(s) !== undefined,
+    until: s => connackAt(s) !== undefined,
     timeoutMs: 20_000,
 }
 const KEEPALIVE_10_RUN: RunSpec = {
     keepAlive: 10,
     intervalMs: MAX_INTERVAL_MS,
     samples: 0,
-    until: (s) => performance.now() - s.startedAt >= SHORT_KEEPALIVE_WATCH_MS,
+    until: s => performance.now() - s.startedAt >= SHORT_KEEPALIVE_WATCH_MS,
     timeoutMs: SHORT_KEEPALIVE_WATCH_MS + 10_000,
 }
 
@@ -116,7 +117,7 @@ async function settle<T>(runs: Array<Promise<T>>): Promise<T[]> {
     const results = await Promise.allSettled(runs)
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected")
     if (failed) throw failed.reason
-    return results.map((r) => (r as PromiseFulfilledResult<T>).value)
+    return results.map(r => (r as PromiseFulfilledResult<T>).value)
 }
 
 type Pair = Record<Client, BoardRunResult>
@@ -154,7 +155,8 @@ function sampleSection(pair: Pair): Section {
     const o = telemetryCost(pair.ours.tap.packets)
     const l = telemetryCost(pair.library.tap.packets)
     const notes: string[] = []
-    if (o.samples < SAMPLES || l.samples < SAMPLES) notes.push(`fewer samples than the ${SAMPLES} asked for were seen`)
+    if (o.samples < SAMPLES || l.samples < SAMPLES)
+        notes.push(`fewer samples than the ${SAMPLES} asked for were seen`)
     if (Math.abs(o.floorBytes / o.samples - l.floorBytes / l.samples) > 0.5) {
         notes.push("the two clients' samples differ in size: compare each with its own floor")
     }
@@ -162,13 +164,28 @@ function sampleSection(pair: Pair): Section {
     const rows: Row[] = [
         row("MQTT floor, 30 B topic + 40 B payload", publishFloorBytes(30, 40), "B/sample", "reference"),
         row(`MQTT floor for these samples (${sizes})`, o.floorBytes / o.samples, "B/sample", "computed"),
-        row(`ours: telemetry PUBLISH per sample (${o.samples} samples)`, o.wireBytes / o.samples, "B/sample", "measured",
-            vs(o.wireBytes, o.floorBytes, "floor")),
-        row(`library: telemetry PUBLISH per sample (${l.samples} samples)`, l.wireBytes / l.samples, "B/sample", "measured",
-            vs(l.wireBytes, l.floorBytes, "floor")),
+        row(
+            `ours: telemetry PUBLISH per sample (${o.samples} samples)`,
+            o.wireBytes / o.samples,
+            "B/sample",
+            "measured",
+            vs(o.wireBytes, o.floorBytes, "floor"),
+        ),
+        row(
+            `library: telemetry PUBLISH per sample (${l.samples} samples)`,
+            l.wireBytes / l.samples,
+            "B/sample",
+            "measured",
+            vs(l.wireBytes, l.floorBytes, "floor"),
+        ),
         row("ours: socket writes per PUBLISH", o.writesPerPublish, "writes", "measured"),
-        row("library: socket writes per PUBLISH", l.writesPerPublish, "writes", "measured",
-            vs(l.writesPerPublish, o.writesPerPublish, "ours")),
+        row(
+            "library: socket writes per PUBLISH",
+            l.writesPerPublish,
+            "writes",
+            "measured",
+            vs(l.writesPerPublish, o.writesPerPublish, "ours"),
+        ),
     ]
     return { title: "Wire bytes per telemetry sample (QoS 0)", rows, notes }
 }
@@ -181,20 +198,47 @@ function idleSection(pair: Pair): Section {
             "bytes per hour = bytes per exchange × 3600 s ÷ period",
     ]
     const rows: Row[] = [
-        row(`MQTT floor, keep-alive ${IDLE_KEEPALIVE_S} s (4 B per period)`, floorPerHour, "B/idle h", "computed"),
+        row(
+            `MQTT floor, keep-alive ${IDLE_KEEPALIVE_S} s (4 B per period)`,
+            floorPerHour,
+            "B/idle h",
+            "computed",
+        ),
     ]
     for (const who of ["ours", "library"] as const) {
         const run = pair[who]
         const k = keepAliveCost(run.tap.packets)
-        if (run.timedOut) notes.push(`${who}: only ${k.pings} PINGREQ(s) before the deadline; its period is n/a`)
+        if (run.timedOut)
+            notes.push(`${who}: only ${k.pings} PINGREQ(s) before the deadline; its period is n/a`)
         const hourly = perHour(k.exchangeBytes, k.periodMs)
         rows.push(
-            row(`${who}: bytes per keep-alive exchange`, k.exchangeBytes, "B", "measured",
-                vs(k.exchangeBytes, KEEPALIVE_FLOOR_BYTES, "floor")),
-            { ...row(`${who}: ping period (keep-alive ${IDLE_KEEPALIVE_S} s negotiated)`, k.periodMs / 1000, "s",
-                "measured", vs(k.periodMs, period, "keep-alive")), decimals: 1 },
-            { ...row(`${who}: idle wire bytes per hour`, hourly, "B/idle h", "computed", vs(hourly, floorPerHour, "floor")),
-                decimals: 0 },
+            row(
+                `${who}: bytes per keep-alive exchange`,
+                k.exchangeBytes,
+                "B",
+                "measured",
+                vs(k.exchangeBytes, KEEPALIVE_FLOOR_BYTES, "floor"),
+            ),
+            {
+                ...row(
+                    `${who}: ping period (keep-alive ${IDLE_KEEPALIVE_S} s negotiated)`,
+                    k.periodMs / 1000,
+                    "s",
+                    "measured",
+                    vs(k.periodMs, period, "keep-alive"),
+                ),
+                decimals: 1,
+            },
+            {
+                ...row(
+                    `${who}: idle wire bytes per hour`,
+                    hourly,
+                    "B/idle h",
+                    "computed",
+                    vs(hourly, floorPerHour, "floor"),
+                ),
+                decimals: 0,
+            },
         )
     }
     return { title: "Wire bytes per idle hour", rows, notes }
@@ -203,25 +247,57 @@ function idleSection(pair: Pair): Section {
 function keepAliveSection(ka300: Pair, ka10: Pair): Section {
     const rows: Row[] = []
     for (const who of ["ours", "library"] as const) {
-        const connect = ka300[who].tap.packets.find((p) => p.direction === "up" && p.name === "connect")
+        const connect = ka300[who].tap.packets.find(p => p.direction === "up" && p.name === "connect")
         const ka = connect ? connectKeepAlive(connect.bytes) : NaN
-        rows.push(row(`${who}: keep-alive in CONNECT when 300 s is configured`, ka, "s", "measured", vs(ka, 300, "configured")))
+        rows.push(
+            row(
+                `${who}: keep-alive in CONNECT when 300 s is configured`,
+                ka,
+                "s",
+                "measured",
+                vs(ka, 300, "configured"),
+            ),
+        )
     }
     const watched = `${SHORT_KEEPALIVE_WATCH_MS / 1000} s`
     for (const who of ["ours", "library"] as const) {
         const run = ka10[who]
         const connack = connackAt(run) ?? NaN
         const ping = keepAliveCost(run.tap.packets)
-        const closed = run.tap.events.find((e) => e.what === "closed by peer" && e.at > connack)
+        const closed = run.tap.events.find(e => e.what === "closed by peer" && e.at > connack)
         rows.push(
             ping.pings
-                ? { ...row(`${who}: keep-alive 10 s: first PINGREQ after CONNACK`, (ping.firstPingAt - connack) / 1000, "s",
-                    "measured"), decimals: 1 }
-                : row(`${who}: keep-alive 10 s: first PINGREQ after CONNACK`, `none in ${watched}`, "", "measured"),
+                ? {
+                      ...row(
+                          `${who}: keep-alive 10 s: first PINGREQ after CONNACK`,
+                          (ping.firstPingAt - connack) / 1000,
+                          "s",
+                          "measured",
+                      ),
+                      decimals: 1,
+                  }
+                : row(
+                      `${who}: keep-alive 10 s: first PINGREQ after CONNACK`,
+                      `none in ${watched}`,
+                      "",
+                      "measured",
+                  ),
             closed
-                ? { ...row(`${who}: keep-alive 10 s: broker closed the connection after`, (closed.at - connack) / 1000, "s",
-                    "measured"), decimals: 1 }
-                : row(`${who}: keep-alive 10 s: broker closed the connection after`, `never in ${watched}`, "", "measured"),
+                ? {
+                      ...row(
+                          `${who}: keep-alive 10 s: broker closed the connection after`,
+                          (closed.at - connack) / 1000,
+                          "s",
+                          "measured",
+                      ),
+                      decimals: 1,
+                  }
+                : row(
+                      `${who}: keep-alive 10 s: broker closed the connection after`,
+                      `never in ${watched}`,
+                      "",
+                      "measured",
+                  ),
         )
     }
     return { title: "Keep-alive as seen on the wire", rows, notes: [] }

@@ -68,13 +68,17 @@ export class WireTap implements SocketConnector {
 
     constructor(private readonly inner: SocketConnector = netConnector) {}
 
-    connect(target: Parameters<SocketConnector["connect"]>[0], events: Parameters<SocketConnector["connect"]>[1]): BoardSocket {
+    connect(
+        target: Parameters<SocketConnector["connect"]>[0],
+        events: Parameters<SocketConnector["connect"]>[1],
+    ): BoardSocket {
         const connection = ++this.connections
         const up = new CountingFramer()
         const down = new CountingFramer()
         const record = (direction: Direction, framer: CountingFramer, chunk: Uint8Array) => {
             const at = performance.now()
-            for (const p of framer.push(Buffer.from(chunk))) this.packets.push({ at, direction, connection, ...p })
+            for (const p of framer.push(Buffer.from(chunk)))
+                this.packets.push({ at, direction, connection, ...p })
         }
         const note = (what: LinkEvent["what"], detail?: string) =>
             this.events.push({ at: performance.now(), connection, what, detail })
@@ -83,11 +87,11 @@ export class WireTap implements SocketConnector {
                 note("open")
                 events.open()
             },
-            data: (chunk) => {
+            data: chunk => {
                 record("down", down, chunk)
                 events.data(chunk)
             },
-            error: (message) => {
+            error: message => {
                 note("error", message)
                 events.error(message)
             },
@@ -97,7 +101,7 @@ export class WireTap implements SocketConnector {
             },
         })
         return {
-            write: (chunk) => {
+            write: chunk => {
                 record("up", up, chunk)
                 socket.write(chunk)
             },
@@ -113,6 +117,6 @@ export class WireTap implements SocketConnector {
     }
 
     count(direction: Direction, name: PacketName): number {
-        return this.packets.filter((p) => p.direction === direction && p.name === name).length
+        return this.packets.filter(p => p.direction === direction && p.name === name).length
     }
 }

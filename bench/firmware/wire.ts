@@ -69,7 +69,10 @@ export interface TelemetryCost {
 
 export function telemetryCost(packets: readonly WirePacket[]): TelemetryCost {
     const publishes = packets.filter(
-        (p) => p.direction === "up" && p.name === "publish" && publishParts(p.bytes).topic.endsWith("/telemetry"),
+        p =>
+            p.direction === "up" &&
+            p.name === "publish" &&
+            publishParts(p.bytes).topic.endsWith("/telemetry"),
     )
     let wire = 0
     let floor = 0
@@ -107,11 +110,11 @@ export interface KeepAliveCost {
 }
 
 export function keepAliveCost(packets: readonly WirePacket[]): KeepAliveCost {
-    const requests = packets.filter((p) => p.direction === "up" && p.name === "pingreq")
+    const requests = packets.filter(p => p.direction === "up" && p.name === "pingreq")
     let exchange = 0
     let answered = 0
     for (const req of requests) {
-        const resp = packets.find((p) => p.direction === "down" && p.name === "pingresp" && p.at >= req.at)
+        const resp = packets.find(p => p.direction === "down" && p.name === "pingresp" && p.at >= req.at)
         if (!resp) continue
         exchange += req.bytes.length + resp.bytes.length
         answered++

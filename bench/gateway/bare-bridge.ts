@@ -17,8 +17,10 @@ const opened: SerialPort[] = []
 for (const p of ports) {
     const port = new SerialPort({ path: p, baudRate: 115200 })
     const topic = `fieldlink/devices/${path.basename(p)}/telemetry`
-    port.pipe(new ReadlineParser({ delimiter: "\n" })).on("data", (line: string) => client.publish(topic, line.replace(/\r$/, ""), { qos: 1 }))
-    port.on("error", (e) => console.error(`${p}: ${e.message}`))
+    port.pipe(new ReadlineParser({ delimiter: "\n" })).on("data", (line: string) =>
+        client.publish(topic, line.replace(/\r$/, ""), { qos: 1 }),
+    )
+    port.on("error", e => console.error(`${p}: ${e.message}`))
     opened.push(port)
 }
 client.on("connect", () => console.log("bridge connected"))

@@ -19,7 +19,7 @@ import { freePort, sleep } from "@fieldlink/test-support/wait"
 import { startWitness } from "@fieldlink/test-support/witness"
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
-const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1]
+const arg = (name: string) => process.argv.find(a => a.startsWith(`--${name}=`))?.split("=")[1]
 const DEVICES = Number(arg("devices") ?? 16)
 const SETTLE_S = Number(arg("settle") ?? 60)
 const MB = 1024 * 1024
@@ -39,28 +39,36 @@ async function idle(count: number, dir: string, url: string): Promise<{ rss: num
         const config = {
             gateway: { id: `bench-idle-${count}`, stateDir: path.join(dir, `state-${count}`) },
             broker: { url },
-            ports: devices.map((d) => ({ path: d.path })),
+            ports: devices.map(d => ({ path: d.path })),
             http: { port: await freePort() },
             log: { level: "error", format: "json" },
         }
         const file = path.join(dir, `idle-${count}.json`)
         writeFileSync(file, JSON.stringify(config))
         const startedAt = performance.now()
-        const gateway = spawn(process.execPath, [path.join(ROOT, "gateway/bin/fieldlink-gateway.js"), "--config", file], { stdio: ["ignore", "inherit", "inherit"] })
+        const gateway = spawn(
+            process.execPath,
+            [path.join(ROOT, "gateway/bin/fieldlink-gateway.js"), "--config", file],
+            { stdio: ["ignore", "inherit", "inherit"] },
+        )
         tieToParent(gateway)
         try {
             await sleep(3000) // ports open
             for (const [i, d] of devices.entries()) await d.write(`hello id=${ids[i]} live=3600\n`)
-            for (const id of ids) await witness.waitFor((m) => m.topic === `fieldlink/devices/${id}/status` && m.text === "online", 60_000)
+            for (const id of ids)
+                await witness.waitFor(
+                    m => m.topic === `fieldlink/devices/${id}/status` && m.text === "online",
+                    60_000,
+                )
             const left = SETTLE_S * 1000 - (performance.now() - startedAt)
             if (left > 0) await sleep(left)
             return memory(gateway.pid!)
         } finally {
             gateway.kill("SIGTERM")
-            await new Promise((r) => gateway.once("exit", r))
+            await new Promise(r => gateway.once("exit", r))
         }
     } finally {
-        await Promise.all(devices.map((d) => d.stop()))
+        await Promise.all(devices.map(d => d.stop()))
         await witness.stop()
     }
 }
@@ -71,7 +79,9 @@ try {
     const one = await idle(1, dir, broker.url)
     const some = await idle(DEVICES, dir, broker.url)
     const mb = (b: number) => (b / MB).toFixed(1)
-    console.log(`idle gateway, RSS ${SETTLE_S} s after start: 1 device ${mb(one.rss)} MB (peak ${mb(one.peak)}); ${DEVICES} devices ${mb(some.rss)} MB (peak ${mb(some.peak)}); ≈ ${((some.rss - one.rss) / (DEVICES - 1) / 1024).toFixed(0)} KB a further device`)
+    console.log(
+        `idle gateway, RSS ${SETTLE_S} s after start: 1 device ${mb(one.rss)} MB (peak ${mb(one.peak)}); ${DEVICES} devices ${mb(some.rss)} MB (peak ${mb(some.peak)}); ≈ ${((some.rss - one.rss) / (DEVICES - 1) / 1024).toFixed(0)} KB a further device`,
+    )
 } finally {
     await broker.stop()
     rmSync(dir, { recursive: true, force: true })

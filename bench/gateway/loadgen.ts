@@ -9,7 +9,8 @@
 import { startDevice, type FakeDevice } from "@fieldlink/test-support/pty"
 import { sleep } from "@fieldlink/test-support/wait"
 
-export type LoadRequest = { kind: "load"; id: number; run: string; total: number; rate: number } | { kind: "stop" }
+export type LoadRequest =
+    { kind: "load"; id: number; run: string; total: number; rate: number } | { kind: "stop" }
 export type LoadReply = { kind: "ready"; paths: string[] } | { kind: "done"; id: number; ms: number }
 
 const now = () => performance.timeOrigin + performance.now()
@@ -44,15 +45,17 @@ async function load(devices: FakeDevice[], run: string, total: number, rate: num
 }
 
 const [dir, ...names] = process.argv.slice(2)
-const devices = await Promise.all(names.map((name) => startDevice(dir, name)))
+const devices = await Promise.all(names.map(name => startDevice(dir, name)))
 const send = (reply: LoadReply) => process.send!(reply)
 process.on("message", (request: LoadRequest) => {
     if (request.kind === "stop") {
-        void Promise.all(devices.map((d) => d.stop())).finally(() => process.exit(0))
+        void Promise.all(devices.map(d => d.stop())).finally(() => process.exit(0))
         return
     }
     const t0 = now()
-    void load(devices, request.run, request.total, request.rate).then(() => send({ kind: "done", id: request.id, ms: now() - t0 }))
+    void load(devices, request.run, request.total, request.rate).then(() =>
+        send({ kind: "done", id: request.id, ms: now() - t0 }),
+    )
 })
-process.on("disconnect", () => void Promise.all(devices.map((d) => d.stop())).finally(() => process.exit(0)))
-send({ kind: "ready", paths: devices.map((d) => d.path) })
+process.on("disconnect", () => void Promise.all(devices.map(d => d.stop())).finally(() => process.exit(0)))
+send({ kind: "ready", paths: devices.map(d => d.path) })

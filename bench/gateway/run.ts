@@ -34,7 +34,7 @@ import type { CountReply, CountRequest, RunCount } from "./subscriber.js"
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 const QUICK = process.argv.includes("--quick")
 /** --only=gateway,bare and --devices=1 narrow a run (for profiling one case). */
-const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1]
+const arg = (name: string) => process.argv.find(a => a.startsWith(`--${name}=`))?.split("=")[1]
 const DEVICE_COUNTS = (arg("devices") ?? "1,16").split(",").map(Number)
 const RATES = [1000, 5000]
 const RATE_SECONDS = QUICK ? 2 : 5
@@ -43,7 +43,12 @@ const CLK_TCK = 100
 
 const SYSTEMS = ["gateway", "bare", "node-red-q0", "node-red-q1"] as const
 type System = (typeof SYSTEMS)[number]
-const NAMES: Record<System, string> = { gateway: "fieldlink gateway (QoS 1, disk queue)", bare: "bare bridge (QoS 1)", "node-red-q0": "Node-RED 4.1.15 QoS 0", "node-red-q1": "Node-RED 4.1.15 QoS 1" }
+const NAMES: Record<System, string> = {
+    gateway: "fieldlink gateway (QoS 1, disk queue)",
+    bare: "bare bridge (QoS 1)",
+    "node-red-q0": "Node-RED 4.1.15 QoS 0",
+    "node-red-q1": "Node-RED 4.1.15 QoS 1",
+}
 
 interface Result {
     system: System
@@ -69,13 +74,15 @@ function peakRssMb(pid: number): number {
 
 /** A forked helper answering requests by id over IPC. */
 function helper<Req extends { kind: string }, Rep>(file: string, args: string[]) {
-    const child = fork(path.join(ROOT, "bench/gateway", file), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] })
+    const child = fork(path.join(ROOT, "bench/gateway", file), args, {
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+    })
     tieToParent(child)
     let nextId = 1
     const waiting = new Map<number, (reply: Rep) => void>()
     const first = new Promise<Rep>((resolve, reject) => {
-        child.once("message", (m) => resolve(m as Rep))
-        child.once("exit", (code) => reject(new Error(`${file} exited (${code}) before it was ready`)))
+        child.once("message", m => resolve(m as Rep))
+        child.once("exit", code => reject(new Error(`${file} exited (${code}) before it was ready`)))
     })
     child.on("message", (m: Rep & { id?: number }) => {
         if (m.id !== undefined) waiting.get(m.id)?.(m)
@@ -84,40 +91,67 @@ function helper<Req extends { kind: string }, Rep>(file: string, args: string[])
         child,
         first,
         ask: (request: Req extends unknown ? Omit<Req, "id"> : never) =>
-            new Promise<Rep>((resolve) => {
+            new Promise<Rep>(resolve => {
                 const id = nextId++
                 waiting.set(id, resolve)
                 child.send({ ...request, id })
             }),
         stop: async () => {
             if (child.exitCode !== null || !child.connected) return
-            const exited = new Promise((r) => child.once("exit", r))
+            const exited = new Promise(r => child.once("exit", r))
             child.send({ kind: "stop" })
             await Promise.race([exited, sleep(5000).then(() => child.kill("SIGKILL"))])
         },
     }
 }
 
-async function startSystem(system: System, broker: Mosquitto, paths: string[], dir: string): Promise<ChildProcess> {
+async function startSystem(
+    system: System,
+    broker: Mosquitto,
+    paths: string[],
+    dir: string,
+): Promise<ChildProcess> {
     let child: ChildProcess
     if (system === "gateway") {
         const config = {
-            gateway: { id: "bench", stateDir: path.join(dir, `state-${paths.length}`), statsIntervalS: 0, scanIntervalMs: 500 },
+            gateway: {
+                id: "bench",
+                stateDir: path.join(dir, `state-${paths.length}`),
+                statsIntervalS: 0,
+                scanIntervalMs: 500,
+            },
             broker: { url: broker.url, reconnect: { baseMs: 100, capMs: 1000 } },
-            ports: paths.map((p) => ({ path: p, live: 0 })),
+            ports: paths.map(p => ({ path: p, live: 0 })),
             http: { port: await freePort() },
             log: { level: "error", format: "json" },
         }
         const file = path.join(dir, "bench-gateway.json")
         writeFileSync(file, JSON.stringify(config))
         // --profile=DIR writes a V8 CPU profile of the gateway there (open it in Chrome DevTools).
-        const profile = arg("profile") ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(arg("profile")!)}`] : []
+        const profile = arg("profile")
+            ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(arg("profile")!)}`]
+            : []
         // The compiled gateway, as installed (npm run build first).
-        child = spawn(process.execPath, [...profile, path.join(ROOT, "gateway/bin/fieldlink-gateway.js"), "--config", file], { stdio: ["ignore", "inherit", "inherit"] })
+        child = spawn(
+            process.execPath,
+            [...profile, path.join(ROOT, "gateway/bin/fieldlink-gateway.js"), "--config", file],
+            { stdio: ["ignore", "inherit", "inherit"] },
+        )
     } else if (system === "node-red-q0" || system === "node-red-q1") {
         child = startNodeRed(broker.url, paths, dir, await freePort(), system === "node-red-q0" ? 0 : 1)
     } else {
-        child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", path.join(ROOT, "bench/gateway/bare-bridge.ts"), broker.url, ...paths], { stdio: ["ignore", "ignore", "inherit"], cwd: ROOT })
+        child = spawn(
+            process.execPath,
+            [
+                "--import",
+                "tsx",
+                "--conditions=source",
+                path.join(ROOT, "bench/gateway/bare-bridge.ts"),
+                broker.url,
+                ...paths,
+            ],
+            { stdio: ["ignore", "ignore", "inherit"], cwd: ROOT },
+        )
     }
     tieToParent(child)
     return child
@@ -125,7 +159,7 @@ async function startSystem(system: System, broker: Mosquitto, paths: string[], d
 
 async function stopSystem(child: ChildProcess) {
     if (child.exitCode !== null) return
-    const exited = new Promise((r) => child.once("exit", r))
+    const exited = new Promise(r => child.once("exit", r))
     child.kill("SIGTERM")
     await Promise.race([exited, sleep(10000).then(() => child.kill("SIGKILL"))])
 }
@@ -133,15 +167,24 @@ async function stopSystem(child: ChildProcess) {
 async function measure(system: System, count: number, broker: Mosquitto, dir: string): Promise<Result> {
     const names = Array.from({ length: count }, (_, i) => `${system}-${count}-${i}`)
     const gen = helper<LoadRequest, LoadReply>("loadgen.ts", [dir, ...names])
-    const sub = helper<CountRequest, CountReply>("subscriber.ts", [String(broker.port), `bench-sub-${system}-${count}-${process.pid}`])
+    const sub = helper<CountRequest, CountReply>("subscriber.ts", [
+        String(broker.port),
+        `bench-sub-${system}-${count}-${process.pid}`,
+    ])
     const ready = await gen.first
     if (ready.kind !== "ready") throw new Error("the load generator did not start")
     const child = await startSystem(system, broker, ready.paths, dir)
     const tag = (what: string) => `${system}-${count}-${what}`
-    const load = (run: string, total: number, rate: number) => gen.ask({ kind: "load", run: tag(run), total, rate })
-    const counted = async (run: string) => ((await sub.ask({ kind: "count", run: tag(run) })) as CountReply).count
+    const load = (run: string, total: number, rate: number) =>
+        gen.ask({ kind: "load", run: tag(run), total, rate })
+    const counted = async (run: string) =>
+        ((await sub.ask({ kind: "count", run: tag(run) })) as CountReply).count
     const delivered = (run: string, total: number, timeoutMs: number) =>
-        waitFor(async () => ((await counted(run)).distinct >= total ? true : undefined), { what: `${tag(run)} to be delivered`, timeoutMs, intervalMs: 100 }).catch(() => undefined)
+        waitFor(async () => ((await counted(run)).distinct >= total ? true : undefined), {
+            what: `${tag(run)} to be delivered`,
+            timeoutMs,
+            intervalMs: 100,
+        }).catch(() => undefined)
     try {
         // Warm up until lines flow through (ports open, connections up, subscription made).
         let round = 0
@@ -193,25 +236,37 @@ function fmt(n: number, digits = 0): string {
 
 function table(results: Result[], systems: System[]): string {
     const rows: string[][] = [
-        ["devices", "bridge", "lines/s", "CPU ms/1k @max", "CPU ms/1k @1000/s", ...RATES.flatMap((r) => [`p50 ms @${r}/s`, `p99 ms @${r}/s`]), "peak RSS MB", "outage"],
+        [
+            "devices",
+            "bridge",
+            "lines/s",
+            "CPU ms/1k @max",
+            "CPU ms/1k @1000/s",
+            ...RATES.flatMap(r => [`p50 ms @${r}/s`, `p99 ms @${r}/s`]),
+            "peak RSS MB",
+            "outage",
+        ],
     ]
     for (const count of DEVICE_COUNTS) {
-        const of = (system: System) => results.find((r) => r.system === system && r.devices === count)
-        for (const r of results.filter((x) => x.devices === count)) {
-            const lost = RATES.map((rate) => r.latency[rate].sent - r.latency[rate].distinct).reduce((a, b) => a + b, 0)
+        const of = (system: System) => results.find(r => r.system === system && r.devices === count)
+        for (const r of results.filter(x => x.devices === count)) {
+            const lost = RATES.map(rate => r.latency[rate].sent - r.latency[rate].distinct).reduce(
+                (a, b) => a + b,
+                0,
+            )
             rows.push([
                 String(count),
                 NAMES[r.system] + (lost > 0 ? ` (${lost} lost at fixed rates)` : ""),
                 fmt(r.sustained),
                 fmt(r.cpuPerK),
                 fmt(r.cpuPerKAt1000),
-                ...RATES.flatMap((rate) => [fmt(r.latency[rate].p50, 2), fmt(r.latency[rate].p99, 2)]),
+                ...RATES.flatMap(rate => [fmt(r.latency[rate].p50, 2), fmt(r.latency[rate].p99, 2)]),
                 fmt(r.rssMb),
                 `${r.outage.delivered}/${r.outage.sent}`,
             ])
         }
         const gw = of("gateway")
-        for (const peer of systems.filter((s) => s !== "gateway")) {
+        for (const peer of systems.filter(s => s !== "gateway")) {
             const p = of(peer)
             if (!gw || !p) continue
             rows.push([
@@ -220,23 +275,31 @@ function table(results: Result[], systems: System[]): string {
                 fmt(gw.sustained / p.sustained, 2),
                 fmt(gw.cpuPerK / p.cpuPerK, 2),
                 fmt(gw.cpuPerKAt1000 / p.cpuPerKAt1000, 2),
-                ...RATES.flatMap((rate) => [fmt(gw.latency[rate].p50 / p.latency[rate].p50, 2), fmt(gw.latency[rate].p99 / p.latency[rate].p99, 2)]),
+                ...RATES.flatMap(rate => [
+                    fmt(gw.latency[rate].p50 / p.latency[rate].p50, 2),
+                    fmt(gw.latency[rate].p99 / p.latency[rate].p99, 2),
+                ]),
                 fmt(gw.rssMb / p.rssMb, 2),
                 "",
             ])
         }
     }
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-    return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n")
+    const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))
+    return rows.map(r => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n")
 }
 
 async function main() {
     const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-bench-"))
-    const broker = await startMosquitto({ extraConfig: ["persistence true", `persistence_location ${dir}${path.sep}`, "max_queued_messages 0"] })
+    const broker = await startMosquitto({
+        extraConfig: ["persistence true", `persistence_location ${dir}${path.sep}`, "max_queued_messages 0"],
+    })
     if (process.argv.includes("--install-node-red") && !nodeRedInstalled()) installNodeRed()
-    const available = SYSTEMS.filter((s) => nodeRedInstalled() || !s.startsWith("node-red"))
-    const systems = available.filter((s) => !arg("only") || arg("only")!.split(",").includes(s))
-    if (!nodeRedInstalled()) console.error("Node-RED is not installed in bench/.scratch/node-red: run with --install-node-red to compare with it too.")
+    const available = SYSTEMS.filter(s => nodeRedInstalled() || !s.startsWith("node-red"))
+    const systems = available.filter(s => !arg("only") || arg("only")!.split(",").includes(s))
+    if (!nodeRedInstalled())
+        console.error(
+            "Node-RED is not installed in bench/.scratch/node-red: run with --install-node-red to compare with it too.",
+        )
     const results: Result[] = []
     try {
         for (const count of DEVICE_COUNTS)
@@ -249,7 +312,9 @@ async function main() {
         rmSync(dir, { recursive: true, force: true })
     }
     console.log(table(results, systems))
-    console.log(`\nSerial line-rate ceiling for 60-byte lines (8N1, 10 bits a byte): 115200 baud ≈ ${Math.floor(115200 / 10 / 60)} lines/s, 921600 baud ≈ ${Math.floor(921600 / 10 / 60)} lines/s per port.`)
+    console.log(
+        `\nSerial line-rate ceiling for 60-byte lines (8N1, 10 bits a byte): 115200 baud ≈ ${Math.floor(115200 / 10 / 60)} lines/s, 921600 baud ≈ ${Math.floor(921600 / 10 / 60)} lines/s per port.`,
+    )
     console.log(
         `Rates are totals across the devices. lines/s: ${SUSTAINED_LINES} lines written at once, distinct seqs counted at the subscriber. CPU: the bridge process's user+system time. Latency: from the write on the serial side to mosquitto_sub's arrival stamp (QoS 1 subscription). Outage: 100 lines sent while the broker was stopped, counted once each after its restart (QoS 0 and the bare bridge may lose them). Ratios < 1 are better for CPU, latency and RSS; > 1 for lines/s.`,
     )

@@ -20,11 +20,29 @@ export interface RunCount {
 export type CountReply = { kind: "count"; id: number; count: RunCount }
 
 const [port, clientId] = process.argv.slice(2)
-const sub = spawn("mosquitto_sub", ["-h", "127.0.0.1", "-p", port, "-i", clientId, "-c", "-q", "1", "-t", "fieldlink/devices/+/telemetry", "-F", "%U %p"], { stdio: ["ignore", "pipe", "inherit"] })
+const sub = spawn(
+    "mosquitto_sub",
+    [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        port,
+        "-i",
+        clientId,
+        "-c",
+        "-q",
+        "1",
+        "-t",
+        "fieldlink/devices/+/telemetry",
+        "-F",
+        "%U %p",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+)
 const latencies = new Map<string, number[]>()
 const seqs = new Map<string, Set<number>>()
 
-createInterface({ input: sub.stdout }).on("line", (text) => {
+createInterface({ input: sub.stdout }).on("line", text => {
     const space = text.indexOf(" ")
     const run = /"run":"([^"]+)"/.exec(text)?.[1]
     const t = /"t":([0-9.]+)/.exec(text)?.[1]
@@ -39,7 +57,9 @@ createInterface({ input: sub.stdout }).on("line", (text) => {
 })
 
 function percentile(sorted: number[], p: number): number {
-    return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+    return sorted.length === 0
+        ? NaN
+        : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 }
 
 process.on("message", (request: CountRequest) => {
@@ -49,7 +69,12 @@ process.on("message", (request: CountRequest) => {
     }
     const list = latencies.get(request.run) ?? []
     const sorted = Float64Array.from(list).sort()
-    const count: RunCount = { received: list.length, distinct: seqs.get(request.run)?.size ?? 0, p50: percentile([...sorted], 50), p99: percentile([...sorted], 99) }
+    const count: RunCount = {
+        received: list.length,
+        distinct: seqs.get(request.run)?.size ?? 0,
+        p50: percentile([...sorted], 50),
+        p99: percentile([...sorted], 99),
+    }
     process.send!({ kind: "count", id: request.id, count } satisfies CountReply)
 })
 process.on("disconnect", () => {

@@ -53,23 +53,44 @@ function median(values: number[]): number {
 }
 
 /** Figure 2: wall time (s) and peak RSS (bytes) of one run of the command, by GNU time. */
-function timedRun(installed: Installed, command: string[], args: string[], dir: string): { seconds: number; cpu: number; rss: number } {
+function timedRun(
+    installed: Installed,
+    command: string[],
+    args: string[],
+    dir: string,
+): { seconds: number; cpu: number; rss: number } {
     const [name, ...leading] = command
     const report = path.join(dir, "time.txt")
-    const run = spawnSync("/usr/bin/time", ["-o", report, "-f", "%e %U %S %M", path.join(installed.prefix, "bin", name), ...leading, ...args], {
-        env: installed.env,
-        stdio: "ignore",
-        timeout: 60_000,
-    })
-    if (run.error) throw new Error(`/usr/bin/time could not run (Debian package \`time\`): ${run.error.message}`)
-    if (run.status !== 0) throw new Error(`${command.join(" ")} ${args.join(" ")} exited with ${run.status ?? run.signal}`)
+    const run = spawnSync(
+        "/usr/bin/time",
+        ["-o", report, "-f", "%e %U %S %M", path.join(installed.prefix, "bin", name), ...leading, ...args],
+        {
+            env: installed.env,
+            stdio: "ignore",
+            timeout: 60_000,
+        },
+    )
+    if (run.error)
+        throw new Error(`/usr/bin/time could not run (Debian package \`time\`): ${run.error.message}`)
+    if (run.status !== 0)
+        throw new Error(`${command.join(" ")} ${args.join(" ")} exited with ${run.status ?? run.signal}`)
     const match = /^([\d.]+) ([\d.]+) ([\d.]+) (\d+)$/m.exec(readFileSync(report, "utf8"))
     if (!match) throw new Error(`/usr/bin/time wrote no figures: ${readFileSync(report, "utf8")}`)
-    return { seconds: Number(match[1]), cpu: Number(match[2]) + Number(match[3]), rss: Number(match[4]) * 1024 }
+    return {
+        seconds: Number(match[1]),
+        cpu: Number(match[2]) + Number(match[3]),
+        rss: Number(match[4]) * 1024,
+    }
 }
 
 /** Figure 3: RSS of the gateway with 16 attached, idle devices, SETTLE_S after its start. */
-async function idleRss(installed: Installed, subject: Subject, broker: Mosquitto, witness: Witness, dir: string): Promise<{ rss: number; peak: number }> {
+async function idleRss(
+    installed: Installed,
+    subject: Subject,
+    broker: Mosquitto,
+    witness: Witness,
+    dir: string,
+): Promise<{ rss: number; peak: number }> {
     const ids = Array.from({ length: 16 }, (_, i) => `idle-${i + 1}`)
     const devices = []
     for (const id of ids) {
@@ -77,12 +98,21 @@ async function idleRss(installed: Installed, subject: Subject, broker: Mosquitto
         cleanups.push(() => device.stop())
         devices.push(device)
     }
-    const config = await writeGatewayConfig(dir, "bench-idle", broker.url, devices.map((d) => d.path))
+    const config = await writeGatewayConfig(
+        dir,
+        "bench-idle",
+        broker.url,
+        devices.map(d => d.path),
+    )
     const gateway = startInstalledGateway(installed, subject.command, ["--config", config])
     try {
         await gateway.waitForLogged("port open", devices.length, 60_000)
         for (const [i, device] of devices.entries()) await device.write(`hello id=${ids[i]}\n`)
-        for (const id of ids) await witness.waitFor((m) => m.topic === `fieldlink/devices/${id}/status` && m.text === "online", 60_000)
+        for (const id of ids)
+            await witness.waitFor(
+                m => m.topic === `fieldlink/devices/${id}/status` && m.text === "online",
+                60_000,
+            )
         const left = SETTLE_S * 1000 - (performance.now() - gateway.startedAt)
         if (left > 0) await sleep(left)
         return gateway.memory()
@@ -92,7 +122,13 @@ async function idleRss(installed: Installed, subject: Subject, broker: Mosquitto
 }
 
 /** Figure 4: seconds from the start of the installed command to its `online`, STARTS times. */
-async function emulatedStarts(installed: Installed, subject: Subject, broker: Mosquitto, witness: Witness, dir: string): Promise<Array<{ seconds: number; cpu: number }>> {
+async function emulatedStarts(
+    installed: Installed,
+    subject: Subject,
+    broker: Mosquitto,
+    witness: Witness,
+    dir: string,
+): Promise<Array<{ seconds: number; cpu: number }>> {
     const device = await startDevice(dir, "arm64-dev")
     cleanups.push(() => device.stop())
     const results: Array<{ seconds: number; cpu: number }> = []
@@ -102,8 +138,15 @@ async function emulatedStarts(installed: Installed, subject: Subject, broker: Mo
         const mark = witness.messages().length
         const gateway = startInstalledGateway(installed, subject.command, ["--config", config])
         try {
-            const online = await witness.waitFor((m) => m.topic === `fieldlink/gateways/${id}/status` && m.text === "online", 180_000, mark)
-            const result = { seconds: (online.at - (performance.timeOrigin + gateway.startedAt)) / 1000, cpu: gateway.cpuSeconds() }
+            const online = await witness.waitFor(
+                m => m.topic === `fieldlink/gateways/${id}/status` && m.text === "online",
+                180_000,
+                mark,
+            )
+            const result = {
+                seconds: (online.at - (performance.timeOrigin + gateway.startedAt)) / 1000,
+                cpu: gateway.cpuSeconds(),
+            }
             results.push(result)
             console.log(`  start ${run}: ${result.seconds.toFixed(1)} s (${result.cpu.toFixed(1)} s CPU)`)
         } finally {
@@ -116,25 +159,52 @@ async function emulatedStarts(installed: Installed, subject: Subject, broker: Mo
 async function main(): Promise<void> {
     const subject = chooseSubject(argv)
     cleanups.push(() => subject.dispose())
-    console.log(`tarball ${path.basename(subject.tarball)} (${subject.origin}); command: ${subject.command.join(" ")}`)
-    console.log(`machine ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`)
+    console.log(
+        `tarball ${path.basename(subject.tarball)} (${subject.origin}); command: ${subject.command.join(" ")}`,
+    )
+    console.log(
+        `machine ${os.cpus().length} cores, load average ${os
+            .loadavg()
+            .map(l => l.toFixed(1))
+            .join(" ")}`,
+    )
 
     const installed = await installTarball({ tarball: subject.tarball })
     cleanups.push(() => installed.remove())
     const weight = installWeight(installed.prefix)
     console.log(`x86-64 install: ${installed.seconds.toFixed(1)} s`)
-    rows.push({ figure: "installed node_modules", measured: `${(weight.bytes / MB).toFixed(1)} MB`, target: "≤ 30 MB", met: weight.bytes <= 30 * MB })
-    rows.push({ figure: "installed packages", measured: `${weight.packages}`, target: "≤ 110", met: weight.packages <= 110 })
+    rows.push({
+        figure: "installed node_modules",
+        measured: `${(weight.bytes / MB).toFixed(1)} MB`,
+        target: "≤ 30 MB",
+        met: weight.bytes <= 30 * MB,
+    })
+    rows.push({
+        figure: "installed packages",
+        measured: `${weight.packages}`,
+        target: "≤ 110",
+        met: weight.packages <= 110,
+    })
 
     const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-bench-install-"))
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
     timedRun(installed, subject.command, ["--help"], dir) // warm-up: disk cache, tsx's compile cache
     const runs = Array.from({ length: 5 }, () => timedRun(installed, subject.command, ["--help"], dir))
-    const helpSeconds = median(runs.map((r) => r.seconds))
-    const helpRss = median(runs.map((r) => r.rss))
-    const helpCpu = median(runs.map((r) => r.cpu))
-    rows.push({ figure: `${subject.command.join(" ")} --help, time`, measured: `${helpSeconds.toFixed(2)} s (${helpCpu.toFixed(2)} s CPU)`, target: "≤ 0.25 s", met: helpSeconds <= 0.25 })
-    rows.push({ figure: `${subject.command.join(" ")} --help, peak RSS`, measured: `${(helpRss / MB).toFixed(0)} MB`, target: "≤ 60 MB", met: helpRss <= 60 * MB })
+    const helpSeconds = median(runs.map(r => r.seconds))
+    const helpRss = median(runs.map(r => r.rss))
+    const helpCpu = median(runs.map(r => r.cpu))
+    rows.push({
+        figure: `${subject.command.join(" ")} --help, time`,
+        measured: `${helpSeconds.toFixed(2)} s (${helpCpu.toFixed(2)} s CPU)`,
+        target: "≤ 0.25 s",
+        met: helpSeconds <= 0.25,
+    })
+    rows.push({
+        figure: `${subject.command.join(" ")} --help, peak RSS`,
+        measured: `${(helpRss / MB).toFixed(0)} MB`,
+        target: "≤ 60 MB",
+        met: helpRss <= 60 * MB,
+    })
 
     const broker = await startMosquitto()
     cleanups.push(() => broker.stop())
@@ -142,38 +212,75 @@ async function main(): Promise<void> {
     cleanups.push(() => witness.stop())
     console.log(`16 idle devices: waiting until ${SETTLE_S} s after the gateway's start ...`)
     const idle = await idleRss(installed, subject, broker, witness, dir)
-    rows.push({ figure: `16 idle devices, RSS after ${SETTLE_S} s`, measured: `${(idle.rss / MB).toFixed(0)} MB (peak ${(idle.peak / MB).toFixed(0)})`, target: "≤ 60 MB", met: idle.rss <= 60 * MB })
+    rows.push({
+        figure: `16 idle devices, RSS after ${SETTLE_S} s`,
+        measured: `${(idle.rss / MB).toFixed(0)} MB (peak ${(idle.peak / MB).toFixed(0)})`,
+        target: "≤ 60 MB",
+        met: idle.rss <= 60 * MB,
+    })
 
     if (argv.includes("--skip-arm64")) {
-        rows.push({ figure: "start → online, emulated arm64", measured: "skipped (--skip-arm64)", target: "≤ 3 s", met: undefined })
+        rows.push({
+            figure: "start → online, emulated arm64",
+            measured: "skipped (--skip-arm64)",
+            target: "≤ 3 s",
+            met: undefined,
+        })
     } else {
         const node = arm64Node()
         const reuse = flag(argv, "arm64-installed")
-        console.log(reuse ? `arm64: using the install in ${reuse}` : `arm64 ${node.version}: installing the tarball with it (minutes) ...`)
-        const install = reuse ? existingInstall(reuse, node) : await installTarball({ tarball: subject.tarball, emulated: node, ignoreScripts: subject.ignoreScriptsEmulated })
+        console.log(
+            reuse
+                ? `arm64: using the install in ${reuse}`
+                : `arm64 ${node.version}: installing the tarball with it (minutes) ...`,
+        )
+        const install = reuse
+            ? existingInstall(reuse, node)
+            : await installTarball({
+                  tarball: subject.tarball,
+                  emulated: node,
+                  ignoreScripts: subject.ignoreScriptsEmulated,
+              })
         cleanups.push(() => install.remove())
         if (!reuse) console.log(`arm64 install: ${install.seconds.toFixed(1)} s`)
         const arm64 = { ...install, env: { ...install.env, ...subject.emulatedEnv(install.prefix) } }
         const starts = await emulatedStarts(arm64, subject, broker, witness, dir)
-        const typical = median(starts.map((s) => s.seconds))
-        const cpu = median(starts.map((s) => s.cpu))
-        rows.push({ figure: "start → online, emulated arm64", measured: `${typical.toFixed(1)} s (${cpu.toFixed(1)} s CPU; median of ${starts.length})`, target: "≤ 3 s", met: typical <= 3 })
+        const typical = median(starts.map(s => s.seconds))
+        const cpu = median(starts.map(s => s.cpu))
+        rows.push({
+            figure: "start → online, emulated arm64",
+            measured: `${typical.toFixed(1)} s (${cpu.toFixed(1)} s CPU; median of ${starts.length})`,
+            target: "≤ 3 s",
+            met: typical <= 3,
+        })
     }
 }
 
 function printTable(): void {
     const header: Row = { figure: "figure", measured: "measured", target: "target", met: undefined }
-    const width = (key: "figure" | "measured" | "target") => Math.max(...[header, ...rows].map((r) => r[key].length))
-    const line = (r: Row, met: string) => `${r.figure.padEnd(width("figure"))}  ${r.measured.padEnd(width("measured"))}  ${r.target.padEnd(width("target"))}  ${met}`
+    const width = (key: "figure" | "measured" | "target") =>
+        Math.max(...[header, ...rows].map(r => r[key].length))
+    const line = (r: Row, met: string) =>
+        `${r.figure.padEnd(width("figure"))}  ${r.measured.padEnd(width("measured"))}  ${r.target.padEnd(width("target"))}  ${met}`
     console.log(`\n${line(header, "met")}`)
     for (const r of rows) console.log(line(r, r.met === undefined ? "–" : r.met ? "yes" : "NO"))
-    console.log(`\n(load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}: times on a busy machine are longer)`)
+    console.log(
+        `\n(load average ${os
+            .loadavg()
+            .map(l => l.toFixed(1))
+            .join(" ")}: times on a busy machine are longer)`,
+    )
 }
 
 let failed = false
 process.once("SIGINT", () => {
     failed = true
-    void Promise.all(cleanups.splice(0).reverse().map(async (c) => c())).finally(() => process.exit(130))
+    void Promise.all(
+        cleanups
+            .splice(0)
+            .reverse()
+            .map(async c => c()),
+    ).finally(() => process.exit(130))
 })
 try {
     await main()

@@ -13,7 +13,13 @@ import { monitorEventLoopDelay } from "node:perf_hooks"
 import { buildFirmware } from "@fieldlink/devs-host/firmware"
 import { Fleet, uniformBoards } from "@fieldlink/sim/fleet"
 import { loadVmFactory } from "@fieldlink/devs-host/bundle"
-import { type BenchMessage, BOARD_PREFIX, HOST_CONFIG_ENV, type HostConfig, type HostMessage } from "./protocol.js"
+import {
+    type BenchMessage,
+    BOARD_PREFIX,
+    HOST_CONFIG_ENV,
+    type HostConfig,
+    type HostMessage,
+} from "./protocol.js"
 
 const NS_PER_MS = 1e6
 
@@ -32,7 +38,10 @@ function send(message: HostMessage): void {
 
 function readConfig(): HostConfig {
     const text = process.env[HOST_CONFIG_ENV]
-    if (!text) throw new Error(`The board host needs its configuration in ${HOST_CONFIG_ENV}; it is started by the sim bench.`)
+    if (!text)
+        throw new Error(
+            `The board host needs its configuration in ${HOST_CONFIG_ENV}; it is started by the sim bench.`,
+        )
     return JSON.parse(text) as HostConfig
 }
 
@@ -43,7 +52,7 @@ async function exit(code: number): Promise<void> {
     if (exiting) return
     exiting = true
     // Bounded: the process ends anyway, and its sockets with it.
-    await Promise.race([fleet?.kill(), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
+    await Promise.race([fleet?.kill(), new Promise(resolve => setTimeout(resolve, 2000).unref())])
     process.exit(code)
 }
 

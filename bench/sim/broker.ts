@@ -22,7 +22,10 @@ export async function startSimBenchBroker(options: { embedded: boolean }): Promi
     if (!options.embedded) {
         try {
             const broker = await startMosquitto()
-            const version = broker.logLines().map((line) => /mosquitto version \S+/.exec(line)?.[0]).find(Boolean)
+            const version = broker
+                .logLines()
+                .map(line => /mosquitto version \S+/.exec(line)?.[0])
+                .find(Boolean)
             return {
                 name: version ?? "mosquitto",
                 url: broker.url,

@@ -48,9 +48,14 @@ interface BoardVerdict {
  * every sample but slowly (fewer than the window holds, less one for its phase) is not
  * complete either: "every sample at its interval" is the claim.
  */
-export function judgeBoard(list: readonly Arrival[], from: number, to: number, intervalMs: number): BoardVerdict {
-    const inWindow = list.filter((a) => a.at >= from && a.at < to)
-    const before = list.filter((a) => a.at < from).at(-1)
+export function judgeBoard(
+    list: readonly Arrival[],
+    from: number,
+    to: number,
+    intervalMs: number,
+): BoardVerdict {
+    const inWindow = list.filter(a => a.at >= from && a.at < to)
+    const before = list.filter(a => a.at < from).at(-1)
     let missing = 0
     let breaks = 0
     const periods: number[] = []

@@ -34,7 +34,12 @@ const DEFAULTS: SimBenchOptions = {
     startConcurrency: 8,
 }
 
-const QUICK: Partial<SimBenchOptions> = { ladder: [10, 100, 200], settleMs: 3000, windowMs: 10_000, budgetMs: 120_000 }
+const QUICK: Partial<SimBenchOptions> = {
+    ladder: [10, 100, 200],
+    settleMs: 3000,
+    windowMs: 10_000,
+    budgetMs: 120_000,
+}
 
 function positive(name: string, text: string): number {
     const value = Number(text)
@@ -52,7 +57,7 @@ export function parseOptions(args: readonly string[]): SimBenchOptions {
         if (arg === "--embedded") options.embedded = true
         if (!m) continue
         const [, name, value] = m
-        if (name === "ladder") options.ladder = value.split(",").map((n) => positive(name, n))
+        if (name === "ladder") options.ladder = value.split(",").map(n => positive(name, n))
         else if (name === "window") options.windowMs = positive(name, value) * 1000
         else if (name === "settle") options.settleMs = positive(name, value) * 1000
         else if (name === "budget") options.budgetMs = positive(name, value) * 1000

@@ -19,20 +19,23 @@ interface CpuProfile {
 
 /** The first rule that matches names the part; order matters. */
 const PARTS: Array<[string, (frame: ProfileNode["callFrame"]) => boolean]> = [
-    ["(idle)", (f) => f.functionName === "(idle)"],
-    ["(garbage collector)", (f) => f.functionName === "(garbage collector)"],
-    ["(program: native, outside JS)", (f) => f.functionName === "(program)"],
-    ["VM: WebAssembly", (f) => f.url.startsWith("wasm://") || /^\$|^wasm-function/.test(f.functionName)],
+    ["(idle)", f => f.functionName === "(idle)"],
+    ["(garbage collector)", f => f.functionName === "(garbage collector)"],
+    ["(program: native, outside JS)", f => f.functionName === "(program)"],
+    ["VM: WebAssembly", f => f.url.startsWith("wasm://") || /^\$|^wasm-function/.test(f.functionName)],
     // The profiler's own work, while it collects samples through the inspector session.
-    ["(profiler)", (f) => f.url === "node:inspector" || (f.functionName === "dispatch" && f.url === "")],
+    ["(profiler)", f => f.url === "node:inspector" || (f.functionName === "dispatch" && f.url === "")],
     // bundle.ts evaluates the VM module under "<cli bundle>#devicescript-vm" ("#" URL-encoded).
-    ["VM: emscripten glue", (f) => /(#|%23)devicescript-vm/.test(f.url)],
-    ["jacdac-ts", (f) => f.url.includes("jacdac-ts")],
-    ["devs-host (our VM host)", (f) => f.url.includes("/devs-host/")],
-    ["sim (fleet, waveforms)", (f) => f.url.includes("/sim/")],
-    ["sockets and streams (node)", (f) => /node:(net|stream|internal\/(stream|net)|internal\/streams)/.test(f.url)],
-    ["timers (node)", (f) => /node:(timers|internal\/timers)/.test(f.url)],
-    ["other node internals", (f) => f.url.startsWith("node:")],
+    ["VM: emscripten glue", f => /(#|%23)devicescript-vm/.test(f.url)],
+    ["jacdac-ts", f => f.url.includes("jacdac-ts")],
+    ["devs-host (our VM host)", f => f.url.includes("/devs-host/")],
+    ["sim (fleet, waveforms)", f => f.url.includes("/sim/")],
+    [
+        "sockets and streams (node)",
+        f => /node:(net|stream|internal\/(stream|net)|internal\/streams)/.test(f.url),
+    ],
+    ["timers (node)", f => /node:(timers|internal\/timers)/.test(f.url)],
+    ["other node internals", f => f.url.startsWith("node:")],
     ["other", () => true],
 ]
 
@@ -52,7 +55,7 @@ function shortUrl(url: string): string {
 }
 
 export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary {
-    const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+    const byId = new Map(profile.nodes.map(node => [node.id, node]))
     const selfUs = new Map<number, number>()
     profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
     const parts = new Map<string, number>()
@@ -84,7 +87,7 @@ export function readProfile(file: string): CpuProfile {
 
 /** `cpuMs`: the CPU time the process used over the profiled window, measured apart. */
 export function renderProfile(summary: ProfileSummary, cpuMs: number): string {
-    const busy = summary.parts.filter((p) => p.name !== "(idle)").reduce((a, p) => a + p.ms, 0)
+    const busy = summary.parts.filter(p => p.name !== "(idle)").reduce((a, p) => a + p.ms, 0)
     const pct = (ms: number) => `${((100 * ms) / busy).toFixed(1)}%`.padStart(6)
     const out = [
         `self time by part (${(busy / 1000).toFixed(1)} s busy of ${(summary.totalMs / 1000).toFixed(1)} s profiled; % of busy)`,
@@ -92,7 +95,9 @@ export function renderProfile(summary: ProfileSummary, cpuMs: number): string {
     // Seen on a quiet machine: samples of a busy thread recorded as "(idle)", so the
     // profile sees less than process.cpuUsage does. The shares are then of what it saw.
     if (busy < 0.8 * cpuMs) {
-        out.push(`  (the process used ${(cpuMs / 1000).toFixed(1)} s of CPU: the profiler attributed only part of it; read the shares with care)`)
+        out.push(
+            `  (the process used ${(cpuMs / 1000).toFixed(1)} s of CPU: the profiler attributed only part of it; read the shares with care)`,
+        )
     }
     for (const p of summary.parts) {
         if (p.name === "(idle)") continue

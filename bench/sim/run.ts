@@ -58,8 +58,10 @@ function whyStop(r: RungResult): string | undefined {
 function summary(rungs: readonly RungResult[], cores: number, o: SimBenchOptions): string[] {
     const met = rungs.filter(keptUp)
     const best = met.at(-1)
-    const lines = [`machine: ${cores} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}`]
-    if (!best) return [...lines, "no rung met \"every board delivered every sample at 1/s\""]
+    const lines = [
+        `machine: ${cores} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}`,
+    ]
+    if (!best) return [...lines, 'no rung met "every board delivered every sample at 1/s"']
     const used = hostCorePercent(best) / 100
     lines.push(
         `largest N that met "every board delivered every sample at ${1000 / o.intervalMs}/s": ${best.boards} boards, ` +
@@ -79,8 +81,10 @@ async function main(): Promise<void> {
     await buildFirmware()
     // Other work on the machine shares its cores with the boards: say how much there was.
     const idleFrom = machineTimes()
-    await new Promise((resolve) => setTimeout(resolve, BACKGROUND_SAMPLE_MS))
-    console.log(`machine busy before the bench (other processes): ${busyPercent(idleFrom, machineTimes()).toFixed(0)}% of ${cores} cores`)
+    await new Promise(resolve => setTimeout(resolve, BACKGROUND_SAMPLE_MS))
+    console.log(
+        `machine busy before the bench (other processes): ${busyPercent(idleFrom, machineTimes()).toFixed(0)}% of ${cores} cores`,
+    )
     const broker = await startSimBenchBroker({ embedded: o.embedded })
     if (broker.fallbackReason) console.log(`not using mosquitto (${broker.fallbackReason})`)
     console.log(`broker: ${broker.name}`)
@@ -96,7 +100,9 @@ async function main(): Promise<void> {
                 stopped = `${boards} boards would end past the ${o.budgetMs / 1000} s budget (--budget=S)`
                 break
             }
-            console.log(`${boards} boards: starting, settling ${o.settleMs / 1000} s, measuring ${o.windowMs / 1000} s ...`)
+            console.log(
+                `${boards} boards: starting, settling ${o.settleMs / 1000} s, measuring ${o.windowMs / 1000} s ...`,
+            )
             let result: RungResult
             try {
                 result = await runRung({
@@ -119,7 +125,8 @@ async function main(): Promise<void> {
                 break
             }
             rungs.push(result)
-            if (result.host.errors > 0) console.log(`  ${result.host.errors} board errors, first: ${result.host.firstError}`)
+            if (result.host.errors > 0)
+                console.log(`  ${result.host.errors} board errors, first: ${result.host.firstError}`)
             if (result.delivery.example) console.log(`  not complete, e.g. ${result.delivery.example}`)
             stopped = whyStop(result)
             if (stopped) break
@@ -144,11 +151,15 @@ async function main(): Promise<void> {
     )
     if (profileDir) {
         console.log("")
-        console.log(`profile of the board host over the window, ${ladder[0]} boards (figures above are under the profiler):`)
+        console.log(
+            `profile of the board host over the window, ${ladder[0]} boards (figures above are under the profiler):`,
+        )
         try {
             const window = rungs[0]?.host
             const cpuMs = window ? (window.userUs + window.systemUs) / 1000 : NaN
-            console.log(renderProfile(summariseProfile(readProfile(path.join(profileDir, "host.cpuprofile"))), cpuMs))
+            console.log(
+                renderProfile(summariseProfile(readProfile(path.join(profileDir, "host.cpuprofile"))), cpuMs),
+            )
         } finally {
             rmSync(profileDir, { recursive: true, force: true })
         }
@@ -156,6 +167,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-    console.error(abort.signal.aborted ? "interrupted: everything started was stopped" : (error as Error).stack)
+    console.error(
+        abort.signal.aborted ? "interrupted: everything started was stopped" : (error as Error).stack,
+    )
     process.exitCode = 1
 })

@@ -8,7 +8,14 @@ import { fileURLToPath } from "node:url"
 import { tieToParent } from "@fieldlink/test-support/cleanup"
 import { deliveryFigures, type DeliveryFigures } from "./figures.js"
 import { busyPercent, machineTimes, processCpuSeconds } from "./machine.js"
-import { type BenchMessage, boardIds, HOST_CONFIG_ENV, type HostConfig, type HostMessage, type WindowFigures } from "./protocol.js"
+import {
+    type BenchMessage,
+    boardIds,
+    HOST_CONFIG_ENV,
+    type HostConfig,
+    type HostMessage,
+    type WindowFigures,
+} from "./protocol.js"
 import { subscribeTelemetry } from "./subscriber.js"
 
 const HOST_FILE = fileURLToPath(new URL("./board-host.ts", import.meta.url))
@@ -89,7 +96,8 @@ function next<T extends HostMessage["type"]>(
             done(new Error(`The board host exited (${sig ?? `code ${code}`}) before "${type}".`))
         const onAbort = () => done(signal.reason)
         const timer = setTimeout(
-            () => done(new Error(`The board host sent no "${type}" within ${Math.round(timeoutMs / 1000)} s.`)),
+            () =>
+                done(new Error(`The board host sent no "${type}" within ${Math.round(timeoutMs / 1000)} s.`)),
             timeoutMs,
         )
         child.on("message", onMessage)
@@ -100,7 +108,7 @@ function next<T extends HostMessage["type"]>(
 
 async function stopHost(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+    const exited = new Promise<void>(resolve => child.once("exit", () => resolve()))
     if (child.connected) child.send({ type: "stop" } satisfies BenchMessage)
     else child.kill("SIGTERM")
     const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS)

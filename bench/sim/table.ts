@@ -33,35 +33,37 @@ export const PERIOD_TOLERANCE = 0.02
 
 /** Every board delivered every sample of the window, and their mean period stayed at their interval. */
 export function keptUp(r: RungResult): boolean {
-    return r.delivery.complete === r.boards && r.delivery.periodMeanMs <= r.intervalMs * (1 + PERIOD_TOLERANCE)
+    return (
+        r.delivery.complete === r.boards && r.delivery.periodMeanMs <= r.intervalMs * (1 + PERIOD_TOLERANCE)
+    )
 }
 
 const delivery: Column[] = [
-    { header: "boards", cell: (r) => String(r.boards) },
-    { header: "start-up s", cell: (r) => fixed(r.startupMs / 1000, 1) },
-    { header: "ms/board", cell: (r) => fixed(r.startupMs / r.boards, 0) },
-    { header: "CPU ms/board", cell: (r) => fixed(r.startupCpuMs / r.boards, 1) },
-    { header: "msg/s", cell: (r) => fixed((r.delivery.received * 1000) / r.windowMs, 1) },
-    { header: "expected/s", cell: (r) => fixed((r.delivery.expected * 1000) / r.windowMs, 1) },
-    { header: "complete", cell: (r) => `${r.delivery.complete}/${r.boards}` },
-    { header: "missing", cell: (r) => String(r.delivery.missing) },
-    { header: "period p50 ms", cell: (r) => fixed(r.delivery.periodP50Ms, 0) },
-    { header: "mean ms", cell: (r) => fixed(r.delivery.periodMeanMs, 1) },
-    { header: "p99 ms", cell: (r) => fixed(r.delivery.periodP99Ms, 0) },
-    { header: "max ms", cell: (r) => fixed(r.delivery.periodMaxMs, 0) },
-    { header: "met", cell: (r) => (keptUp(r) ? "yes" : "no") },
+    { header: "boards", cell: r => String(r.boards) },
+    { header: "start-up s", cell: r => fixed(r.startupMs / 1000, 1) },
+    { header: "ms/board", cell: r => fixed(r.startupMs / r.boards, 0) },
+    { header: "CPU ms/board", cell: r => fixed(r.startupCpuMs / r.boards, 1) },
+    { header: "msg/s", cell: r => fixed((r.delivery.received * 1000) / r.windowMs, 1) },
+    { header: "expected/s", cell: r => fixed((r.delivery.expected * 1000) / r.windowMs, 1) },
+    { header: "complete", cell: r => `${r.delivery.complete}/${r.boards}` },
+    { header: "missing", cell: r => String(r.delivery.missing) },
+    { header: "period p50 ms", cell: r => fixed(r.delivery.periodP50Ms, 0) },
+    { header: "mean ms", cell: r => fixed(r.delivery.periodMeanMs, 1) },
+    { header: "p99 ms", cell: r => fixed(r.delivery.periodP99Ms, 0) },
+    { header: "max ms", cell: r => fixed(r.delivery.periodMaxMs, 0) },
+    { header: "met", cell: r => (keptUp(r) ? "yes" : "no") },
 ]
 
 const cost = (cores: number): Column[] => [
-    { header: "boards", cell: (r) => String(r.boards) },
-    { header: "CPU % core", cell: (r) => fixed(hostCorePercent(r), 1) },
-    { header: "% machine", cell: (r) => fixed(hostCorePercent(r) / cores, 1) },
-    { header: "% core/board", cell: (r) => fixed(perBoardCorePercent(r), 3) },
+    { header: "boards", cell: r => String(r.boards) },
+    { header: "CPU % core", cell: r => fixed(hostCorePercent(r), 1) },
+    { header: "% machine", cell: r => fixed(hostCorePercent(r) / cores, 1) },
+    { header: "% core/board", cell: r => fixed(perBoardCorePercent(r), 3) },
     {
         header: "× per-board @first",
         cell: (r, base) => (base ? fixed(perBoardCorePercent(r) / perBoardCorePercent(base), 2) : ""),
     },
-    { header: "RSS MB", cell: (r) => fixed(r.host.rssBytes / MB, 0) },
+    { header: "RSS MB", cell: r => fixed(r.host.rssBytes / MB, 0) },
     // Above the first rung, not above the host's own RSS: memory the host freed after
     // loading the VM module (a 28 MB bundle) returns to the system only later, which
     // made the per-board figure of small rungs meaningless, even negative.
@@ -69,21 +71,21 @@ const cost = (cores: number): Column[] => [
         header: "MB/board",
         cell: (r, base) => (base && r.boards > base.boards ? fixed(marginalRssBytes(r, base) / MB, 2) : ""),
     },
-    { header: "loop p50 ms", cell: (r) => fixed(r.host.loopP50Ms, 1) },
-    { header: "p99 ms", cell: (r) => fixed(r.host.loopP99Ms, 1) },
-    { header: "max ms", cell: (r) => fixed(r.host.loopMaxMs, 0) },
-    { header: "machine busy %", cell: (r) => fixed(r.machineBusyPct, 0) },
-    { header: "broker % core", cell: (r) => fixed(r.brokerCpuPct, 1) },
-    { header: "bench % core", cell: (r) => fixed(r.benchCpuPct, 1) },
+    { header: "loop p50 ms", cell: r => fixed(r.host.loopP50Ms, 1) },
+    { header: "p99 ms", cell: r => fixed(r.host.loopP99Ms, 1) },
+    { header: "max ms", cell: r => fixed(r.host.loopMaxMs, 0) },
+    { header: "machine busy %", cell: r => fixed(r.machineBusyPct, 0) },
+    { header: "broker % core", cell: r => fixed(r.brokerCpuPct, 1) },
+    { header: "bench % core", cell: r => fixed(r.benchCpuPct, 1) },
 ]
 
 function render(title: string, columns: Column[], rungs: readonly RungResult[]): string {
     const base = rungs[0]
-    const cells = rungs.map((r) => columns.map((c) => c.cell(r, base)))
-    const header = columns.map((c) => c.header)
-    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)))
+    const cells = rungs.map(r => columns.map(c => c.cell(r, base)))
+    const header = columns.map(c => c.header)
+    const widths = header.map((h, i) => Math.max(h.length, ...cells.map(row => row[i].length)))
     const line = (row: string[]) => row.map((cell, i) => cell.padStart(widths[i])).join("  ")
-    return [title, line(header), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n")
+    return [title, line(header), line(widths.map(w => "-".repeat(w))), ...cells.map(line)].join("\n")
 }
 
 export function renderLadder(rungs: readonly RungResult[], cores: number): string {

@@ -18,6 +18,6 @@ const client = await startMQTTClient({
 })
 await client.subscribe("fieldlink/devices/b1/cmd/#", msg => console.log(msg.topic))
 while (true) {
-    await client.publish("fieldlink/devices/b1/telemetry", "{\"seq\":1,\"uptime_s\":0}")
+    await client.publish("fieldlink/devices/b1/telemetry", '{"seq":1,"uptime_s":0}')
     await ds.sleep(10000)
 }

@@ -11,6 +11,6 @@ const host = await readSetting("mqtt_host", "127.0.0.1")
 const port = await readSetting("mqtt_port", 1883)
 const socket = await connect({ host: host, port: port, proto: "tcp" })
 while (true) {
-    await socket.send("fieldlink/devices/b1/telemetry {\"seq\":1,\"uptime_s\":0}")
+    await socket.send('fieldlink/devices/b1/telemetry {"seq":1,"uptime_s":0}')
     await ds.sleep(10000)
 }

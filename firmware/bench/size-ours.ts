@@ -29,10 +29,10 @@ const client = new MqttClient(
         online: async () => {},
         message: async (topic: string) => console.log(topic),
         log: (line: string) => console.log(line),
-    }
+    },
 )
 client.start()
 while (true) {
-    await client.publish("fieldlink/devices/b1/telemetry", "{\"seq\":1,\"uptime_s\":0}", false)
+    await client.publish("fieldlink/devices/b1/telemetry", '{"seq":1,"uptime_s":0}', false)
     await ds.sleep(10000)
 }

@@ -16,7 +16,8 @@ export const dsBytes: ByteKit = {
     alloc: (size: number) => Buffer.alloc(size),
     slice: (bytes: ByteArray, start: number, end: number) => asBuffer(bytes).slice(start, end),
     encodeUtf8: (text: string) => Buffer.from(text),
-    decodeUtf8: (bytes: ByteArray, start: number, end: number) => asBuffer(bytes).slice(start, end).toString("utf-8"),
+    decodeUtf8: (bytes: ByteArray, start: number, end: number) =>
+        asBuffer(bytes).slice(start, end).toString("utf-8"),
     copy: (src: ByteArray, srcStart: number, dst: ByteArray, dstStart: number, length: number) => {
         const target = dst as Buffer
         target.blitAt(dstStart, asBuffer(src), srcStart, length)

@@ -94,7 +94,11 @@ export class FieldlinkNode implements CommandContext {
     private uplink: Telemetry = null
     private started = ds.millis()
 
-    constructor(config: FirmwareConfig, private intervalSet: boolean, private fw: string) {
+    constructor(
+        config: FirmwareConfig,
+        private intervalSet: boolean,
+        private fw: string,
+    ) {
         this.id = config.deviceId
         this.config = config
         this.state = { intervalMs: config.intervalMs, seq: 0 }
@@ -118,8 +122,11 @@ export class FieldlinkNode implements CommandContext {
                 backoff: DEFAULT_BACKOFF,
                 connectTimeoutMs: 10000,
                 maxPacketSize: 2048,
-                duplicateHint: "two boards with device id " + config.deviceId + "? give each its own device id",
-                random: xorshift32(mixSeed(config.randomSeed !== 0 ? config.randomSeed : entropy(), config.deviceId)),
+                duplicateHint:
+                    "two boards with device id " + config.deviceId + "? give each its own device id",
+                random: xorshift32(
+                    mixSeed(config.randomSeed !== 0 ? config.randomSeed : entropy(), config.deviceId),
+                ),
             },
             {
                 online: async () => {
@@ -139,7 +146,7 @@ export class FieldlinkNode implements CommandContext {
                     await self.table.dispatch(t, payload.toString("utf-8"), retained, self)
                 },
                 log: log,
-            }
+            },
         )
         this.uplink = new Telemetry(this.client, topic("telemetry"), config.queueMax, () => ds.millis())
     }
@@ -166,16 +173,28 @@ export class FieldlinkNode implements CommandContext {
      * telemetry stream per device: call it once.
      */
     telemetry(options: TelemetryOptions, read: () => Promise<Readings>): void {
-        if (this.telemetryDeclared) throw new Error("fieldlink: telemetry() declared twice; a device has one telemetry stream: read everything in one function")
+        if (this.telemetryDeclared)
+            throw new Error(
+                "fieldlink: telemetry() declared twice; a device has one telemetry stream: read everything in one function",
+            )
         this.telemetryDeclared = true
         if (!this.intervalSet && options.every !== undefined) {
             const ms = parseIntervalMs(options.every)
-            if (isNaN(ms)) throw new RangeError("fieldlink: telemetry every: " + options.every + " ms, expected whole ms from 100 to 86400000")
+            if (isNaN(ms))
+                throw new RangeError(
+                    "fieldlink: telemetry every: " +
+                        options.every +
+                        " ms, expected whole ms from 100 to 86400000",
+                )
             this.state.intervalMs = ms
         }
         const self = this
         if (this.config.transport === "serial") {
-            const uplink = new SerialUplink(this.id, this.config.board, serialLiveSeconds(this.state.intervalMs))
+            const uplink = new SerialUplink(
+                this.id,
+                this.config.board,
+                serialLiveSeconds(this.state.intervalMs),
+            )
             const serialLoop = async () => {
                 while (true) {
                     const dueAt = ds.millis() + self.state.intervalMs
@@ -210,14 +229,31 @@ export class FieldlinkNode implements CommandContext {
      */
     command(name: string, handler: CommandHandler, options?: CommandOptions): void {
         const problem = commandNameError(name)
-        if (problem.length > 0) throw new Error("fieldlink: command name " + JSON.stringify(name) + " " + problem + "; use topic levels of letters, digits, _ and -")
+        if (problem.length > 0)
+            throw new Error(
+                "fieldlink: command name " +
+                    JSON.stringify(name) +
+                    " " +
+                    problem +
+                    "; use topic levels of letters, digits, _ and -",
+            )
         for (const spec of this.specs) {
-            if (spec.name === name) throw new Error("fieldlink: command " + name + " declared twice (interval, restart and stop are built in)")
+            if (spec.name === name)
+                throw new Error(
+                    "fieldlink: command " +
+                        name +
+                        " declared twice (interval, restart and stop are built in)",
+                )
         }
-        const kind: CommandKind = options !== undefined && options.kind !== undefined ? options.kind : "action"
-        this.specs.push({ name: name, kind: kind, run: async (payload: string) => {
-            await handler(payload)
-        } })
+        const kind: CommandKind =
+            options !== undefined && options.kind !== undefined ? options.kind : "action"
+        this.specs.push({
+            name: name,
+            kind: kind,
+            run: async (payload: string) => {
+                await handler(payload)
+            },
+        })
     }
 
     /** Publishes `payload` on `<root>/devices/<id>/<leaf>` (QoS 0); false when offline. */

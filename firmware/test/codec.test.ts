@@ -82,14 +82,18 @@ async function decodeByteAtATime(v: DecodeVector): Promise<string | null> {
 }
 
 /** Runs `check` on every vector; fails naming each vector that does not pass. */
-async function each<V extends { name: string }>(vectors: V[], check: (v: V) => string | null | Promise<string | null>) {
+async function each<V extends { name: string }>(
+    vectors: V[],
+    check: (v: V) => string | null | Promise<string | null>,
+) {
     const failures: string[] = []
     for (let i = 0; i < vectors.length; i++) {
         const problem = await check(vectors[i])
         if (problem !== null) failures.push(`${vectors[i].name}: ${problem}`)
         await breathe()
     }
-    if (failures.length > 0) throw new Error(`${failures.length} of ${vectors.length} vectors failed; ${failures.join("; ")}`)
+    if (failures.length > 0)
+        throw new Error(`${failures.length} of ${vectors.length} vectors failed; ${failures.join("; ")}`)
     expect(vectors.length > 0).toBe(true)
 }
 
@@ -251,7 +255,8 @@ describe("tables", () => {
 
     test("topicMatches", async () => {
         await rows(topicMatchCases(), c => {
-            if (topicMatches(c[0], c[1]) !== c[2]) throw new Error(`topicMatches("${c[0]}", "${c[1]}") should be ${c[2]}`)
+            if (topicMatches(c[0], c[1]) !== c[2])
+                throw new Error(`topicMatches("${c[0]}", "${c[1]}") should be ${c[2]}`)
         })
     })
 

@@ -12,16 +12,27 @@ import { CONFIG_SCHEMA } from "./schema.js"
 import type { GatewayConfig } from "./types.js"
 
 /** Validates a config object (from a file or built from flags) and resolves it. */
-export function configFromObject(raw: unknown, source: string, context: ResolveContext, lineOf: (path: (string | number)[]) => number | undefined = () => undefined): GatewayConfig {
+export function configFromObject(
+    raw: unknown,
+    source: string,
+    context: ResolveContext,
+    lineOf: (path: (string | number)[]) => number | undefined = () => undefined,
+): GatewayConfig {
     const doc: SourceDocument = { source, value: raw, lineOf }
-    const data = validateDocument<Record<string, unknown>>(CONFIG_SCHEMA as unknown as Record<string, unknown>, doc)
-    return resolveConfig(data, source, context, (p) => locate(doc, p))
+    const data = validateDocument<Record<string, unknown>>(
+        CONFIG_SCHEMA as unknown as Record<string, unknown>,
+        doc,
+    )
+    return resolveConfig(data, source, context, p => locate(doc, p))
 }
 
 /** Reads, parses, validates and resolves the file at `file`. Throws ConfigError. */
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
     const doc = readSourceFile(file)
     const raw = doc.value
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(file, [`found ${raw === null ? "an empty file" : "no mapping"}, expected a mapping with broker: and ports:`])
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+        throw new ConfigError(file, [
+            `found ${raw === null ? "an empty file" : "no mapping"}, expected a mapping with broker: and ports:`,
+        ])
     return configFromObject(raw, file, { baseDir: path.dirname(path.resolve(file)), env }, doc.lineOf)
 }

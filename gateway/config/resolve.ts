@@ -10,7 +10,14 @@ import path from "node:path"
 import { topicNameError } from "@fieldlink/protocol/mqtt"
 import { ConfigError, shown } from "@fieldlink/lib/config/errors"
 import { PORT_DEFAULTS } from "./schema.js"
-import { deepFreeze, type GatewayConfig, type PortConfig, type PortOptions, type PortSelector, type TlsConfig } from "./types.js"
+import {
+    deepFreeze,
+    type GatewayConfig,
+    type PortConfig,
+    type PortOptions,
+    type PortSelector,
+    type TlsConfig,
+} from "./types.js"
 
 export interface ResolveContext {
     /** Relative paths (TLS files, secret files, stateDir) are resolved against this. */
@@ -38,14 +45,26 @@ export function defaultStateDir(env: NodeJS.ProcessEnv): string {
 /** Actions by fieldlink's own convention: run again from a retained message at every connection, they would loop the device. */
 const NEVER_RESTORED = ["restart", "stop"]
 
-function checkRetainedCommands(names: readonly string[], at: (string | number)[], problem: (p: (string | number)[], message: string) => void): void {
+function checkRetainedCommands(
+    names: readonly string[],
+    at: (string | number)[],
+    problem: (p: (string | number)[], message: string) => void,
+): void {
     names.forEach((name, i) => {
         if (NEVER_RESTORED.includes(name))
-            problem([...at, i], `found ${shown(name)}, an action: a retained ${name} would run again at every connection (a ${name} loop); list only commands that set a state, like interval`)
+            problem(
+                [...at, i],
+                `found ${shown(name)}, an action: a retained ${name} would run again at every connection (a ${name} loop); list only commands that set a state, like interval`,
+            )
     })
 }
 
-export function resolveConfig(data: Raw, source: string, context: ResolveContext, where: (p: (string | number)[]) => string): GatewayConfig {
+export function resolveConfig(
+    data: Raw,
+    source: string,
+    context: ResolveContext,
+    where: (p: (string | number)[]) => string,
+): GatewayConfig {
     const problems: string[] = []
     const problem = (p: (string | number)[], message: string) => problems.push(`${where(p)}: ${message}`)
     const gateway = data.gateway as Raw
@@ -57,18 +76,25 @@ export function resolveConfig(data: Raw, source: string, context: ResolveContext
         if (typeof value === "string") return value
         const ref = value as { env?: string; file?: string }
         if ((ref.env === undefined) === (ref.file === undefined)) {
-            problem(at, `found ${ref.env === undefined ? "an empty mapping" : "both env and file"}, expected a string, { env: NAME } or { file: PATH }`)
+            problem(
+                at,
+                `found ${ref.env === undefined ? "an empty mapping" : "both env and file"}, expected a string, { env: NAME } or { file: PATH }`,
+            )
             return undefined
         }
         if (ref.env !== undefined) {
             const v = context.env[ref.env]
-            if (v === undefined) problem(at, `found { env: ${ref.env} }, but the environment variable ${ref.env} is not set`)
+            if (v === undefined)
+                problem(at, `found { env: ${ref.env} }, but the environment variable ${ref.env} is not set`)
             return v
         }
         try {
             return readFileSync(file(ref.file!), "utf8").replace(/\r?\n$/, "")
         } catch (e) {
-            problem(at, `found { file: ${JSON.stringify(ref.file)} }, but it cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+            problem(
+                at,
+                `found { file: ${JSON.stringify(ref.file)} }, but it cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+            )
             return undefined
         }
     }
@@ -77,14 +103,23 @@ export function resolveConfig(data: Raw, source: string, context: ResolveContext
     // broker.url names one broker; broker.urls several nodes of one (a cluster, or brokers
     // bridged on the topic root), tried in turn. Exactly one of the two.
     const listed = broker.urls as unknown[] | undefined
-    if (listed !== undefined && broker.url !== undefined) problem(["broker", "urls"], "is set together with broker.url; keep one: url for one broker, urls for several")
-    if (listed === undefined && broker.url === undefined) problem(["broker", "url"], "is missing: give the broker's URL (url: mqtt://broker.local:1883), or urls: [...] for several nodes")
+    if (listed !== undefined && broker.url !== undefined)
+        problem(
+            ["broker", "urls"],
+            "is set together with broker.url; keep one: url for one broker, urls for several",
+        )
+    if (listed === undefined && broker.url === undefined)
+        problem(
+            ["broker", "url"],
+            "is missing: give the broker's URL (url: mqtt://broker.local:1883), or urls: [...] for several nodes",
+        )
     const urls: URL[] = []
     for (const [i, raw] of (listed ?? (broker.url === undefined ? [] : [broker.url])).entries()) {
         const at = listed ? ["broker", "urls", i] : ["broker", "url"]
         try {
             const parsed = new URL(String(raw))
-            if (!parsed.hostname) problem(at, `found ${shown(raw)}, expected a URL with a host, like mqtt://broker.local:1883`)
+            if (!parsed.hostname)
+                problem(at, `found ${shown(raw)}, expected a URL with a host, like mqtt://broker.local:1883`)
             else urls.push(parsed)
         } catch {
             problem(at, `found ${shown(raw)}, expected a URL like mqtt://broker.local:1883`)
@@ -101,25 +136,40 @@ export function resolveConfig(data: Raw, source: string, context: ResolveContext
         u.username = ""
         u.password = ""
     }
-    if (new Set(urls.map((u) => u.protocol)).size > 1) problem(["broker", "urls"], "mixes mqtt:// and mqtts://; every node must be reached the same way")
+    if (new Set(urls.map(u => u.protocol)).size > 1)
+        problem(["broker", "urls"], "mixes mqtt:// and mqtts://; every node must be reached the same way")
     const protocolVersion = broker.protocolVersion as 4 | 5
     if (password !== undefined && username === undefined && protocolVersion === 4)
-        problem(["broker", "password"], "found a password without a user name, which MQTT 3.1.1 does not allow [MQTT-3.1.2-22]; set broker.username, or protocolVersion: 5")
+        problem(
+            ["broker", "password"],
+            "found a password without a user name, which MQTT 3.1.1 does not allow [MQTT-3.1.2-22]; set broker.username, or protocolVersion: 5",
+        )
     const reconnect = broker.reconnect as { baseMs: number; capMs: number }
-    if (reconnect.baseMs > reconnect.capMs) problem(["broker", "reconnect", "baseMs"], `found ${reconnect.baseMs}, expected at most capMs (${reconnect.capMs})`)
+    if (reconnect.baseMs > reconnect.capMs)
+        problem(
+            ["broker", "reconnect", "baseMs"],
+            `found ${reconnect.baseMs}, expected at most capMs (${reconnect.capMs})`,
+        )
 
     let tls: TlsConfig | undefined
     const rawTls = broker.tls as Raw | undefined
-    if (rawTls && url && url.protocol !== "mqtts:") problem(["broker", "tls"], `is set, but broker.url uses ${url.protocol}//; TLS needs mqtts://`)
+    if (rawTls && url && url.protocol !== "mqtts:")
+        problem(["broker", "tls"], `is set, but broker.url uses ${url.protocol}//; TLS needs mqtts://`)
     if (rawTls) {
         if ((rawTls.cert === undefined) !== (rawTls.key === undefined))
-            problem(["broker", "tls", rawTls.cert === undefined ? "cert" : "key"], `found nothing, expected it with tls.${rawTls.cert === undefined ? "key" : "cert"} (a client certificate needs both)`)
+            problem(
+                ["broker", "tls", rawTls.cert === undefined ? "cert" : "key"],
+                `found nothing, expected it with tls.${rawTls.cert === undefined ? "key" : "cert"} (a client certificate needs both)`,
+            )
         const read = (key: "ca" | "cert" | "key"): Buffer | undefined => {
             if (rawTls[key] === undefined) return undefined
             try {
                 return readFileSync(file(String(rawTls[key])))
             } catch (e) {
-                problem(["broker", "tls", key], `found ${shown(rawTls[key])}, but it cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+                problem(
+                    ["broker", "tls", key],
+                    `found ${shown(rawTls[key])}, but it cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+                )
                 return undefined
             }
         }
@@ -143,20 +193,35 @@ export function resolveConfig(data: Raw, source: string, context: ResolveContext
     // --- gateway ---
     const topicRoot = String(gateway.topicRoot)
     const rootProblem = topicNameError(topicRoot)
-    if (rootProblem || topicRoot.startsWith("$") || topicRoot.endsWith("/") || topicRoot.startsWith("/") || topicRoot.includes("//"))
-        problem(["gateway", "topicRoot"], `found ${shown(topicRoot)}, expected topic levels without +, #, empty levels or a leading $`)
+    if (
+        rootProblem ||
+        topicRoot.startsWith("$") ||
+        topicRoot.endsWith("/") ||
+        topicRoot.startsWith("/") ||
+        topicRoot.includes("//")
+    )
+        problem(
+            ["gateway", "topicRoot"],
+            `found ${shown(topicRoot)}, expected topic levels without +, #, empty levels or a leading $`,
+        )
 
     // --- ports ---
     const defaults = data.defaults as Partial<PortOptions>
-    if (defaults.retainedCommands !== undefined) checkRetainedCommands(defaults.retainedCommands, ["defaults", "retainedCommands"], problem)
+    if (defaults.retainedCommands !== undefined)
+        checkRetainedCommands(defaults.retainedCommands, ["defaults", "retainedCommands"], problem)
     const ports: PortConfig[] = []
     const seenPaths = new Map<string, number>()
     const seenIds = new Map<string, number>()
     ;(data.ports as Raw[]).forEach((entry, i) => {
         const at = (k?: string) => (k ? ["ports", i, k] : ["ports", i])
-        const kinds = (["path", "glob", "usb"] as const).filter((k) => entry[k] !== undefined)
+        const kinds = (["path", "glob", "usb"] as const).filter(k => entry[k] !== undefined)
         if (kinds.length !== 1) {
-            problem(at(), kinds.length === 0 ? "found no port selector, expected one of path, glob or usb" : `found ${kinds.join(" and ")}, expected only one of path, glob or usb per entry`)
+            problem(
+                at(),
+                kinds.length === 0
+                    ? "found no port selector, expected one of path, glob or usb"
+                    : `found ${kinds.join(" and ")}, expected only one of path, glob or usb per entry`,
+            )
             return
         }
         let selector: PortSelector
@@ -165,26 +230,45 @@ export function resolveConfig(data: Raw, source: string, context: ResolveContext
             const p = String(entry.path)
             selector = { kind: "path", path: p }
             label = p
-            if (seenPaths.has(p)) problem(at("path"), `found ${shown(p)} again (also ports[${seenPaths.get(p)}]), expected each path once`)
+            if (seenPaths.has(p))
+                problem(
+                    at("path"),
+                    `found ${shown(p)} again (also ports[${seenPaths.get(p)}]), expected each path once`,
+                )
             seenPaths.set(p, i)
         } else if (kinds[0] === "glob") {
             selector = { kind: "glob", pattern: String(entry.glob) }
             label = String(entry.glob)
-            if (!path.isAbsolute(label)) problem(at("glob"), `found ${shown(label)}, expected an absolute pattern like /dev/ttyUSB*`)
+            if (!path.isAbsolute(label))
+                problem(at("glob"), `found ${shown(label)}, expected an absolute pattern like /dev/ttyUSB*`)
         } else {
             const usb = entry.usb as { vendorId?: string; productId?: string; serialNumber?: string }
-            selector = { kind: "usb", vendorId: usb.vendorId?.toLowerCase(), productId: usb.productId?.toLowerCase(), serialNumber: usb.serialNumber }
+            selector = {
+                kind: "usb",
+                vendorId: usb.vendorId?.toLowerCase(),
+                productId: usb.productId?.toLowerCase(),
+                serialNumber: usb.serialNumber,
+            }
             label = `usb:${usb.vendorId ?? "*"}:${usb.productId ?? "*"}${usb.serialNumber ? `:${usb.serialNumber}` : ""}`
         }
-        if (selector.kind === "path" && !path.isAbsolute(selector.path)) problem(at("path"), `found ${shown(selector.path)}, expected an absolute path like /dev/ttyUSB0`)
+        if (selector.kind === "path" && !path.isAbsolute(selector.path))
+            problem(at("path"), `found ${shown(selector.path)}, expected an absolute path like /dev/ttyUSB0`)
         const id = entry.id as string | undefined
         if (id !== undefined) {
             if (selector.kind === "glob" || (selector.kind === "usb" && !selector.serialNumber))
-                problem(at("id"), `is set on a port chosen by ${selector.kind}, which may match several ports; give ids to ports chosen by path (or by usb with a serialNumber), or let devices say hello`)
-            if (seenIds.has(id)) problem(at("id"), `found ${shown(id)} again (also ports[${seenIds.get(id)}]), expected each device id once`)
+                problem(
+                    at("id"),
+                    `is set on a port chosen by ${selector.kind}, which may match several ports; give ids to ports chosen by path (or by usb with a serialNumber), or let devices say hello`,
+                )
+            if (seenIds.has(id))
+                problem(
+                    at("id"),
+                    `found ${shown(id)} again (also ports[${seenIds.get(id)}]), expected each device id once`,
+                )
             seenIds.set(id, i)
         }
-        const option = <K extends keyof PortOptions>(k: K): PortOptions[K] => (entry[k] ?? defaults[k] ?? PORT_DEFAULTS[k]) as PortOptions[K]
+        const option = <K extends keyof PortOptions>(k: K): PortOptions[K] =>
+            (entry[k] ?? defaults[k] ?? PORT_DEFAULTS[k]) as PortOptions[K]
         ports.push({
             selector,
             label,
@@ -200,12 +284,16 @@ export function resolveConfig(data: Raw, source: string, context: ResolveContext
             acks: option("acks"),
             retainedCommands: option("retainedCommands"),
         })
-        if (entry.retainedCommands !== undefined) checkRetainedCommands(entry.retainedCommands as string[], at("retainedCommands"), problem)
+        if (entry.retainedCommands !== undefined)
+            checkRetainedCommands(entry.retainedCommands as string[], at("retainedCommands"), problem)
     })
     const queue = data.queue as GatewayConfig["queue"]
-    const longest = Math.max(0, ...ports.map((p) => p.maxLineBytes))
+    const longest = Math.max(0, ...ports.map(p => p.maxLineBytes))
     if (queue.maxBytes < longest + 256)
-        problem(["queue", "maxBytes"], `found ${queue.maxBytes}, expected at least ${longest + 256} (the longest line, ${longest} bytes, plus its topic), or no line could ever be queued`)
+        problem(
+            ["queue", "maxBytes"],
+            `found ${queue.maxBytes}, expected at least ${longest + 256} (the longest line, ${longest} bytes, plus its topic), or no line could ever be queued`,
+        )
 
     if (problems.length > 0) throw new ConfigError(source, problems)
     const http = data.http as GatewayConfig["http"]
@@ -220,7 +308,7 @@ export function resolveConfig(data: Raw, source: string, context: ResolveContext
         timestamp: gateway.timestamp as GatewayConfig["timestamp"],
         broker: {
             url: url!.toString(),
-            urls: urls.map((u) => u.toString()),
+            urls: urls.map(u => u.toString()),
             protocolVersion,
             keepaliveS: broker.keepaliveS as number,
             connectTimeoutMs: broker.connectTimeoutMs as number,

@@ -10,7 +10,11 @@ const secret = (what: string) => ({
     type: ["string", "object"],
     properties: {
         env: { type: "string", minLength: 1, description: "Name of the environment variable that holds it." },
-        file: { type: "string", minLength: 1, description: "File that holds it (one trailing newline is dropped)." },
+        file: {
+            type: "string",
+            minLength: 1,
+            description: "File that holds it (one trailing newline is dropped).",
+        },
     },
     additionalProperties: false,
 })
@@ -21,15 +25,43 @@ const id = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" }
 export const COMMAND_NAME_PATTERN = "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$"
 
 const portOptions = {
-    baudRate: { title: "Baud rate", type: "integer", minimum: 50, maximum: 4000000, description: "Line speed. Ignored by USB-CDC devices and pseudo-terminals." },
+    baudRate: {
+        title: "Baud rate",
+        type: "integer",
+        minimum: 50,
+        maximum: 4000000,
+        description: "Line speed. Ignored by USB-CDC devices and pseudo-terminals.",
+    },
     dataBits: { type: "integer", enum: [5, 6, 7, 8] },
     parity: { type: "string", enum: ["none", "even", "odd", "mark", "space"] },
     stopBits: { type: "number", enum: [1, 1.5, 2] },
     rtscts: { type: "boolean", description: "Hardware flow control." },
-    live: { title: "Liveness interval (s)", type: "integer", minimum: 0, maximum: 86400, description: "Longest silence before the device may be called offline (× 1.5). A device's hello live= overrides it; 0 turns the silence check off." },
-    maxLineBytes: { title: "Longest line (bytes)", type: "integer", minimum: 64, maximum: 1048576, description: "Longer lines are discarded up to the next newline and answered with err too-long." },
-    checksum: { type: "string", enum: ["optional", "required"], description: "optional: a ` *XX` suffix is checked when present. required: lines without one are refused, and the gateway's own lines carry one." },
-    acks: { type: "boolean", description: "Answer every accepted pub, pubr and JSON line with `ok <verb>` (hello is always answered)." },
+    live: {
+        title: "Liveness interval (s)",
+        type: "integer",
+        minimum: 0,
+        maximum: 86400,
+        description:
+            "Longest silence before the device may be called offline (× 1.5). A device's hello live= overrides it; 0 turns the silence check off.",
+    },
+    maxLineBytes: {
+        title: "Longest line (bytes)",
+        type: "integer",
+        minimum: 64,
+        maximum: 1048576,
+        description: "Longer lines are discarded up to the next newline and answered with err too-long.",
+    },
+    checksum: {
+        type: "string",
+        enum: ["optional", "required"],
+        description:
+            "optional: a ` *XX` suffix is checked when present. required: lines without one are refused, and the gateway's own lines carry one.",
+    },
+    acks: {
+        type: "boolean",
+        description:
+            "Answer every accepted pub, pubr and JSON line with `ok <verb>` (hello is always answered).",
+    },
     retainedCommands: {
         title: "Commands restored from a retained message",
         type: "array",
@@ -39,7 +71,18 @@ const portOptions = {
     },
 }
 
-const PORT_DEFAULTS = { baudRate: 115200, dataBits: 8, parity: "none", stopBits: 1, rtscts: false, live: 30, maxLineBytes: 1024, checksum: "optional", acks: false, retainedCommands: [] as string[] }
+const PORT_DEFAULTS = {
+    baudRate: 115200,
+    dataBits: 8,
+    parity: "none",
+    stopBits: 1,
+    rtscts: false,
+    live: 30,
+    maxLineBytes: 1024,
+    checksum: "optional",
+    acks: false,
+    retainedCommands: [] as string[],
+}
 
 export const CONFIG_SCHEMA = {
     $schema: "http://json-schema.org/draft-07/schema#",
@@ -54,17 +97,46 @@ export const CONFIG_SCHEMA = {
             additionalProperties: false,
             default: {},
             properties: {
-                id: { ...id, title: "Gateway id", description: "Its topic level under gateways/. Default: the host name made topic-safe." },
-                topicRoot: { type: "string", minLength: 1, default: "fieldlink", title: "Topic root", description: "First topic level(s): <root>/devices/<id>/…" },
-                stateDir: { type: "string", minLength: 1, title: "State folder", description: "Where the queues are kept. Default: $STATE_DIRECTORY (systemd), else $XDG_STATE_HOME/fieldlink, else ~/.local/state/fieldlink." },
-                statsIntervalS: { type: "integer", minimum: 0, maximum: 86400, default: 60, description: "Period of the gateways/<gw>/stats message; 0 turns it off." },
-                scanIntervalMs: { type: "integer", minimum: 100, maximum: 600000, default: 2000, description: "How often ports are looked for (appear/vanish)." },
+                id: {
+                    ...id,
+                    title: "Gateway id",
+                    description: "Its topic level under gateways/. Default: the host name made topic-safe.",
+                },
+                topicRoot: {
+                    type: "string",
+                    minLength: 1,
+                    default: "fieldlink",
+                    title: "Topic root",
+                    description: "First topic level(s): <root>/devices/<id>/…",
+                },
+                stateDir: {
+                    type: "string",
+                    minLength: 1,
+                    title: "State folder",
+                    description:
+                        "Where the queues are kept. Default: $STATE_DIRECTORY (systemd), else $XDG_STATE_HOME/fieldlink, else ~/.local/state/fieldlink.",
+                },
+                statsIntervalS: {
+                    type: "integer",
+                    minimum: 0,
+                    maximum: 86400,
+                    default: 60,
+                    description: "Period of the gateways/<gw>/stats message; 0 turns it off.",
+                },
+                scanIntervalMs: {
+                    type: "integer",
+                    minimum: 100,
+                    maximum: 600000,
+                    default: 2000,
+                    description: "How often ports are looked for (appear/vanish).",
+                },
                 timestamp: {
                     type: "string",
                     enum: ["off", "epoch", "iso"],
                     default: "off",
                     title: "Receive time on JSON messages",
-                    description: "Adds \"ts\", when the gateway received the line, to every bridged JSON object message: epoch = ms since 1970, iso = ISO 8601 text in UTC. Only worth it on a host whose clock is kept right (NTP).",
+                    description:
+                        'Adds "ts", when the gateway received the line, to every bridged JSON object message: epoch = ms since 1970, iso = ISO 8601 text in UTC. Only worth it on a host whose clock is kept right (NTP).',
                 },
             },
         },
@@ -73,21 +145,51 @@ export const CONFIG_SCHEMA = {
             type: "object",
             additionalProperties: false,
             properties: {
-                url: { type: "string", pattern: "^mqtts?://", title: "Broker URL", description: "mqtt://host:1883 or mqtts://host:8883." },
+                url: {
+                    type: "string",
+                    pattern: "^mqtts?://",
+                    title: "Broker URL",
+                    description: "mqtt://host:1883 or mqtts://host:8883.",
+                },
                 urls: {
                     type: "array",
                     minItems: 1,
                     items: { type: "string", pattern: "^mqtts?://" },
                     title: "Broker URLs",
-                    description: "Instead of url: several nodes of one broker (a cluster, or brokers bridged on the topic root), tried in turn when one cannot be reached.",
+                    description:
+                        "Instead of url: several nodes of one broker (a cluster, or brokers bridged on the topic root), tried in turn when one cannot be reached.",
                 },
-                protocolVersion: { type: "integer", enum: [4, 5], default: 4, description: "4 = MQTT 3.1.1, 5 = MQTT 5." },
-                keepaliveS: { type: "integer", minimum: 0, maximum: 65535, default: 30, description: "MQTT keep-alive of every connection; the broker fires a will after 1.5 × this of silence." },
+                protocolVersion: {
+                    type: "integer",
+                    enum: [4, 5],
+                    default: 4,
+                    description: "4 = MQTT 3.1.1, 5 = MQTT 5.",
+                },
+                keepaliveS: {
+                    type: "integer",
+                    minimum: 0,
+                    maximum: 65535,
+                    default: 30,
+                    description:
+                        "MQTT keep-alive of every connection; the broker fires a will after 1.5 × this of silence.",
+                },
                 connectTimeoutMs: { type: "integer", minimum: 1000, maximum: 300000, default: 10000 },
-                clientIdPrefix: { type: "string", maxLength: 40, default: "fieldlink-", description: "Device connections use <prefix><device id>; the gateway's own uses <prefix>gateway.<gw>." },
+                clientIdPrefix: {
+                    type: "string",
+                    maxLength: 40,
+                    default: "fieldlink-",
+                    description:
+                        "Device connections use <prefix><device id>; the gateway's own uses <prefix>gateway.<gw>.",
+                },
                 username: secret("User name"),
                 password: secret("Password"),
-                qos: { type: "integer", enum: [0, 1], default: 1, description: "QoS of device messages from the gateway to the broker. 1 = delivered at least once (queued until PUBACK)." },
+                qos: {
+                    type: "integer",
+                    enum: [0, 1],
+                    default: 1,
+                    description:
+                        "QoS of device messages from the gateway to the broker. 1 = delivered at least once (queued until PUBACK).",
+                },
                 reconnect: {
                     type: "object",
                     additionalProperties: false,
@@ -104,12 +206,31 @@ export const CONFIG_SCHEMA = {
                     additionalProperties: false,
                     description: "For mqtts:// URLs. Paths are relative to the config file.",
                     properties: {
-                        ca: { type: "string", minLength: 1, description: "PEM file of the CA(s) that sign the broker's certificate. Default: the system's CAs." },
-                        cert: { type: "string", minLength: 1, description: "PEM file of this gateway's client certificate." },
+                        ca: {
+                            type: "string",
+                            minLength: 1,
+                            description:
+                                "PEM file of the CA(s) that sign the broker's certificate. Default: the system's CAs.",
+                        },
+                        cert: {
+                            type: "string",
+                            minLength: 1,
+                            description: "PEM file of this gateway's client certificate.",
+                        },
                         key: { type: "string", minLength: 1, description: "PEM file of its private key." },
                         keyPassphrase: secret("Private key passphrase"),
-                        servername: { type: "string", minLength: 1, description: "Name to check the broker's certificate against (SNI). Default: the URL's host." },
-                        rejectUnauthorized: { type: "boolean", default: true, description: "Refuse a broker whose certificate does not verify. Turn off only to debug." },
+                        servername: {
+                            type: "string",
+                            minLength: 1,
+                            description:
+                                "Name to check the broker's certificate against (SNI). Default: the URL's host.",
+                        },
+                        rejectUnauthorized: {
+                            type: "boolean",
+                            default: true,
+                            description:
+                                "Refuse a broker whose certificate does not verify. Turn off only to debug.",
+                        },
                     },
                 },
             },
@@ -120,10 +241,35 @@ export const CONFIG_SCHEMA = {
             additionalProperties: false,
             default: {},
             properties: {
-                maxMessages: { type: "integer", minimum: 1, maximum: 10000000, default: 10000, description: "Most messages kept per device while the broker is unreachable; past it the oldest are dropped and counted." },
-                maxBytes: { type: "integer", minimum: 1024, maximum: 1073741824, default: 4194304, description: "Most payload and topic bytes kept per device; past it the oldest are dropped and counted." },
-                flushMs: { type: "integer", minimum: 10, maximum: 60000, default: 200, description: "A message not yet acknowledged by the broker after this long is written to disk." },
-                fsync: { type: "boolean", default: false, description: "fsync after each write to disk: survives power loss, costs SD-card wear." },
+                maxMessages: {
+                    type: "integer",
+                    minimum: 1,
+                    maximum: 10000000,
+                    default: 10000,
+                    description:
+                        "Most messages kept per device while the broker is unreachable; past it the oldest are dropped and counted.",
+                },
+                maxBytes: {
+                    type: "integer",
+                    minimum: 1024,
+                    maximum: 1073741824,
+                    default: 4194304,
+                    description:
+                        "Most payload and topic bytes kept per device; past it the oldest are dropped and counted.",
+                },
+                flushMs: {
+                    type: "integer",
+                    minimum: 10,
+                    maximum: 60000,
+                    default: 200,
+                    description:
+                        "A message not yet acknowledged by the broker after this long is written to disk.",
+                },
+                fsync: {
+                    type: "boolean",
+                    default: false,
+                    description: "fsync after each write to disk: survives power loss, costs SD-card wear.",
+                },
             },
         },
         defaults: {
@@ -143,8 +289,17 @@ export const CONFIG_SCHEMA = {
                 type: "object",
                 additionalProperties: false,
                 properties: {
-                    path: { type: "string", minLength: 1, description: "One port, e.g. /dev/ttyUSB0 or /dev/serial/by-id/…" },
-                    glob: { type: "string", minLength: 1, description: "Every port matching, e.g. /dev/ttyACM* or /dev/serial/by-id/*. * and ? match within one path level." },
+                    path: {
+                        type: "string",
+                        minLength: 1,
+                        description: "One port, e.g. /dev/ttyUSB0 or /dev/serial/by-id/…",
+                    },
+                    glob: {
+                        type: "string",
+                        minLength: 1,
+                        description:
+                            "Every port matching, e.g. /dev/ttyACM* or /dev/serial/by-id/*. * and ? match within one path level.",
+                    },
                     usb: {
                         type: "object",
                         additionalProperties: false,
@@ -156,7 +311,11 @@ export const CONFIG_SCHEMA = {
                             serialNumber: { type: "string", minLength: 1 },
                         },
                     },
-                    id: { ...id, title: "Device id", description: "Used until the device says hello. Only for a port chosen by path." },
+                    id: {
+                        ...id,
+                        title: "Device id",
+                        description: "Used until the device says hello. Only for a port chosen by path.",
+                    },
                     ...portOptions,
                 },
             },
@@ -166,8 +325,17 @@ export const CONFIG_SCHEMA = {
             additionalProperties: false,
             default: {},
             properties: {
-                level: { type: "string", enum: ["trace", "debug", "info", "warn", "error", "fatal", "silent"], default: "info" },
-                format: { type: "string", enum: ["auto", "json", "pretty"], default: "auto", description: "auto: pretty on a terminal, JSON otherwise." },
+                level: {
+                    type: "string",
+                    enum: ["trace", "debug", "info", "warn", "error", "fatal", "silent"],
+                    default: "info",
+                },
+                format: {
+                    type: "string",
+                    enum: ["auto", "json", "pretty"],
+                    default: "auto",
+                    description: "auto: pretty on a terminal, JSON otherwise.",
+                },
             },
         },
         http: {
@@ -177,7 +345,13 @@ export const CONFIG_SCHEMA = {
             default: {},
             description: "GET /healthz, /readyz and /metrics (Prometheus).",
             properties: {
-                port: { type: "integer", minimum: 0, maximum: 65535, default: 9464, description: "0 picks a free port (logged)." },
+                port: {
+                    type: "integer",
+                    minimum: 0,
+                    maximum: 65535,
+                    default: 9464,
+                    description: "0 picks a free port (logged).",
+                },
                 host: { type: "string", minLength: 1, default: "127.0.0.1" },
                 enabled: { type: "boolean", default: true },
             },

@@ -36,7 +36,10 @@ export class DeviceHub {
     start(waiting: string[]): void {
         for (const id of waiting) {
             if (this.holders.has(id)) continue
-            this.ctx.log.info({ device: id, queued: this.ctx.store.get(id).queue.depth }, "delivering messages queued before the restart")
+            this.ctx.log.info(
+                { device: id, queued: this.ctx.store.get(id).queue.depth },
+                "delivering messages queued before the restart",
+            )
             this.uplink(id).setAbsent()
         }
     }
@@ -92,7 +95,7 @@ export class DeviceHub {
     /** Every device says `offline` itself and disconnects; queues stay on disk. */
     async shutdown(): Promise<void> {
         this.stopping = true
-        await Promise.all([...this.uplinks.values()].map((u) => u.shutdown()))
+        await Promise.all([...this.uplinks.values()].map(u => u.shutdown()))
     }
 
     private uplink(id: string): DeviceUplink {
@@ -103,7 +106,7 @@ export class DeviceHub {
             log: this.ctx.log.child({ device: id }),
             metrics: this.ctx.metrics,
             onCommand: (device, command) => this.command(device, command),
-            onRetired: (device) => this.retired(device),
+            onRetired: device => this.retired(device),
         })
         this.uplinks.set(id, uplink)
         return uplink
@@ -113,7 +116,10 @@ export class DeviceHub {
         const port = this.holders.get(id)
         if (!port) {
             this.ctx.metrics.commands.inc({ device: id, result: "no-device" })
-            this.ctx.log.warn({ device: id, command: command.name, retained: command.retained }, "command for a device that is offline: dropped")
+            this.ctx.log.warn(
+                { device: id, command: command.name, retained: command.retained },
+                "command for a device that is offline: dropped",
+            )
             return
         }
         port.command(command)

@@ -8,7 +8,17 @@
  * valid line attaches it again. Bad lines never count as life.
  */
 import { clearRetainedCommand, type RetainedCommands } from "@fieldlink/protocol/commands"
-import { cmdLine, errLine, frameLine, LineFramer, okLine, parseLine, PONG, type DeviceLine, type ErrorCode } from "@fieldlink/protocol/serial"
+import {
+    cmdLine,
+    errLine,
+    frameLine,
+    LineFramer,
+    okLine,
+    parseLine,
+    PONG,
+    type DeviceLine,
+    type ErrorCode,
+} from "@fieldlink/protocol/serial"
 import type { PortConfig } from "../config/types.js"
 import type { GatewayMetrics } from "../obs/gateway-metrics.js"
 import type { CounterSeries } from "../obs/metrics.js"
@@ -92,8 +102,15 @@ export class PortSession implements PortHandle {
         this.stats.bytesIn += chunk.length
         this.bytesInSeries.inc(chunk.length)
         for (const event of this.framer.push(chunk)) {
-            if (event.kind === "too-long") this.refuse("too-long", `line of ${event.length} bytes is longer than this port's limit of ${this.ctx.config.maxLineBytes}`)
-            else this.line(parseLine(event.bytes, { requireChecksum: this.ctx.config.checksum === "required" }))
+            if (event.kind === "too-long")
+                this.refuse(
+                    "too-long",
+                    `line of ${event.length} bytes is longer than this port's limit of ${this.ctx.config.maxLineBytes}`,
+                )
+            else
+                this.line(
+                    parseLine(event.bytes, { requireChecksum: this.ctx.config.checksum === "required" }),
+                )
         }
     }
 
@@ -120,7 +137,10 @@ export class PortSession implements PortHandle {
             text = new TextDecoder("utf-8", { fatal: true }).decode(payload)
         } catch {
             m.commands.inc({ device: this.identity ?? "", result: "refused" })
-            this.ctx.log.warn({ port: this.key, command: name }, "command refused: its payload is not UTF-8 text")
+            this.ctx.log.warn(
+                { port: this.key, command: name },
+                "command refused: its payload is not UTF-8 text",
+            )
             return
         }
         const built = cmdLine(name, text, this.ctx.config.maxLineBytes)
@@ -141,17 +161,32 @@ export class PortSession implements PortHandle {
     private heldBack(command: DeviceCommand): boolean {
         const { name } = command
         const kind = this.ctx.config.retainedCommands.includes(name) ? "state" : "action"
-        const decision = this.ctx.retained.decide(command.topic, kind, command.retained, command.payload.length)
+        const decision = this.ctx.retained.decide(
+            command.topic,
+            kind,
+            command.retained,
+            command.payload.length,
+        )
         const where = { port: this.key, device: this.identity, command: name }
-        if (decision.verdict === "restore") this.ctx.log.debug(where, "passing down a retained command: the port's retainedCommands lists it")
+        if (decision.verdict === "restore")
+            this.ctx.log.debug(where, "passing down a retained command: the port's retainedCommands lists it")
         if (decision.verdict !== "ignore" && decision.verdict !== "cleared") return false
-        this.ctx.metrics.commands.inc({ device: this.identity ?? "", result: decision.verdict === "ignore" ? "retained" : "cleared" })
+        this.ctx.metrics.commands.inc({
+            device: this.identity ?? "",
+            result: decision.verdict === "ignore" ? "retained" : "cleared",
+        })
         if (!decision.report) return true
         if (decision.verdict === "cleared") {
-            this.ctx.log.info(where, `not passed down: an empty cmd/${name} after a retained one is taken as its clearing (mosquitto_pub -r -n); send it again to pass it down`)
+            this.ctx.log.info(
+                where,
+                `not passed down: an empty cmd/${name} after a retained one is taken as its clearing (mosquitto_pub -r -n); send it again to pass it down`,
+            )
         } else {
             const clear = clearRetainedCommand(command.topic)
-            this.ctx.log.warn({ ...where, clear }, `retained command not passed down: cmd/${name} is stored on the broker and would run again at every connection (if it sets a state the device may restore, list "${name}" in this port's retainedCommands); clear it: ${clear}`)
+            this.ctx.log.warn(
+                { ...where, clear },
+                `retained command not passed down: cmd/${name} is stored on the broker and would run again at every connection (if it sets a state the device may restore, list "${name}" in this port's retainedCommands); clear it: ${clear}`,
+            )
         }
         return true
     }
@@ -166,18 +201,30 @@ export class PortSession implements PortHandle {
                 return this.onHello(line)
         }
         if (!this.ensureAttached()) return
-        this.alive(line.kind === "json" ? "json" : line.kind === "pub" ? (line.retain ? "pubr" : "pub") : "ping")
+        this.alive(
+            line.kind === "json" ? "json" : line.kind === "pub" ? (line.retain ? "pubr" : "pub") : "ping",
+        )
         if (line.kind === "ping") return this.send(PONG)
-        const dropped = line.kind === "json" ? this.ctx.hub.publish(this.identity!, "telemetry", line.payload, false) : this.ctx.hub.publish(this.identity!, line.subtopic, line.payload, line.retain)
-        if (dropped > 0) this.ctx.log.debug({ port: this.key, device: this.identity, dropped }, "queue full: oldest messages dropped")
-        if (this.ctx.config.acks) this.send(okLine(line.kind === "json" ? "json" : line.retain ? "pubr" : "pub"))
+        const dropped =
+            line.kind === "json"
+                ? this.ctx.hub.publish(this.identity!, "telemetry", line.payload, false)
+                : this.ctx.hub.publish(this.identity!, line.subtopic, line.payload, line.retain)
+        if (dropped > 0)
+            this.ctx.log.debug(
+                { port: this.key, device: this.identity, dropped },
+                "queue full: oldest messages dropped",
+            )
+        if (this.ctx.config.acks)
+            this.send(okLine(line.kind === "json" ? "json" : line.retain ? "pubr" : "pub"))
     }
 
     private onHello(hello: DeviceLine & { kind: "hello" }): void {
         const previous = this.attached ? this.identity : undefined
-        if (previous !== undefined && previous !== hello.id) this.goOffline(`it now says hello as ${hello.id}`)
+        if (previous !== undefined && previous !== hello.id)
+            this.goOffline(`it now says hello as ${hello.id}`)
         const taken = this.ctx.hub.holder(hello.id)
-        if (taken !== undefined && taken !== this.key) return this.refuse("bad-id", `id "${hello.id}" is already used by the device on ${taken}`)
+        if (taken !== undefined && taken !== this.key)
+            return this.refuse("bad-id", `id "${hello.id}" is already used by the device on ${taken}`)
         this.identity = hello.id
         this.hello = { fw: hello.fw, board: hello.board, live: hello.live }
         this.ctx.onHello?.(hello.id)
@@ -217,7 +264,8 @@ export class PortSession implements PortHandle {
         this.lastValidAt = this.now()
         this.stats.lines++
         let lines = this.lineSeries.get(verb)
-        if (lines === undefined) this.lineSeries.set(verb, (lines = this.ctx.metrics.lines.series({ port: this.key, verb })))
+        if (lines === undefined)
+            this.lineSeries.set(verb, (lines = this.ctx.metrics.lines.series({ port: this.key, verb })))
         lines.inc()
         if (this.liveTimer === undefined && this.liveSeconds !== 0) this.rearmLiveness()
     }
@@ -253,7 +301,15 @@ export class PortSession implements PortHandle {
         this.ctx.metrics.errors.inc({ port: this.key, reason: code })
         const verdict = this.ctx.throttle.check(`${this.key}|${code}`)
         if (verdict.log)
-            this.ctx.log.warn({ port: this.key, device: this.identity, reason: code, ...(verdict.suppressed ? { suppressed: verdict.suppressed } : {}) }, `refused a line: ${reason}`)
+            this.ctx.log.warn(
+                {
+                    port: this.key,
+                    device: this.identity,
+                    reason: code,
+                    ...(verdict.suppressed ? { suppressed: verdict.suppressed } : {}),
+                },
+                `refused a line: ${reason}`,
+            )
         this.send(errLine(code, reason))
     }
 

@@ -138,7 +138,12 @@ export class DeviceUplink {
 
     /** Queues a device message and sends it at once when it can. Returns how many old ones were dropped. */
     enqueue(subtopic: string, payload: string, retain: boolean): number {
-        const dropped = this.stored.queue.push(this.topic(subtopic), payload, retain, this.ctx.config.broker.qos)
+        const dropped = this.stored.queue.push(
+            this.topic(subtopic),
+            payload,
+            retain,
+            this.ctx.config.broker.qos,
+        )
         if (dropped > 0) this.droppedSeries.inc(dropped)
         this.pump()
         return dropped
@@ -162,7 +167,15 @@ export class DeviceUplink {
 
     private infoPayload(): string {
         const i = this.info!
-        return JSON.stringify({ id: this.id, fw: i.fw ?? "unknown", board: i.board ?? "unknown", transport: "serial", gateway: this.ctx.config.id, port: i.port, live_s: i.live })
+        return JSON.stringify({
+            id: this.id,
+            fw: i.fw ?? "unknown",
+            board: i.board ?? "unknown",
+            transport: "serial",
+            gateway: this.ctx.config.id,
+            port: i.port,
+            live_s: i.live,
+        })
     }
 
     private reconcile(): void {
@@ -183,7 +196,9 @@ export class DeviceUplink {
         this.pump()
         if (!this.present && this.stored.queue.depth === 0) {
             this.finishing = true
-            void this.link.stop({ topic: this.topic("status"), payload: STATUS_OFFLINE }).then(() => this.ctx.onRetired(this.id))
+            void this.link
+                .stop({ topic: this.topic("status"), payload: STATUS_OFFLINE })
+                .then(() => this.ctx.onRetired(this.id))
         }
     }
 
@@ -200,9 +215,22 @@ export class DeviceUplink {
             const m = queue.nextToSend()
             if (m === undefined) break
             // Its age (if late) and receive time are added now, as it goes (queue/stamp.ts).
-            const out = stampMessage({ payload: m.payload, retain: m.retain, waitedMs: queue.waited(m), receivedAt: m.receivedAt }, this.ctx.config.timestamp)
-            const properties = out.userProperty !== undefined && this.ctx.config.broker.protocolVersion === 5 ? { userProperties: { age_ms: out.userProperty } } : undefined
-            this.link.publish(m.topic, out.payload, m.qos, m.retain, (error) => this.sent(m.seq, error), properties)
+            const out = stampMessage(
+                { payload: m.payload, retain: m.retain, waitedMs: queue.waited(m), receivedAt: m.receivedAt },
+                this.ctx.config.timestamp,
+            )
+            const properties =
+                out.userProperty !== undefined && this.ctx.config.broker.protocolVersion === 5
+                    ? { userProperties: { age_ms: out.userProperty } }
+                    : undefined
+            this.link.publish(
+                m.topic,
+                out.payload,
+                m.qos,
+                m.retain,
+                error => this.sent(m.seq, error),
+                properties,
+            )
         }
     }
 
@@ -212,9 +240,10 @@ export class DeviceUplink {
         const consumed = queue.ack(seq)
         if (consumed > 0) this.published.inc(consumed)
         if (!this.present && queue.depth === 0) this.reconcile()
-        else this.refill ??= setImmediate(() => {
-            this.refill = undefined
-            this.pump()
-        })
+        else
+            this.refill ??= setImmediate(() => {
+                this.refill = undefined
+                this.pump()
+            })
     }
 }

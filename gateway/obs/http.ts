@@ -17,7 +17,11 @@ export interface HealthServer {
     close(): Promise<void>
 }
 
-export async function startHealthServer(host: string, port: number, source: HealthSource): Promise<HealthServer> {
+export async function startHealthServer(
+    host: string,
+    port: number,
+    source: HealthSource,
+): Promise<HealthServer> {
     const server = http.createServer((req, res) => {
         const url = (req.url ?? "/").split("?")[0]
         if (req.method !== "GET" && req.method !== "HEAD") {
@@ -25,12 +29,18 @@ export async function startHealthServer(host: string, port: number, source: Heal
             return
         }
         if (url === "/metrics") {
-            res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(source.metrics())
+            res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(
+                source.metrics(),
+            )
         } else if (url === "/healthz" || url === "/readyz" || url === "/") {
             const ok = url !== "/readyz" || source.ready()
-            res.writeHead(ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ status: ok ? "ok" : "not-ready", ...(source.summary() as object) }) + "\n")
+            res.writeHead(ok ? 200 : 503, { "content-type": "application/json" }).end(
+                JSON.stringify({ status: ok ? "ok" : "not-ready", ...(source.summary() as object) }) + "\n",
+            )
         } else {
-            res.writeHead(404, { "content-type": "text/plain" }).end("not found: try /healthz, /readyz or /metrics\n")
+            res.writeHead(404, { "content-type": "text/plain" }).end(
+                "not found: try /healthz, /readyz or /metrics\n",
+            )
         }
     })
     server.keepAliveTimeout = 5000
@@ -44,7 +54,7 @@ export async function startHealthServer(host: string, port: number, source: Heal
     return {
         port: (server.address() as AddressInfo).port,
         close: () =>
-            new Promise<void>((resolve) => {
+            new Promise<void>(resolve => {
                 server.close(() => resolve())
                 server.closeAllConnections()
             }),

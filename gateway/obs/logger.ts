@@ -16,11 +16,24 @@ export interface LoggerOptions {
     destination?: NodeJS.WritableStream
 }
 
-export const REDACT_PATHS = ["password", "*.password", "username", "*.username", "passphrase", "*.passphrase", "key", "*.key", "authorization", "*.authorization"]
+export const REDACT_PATHS = [
+    "password",
+    "*.password",
+    "username",
+    "*.username",
+    "passphrase",
+    "*.passphrase",
+    "key",
+    "*.key",
+    "authorization",
+    "*.authorization",
+]
 
 export function createLogger(options: LoggerOptions): Logger {
     const destination = options.destination ?? process.stdout
-    const usePretty = options.format === "pretty" || (options.format === "auto" && (destination as NodeJS.WriteStream).isTTY === true)
+    const usePretty =
+        options.format === "pretty" ||
+        (options.format === "auto" && (destination as NodeJS.WriteStream).isTTY === true)
     const base = {
         level: options.level,
         base: { gateway: undefined as string | undefined },

@@ -17,7 +17,7 @@ interface Family {
 function key(labels: Labels): string {
     return Object.keys(labels)
         .sort()
-        .map((k) => `${k}\u0000${labels[k]}`)
+        .map(k => `${k}\u0000${labels[k]}`)
         .join("\u0001")
 }
 
@@ -29,7 +29,7 @@ export function escapeLabel(value: string): string {
 function render(labels: Labels): string {
     const keys = Object.keys(labels)
     if (keys.length === 0) return ""
-    return "{" + keys.map((k) => `${k}="${escapeLabel(labels[k])}"`).join(",") + "}"
+    return "{" + keys.map(k => `${k}="${escapeLabel(labels[k])}"`).join(",") + "}"
 }
 
 /** One series of a counter, its labels resolved once: for counts taken per line. */
@@ -111,7 +111,8 @@ export class Registry {
      * Counters of an id that returns start again from 0 (a reset, as after a restart).
      */
     forget(name: string, value: string): void {
-        for (const f of this.families) for (const [k, s] of f.values) if (s.labels[name] === value) f.values.delete(k)
+        for (const f of this.families)
+            for (const [k, s] of f.values) if (s.labels[name] === value) f.values.delete(k)
     }
 
     /** Series held (for tests and the bounded-memory checks). */
@@ -127,9 +128,13 @@ export class Registry {
     render(): string {
         const out: string[] = []
         for (const f of this.families) {
-            out.push(`# HELP ${f.name} ${f.help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`, `# TYPE ${f.name} ${f.type}`)
+            out.push(
+                `# HELP ${f.name} ${f.help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`,
+                `# TYPE ${f.name} ${f.type}`,
+            )
             const series = f.collect ? f.collect() : [...f.values.values()]
-            for (const s of series) out.push(`${f.name}${render(s.labels)} ${Number.isFinite(s.value) ? s.value : 0}`)
+            for (const s of series)
+                out.push(`${f.name}${render(s.labels)} ${Number.isFinite(s.value) ? s.value : 0}`)
         }
         return out.join("\n") + "\n"
     }

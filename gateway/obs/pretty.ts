@@ -6,7 +6,14 @@
  */
 import { levels } from "pino"
 
-const COLORS: Record<string, string> = { TRACE: "90", DEBUG: "34", INFO: "32", WARN: "33", ERROR: "31", FATAL: "41" }
+const COLORS: Record<string, string> = {
+    TRACE: "90",
+    DEBUG: "34",
+    INFO: "32",
+    WARN: "33",
+    ERROR: "31",
+    FATAL: "41",
+}
 /** Fields the line shows in its own way or leaves out (as pino-pretty's `ignore` did). */
 const SHOWN = new Set(["level", "time", "msg", "pid", "hostname", "gateway"])
 
@@ -33,6 +40,9 @@ export function prettyLine(json: string, colorize: boolean): string {
 }
 
 /** A pino destination writing pretty lines to `destination`. */
-export function prettyStream(destination: NodeJS.WritableStream, colorize: boolean): { write(chunk: string): void } {
-    return { write: (chunk) => void destination.write(prettyLine(chunk.trimEnd(), colorize)) }
+export function prettyStream(
+    destination: NodeJS.WritableStream,
+    colorize: boolean,
+): { write(chunk: string): void } {
+    return { write: chunk => void destination.write(prettyLine(chunk.trimEnd(), colorize)) }
 }

@@ -17,7 +17,16 @@
  * (write to a temporary file, fsync, rename). A torn last line (crash mid-write) is
  * skipped on load. Synchronous on purpose: a batch is one small write, and order matters.
  */
-import { closeSync, fsyncSync, ftruncateSync, fstatSync, openSync, readFileSync, renameSync, writeSync } from "node:fs"
+import {
+    closeSync,
+    fsyncSync,
+    ftruncateSync,
+    fstatSync,
+    openSync,
+    readFileSync,
+    renameSync,
+    writeSync,
+} from "node:fs"
 import type { StoredMessage } from "./queue.js"
 
 interface MessageRecord {
@@ -66,13 +75,20 @@ export function parseJournal(text: string, writtenAt: number): LoadedJournal {
             maxSeq = Math.max(maxSeq, r.c)
         } else if (typeof r.s === "number" && typeof r.t === "string" && typeof r.p === "string") {
             const receivedAt = typeof r.w === "number" && Number.isFinite(r.w) ? r.w : writtenAt
-            bySeq.set(r.s, { seq: r.s, topic: r.t, payload: r.p, retain: r.r === 1, qos: r.q === 0 ? 0 : 1, receivedAt })
+            bySeq.set(r.s, {
+                seq: r.s,
+                topic: r.t,
+                payload: r.p,
+                retain: r.r === 1,
+                qos: r.q === 0 ? 0 : 1,
+                receivedAt,
+            })
             maxSeq = Math.max(maxSeq, r.s)
         } else {
             skipped++
         }
     }
-    const messages = [...bySeq.values()].filter((m) => m.seq > consumed).sort((a, b) => a.seq - b.seq)
+    const messages = [...bySeq.values()].filter(m => m.seq > consumed).sort((a, b) => a.seq - b.seq)
     return { messages, nextSeq: maxSeq + 1, skipped }
 }
 

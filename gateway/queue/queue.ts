@@ -104,7 +104,18 @@ export class MessageQueue {
 
     /** Adds a message received now at the tail; drops from the head past the bounds. Returns how many were dropped. */
     push(topic: string, payload: string, retain: boolean, qos: 0 | 1): number {
-        return this.add({ seq: this.nextSeq, topic, payload, retain, qos, receivedAt: this.clock.wall(), heldSince: this.clock.mono() }, false)
+        return this.add(
+            {
+                seq: this.nextSeq,
+                topic,
+                payload,
+                retain,
+                qos,
+                receivedAt: this.clock.wall(),
+                heldSince: this.clock.mono(),
+            },
+            false,
+        )
     }
 
     /** Adds a message read back from the journal, with its own seq and receive time. */
@@ -121,11 +132,25 @@ export class MessageQueue {
         const size = messageSize(m.topic, m.payload)
         const seq = m.seq
         // Spelled out rather than spread: this runs for every line.
-        this.slots.push({ seq, topic: m.topic, payload: m.payload, retain: m.retain, qos: m.qos, receivedAt: m.receivedAt, heldSince: m.heldSince, size, acked: false, onDisk })
+        this.slots.push({
+            seq,
+            topic: m.topic,
+            payload: m.payload,
+            retain: m.retain,
+            qos: m.qos,
+            receivedAt: m.receivedAt,
+            heldSince: m.heldSince,
+            size,
+            acked: false,
+            onDisk,
+        })
         this.nextSeq = seq + 1
         this.byteCount += size
         let dropped = 0
-        while (this.depth > 1 && (this.depth > this.limits.maxMessages || this.byteCount > this.limits.maxBytes)) {
+        while (
+            this.depth > 1 &&
+            (this.depth > this.limits.maxMessages || this.byteCount > this.limits.maxBytes)
+        ) {
             this.removeHead()
             dropped++
         }
@@ -177,7 +202,7 @@ export class MessageQueue {
 
     /** Every message still queued, oldest first (for compaction and shutdown). */
     pending(): QueuedMessage[] {
-        return this.slots.slice(this.head).filter((s) => !s.acked)
+        return this.slots.slice(this.head).filter(s => !s.acked)
     }
 
     /** Marks every queued message as written (after the journal was rewritten from pending()). */

@@ -41,7 +41,9 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
     if (!/^\s*\{/.test(text)) return undefined
     try {
         const value: unknown = JSON.parse(text)
-        return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+        return value !== null && typeof value === "object" && !Array.isArray(value)
+            ? (value as Record<string, unknown>)
+            : undefined
     } catch {
         return undefined
     }
@@ -63,7 +65,10 @@ export function stampMessage(m: StampInput, format: TimestampFormat): Stamped {
     const deviceAge = object[AGE_KEY]
     if (age > 0 && own(AGE_KEY)) {
         // The device's own wait plus ours; a device age that is not a count of ms is replaced.
-        const total = (typeof deviceAge === "number" && Number.isFinite(deviceAge) && deviceAge > 0 ? Math.floor(deviceAge) : 0) + age
+        const total =
+            (typeof deviceAge === "number" && Number.isFinite(deviceAge) && deviceAge > 0
+                ? Math.floor(deviceAge)
+                : 0) + age
         object[AGE_KEY] = total
         if (ts !== undefined) object[TS_KEY] = ts
         return { payload: JSON.stringify(object), userProperty: String(total) }
@@ -74,5 +79,8 @@ export function stampMessage(m: StampInput, format: TimestampFormat): Stamped {
     if (members === "") return { payload: m.payload, userProperty: undefined }
     if (Object.keys(object).length === 0) members = members.slice(1)
     const close = m.payload.lastIndexOf("}")
-    return { payload: m.payload.slice(0, close) + members + m.payload.slice(close), userProperty: age > 0 ? String(age) : undefined }
+    return {
+        payload: m.payload.slice(0, close) + members + m.payload.slice(close),
+        userProperty: age > 0 ? String(age) : undefined,
+    }
 }

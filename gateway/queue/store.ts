@@ -64,7 +64,10 @@ export class QueueStore {
         const queue = new MessageQueue(this.config, loaded.nextSeq, this.clock)
         for (const m of loaded.messages) queue.restore(m)
         if (loaded.messages.length > 0 || loaded.skipped > 0)
-            this.log.info({ device: id, queued: queue.depth, skipped: loaded.skipped, dropped: queue.dropped }, "queue loaded from disk")
+            this.log.info(
+                { device: id, queued: queue.depth, skipped: loaded.skipped, dropped: queue.dropped },
+                "queue loaded from disk",
+            )
         stored = { id, queue, journal }
         this.queues.set(id, stored)
         return stored
@@ -85,7 +88,10 @@ export class QueueStore {
             s.journal.close()
             rmSync(s.journal.file, { force: true })
         } catch (e) {
-            this.log.warn({ device: id, err: (e as Error).message }, "cannot remove the empty queue file of a device gone; it is harmless and is read as empty next time")
+            this.log.warn(
+                { device: id, err: (e as Error).message },
+                "cannot remove the empty queue file of a device gone; it is harmless and is read as empty next time",
+            )
         }
         return true
     }
@@ -120,7 +126,11 @@ export class QueueStore {
             const verdict = this.diskErrors.check(`${s.id}\n`)
             if (verdict.log)
                 this.log.error(
-                    { device: s.id, err: (e as Error).message, ...(verdict.suppressed ? { repeated: verdict.suppressed } : {}) },
+                    {
+                        device: s.id,
+                        err: (e as Error).message,
+                        ...(verdict.suppressed ? { repeated: verdict.suppressed } : {}),
+                    },
                     "cannot write the queue to disk (full or read-only?); messages stay in memory within the queue's bounds and are still delivered; retrying at each flush, this error is logged once a minute",
                 )
         }

@@ -42,13 +42,20 @@ function readTrimmed(file: string): string | undefined {
 export function sysfsUsbInfo(devicePath: string, sysRoot = "/sys"): UsbInfo | undefined {
     let dir: string
     try {
-        dir = realpathSync(path.join(sysRoot, "class", "tty", path.basename(realpathSync(devicePath)), "device"))
+        dir = realpathSync(
+            path.join(sysRoot, "class", "tty", path.basename(realpathSync(devicePath)), "device"),
+        )
     } catch {
         return undefined
     }
     for (let i = 0; i < 6 && dir.length > 1; i++, dir = path.dirname(dir)) {
         const vendorId = readTrimmed(path.join(dir, "idVendor"))
-        if (vendorId) return { vendorId, productId: readTrimmed(path.join(dir, "idProduct")), serialNumber: readTrimmed(path.join(dir, "serial")) }
+        if (vendorId)
+            return {
+                vendorId,
+                productId: readTrimmed(path.join(dir, "idProduct")),
+                serialNumber: readTrimmed(path.join(dir, "serial")),
+            }
     }
     return undefined
 }
@@ -64,11 +71,18 @@ export class PortFinder {
     async find(ports: readonly PortConfig[]): Promise<FoundPort[]> {
         const found: FoundPort[] = []
         const taken = new Set<string>()
-        const needsUsb = ports.some((p) => p.selector.kind === "usb")
+        const needsUsb = ports.some(p => p.selector.kind === "usb")
         const usbPorts = needsUsb ? await this.usbPorts() : []
         for (const config of ports) {
             const s = config.selector
-            const paths = s.kind === "path" ? (existsSync(s.path) ? [s.path] : []) : s.kind === "glob" ? expandGlob(s.pattern, (d) => readdirSync(d)) : usbPorts.filter((u) => usbMatches(u.usb, s)).map((u) => u.path)
+            const paths =
+                s.kind === "path"
+                    ? existsSync(s.path)
+                        ? [s.path]
+                        : []
+                    : s.kind === "glob"
+                      ? expandGlob(s.pattern, d => readdirSync(d))
+                      : usbPorts.filter(u => usbMatches(u.usb, s)).map(u => u.path)
             for (const p of paths) {
                 let realPath: string
                 try {
@@ -95,7 +109,9 @@ export class PortFinder {
         })()
         if (this.usbCache.has(real)) return this.usbCache.get(real)
         // On Linux sysfs answers directly, without spawning udevadm for every port opened.
-        const info = existsSync("/sys/class/tty") ? sysfsUsbInfo(real) : (await this.usbPorts()).find((u) => u.realPath === real)?.usb
+        const info = existsSync("/sys/class/tty")
+            ? sysfsUsbInfo(real)
+            : (await this.usbPorts()).find(u => u.realPath === real)?.usb
         this.usbCache.set(real, info)
         return info
     }
@@ -120,11 +136,22 @@ export class PortFinder {
             try {
                 const list = await SerialPort.list()
                 return list
-                    .filter((p) => p.vendorId !== undefined)
-                    .map((p) => ({ path: p.path, realPath: safeReal(p.path), usb: { vendorId: p.vendorId?.toLowerCase(), productId: p.productId?.toLowerCase(), serialNumber: p.serialNumber } }))
+                    .filter(p => p.vendorId !== undefined)
+                    .map(p => ({
+                        path: p.path,
+                        realPath: safeReal(p.path),
+                        usb: {
+                            vendorId: p.vendorId?.toLowerCase(),
+                            productId: p.productId?.toLowerCase(),
+                            serialNumber: p.serialNumber,
+                        },
+                    }))
             } catch (e) {
                 this.listBroken = true
-                this.log.warn({ err: (e as Error).message }, "SerialPort.list() is unavailable here (no udev?); scanning /dev and /sys for serial ports instead")
+                this.log.warn(
+                    { err: (e as Error).message },
+                    "SerialPort.list() is unavailable here (no udev?); scanning /dev and /sys for serial ports instead",
+                )
             }
         }
         const out: { path: string; realPath: string; usb: UsbInfo }[] = []
@@ -152,6 +179,13 @@ function safeReal(p: string): string {
     }
 }
 
-function usbMatches(usb: UsbInfo, s: { vendorId?: string; productId?: string; serialNumber?: string }): boolean {
-    return (!s.vendorId || usb.vendorId === s.vendorId) && (!s.productId || usb.productId === s.productId) && (!s.serialNumber || usb.serialNumber === s.serialNumber)
+function usbMatches(
+    usb: UsbInfo,
+    s: { vendorId?: string; productId?: string; serialNumber?: string },
+): boolean {
+    return (
+        (!s.vendorId || usb.vendorId === s.vendorId) &&
+        (!s.productId || usb.productId === s.productId) &&
+        (!s.serialNumber || usb.serialNumber === s.serialNumber)
+    )
 }

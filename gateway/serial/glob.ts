@@ -30,7 +30,7 @@ export function globToRegExp(segment: string): RegExp {
 
 /** Every existing path matching the absolute `pattern`, sorted. Hidden entries match only an explicit dot. */
 export function expandGlob(pattern: string, readdir: (dir: string) => string[]): string[] {
-    const parts = pattern.split("/").filter((p) => p !== "")
+    const parts = pattern.split("/").filter(p => p !== "")
     let bases = ["/"]
     for (const part of parts) {
         const next: string[] = []
@@ -46,7 +46,9 @@ export function expandGlob(pattern: string, readdir: (dir: string) => string[]):
             } catch {
                 continue
             }
-            for (const name of names) if (re.test(name) && (!name.startsWith(".") || part.startsWith("."))) next.push(path.join(base, name))
+            for (const name of names)
+                if (re.test(name) && (!name.startsWith(".") || part.startsWith(".")))
+                    next.push(path.join(base, name))
         }
         bases = next
     }

@@ -67,13 +67,16 @@ export class PortManager {
     }
 
     sessions(): PortSession[] {
-        return [...this.open.values()].map((p) => p.session)
+        return [...this.open.values()].map(p => p.session)
     }
 
     /** Paths configured or seen, with whether they are open now (for stats). */
     portStates(): { path: string; open: boolean; session?: PortSession }[] {
-        const out: { path: string; open: boolean; session?: PortSession }[] = [...this.open.entries()].map(([p, o]) => ({ path: p, open: true, session: o.session }))
-        for (const p of this.retry.keys()) if (!this.open.has(p)) out.push({ path: p, open: false, session: undefined })
+        const out: { path: string; open: boolean; session?: PortSession }[] = [...this.open.entries()].map(
+            ([p, o]) => ({ path: p, open: true, session: o.session }),
+        )
+        for (const p of this.retry.keys())
+            if (!this.open.has(p)) out.push({ path: p, open: false, session: undefined })
         return out
     }
 
@@ -91,10 +94,12 @@ export class PortManager {
         this.stopped = true
         clearInterval(this.timer)
         await this.scanning?.catch(() => undefined)
-        await Promise.all([...this.open.keys()].map(async (p) => {
-            await this.drain(p)
-            await this.close(p, false)
-        }))
+        await Promise.all(
+            [...this.open.keys()].map(async p => {
+                await this.drain(p)
+                await this.close(p, false)
+            }),
+        )
     }
 
     private async drain(p: string): Promise<void> {
@@ -105,7 +110,7 @@ export class PortManager {
             const now = performance.now()
             const quietLeft = o.lastDataAt + DRAIN_QUIET_MS - now
             if (quietLeft <= 0 || now >= deadline) return
-            await new Promise((resolve) => setTimeout(resolve, Math.min(quietLeft, deadline - now)))
+            await new Promise(resolve => setTimeout(resolve, Math.min(quietLeft, deadline - now)))
         }
     }
 
@@ -118,14 +123,17 @@ export class PortManager {
             this.ctx.log.error({ err: (e as Error).message }, "cannot list serial ports")
             return
         }
-        const present = new Map(found.map((f) => [f.path, f]))
+        const present = new Map(found.map(f => [f.path, f]))
         for (const [p, o] of this.open) {
             const now = present.get(p)
             if (now === undefined) {
                 this.ctx.log.info({ port: p }, "port vanished")
                 await this.close(p, true)
             } else if (now.realPath !== o.realPath) {
-                this.ctx.log.info({ port: p, was: o.realPath, now: now.realPath }, "port now leads to another device node; reopening")
+                this.ctx.log.info(
+                    { port: p, was: o.realPath, now: now.realPath },
+                    "port now leads to another device node; reopening",
+                )
                 await this.close(p, true)
             }
         }
@@ -159,15 +167,15 @@ export class PortManager {
                 derivedIds,
                 rememberedId: this.helloIds.get(f.path),
                 retained: this.retainedOn(f.path),
-                onHello: (id) => this.helloIds.set(f.path, id),
+                onHello: id => this.helloIds.set(f.path, id),
             })
             const serial = await this.ctx.transport.open(f.path, config, {
-                data: (chunk) => {
+                data: chunk => {
                     const o = this.open.get(f.path)
                     if (o?.session === session) o.lastDataAt = performance.now()
                     session.data(chunk)
                 },
-                closed: (error) => this.closedByItself(f.path, session, error),
+                closed: error => this.closedByItself(f.path, session, error),
             })
             if (this.stopped) {
                 await serial.close()
@@ -178,12 +186,24 @@ export class PortManager {
             this.retry.delete(f.path)
             this.ctx.metrics.portOpen.set({ port: f.path }, 1)
             this.ctx.metrics.portOpens.inc({ port: f.path })
-            this.ctx.log.info({ port: f.path, node: f.realPath !== f.path ? f.realPath : undefined, baudRate: config.baudRate, ids: derivedIds }, "port open")
+            this.ctx.log.info(
+                {
+                    port: f.path,
+                    node: f.realPath !== f.path ? f.realPath : undefined,
+                    baudRate: config.baudRate,
+                    ids: derivedIds,
+                },
+                "port open",
+            )
         } catch (e) {
             this.ctx.metrics.portOpenFailures.inc({ port: f.path })
             const delay = this.backoff(f.path)
             const verdict = this.throttle.check(`open|${f.path}`)
-            if (verdict.log) this.ctx.log.warn({ port: f.path, err: (e as Error).message, retryInMs: delay }, "cannot open port")
+            if (verdict.log)
+                this.ctx.log.warn(
+                    { port: f.path, err: (e as Error).message, retryInMs: delay },
+                    "cannot open port",
+                )
         } finally {
             this.opening.delete(f.path)
         }

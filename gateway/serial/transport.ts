@@ -39,7 +39,7 @@ export const nodeSerialTransport: SerialTransport = {
             autoOpen: false,
         })
         return new Promise((resolve, reject) => {
-            port.open((error) => {
+            port.open(error => {
                 if (error) {
                     port.removeAllListeners()
                     reject(error)
@@ -63,10 +63,10 @@ export const nodeSerialTransport: SerialTransport = {
                 })
                 resolve({
                     write: (data, done) => {
-                        port.write(data, (e) => done(e ?? null))
+                        port.write(data, e => done(e ?? null))
                     },
                     close: () =>
-                        new Promise<void>((done) => {
+                        new Promise<void>(done => {
                             if (!port.isOpen) {
                                 onClose()
                                 done()

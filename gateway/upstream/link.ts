@@ -140,10 +140,17 @@ export class MqttLink {
      * with an error if the connection is lost first. Returns false when not connected.
      * `properties` (MQTT 5 only) go with the PUBLISH.
      */
-    publish(topic: string, payload: string | Buffer, qos: 0 | 1, retain: boolean, done?: (error?: Error) => void, properties?: IClientPublishOptions["properties"]): boolean {
+    publish(
+        topic: string,
+        payload: string | Buffer,
+        qos: 0 | 1,
+        retain: boolean,
+        done?: (error?: Error) => void,
+        properties?: IClientPublishOptions["properties"],
+    ): boolean {
         const client = this.client
         if (!this.connected || client === undefined) return false
-        client.publish(topic, payload, properties ? { qos, retain, properties } : { qos, retain }, (error) => {
+        client.publish(topic, payload, properties ? { qos, retain, properties } : { qos, retain }, error => {
             if (this.client === client) done?.(error ?? undefined)
         })
         return true
@@ -153,8 +160,11 @@ export class MqttLink {
         const client = this.client
         if (!this.connected || client === undefined) return
         client.subscribe(filter, { qos: 1 }, (error, granted) => {
-            if (error || granted?.some((g) => g.qos === 128))
-                this.options.log.error({ client: this.options.name, filter, err: error?.message }, "the broker refused a subscription")
+            if (error || granted?.some(g => g.qos === 128))
+                this.options.log.error(
+                    { client: this.options.name, filter, err: error?.message },
+                    "the broker refused a subscription",
+                )
         })
     }
 
@@ -178,10 +188,17 @@ export class MqttLink {
         }
         if (wasConnected) {
             try {
-                if (final) await withTimeout(client.publishAsync(final.topic, final.payload, { qos: 1, retain: true }), STOP_TIMEOUT_MS)
+                if (final)
+                    await withTimeout(
+                        client.publishAsync(final.topic, final.payload, { qos: 1, retain: true }),
+                        STOP_TIMEOUT_MS,
+                    )
                 await withTimeout(client.endAsync(false), STOP_TIMEOUT_MS)
             } catch (e) {
-                this.options.log.warn({ client: this.options.name, err: (e as Error).message }, "no clean goodbye to the broker; closing")
+                this.options.log.warn(
+                    { client: this.options.name, err: (e as Error).message },
+                    "no clean goodbye to the broker; closing",
+                )
             }
         }
         await client.endAsync(true).catch(() => undefined)
@@ -209,18 +226,26 @@ export class MqttLink {
         client.on("connect", () => {
             if (this.client !== client || this.move("connack") !== "connected") return
             this.connectedAt = Date.now()
-            if (this.lastError) o.log.info({ client: o.name, ...(o.broker.urls.length > 1 ? { broker: url } : {}) }, "connected to the broker again")
-            else o.log.debug({ client: o.name, ...(o.broker.urls.length > 1 ? { broker: url } : {}) }, "connected to the broker")
+            if (this.lastError)
+                o.log.info(
+                    { client: o.name, ...(o.broker.urls.length > 1 ? { broker: url } : {}) },
+                    "connected to the broker again",
+                )
+            else
+                o.log.debug(
+                    { client: o.name, ...(o.broker.urls.length > 1 ? { broker: url } : {}) },
+                    "connected to the broker",
+                )
             this.lastError = undefined
             o.metrics.upstreamConnects.inc({ client: o.name })
             this.setConnected(true)
             this.handlers.connected()
         })
-        client.on("error", (error) => {
+        client.on("error", error => {
             failure ??= error
         })
         // MQTT 5: the broker says why it closes (0x8E: another client took the session).
-        client.on("disconnect", (packet) => {
+        client.on("disconnect", packet => {
             disconnectReason ??= packet.reasonCode
         })
         client.on("message", (topic, payload, packet) => {
@@ -241,11 +266,19 @@ export class MqttLink {
                   : failure !== undefined
                     ? ConnectionEnd.OURS
                     : ConnectionEnd.BROKER_CLOSED
-            if (noteConnectionEnd(this.reconnect, end, heldMs, Date.now(), this.policy)) this.reportTakeover(disconnectReason)
+            if (noteConnectionEnd(this.reconnect, end, heldMs, Date.now(), this.policy))
+                this.reportTakeover(disconnectReason)
             else {
-                const closed = Object.assign(new Error(was === "connected" ? this.closedMessage(disconnectReason) : "the connection closed before CONNACK"), {
-                    code: was === "connected" ? "CLOSED" : "NO_CONNACK",
-                })
+                const closed = Object.assign(
+                    new Error(
+                        was === "connected"
+                            ? this.closedMessage(disconnectReason)
+                            : "the connection closed before CONNACK",
+                    ),
+                    {
+                        code: was === "connected" ? "CLOSED" : "NO_CONNACK",
+                    },
+                )
                 if (!this.reconnect.takeover) this.report(failure ?? closed, was === "connected")
             }
             if (was === "connected") {
@@ -263,7 +296,9 @@ export class MqttLink {
     }
 
     private closedMessage(reason: number | undefined): string {
-        return reason === undefined ? "the broker closed the connection" : `the broker closed the connection (DISCONNECT reason ${hex(reason)})`
+        return reason === undefined
+            ? "the broker closed the connection"
+            : `the broker closed the connection (DISCONNECT reason ${hex(reason)})`
     }
 
     /** Once per episode: an error naming the likely cause and the fix. */
@@ -277,14 +312,23 @@ export class MqttLink {
         o.metrics.upstreamTakeovers.inc({ client: o.name })
         this.lastError = { reason: "takeover", message: `another client is using the id \`${o.clientId}\`` }
         o.log.error(
-            { client: o.name, clientId: o.clientId, reason: "takeover", ...(reason !== undefined ? { disconnectReason: hex(reason) } : {}), retryMs: [cap / 2, cap] },
+            {
+                client: o.name,
+                clientId: o.clientId,
+                reason: "takeover",
+                ...(reason !== undefined ? { disconnectReason: hex(reason) } : {}),
+                retryMs: [cap / 2, cap],
+            },
             `another client is using the id \`${o.clientId}\`: ${o.duplicateHint} (${evidence}); retrying every ${cap / 2000}-${cap / 1000} s instead of fighting over it`,
         )
     }
 
     private report(error: Error, wasConnected: boolean): void {
         const o = this.options
-        const explained = explainError(error as Error & { code?: string }, { ...o.broker, url: this.brokerUrl })
+        const explained = explainError(error as Error & { code?: string }, {
+            ...o.broker,
+            url: this.brokerUrl,
+        })
         o.metrics.upstreamErrors.inc({ client: o.name, reason: explained.reason })
         const changed = this.lastError?.reason !== explained.reason
         this.lastError = explained
@@ -294,7 +338,12 @@ export class MqttLink {
         if (changed) this.throttle.check(explained.reason)
         if (!verdict.log) return
         o.log.warn(
-            { client: o.name, reason: explained.reason, attempt: this.reconnect.attempt, ...(verdict.suppressed ? { repeated: verdict.suppressed } : {}) },
+            {
+                client: o.name,
+                reason: explained.reason,
+                attempt: this.reconnect.attempt,
+                ...(verdict.suppressed ? { repeated: verdict.suppressed } : {}),
+            },
             wasConnected ? `lost the broker: ${explained.message}` : `cannot connect: ${explained.message}`,
         )
     }

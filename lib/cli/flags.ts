@@ -23,7 +23,12 @@ function program(command: string): string {
 
 export function parseFlags(command: string, argv: string[], spec: FlagSpec): ParsedFlags {
     try {
-        const { values, positionals } = parseArgs({ args: argv, options: { ...spec, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true })
+        const { values, positionals } = parseArgs({
+            args: argv,
+            options: { ...spec, help: { type: "boolean", short: "h" } },
+            allowPositionals: true,
+            strict: true,
+        })
         return { values: values as ParsedFlags["values"], positionals }
     } catch (e) {
         const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, "")
@@ -35,25 +40,43 @@ export function parseFlags(command: string, argv: string[], spec: FlagSpec): Par
  * A command's flags: `undefined` when --help was asked (`help` is printed), else the parsed
  * flags; more than `maxPositionals` positional arguments is a usage mistake.
  */
-export function commandFlags(command: string, argv: string[], spec: FlagSpec, help: string, maxPositionals = 0): ParsedFlags | undefined {
+export function commandFlags(
+    command: string,
+    argv: string[],
+    spec: FlagSpec,
+    help: string,
+    maxPositionals = 0,
+): ParsedFlags | undefined {
     const flags = parseFlags(command, argv, spec)
     if (flags.values.help) {
         console.log(help)
         return undefined
     }
     const extra = flags.positionals[maxPositionals]
-    if (extra !== undefined) throw new UsageError(`${program(command)}: unexpected argument '${extra}' (see '${program(command)} --help')`)
+    if (extra !== undefined)
+        throw new UsageError(
+            `${program(command)}: unexpected argument '${extra}' (see '${program(command)} --help')`,
+        )
     return flags
 }
 
 /** A whole number flag within [min, max], or `fallback` when absent. */
-export function wholeFlag(command: string, flags: ParsedFlags, name: string, fallback: number, min: number, max: number): number {
+export function wholeFlag(
+    command: string,
+    flags: ParsedFlags,
+    name: string,
+    fallback: number,
+    min: number,
+    max: number,
+): number {
     const raw = flags.values[name]
     if (raw === undefined) return fallback
     const text = String(raw)
     const n = Number(text)
     if (text.trim() === "" || !Number.isInteger(n) || n < min || n > max)
-        throw new UsageError(`${program(command)}: --${name} expects a whole number from ${min} to ${max}, got '${text}'`)
+        throw new UsageError(
+            `${program(command)}: --${name} expects a whole number from ${min} to ${max}, got '${text}'`,
+        )
     return n
 }
 
@@ -65,10 +88,14 @@ export function brokerFlag(command: string, flags: ParsedFlags, name = "broker")
     try {
         url = new URL(String(raw))
     } catch {
-        throw new UsageError(`${program(command)}: --${name} expects a URL like mqtt://host:1883, got '${raw}'`)
+        throw new UsageError(
+            `${program(command)}: --${name} expects a URL like mqtt://host:1883, got '${raw}'`,
+        )
     }
     if (url.protocol !== "mqtt:" && url.protocol !== "mqtts:")
-        throw new UsageError(`${program(command)}: --${name} must use mqtt:// or mqtts://, got '${url.protocol}//'`)
+        throw new UsageError(
+            `${program(command)}: --${name} must use mqtt:// or mqtts://, got '${url.protocol}//'`,
+        )
     if (!url.hostname) throw new UsageError(`${program(command)}: --${name} has no host: '${raw}'`)
     return url
 }

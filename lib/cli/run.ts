@@ -23,7 +23,7 @@ export async function exitCodeOf(label: string, run: () => Promise<number>): Pro
  * end in the caller's graceful stop too.
  */
 export function stopSignal(): Promise<NodeJS.Signals> {
-    return new Promise((resolve) => {
+    return new Promise(resolve => {
         process.once("SIGINT", resolve)
         process.once("SIGTERM", resolve)
     })

@@ -20,7 +20,10 @@ export function parseSourceText(text: string, source: string): SourceDocument {
     const lineCounter = new LineCounter()
     const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
     if (doc.errors.length > 0)
-        throw new ConfigError(source, doc.errors.map((e) => `line ${lineCounter.linePos(e.pos[0]).line}: ${e.message.split("\n")[0]}`))
+        throw new ConfigError(
+            source,
+            doc.errors.map(e => `line ${lineCounter.linePos(e.pos[0]).line}: ${e.message.split("\n")[0]}`),
+        )
     const lineOf = (p: (string | number)[]) => {
         for (let n = p.length; n >= 0; n--) {
             const node = doc.getIn(p.slice(0, n), true) as { range?: [number, number, number] } | undefined
@@ -36,7 +39,9 @@ export function readSourceFile(file: string): SourceDocument {
     try {
         text = readFileSync(file, "utf8")
     } catch (e) {
-        throw new ConfigError(file, [`cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`])
+        throw new ConfigError(file, [
+            `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        ])
     }
     return parseSourceText(text, file)
 }

@@ -21,8 +21,13 @@ export function schemaAt(schema: Schema, segments: string[], value: unknown): Sc
         else {
             const branches = node.oneOf as Schema[] | undefined
             const type = v && typeof v === "object" ? (v as Record<string, unknown>).type : undefined
-            const branch = branches?.find((b) => ((b.properties as Record<string, Schema> | undefined)?.type?.const ?? undefined) === type)
-            node = ((branch ?? node).properties as Record<string, Schema> | undefined)?.[s] ?? (node.properties as Record<string, Schema> | undefined)?.[s]
+            const branch = branches?.find(
+                b =>
+                    ((b.properties as Record<string, Schema> | undefined)?.type?.const ?? undefined) === type,
+            )
+            node =
+                ((branch ?? node).properties as Record<string, Schema> | undefined)?.[s] ??
+                (node.properties as Record<string, Schema> | undefined)?.[s]
         }
         v = v && typeof v === "object" ? (v as Record<string, unknown>)[s] : undefined
     }
@@ -55,7 +60,11 @@ export function validateDocument<T>(schema: Schema, doc: SourceDocument): T {
     if (validate(data)) return data as T
     const problems: string[] = []
     for (const e of validate.errors ?? []) {
-        const located = describeAjvError(e, (p) => valueAt(doc.value, p), (p) => schemaAt(schema, p, doc.value))
+        const located = describeAjvError(
+            e,
+            p => valueAt(doc.value, p),
+            p => schemaAt(schema, p, doc.value),
+        )
         const text = `${locate(doc, located.path)}: ${located.message}`
         if (!problems.includes(text)) problems.push(text)
     }

@@ -7,11 +7,17 @@ import mqtt, { type MqttClient } from "mqtt"
 
 export async function connectWatcher(broker: URL, clientId: string): Promise<MqttClient> {
     try {
-        return await mqtt.connectAsync(broker.toString(), { clientId, reconnectPeriod: 1000, connectTimeout: 10000 })
+        return await mqtt.connectAsync(broker.toString(), {
+            clientId,
+            reconnectPeriod: 1000,
+            connectTimeout: 10000,
+        })
     } catch (e) {
         const shown = new URL(broker.toString())
         shown.username = ""
         shown.password = ""
-        throw new Error(`cannot reach the broker at ${shown} (${(e as Error).message}); check --broker and that the broker is running`)
+        throw new Error(
+            `cannot reach the broker at ${shown} (${(e as Error).message}); check --broker and that the broker is running`,
+        )
     }
 }

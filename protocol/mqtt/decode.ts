@@ -45,7 +45,10 @@ class Reader {
     has(n: number, field: string): boolean {
         if (this.error !== null) return false
         if (this.pos + n <= this.end) return true
-        this.fail("truncated", `${this.what} ${field} runs past the end of the packet (remaining length ${this.end - this.start})`)
+        this.fail(
+            "truncated",
+            `${this.what} ${field} runs past the end of the packet (remaining length ${this.end - this.start})`,
+        )
         return false
     }
 
@@ -93,7 +96,10 @@ class Reader {
     finish(): ParseError | null {
         if (this.error === null && this.pos < this.end) {
             const left = this.end - this.pos
-            this.fail("trailing", `${this.what} has ${count(left, "byte")} after its last field (remaining length ${this.end - this.start})`)
+            this.fail(
+                "trailing",
+                `${this.what} has ${count(left, "byte")} after its last field (remaining length ${this.end - this.start})`,
+            )
         }
         return this.error
     }
@@ -104,10 +110,12 @@ function connack(r: Reader, p: MqttPacket) {
     const code = r.u8("return-code byte")
     if (r.error !== null) return
     // §3.2.2.1: bits 7-1 of the acknowledge flags are reserved and must be 0
-    if ((ack & 0xfe) !== 0) return r.fail("bad-flags", `CONNACK acknowledge flags must be 0x00 or 0x01, got ${hexByte(ack)}`)
+    if ((ack & 0xfe) !== 0)
+        return r.fail("bad-flags", `CONNACK acknowledge flags must be 0x00 or 0x01, got ${hexByte(ack)}`)
     if (code > 5) return r.fail("malformed", `CONNACK return code ${code} is reserved`) // §3.2.2.3 Table 3.1
     // [MQTT-3.2.2-4]: a refused connection has no session
-    if (code !== 0 && ack !== 0) return r.fail("malformed", `CONNACK with return code ${code} must not set session present`)
+    if (code !== 0 && ack !== 0)
+        return r.fail("malformed", `CONNACK with return code ${code} must not set session present`)
     p.sessionPresent = ack === 1
     p.returnCode = code
 }
@@ -145,7 +153,13 @@ function suback(r: Reader, p: MqttPacket) {
  * Decodes the body buf[start..end) of a packet whose first header byte is `header`.
  * The parser has already checked the type and the fixed-header flags.
  */
-export function decodePacket(kit: ByteKit, header: number, buf: ByteArray, start: number, end: number): DecodeResult {
+export function decodePacket(
+    kit: ByteKit,
+    header: number,
+    buf: ByteArray,
+    start: number,
+    end: number,
+): DecodeResult {
     const type: PacketType = header >> 4
     const r = new Reader(kit, buf, start, end, packetTypeName(type))
     const p: MqttPacket = { type: type }

@@ -6,7 +6,13 @@
 import type { ByteArray, ByteKit } from "../bytes.js"
 import { remainingLengthSize, writeRemainingLength } from "./length.js"
 import type { ConnectOptions, PublishOptions, Subscription } from "./packets.js"
-import { MAX_FIELD_BYTES, MAX_PACKET_ID, MAX_REMAINING_LENGTH, PacketType, packetTypeName } from "./packets.js"
+import {
+    MAX_FIELD_BYTES,
+    MAX_PACKET_ID,
+    MAX_REMAINING_LENGTH,
+    PacketType,
+    packetTypeName,
+} from "./packets.js"
 import { topicFilterError, topicNameError } from "./topics.js"
 import { stringError } from "./utf8.js"
 
@@ -22,7 +28,9 @@ class Writer {
     constructor(kit: ByteKit, type: PacketType, flags: number, remaining: number) {
         this.kit = kit
         if (remaining > MAX_REMAINING_LENGTH)
-            throw new Error(`mqtt: ${packetTypeName(type)} is too large: remaining length ${remaining} exceeds ${MAX_REMAINING_LENGTH}`)
+            throw new Error(
+                `mqtt: ${packetTypeName(type)} is too large: remaining length ${remaining} exceeds ${MAX_REMAINING_LENGTH}`,
+            )
         this.buf = kit.alloc(1 + remainingLengthSize(remaining) + remaining)
         this.buf[0] = (type << 4) | flags
         this.pos = writeRemainingLength(this.buf, 1, remaining)
@@ -59,7 +67,8 @@ function isInt(value: number, min: number, max: number): boolean {
 }
 
 function checkPacketId(what: string, id: number) {
-    if (!isInt(id, 1, MAX_PACKET_ID)) throw new Error(`mqtt: ${what} packet id must be an integer from 1 to ${MAX_PACKET_ID}, got ${id}`) // [MQTT-2.3.1-1]
+    if (!isInt(id, 1, MAX_PACKET_ID))
+        throw new Error(`mqtt: ${what} packet id must be an integer from 1 to ${MAX_PACKET_ID}, got ${id}`) // [MQTT-2.3.1-1]
 }
 
 function checkQos(what: string, qos: number) {
@@ -74,7 +83,8 @@ function utf8Field(kit: ByteKit, what: string, text: string): ByteArray {
 }
 
 function binaryField(what: string, bytes: ByteArray): ByteArray {
-    if (bytes.length > MAX_FIELD_BYTES) throw new Error(`mqtt: ${what} is ${bytes.length} bytes, more than ${MAX_FIELD_BYTES}`)
+    if (bytes.length > MAX_FIELD_BYTES)
+        throw new Error(`mqtt: ${what} is ${bytes.length} bytes, more than ${MAX_FIELD_BYTES}`)
     return bytes
 }
 
@@ -92,9 +102,13 @@ function topicFilter(kit: ByteKit, what: string, filter: string): ByteArray {
 
 /** CONNECT, §3.1: protocol name "MQTT", level 4, flags, keep-alive, then the payload fields in order. */
 export function encodeConnect(kit: ByteKit, opts: ConnectOptions): ByteArray {
-    if (!isInt(opts.keepAlive, 0, 65535)) throw new Error(`mqtt: CONNECT keep-alive must be an integer from 0 to 65535 seconds, got ${opts.keepAlive}`)
+    if (!isInt(opts.keepAlive, 0, 65535))
+        throw new Error(
+            `mqtt: CONNECT keep-alive must be an integer from 0 to 65535 seconds, got ${opts.keepAlive}`,
+        )
     // [MQTT-3.1.3-7]: a server may assign an id only to a clean session
-    if (opts.clientId.length === 0 && !opts.cleanSession) throw new Error("mqtt: CONNECT with an empty client id must set cleanSession")
+    if (opts.clientId.length === 0 && !opts.cleanSession)
+        throw new Error("mqtt: CONNECT with an empty client id must set cleanSession")
     const clientId = utf8Field(kit, "CONNECT client id", opts.clientId)
     let flags = opts.cleanSession ? 0x02 : 0
     let remaining = 10 + 2 + clientId.length // §3.1.2: 6 protocol name + 1 level + 1 flags + 2 keep-alive
@@ -151,7 +165,8 @@ export function encodePublish(kit: ByteKit, opts: PublishOptions): ByteArray {
         if (!isSet(packetId)) throw new Error(`mqtt: PUBLISH with QoS ${opts.qos} needs a packet id`)
         checkPacketId("PUBLISH", packetId)
         id = packetId
-    } else if (isSet(packetId)) throw new Error(`mqtt: PUBLISH with QoS 0 must not carry a packet id, got ${opts.packetId}`) // [MQTT-2.3.1-5]
+    } else if (isSet(packetId))
+        throw new Error(`mqtt: PUBLISH with QoS 0 must not carry a packet id, got ${opts.packetId}`) // [MQTT-2.3.1-5]
     if (opts.dup && opts.qos === 0) throw new Error("mqtt: PUBLISH with QoS 0 must not set dup") // [MQTT-3.3.1-2]
     const topic = topicName(kit, "PUBLISH", opts.topic)
     const remaining = 2 + topic.length + (opts.qos > 0 ? 2 : 0) + opts.payload.length

@@ -9,7 +9,9 @@ import { MAX_REMAINING_LENGTH } from "./packets.js"
 /** Bytes needed to encode `length` (0..268,435,455), §2.2.3 Table 2.4. */
 export function remainingLengthSize(length: number): number {
     if (!(length >= 0 && length <= MAX_REMAINING_LENGTH && Math.floor(length) === length))
-        throw new Error(`mqtt: remaining length must be an integer from 0 to ${MAX_REMAINING_LENGTH}, got ${length}`)
+        throw new Error(
+            `mqtt: remaining length must be an integer from 0 to ${MAX_REMAINING_LENGTH}, got ${length}`,
+        )
     if (length < 128) return 1
     if (length < 16384) return 2
     if (length < 2097152) return 3

@@ -72,15 +72,21 @@ export function headerError(header: number): ParseError | null {
     const flags = header & 0x0f
     const required = REQUIRED_FLAGS[type]
     if (type === 0 || type === 15) return parseError("unexpected-type", `Packet type ${type} is reserved`)
-    if (required === -2) return parseError("unexpected-type", `${packetTypeName(type)} is never sent to a client`)
+    if (required === -2)
+        return parseError("unexpected-type", `${packetTypeName(type)} is never sent to a client`)
     if (required === -1) {
         const qos = (flags >> 1) & 0x03
         if (qos === 3) return parseError("bad-flags", "PUBLISH QoS must be 0, 1 or 2, got 3") // [MQTT-3.3.1-4]
-        if (qos === 0 && (flags & 0x08) !== 0) return parseError("bad-flags", "PUBLISH with QoS 0 must not set DUP") // [MQTT-3.3.1-2]
+        if (qos === 0 && (flags & 0x08) !== 0)
+            return parseError("bad-flags", "PUBLISH with QoS 0 must not set DUP") // [MQTT-3.3.1-2]
         return null
     }
     // [MQTT-2.2.2-1], [MQTT-2.2.2-2]
-    if (flags !== required) return parseError("bad-flags", `${packetTypeName(type)} fixed-header flags must be ${hexByte(required)}, got ${hexByte(flags)}`)
+    if (flags !== required)
+        return parseError(
+            "bad-flags",
+            `${packetTypeName(type)} fixed-header flags must be ${hexByte(required)}, got ${hexByte(flags)}`,
+        )
     return null
 }
 
@@ -112,7 +118,8 @@ export class PacketParser {
      */
     constructor(kit: ByteKit, maxPacketSize?: number, skipOversize?: boolean) {
         const max = maxPacketSize === undefined || maxPacketSize === null ? MAX_PACKET_SIZE : maxPacketSize
-        if (!(max >= 2 && max <= MAX_PACKET_SIZE)) throw new Error(`mqtt: maxPacketSize must be from 2 to ${MAX_PACKET_SIZE}, got ${maxPacketSize}`)
+        if (!(max >= 2 && max <= MAX_PACKET_SIZE))
+            throw new Error(`mqtt: maxPacketSize must be from 2 to ${MAX_PACKET_SIZE}, got ${maxPacketSize}`)
         this.kit = kit
         this.maxPacketSize = max
         this.skipOversize = skipOversize === true
@@ -162,19 +169,35 @@ export class PacketParser {
                 if ((b & 0x80) !== 0) {
                     // §2.2.3: at most 4 bytes, so the 4th may not announce a 5th
                     if (this.lengthBytes === 4)
-                        return this.fail(parseError("bad-length", `Invalid variable byte integer: ${this.typeName()} remaining length has more than 4 bytes`))
+                        return this.fail(
+                            parseError(
+                                "bad-length",
+                                `Invalid variable byte integer: ${this.typeName()} remaining length has more than 4 bytes`,
+                            ),
+                        )
                     continue
                 }
                 const size = 1 + this.lengthBytes + this.remaining
-                if (size > this.maxPacketSize && this.skipOversize && this.header >> 4 === PacketType.PUBLISH) {
+                if (
+                    size > this.maxPacketSize &&
+                    this.skipOversize &&
+                    this.header >> 4 === PacketType.PUBLISH
+                ) {
                     this.state = State.Skip
-                    this.head = this.kit.alloc(this.remaining < SKIP_HEAD_BYTES ? this.remaining : SKIP_HEAD_BYTES)
+                    this.head = this.kit.alloc(
+                        this.remaining < SKIP_HEAD_BYTES ? this.remaining : SKIP_HEAD_BYTES,
+                    )
                     this.skipId = 0
                     this.filled = 0
                     continue
                 }
                 if (size > this.maxPacketSize)
-                    return this.fail(parseError("too-large", `${this.typeName()} of ${size} bytes exceeds the maximum packet size of ${this.maxPacketSize} bytes`))
+                    return this.fail(
+                        parseError(
+                            "too-large",
+                            `${this.typeName()} of ${size} bytes exceeds the maximum packet size of ${this.maxPacketSize} bytes`,
+                        ),
+                    )
                 if (this.remaining === 0) {
                     const err = this.emit(chunk, i, i, onPacket)
                     if (err !== null) return err
@@ -240,26 +263,51 @@ export class PacketParser {
         const head = this.head as ByteArray
         const flags = this.header & 0x0f
         const qos = (flags >> 1) & 0x03
-        const p: MqttPacket = { type: PacketType.PUBLISH, dup: (flags & 0x08) !== 0, qos: qos, retain: (flags & 0x01) !== 0 }
+        const p: MqttPacket = {
+            type: PacketType.PUBLISH,
+            dup: (flags & 0x08) !== 0,
+            qos: qos,
+            retain: (flags & 0x01) !== 0,
+        }
         p.oversize = 1 + this.lengthBytes + this.remaining
         this.state = State.Header
         this.head = null
         this.filled = 0
-        if (head.length < 2) return this.fail(parseError("truncated", `PUBLISH topic length runs past the end of the packet (remaining length ${this.remaining})`))
+        if (head.length < 2)
+            return this.fail(
+                parseError(
+                    "truncated",
+                    `PUBLISH topic length runs past the end of the packet (remaining length ${this.remaining})`,
+                ),
+            )
         const topicEnd = 2 + head[0] * 256 + head[1]
-        if (topicEnd > this.remaining) return this.fail(parseError("truncated", `PUBLISH topic runs past the end of the packet (remaining length ${this.remaining})`))
+        if (topicEnd > this.remaining)
+            return this.fail(
+                parseError(
+                    "truncated",
+                    `PUBLISH topic runs past the end of the packet (remaining length ${this.remaining})`,
+                ),
+            )
         if (topicEnd <= head.length) {
             // Same rules as a whole PUBLISH: [MQTT-1.5.3-1], [MQTT-1.5.3-2], §4.7
             const bad = mqttUtf8Error(head, 2, topicEnd)
-            if (bad !== null) return this.fail(parseError("bad-utf8", `PUBLISH topic is not valid MQTT UTF-8: ${bad}`))
+            if (bad !== null)
+                return this.fail(parseError("bad-utf8", `PUBLISH topic is not valid MQTT UTF-8: ${bad}`))
             const topic = this.kit.decodeUtf8(head, 2, topicEnd)
             const badTopic = topicNameError(topic)
             if (badTopic !== null) return this.fail(parseError("bad-topic", `PUBLISH ${badTopic}`))
             p.topic = topic
         }
         if (qos > 0) {
-            if (topicEnd + 2 > this.remaining) return this.fail(parseError("truncated", `PUBLISH packet id runs past the end of the packet (remaining length ${this.remaining})`))
-            if (this.skipId === 0) return this.fail(parseError("malformed", "PUBLISH packet id must not be 0")) // [MQTT-2.3.1-1]
+            if (topicEnd + 2 > this.remaining)
+                return this.fail(
+                    parseError(
+                        "truncated",
+                        `PUBLISH packet id runs past the end of the packet (remaining length ${this.remaining})`,
+                    ),
+                )
+            if (this.skipId === 0)
+                return this.fail(parseError("malformed", "PUBLISH packet id must not be 0")) // [MQTT-2.3.1-1]
             p.packetId = this.skipId
         }
         try {
@@ -281,7 +329,12 @@ export class PacketParser {
         return error
     }
 
-    private emit(buf: ByteArray, start: number, end: number, onPacket: (packet: MqttPacket) => void): ParseError | null {
+    private emit(
+        buf: ByteArray,
+        start: number,
+        end: number,
+        onPacket: (packet: MqttPacket) => void,
+    ): ParseError | null {
         const result = decodePacket(this.kit, this.header, buf, start, end)
         // Ready for the next packet before the callback runs
         this.state = State.Header

@@ -33,7 +33,8 @@ export function topicNameError(name: string): string | null {
     // Wildcards belong to filters only [MQTT-4.7.1-1], [MQTT-3.3.2-2]
     const plus = name.indexOf("+")
     const hash = name.indexOf("#")
-    if (plus >= 0 && (hash < 0 || plus < hash)) return `topic name must not contain the wildcard "+" (level ${levelAt(name, plus)})`
+    if (plus >= 0 && (hash < 0 || plus < hash))
+        return `topic name must not contain the wildcard "+" (level ${levelAt(name, plus)})`
     if (hash >= 0) return `topic name must not contain the wildcard "#" (level ${levelAt(name, hash)})`
     return null
 }
@@ -51,10 +52,12 @@ export function topicFilterError(filter: string): string | null {
         const whole = end - start === 1
         const hash = filter.indexOf("#", start)
         // [MQTT-4.7.1-2]: "#" alone in its level, and that level is the last
-        if (hash >= 0 && hash < end && !(whole && last)) return `topic filter may use "#" only as the whole last level (level ${level})`
+        if (hash >= 0 && hash < end && !(whole && last))
+            return `topic filter may use "#" only as the whole last level (level ${level})`
         const plus = filter.indexOf("+", start)
         // [MQTT-4.7.1-3]: "+" alone in its level
-        if (plus >= 0 && plus < end && !whole) return `topic filter may use "+" only as a whole level (level ${level})`
+        if (plus >= 0 && plus < end && !whole)
+            return `topic filter may use "+" only as a whole level (level ${level})`
         start = end + 1
         level++
     }
@@ -68,7 +71,8 @@ export function topicFilterError(filter: string): string | null {
 export function topicMatches(filter: string, name: string): boolean {
     if (topicFilterError(filter) !== null || topicNameError(name) !== null) return false
     // [MQTT-4.7.2-1]: a wildcard first level never matches a topic starting with "$"
-    if (name.charCodeAt(0) === 36 && (filter.charCodeAt(0) === 43 || filter.charCodeAt(0) === 35)) return false
+    if (name.charCodeAt(0) === 36 && (filter.charCodeAt(0) === 43 || filter.charCodeAt(0) === 35))
+        return false
     let f = 0 // start of the current filter level
     let t = 0 // start of the current name level; > name.length once all are used
     while (true) {
@@ -109,7 +113,8 @@ export function idError(id: string): string | null {
     if (id.length === 0) return "id is empty"
     for (let i = 0; i < id.length; i++) {
         // Every character before i is ASCII, so i is the same position on both runtimes
-        if (!isIdChar(id.charCodeAt(i))) return `id may contain only A-Z, a-z, 0-9, "_" and "-" (character ${i + 1} is not one of them)`
+        if (!isIdChar(id.charCodeAt(i)))
+            return `id may contain only A-Z, a-z, 0-9, "_" and "-" (character ${i + 1} is not one of them)`
     }
     if (id.length > MAX_ID_LENGTH) return `id is ${id.length} characters long, more than ${MAX_ID_LENGTH}`
     return null

@@ -45,7 +45,8 @@ export function mqttUtf8Error(bytes: ByteArray, start: number, end: number): str
             if ((c & 0xc0) !== 0x80) return `missing continuation byte at byte ${at + k}`
             cp = cp * 64 + (c & 0x3f)
         }
-        if ((more === 2 && cp < 0x800) || (more === 3 && cp < 0x10000)) return `overlong encoding at byte ${at}`
+        if ((more === 2 && cp < 0x800) || (more === 3 && cp < 0x10000))
+            return `overlong encoding at byte ${at}`
         if (cp >= 0xd800 && cp <= 0xdfff) return `surrogate ${codePoint(cp)} at byte ${at}`
         if (cp > 0x10ffff) return `code point above U+10FFFF at byte ${at}`
         i += more + 1

@@ -27,7 +27,8 @@ export class LineFramer {
     private lastDiscarded = 0
 
     constructor(readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES) {
-        if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) throw new RangeError(`maxLineBytes must be a whole number of at least 1, got ${maxLineBytes}`)
+        if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1)
+            throw new RangeError(`maxLineBytes must be a whole number of at least 1, got ${maxLineBytes}`)
         // One more than the limit: a line of exactly the limit may still be followed by `\r`.
         this.pending = new Uint8Array(maxLineBytes + 1)
     }

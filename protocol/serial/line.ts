@@ -54,7 +54,9 @@ function hexValue(c: number): number {
 function utf8Problem(bytes: Uint8Array): string {
     const why = mqttUtf8Error(bytes, 0, bytes.length)
     // mqttUtf8Error also refuses U+0000, which is fine in a payload: then say less.
-    return why === null || why.startsWith("U+0000") ? "line is not well-formed UTF-8" : `line is not UTF-8: ${why}`
+    return why === null || why.startsWith("U+0000")
+        ? "line is not well-formed UTF-8"
+        : `line is not UTF-8: ${why}`
 }
 
 export function parseLine(raw: Uint8Array, options: ParseOptions = {}): DeviceLine {
@@ -67,10 +69,17 @@ export function parseLine(raw: Uint8Array, options: ParseOptions = {}): DeviceLi
     if (lo >= 0) {
         const expected = crc8(bytes, 0, n - 4)
         const found = hi * 16 + lo
-        if (found !== expected) return fail("bad-checksum", `checksum *${hex(found)} does not match the line (CRC-8/SMBUS is *${hex(expected)})`)
+        if (found !== expected)
+            return fail(
+                "bad-checksum",
+                `checksum *${hex(found)} does not match the line (CRC-8/SMBUS is *${hex(expected)})`,
+            )
         bytes = bytes.subarray(0, n - 4)
     } else if (options.requireChecksum && !isBlank(bytes)) {
-        return fail("no-checksum", "this port requires a \" *XX\" CRC-8/SMBUS checksum at the end of every line")
+        return fail(
+            "no-checksum",
+            'this port requires a " *XX" CRC-8/SMBUS checksum at the end of every line',
+        )
     }
     let text: string
     try {
@@ -106,13 +115,17 @@ export function parseText(text: string): DeviceLine {
         case "hello":
             return parseHello(rest)
         default:
-            return fail("unknown-verb", `${quoted(verb)} is not a verb; a line is hello, pub, pubr, ping or a JSON object`)
+            return fail(
+                "unknown-verb",
+                `${quoted(verb)} is not a verb; a line is hello, pub, pubr, ping or a JSON object`,
+            )
     }
 }
 
 function parsePub(rest: string, retain: boolean, hasArgs: boolean): DeviceLine {
     const verb = retain ? "pubr" : "pub"
-    if (!hasArgs || rest === "") return fail("bad-syntax", `${verb} needs a sub-topic: ${verb} <subtopic> <payload>`)
+    if (!hasArgs || rest === "")
+        return fail("bad-syntax", `${verb} needs a sub-topic: ${verb} <subtopic> <payload>`)
     const space = rest.indexOf(" ")
     const subtopic = space < 0 ? rest : rest.slice(0, space)
     const problem = subtopicError(subtopic)
@@ -127,7 +140,8 @@ function parseJson(text: string): DeviceLine {
     } catch (e) {
         return fail("bad-json", `line starts with "{" but is not JSON: ${clip((e as Error).message, 80)}`)
     }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return fail("bad-json", "line starts with \"{\" but is not one JSON object")
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+        return fail("bad-json", 'line starts with "{" but is not one JSON object')
     return { kind: "json", payload: text }
 }
 
@@ -138,7 +152,8 @@ function parseHello(rest: string): DeviceLine {
         const eq = token.indexOf("=")
         if (eq <= 0) return fail("bad-syntax", `hello takes key=value fields, got ${quoted(token)}`)
         const key = token.slice(0, eq)
-        if (Object.prototype.hasOwnProperty.call(fields, key)) return fail("bad-syntax", `hello has ${key}= twice`)
+        if (Object.prototype.hasOwnProperty.call(fields, key))
+            return fail("bad-syntax", `hello has ${key}= twice`)
         fields[key] = token.slice(eq + 1)
     }
     const id = fields.id
@@ -150,13 +165,19 @@ function parseHello(rest: string): DeviceLine {
         const value = fields[key]
         if (value === undefined) continue
         if (value.length === 0 || value.length > MAX_HELLO_VALUE || !/^[\x21-\x7e]+$/.test(value))
-            return fail("bad-syntax", `hello ${key}= takes 1 to ${MAX_HELLO_VALUE} printable ASCII characters, got ${quoted(value)}`)
+            return fail(
+                "bad-syntax",
+                `hello ${key}= takes 1 to ${MAX_HELLO_VALUE} printable ASCII characters, got ${quoted(value)}`,
+            )
         hello[key] = value
     }
     if (fields.live !== undefined) {
         const live = Number(fields.live)
         if (!/^\d{1,6}$/.test(fields.live) || live > MAX_LIVE_S)
-            return fail("bad-syntax", `hello live= takes whole seconds from 0 to ${MAX_LIVE_S}, got ${quoted(fields.live)}`)
+            return fail(
+                "bad-syntax",
+                `hello live= takes whole seconds from 0 to ${MAX_LIVE_S}, got ${quoted(fields.live)}`,
+            )
         hello.live = live
     }
     // Other keys are ignored, so a newer device still talks to an older gateway.
@@ -169,6 +190,8 @@ function clip(text: string, max: number): string {
 
 /** A device-supplied word, quoted and made safe to echo on one line. */
 export function quoted(word: string): string {
-    const safe = clip(word, 32).replace(/[^\x20-\x7e]/g, "?").replace(/"/g, "'")
+    const safe = clip(word, 32)
+        .replace(/[^\x20-\x7e]/g, "?")
+        .replace(/"/g, "'")
     return `"${safe}"`
 }

@@ -32,11 +32,19 @@ export type CommandProblem = string
  * go down the line: a payload with a line break would end the line early, and the
  * device could not read a line past its limit.
  */
-export function cmdLine(name: string, payload: string, maxLineBytes: number): { line: string } | { problem: CommandProblem } {
-    if (!/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(name)) return { problem: `command name "${name}" is not one or more levels of A-Z a-z 0-9 _ -` }
+export function cmdLine(
+    name: string,
+    payload: string,
+    maxLineBytes: number,
+): { line: string } | { problem: CommandProblem } {
+    if (!/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(name))
+        return { problem: `command name "${name}" is not one or more levels of A-Z a-z 0-9 _ -` }
     if (/[\r\n]/.test(payload)) return { problem: "command payload holds a line break" }
     const line = payload === "" ? `cmd ${name}` : `cmd ${name} ${payload}`
     const size = new TextEncoder().encode(line).length + 4 // room for " *XX"
-    if (size > maxLineBytes) return { problem: `command line would be ${size} bytes, more than the port's limit of ${maxLineBytes}` }
+    if (size > maxLineBytes)
+        return {
+            problem: `command line would be ${size} bytes, more than the port's limit of ${maxLineBytes}`,
+        }
     return { line }
 }

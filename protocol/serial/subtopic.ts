@@ -34,14 +34,25 @@ export function subtopicError(subtopic: string): SubtopicProblem | null {
         if (c === 47) {
             const size = i - levelStart
             if (size === 0) return { code: "bad-topic", reason: `sub-topic level ${level} is empty` }
-            if (size > MAX_LEVEL_LENGTH) return { code: "bad-topic", reason: `sub-topic level ${level} is ${size} characters long, more than ${MAX_LEVEL_LENGTH}` }
+            if (size > MAX_LEVEL_LENGTH)
+                return {
+                    code: "bad-topic",
+                    reason: `sub-topic level ${level} is ${size} characters long, more than ${MAX_LEVEL_LENGTH}`,
+                }
             if (level === 1 && RESERVED_LEVELS.includes(subtopic.slice(0, i)))
-                return { code: "reserved-topic", reason: `sub-topic "${subtopic.slice(0, i)}" belongs to the gateway` }
+                return {
+                    code: "reserved-topic",
+                    reason: `sub-topic "${subtopic.slice(0, i)}" belongs to the gateway`,
+                }
             level++
-            if (level > MAX_SUBTOPIC_LEVELS && i < subtopic.length) return { code: "bad-topic", reason: `sub-topic has more than ${MAX_SUBTOPIC_LEVELS} levels` }
+            if (level > MAX_SUBTOPIC_LEVELS && i < subtopic.length)
+                return { code: "bad-topic", reason: `sub-topic has more than ${MAX_SUBTOPIC_LEVELS} levels` }
             levelStart = i + 1
         } else if (!isLevelChar(c)) {
-            return { code: "bad-topic", reason: `sub-topic level ${level} has ${shown(subtopic, i)}; levels hold only A-Z a-z 0-9 _ -` }
+            return {
+                code: "bad-topic",
+                reason: `sub-topic level ${level} has ${shown(subtopic, i)}; levels hold only A-Z a-z 0-9 _ -`,
+            }
         }
     }
     return null

@@ -29,9 +29,11 @@ const CONNECT_TIMEOUT_MS = 5000
 
 /** What to try for the usual ways a connection fails. */
 function hintFor(error: Error & { code?: string | number }): string {
-    if (error.code === "ECONNREFUSED") return "; nothing listens there: is the broker running, and is the port right?"
+    if (error.code === "ECONNREFUSED")
+        return "; nothing listens there: is the broker running, and is the port right?"
     if (error.code === "ENOTFOUND" || error.code === "EAI_AGAIN") return "; the host name does not resolve"
-    if (error.code === 4 || error.code === 5) return "; give the user name and password in the URL: mqtt://user:pass@host:1883"
+    if (error.code === 4 || error.code === 5)
+        return "; give the user name and password in the URL: mqtt://user:pass@host:1883"
     return ""
 }
 
@@ -41,7 +43,13 @@ export class Connections {
 
     /** Connects one client; rejects naming the URL when the broker does not accept it in time. */
     async open(url: string, clientId: string, options: IClientOptions = {}): Promise<Probe> {
-        const client = mqtt.connect(url, { clientId, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: CONNECT_TIMEOUT_MS, ...options })
+        const client = mqtt.connect(url, {
+            clientId,
+            protocolVersion: 4,
+            reconnectPeriod: 0,
+            connectTimeout: CONNECT_TIMEOUT_MS,
+            ...options,
+        })
         this.clients.add(client)
         const received: Received[] = []
         const waiters = new Set<() => void>()
@@ -51,12 +59,18 @@ export class Connections {
         })
         await new Promise<void>((resolve, reject) => {
             client.once("connect", () => resolve())
-            client.once("error", (error) => reject(new Error(`${url}: ${error.message}${hintFor(error)}`)))
-            client.once("close", () => reject(new Error(`${url}: the broker closed the connection of ${clientId} before CONNACK (does it need a user name and password in the URL, or TLS with mqtts://?)`)))
+            client.once("error", error => reject(new Error(`${url}: ${error.message}${hintFor(error)}`)))
+            client.once("close", () =>
+                reject(
+                    new Error(
+                        `${url}: the broker closed the connection of ${clientId} before CONNACK (does it need a user name and password in the URL, or TLS with mqtts://?)`,
+                    ),
+                ),
+            )
         })
         client.on("error", () => undefined) // later errors end in "close"; the probe sees what is missing
         const waitForCount = (match: (m: Received) => boolean, count: number, ms: number) =>
-            new Promise<number>((resolve) => {
+            new Promise<number>(resolve => {
                 const check = () => {
                     const n = received.filter(match).length
                     if (n < count) return false
@@ -85,15 +99,32 @@ export class Connections {
     async silent(url: string, clientId: string, keepAliveS: number, will: WillOptions): Promise<net.Socket> {
         const target = new URL(url)
         const port = Number(target.port || (target.protocol === "mqtts:" ? 8883 : 1883))
-        const socket = target.protocol === "mqtts:" ? tls.connect({ host: target.hostname, port, servername: target.hostname }) : net.connect({ host: target.hostname, port })
+        const socket =
+            target.protocol === "mqtts:"
+                ? tls.connect({ host: target.hostname, port, servername: target.hostname })
+                : net.connect({ host: target.hostname, port })
         this.sockets.add(socket)
         const username = target.username ? decodeURIComponent(target.username) : undefined
-        const password = target.password ? nodeBytes.encodeUtf8(decodeURIComponent(target.password)) : undefined
-        const connect = toBuffer(encodeConnect(nodeBytes, { clientId, cleanSession: true, keepAlive: keepAliveS, will, username, password }))
+        const password = target.password
+            ? nodeBytes.encodeUtf8(decodeURIComponent(target.password))
+            : undefined
+        const connect = toBuffer(
+            encodeConnect(nodeBytes, {
+                clientId,
+                cleanSession: true,
+                keepAlive: keepAliveS,
+                will,
+                username,
+                password,
+            }),
+        )
         await new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`${url}: no CONNACK for ${clientId} within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS)
-            socket.once("error", (error) => reject(new Error(`${url}: ${error.message}`)))
-            socket.once("data", (data) => {
+            const timer = setTimeout(
+                () => reject(new Error(`${url}: no CONNACK for ${clientId} within ${CONNECT_TIMEOUT_MS} ms`)),
+                CONNECT_TIMEOUT_MS,
+            )
+            socket.once("error", error => reject(new Error(`${url}: ${error.message}`)))
+            socket.once("data", data => {
                 clearTimeout(timer)
                 // CONNACK is 0x20 0x02 <flags> <return code>; 0 is accepted.
                 if (data[0] === 0x20 && data[3] === 0) resolve()
@@ -107,7 +138,7 @@ export class Connections {
 
     async closeAll(): Promise<void> {
         for (const socket of this.sockets) socket.destroy()
-        await Promise.all([...this.clients].map((client) => client.endAsync(true).catch(() => undefined)))
+        await Promise.all([...this.clients].map(client => client.endAsync(true).catch(() => undefined)))
         this.clients.clear()
         this.sockets.clear()
     }

@@ -37,14 +37,28 @@ export async function retained(c: ProbeContext): Promise<Observation[]> {
     await writer.client.publishAsync(topic, "online", { qos: 1, retain: true })
     const seenOn = async (url: string, i: number, filter: "exact" | "wildcard") => {
         const reader = await c.connections.open(url, `${c.run}-ret-${filter}-${i}`)
-        await reader.client.subscribeAsync(filter === "exact" ? topic : `${c.root}/devices/+/status`, { qos: 1 })
-        return (await reader.waitFor((m) => m.topic === topic && m.retain && m.payload.toString() === "online", WAIT_MS)) !== null
+        await reader.client.subscribeAsync(filter === "exact" ? topic : `${c.root}/devices/+/status`, {
+            qos: 1,
+        })
+        return (
+            (await reader.waitFor(
+                m => m.topic === topic && m.retain && m.payload.toString() === "online",
+                WAIT_MS,
+            )) !== null
+        )
     }
-    const [exact, wildcard] = await Promise.all([seenOn(c.urls[0]!, 0, "exact"), seenOn(c.urls[0]!, 0, "wildcard")])
+    const [exact, wildcard] = await Promise.all([
+        seenOn(c.urls[0]!, 0, "exact"),
+        seenOn(c.urls[0]!, 0, "wildcard"),
+    ])
     const missing: { node: number; filter: "exact" | "wildcard" }[] = []
-    await Promise.all(c.urls.slice(1).flatMap((url, i) => (["exact", "wildcard"] as const).map(async (filter) => {
-        if (!(await seenOn(url, i + 1, filter))) missing.push({ node: i + 1, filter })
-    })))
+    await Promise.all(
+        c.urls.slice(1).flatMap((url, i) =>
+            (["exact", "wildcard"] as const).map(async filter => {
+                if (!(await seenOn(url, i + 1, filter))) missing.push({ node: i + 1, filter })
+            }),
+        ),
+    )
     missing.sort((a, b) => a.node - b.node || a.filter.localeCompare(b.filter))
     return [
         { id: "retained-exact", received: exact, waitedMs: WAIT_MS },
@@ -64,7 +78,12 @@ export async function willOnClose(c: ProbeContext): Promise<Observation> {
     const waitedMs = 5000
     const watcher = await watchFor(c, topic, "wc")
     c.retained.add(topic)
-    const socket = await c.connections.silent(c.urls[0]!, `${c.run}-wc`, 60, { topic, payload: nodeBytes.encodeUtf8("offline"), qos: 1, retain: true })
+    const socket = await c.connections.silent(c.urls[0]!, `${c.run}-wc`, 60, {
+        topic,
+        payload: nodeBytes.encodeUtf8("offline"),
+        qos: 1,
+        retain: true,
+    })
     const closedAt = Date.now()
     socket.destroy()
     const will = await watcher.waitFor(isOffline(topic), waitedMs)
@@ -77,11 +96,21 @@ export async function willOnSilence(c: ProbeContext): Promise<Observation> {
     const waitedMs = SILENT_KEEPALIVE_S * 1500 + 9000
     const watcher = await watchFor(c, topic, "ws")
     c.retained.add(topic)
-    await c.connections.silent(c.urls[0]!, `${c.run}-ws`, SILENT_KEEPALIVE_S, { topic, payload: nodeBytes.encodeUtf8("offline"), qos: 1, retain: true })
+    await c.connections.silent(c.urls[0]!, `${c.run}-ws`, SILENT_KEEPALIVE_S, {
+        topic,
+        payload: nodeBytes.encodeUtf8("offline"),
+        qos: 1,
+        retain: true,
+    })
     // The broker counts keep-alive from the last packet it received: CONNECT.
     const silentFrom = Date.now()
     const will = await watcher.waitFor(isOffline(topic), waitedMs)
-    return { id: "will-silent", keepAliveS: SILENT_KEEPALIVE_S, willAfterMs: will ? will.at - silentFrom : null, waitedMs }
+    return {
+        id: "will-silent",
+        keepAliveS: SILENT_KEEPALIVE_S,
+        willAfterMs: will ? will.at - silentFrom : null,
+        waitedMs,
+    }
 }
 
 /** Each connection publishes its retained birth and at once three readings, as a device does. */
@@ -89,20 +118,23 @@ export async function birthOrder(c: ProbeContext): Promise<Observation> {
     const reader = await c.connections.open(otherNode(c), `${c.run}-order-watch`)
     await reader.client.subscribeAsync(`${c.root}/devices/+/#`, { qos: 1 })
     const names = Array.from({ length: BIRTH_CONNECTIONS }, (_, i) => device(c, `o${i}`))
-    await Promise.all(names.map(async (base, i) => {
-        const writer = await c.connections.open(c.urls[0]!, `${c.run}-o${i}`)
-        c.retained.add(`${base}/status`)
-        const sends = [writer.client.publishAsync(`${base}/status`, "online", { qos: 1, retain: true })]
-        for (let n = 0; n < 3; n++) sends.push(writer.client.publishAsync(`${base}/telemetry`, `{"n":${n}}`, { qos: 0 }))
-        await Promise.all(sends)
-    }))
-    const ours = (m: Received) => names.some((base) => m.topic.startsWith(`${base}/`))
+    await Promise.all(
+        names.map(async (base, i) => {
+            const writer = await c.connections.open(c.urls[0]!, `${c.run}-o${i}`)
+            c.retained.add(`${base}/status`)
+            const sends = [writer.client.publishAsync(`${base}/status`, "online", { qos: 1, retain: true })]
+            for (let n = 0; n < 3; n++)
+                sends.push(writer.client.publishAsync(`${base}/telemetry`, `{"n":${n}}`, { qos: 0 }))
+            await Promise.all(sends)
+        }),
+    )
+    const ours = (m: Received) => names.some(base => m.topic.startsWith(`${base}/`))
     await reader.waitForCount(ours, BIRTH_CONNECTIONS * 4, WAIT_MS)
     let birthsSeen = 0
     let birthsFirst = 0
     for (const base of names) {
-        const mine = reader.received.filter((m) => m.topic.startsWith(`${base}/`))
-        const birth = mine.findIndex((m) => m.topic === `${base}/status`)
+        const mine = reader.received.filter(m => m.topic.startsWith(`${base}/`))
+        const birth = mine.findIndex(m => m.topic === `${base}/status`)
         if (birth >= 0) birthsSeen++
         if (birth === 0) birthsFirst++
     }
@@ -113,8 +145,12 @@ export async function qos1(c: ProbeContext): Promise<Observation> {
     const topic = `${device(c, "q")}/telemetry`
     const reader = await watchFor(c, topic, "q")
     const writer = await c.connections.open(c.urls[0]!, `${c.run}-q`)
-    await Promise.all(Array.from({ length: QOS1_MESSAGES }, (_, i) => writer.client.publishAsync(topic, String(i), { qos: 1 })))
-    const received = await reader.waitForCount((m) => m.topic === topic, QOS1_MESSAGES, WAIT_MS)
+    await Promise.all(
+        Array.from({ length: QOS1_MESSAGES }, (_, i) =>
+            writer.client.publishAsync(topic, String(i), { qos: 1 }),
+        ),
+    )
+    const received = await reader.waitForCount(m => m.topic === topic, QOS1_MESSAGES, WAIT_MS)
     return { id: "qos1", sent: QOS1_MESSAGES, received }
 }
 
@@ -127,7 +163,7 @@ export async function sessionResume(c: ProbeContext): Promise<Observation> {
     const writer = await c.connections.open(c.urls[0]!, `${c.run}-sess-w`)
     await writer.client.publishAsync(topic, "queued", { qos: 1 })
     const resumed = await c.connections.open(otherNode(c), id, { clean: false })
-    const got = await resumed.waitFor((m) => m.topic === topic && m.payload.toString() === "queued", WAIT_MS)
+    const got = await resumed.waitFor(m => m.topic === topic && m.payload.toString() === "queued", WAIT_MS)
     await resumed.client.endAsync()
     // A clean connect discards the session the probe left on the broker.
     await (await c.connections.open(otherNode(c), id, { clean: true })).client.endAsync()
@@ -142,7 +178,7 @@ export async function largestPayload(c: ProbeContext): Promise<Observation> {
         const probe = await c.connections.open(c.urls[0]!, `${c.run}-big-${size}`)
         await probe.client.subscribeAsync(topic, { qos: 1 })
         probe.client.publish(topic, Buffer.alloc(size, 0x61), { qos: 1 })
-        const got = await probe.waitFor((m) => m.topic === topic && m.payload.length === size, WAIT_MS)
+        const got = await probe.waitFor(m => m.topic === topic && m.payload.length === size, WAIT_MS)
         await probe.client.endAsync(true)
         if (!got) return { id: "max-payload", largestBytes, firstRefusedBytes: size }
         largestBytes = size
@@ -156,21 +192,32 @@ export async function aclSubtree(c: ProbeContext): Promise<Observation> {
     const reader = await watchFor(c, foreign, "acl")
     const writer = await c.connections.open(c.urls[0]!, `${c.run}-acl`)
     writer.client.publish(foreign, "from another device", { qos: 1 })
-    return { id: "acl-subtree", delivered: (await reader.waitFor((m) => m.topic === foreign, WAIT_MS)) !== null }
+    return {
+        id: "acl-subtree",
+        delivered: (await reader.waitFor(m => m.topic === foreign, WAIT_MS)) !== null,
+    }
 }
 
 export async function sharedSubscription(c: ProbeContext): Promise<Observation> {
     const topic = `${device(c, "sh")}/telemetry`
     const sent = 20
-    const members = await Promise.all([0, 1].map((i) => c.connections.open(c.urls[i % c.urls.length]!, `${c.run}-sh-${i}`)))
-    const grants = await Promise.all(members.map((m) => m.client.subscribeAsync(`$share/${c.run}/${topic}`, { qos: 1 }).catch(() => [{ qos: 128 }])))
-    const suback = grants.every((g) => g.every((grant) => grant.qos !== 128)) ? "granted" : "refused"
+    const members = await Promise.all(
+        [0, 1].map(i => c.connections.open(c.urls[i % c.urls.length]!, `${c.run}-sh-${i}`)),
+    )
+    const grants = await Promise.all(
+        members.map(m =>
+            m.client.subscribeAsync(`$share/${c.run}/${topic}`, { qos: 1 }).catch(() => [{ qos: 128 }]),
+        ),
+    )
+    const suback = grants.every(g => g.every(grant => grant.qos !== 128)) ? "granted" : "refused"
     const writer = await c.connections.open(c.urls[0]!, `${c.run}-sh-w`)
-    await Promise.all(Array.from({ length: sent }, (_, i) => writer.client.publishAsync(topic, String(i), { qos: 1 })))
-    const count = () => members.reduce((n, m) => n + m.received.filter((r) => r.topic === topic).length, 0)
+    await Promise.all(
+        Array.from({ length: sent }, (_, i) => writer.client.publishAsync(topic, String(i), { qos: 1 })),
+    )
+    const count = () => members.reduce((n, m) => n + m.received.filter(r => r.topic === topic).length, 0)
     const deadline = Date.now() + WAIT_MS
-    while (count() < sent && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+    while (count() < sent && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100))
     // A broker without groups may deliver to every member: wait a little for the duplicates.
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await new Promise(resolve => setTimeout(resolve, 300))
     return { id: "shared-subscription", subscribers: members.length, sent, deliveries: count(), suback }
 }

@@ -50,7 +50,11 @@ export async function runBrokerCheck(options: BrokerCheckOptions): Promise<Broke
         observations.push(await probes.sharedSubscription(context))
         const [closed, silent] = await wills
         observations.splice(3, 0, closed, silent)
-        return { verdicts: observations.map(judge), elapsedMs: Date.now() - started, cleared: [...context.retained] }
+        return {
+            verdicts: observations.map(judge),
+            elapsedMs: Date.now() - started,
+            cleared: [...context.retained],
+        }
     } finally {
         await connections.closeAll()
         await clearRetained(context)
@@ -62,11 +66,17 @@ async function clearRetained(context: probes.ProbeContext): Promise<void> {
     if (context.retained.size === 0) return
     const cleaner = new Connections()
     try {
-        await Promise.all(context.urls.map(async (url, i) => {
-            const probe = await cleaner.open(url, `${context.run}-clean-${i}`)
-            await Promise.all([...context.retained].map((topic) => probe.client.publishAsync(topic, "", { qos: 1, retain: true })))
-            await probe.client.endAsync()
-        }))
+        await Promise.all(
+            context.urls.map(async (url, i) => {
+                const probe = await cleaner.open(url, `${context.run}-clean-${i}`)
+                await Promise.all(
+                    [...context.retained].map(topic =>
+                        probe.client.publishAsync(topic, "", { qos: 1, retain: true }),
+                    ),
+                )
+                await probe.client.endAsync()
+            }),
+        )
     } finally {
         await cleaner.closeAll()
     }

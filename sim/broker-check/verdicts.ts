@@ -43,7 +43,11 @@ export const REQUIRED_PAYLOAD_BYTES = DEFAULT_MAX_LINE_BYTES
 
 export type Observation =
     | { id: "retained-exact" | "retained-wildcard"; received: boolean; waitedMs: number }
-    | { id: "retained-across-nodes"; nodes: number; missing: { node: number; filter: "exact" | "wildcard" }[] }
+    | {
+          id: "retained-across-nodes"
+          nodes: number
+          missing: { node: number; filter: "exact" | "wildcard" }[]
+      }
     | { id: "will-closed"; willAfterMs: number | null; waitedMs: number }
     | { id: "will-silent"; keepAliveS: number; willAfterMs: number | null; waitedMs: number }
     | { id: "birth-order"; connections: number; birthsSeen: number; birthsFirst: number }
@@ -51,17 +55,27 @@ export type Observation =
     | { id: "session-resume"; sameNode: boolean; received: boolean }
     | { id: "max-payload"; largestBytes: number | null; firstRefusedBytes: number | null }
     | { id: "acl-subtree"; delivered: boolean }
-    | { id: "shared-subscription"; subscribers: number; sent: number; deliveries: number; suback: "granted" | "refused" }
+    | {
+          id: "shared-subscription"
+          subscribers: number
+          sent: number
+          deliveries: number
+          suback: "granted" | "refused"
+      }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
-const bytes = (n: number) => (n >= 1024 * 1024 ? `${n / (1024 * 1024)} MiB` : n >= 1024 ? `${n / 1024} KiB` : `${n} B`)
+const bytes = (n: number) =>
+    n >= 1024 * 1024 ? `${n / (1024 * 1024)} MiB` : n >= 1024 ? `${n / 1024} KiB` : `${n} B`
 
 /** The verdict for one observation. Pure. */
 export function judge(o: Observation): Verdict {
     switch (o.id) {
         case "retained-exact":
         case "retained-wildcard": {
-            const filter = o.id === "retained-exact" ? "an exact subscription" : "a wildcard subscription (devices/+/status)"
+            const filter =
+                o.id === "retained-exact"
+                    ? "an exact subscription"
+                    : "a wildcard subscription (devices/+/status)"
             return {
                 id: o.id,
                 title: `retained status on ${o.id === "retained-exact" ? "exact" : "wildcard"} subscribe`,
@@ -74,16 +88,25 @@ export function judge(o: Observation): Verdict {
             }
         }
         case "retained-across-nodes":
-            if (o.nodes < 2) return na(o.id, "retained status across nodes", "one URL given: pass one URL per cluster node")
+            if (o.nodes < 2)
+                return na(
+                    o.id,
+                    "retained status across nodes",
+                    "one URL given: pass one URL per cluster node",
+                )
             return {
                 id: o.id,
                 title: "retained status across nodes",
                 contract: true,
                 outcome: o.missing.length === 0 ? "pass" : "fail",
-                seen: o.missing.length === 0 ? `seen on all ${o.nodes} nodes` : `missing on ${o.missing.map((m) => `node ${m.node + 1} (${m.filter})`).join(", ")}`,
-                meaning: o.missing.length === 0
-                    ? "a client sees device status whichever node it lands on"
-                    : "status depends on which node a subscriber lands on: dashboards and the gateway see devices offline or unknown",
+                seen:
+                    o.missing.length === 0
+                        ? `seen on all ${o.nodes} nodes`
+                        : `missing on ${o.missing.map(m => `node ${m.node + 1} (${m.filter})`).join(", ")}`,
+                meaning:
+                    o.missing.length === 0
+                        ? "a client sees device status whichever node it lands on"
+                        : "status depends on which node a subscriber lands on: dashboards and the gateway see devices offline or unknown",
             }
         case "will-closed":
             return {
@@ -91,8 +114,14 @@ export function judge(o: Observation): Verdict {
                 title: "will on a closed socket",
                 contract: true,
                 outcome: o.willAfterMs !== null ? "pass" : "fail",
-                seen: o.willAfterMs !== null ? `offline after ${seconds(o.willAfterMs)}` : `no will within ${seconds(o.waitedMs)}`,
-                meaning: o.willAfterMs !== null ? "a crashed device or gateway shows offline at once" : "a crashed device stays online forever",
+                seen:
+                    o.willAfterMs !== null
+                        ? `offline after ${seconds(o.willAfterMs)}`
+                        : `no will within ${seconds(o.waitedMs)}`,
+                meaning:
+                    o.willAfterMs !== null
+                        ? "a crashed device or gateway shows offline at once"
+                        : "a crashed device stays online forever",
             }
         case "will-silent": {
             const boundMs = o.keepAliveS * 1500 + WILL_SWEEP_ALLOWANCE_MS
@@ -102,14 +131,15 @@ export function judge(o: Observation): Verdict {
                 title: `will on a silent socket (keep-alive ${o.keepAliveS} s)`,
                 contract: true,
                 outcome: inTime ? "pass" : "fail",
-                seen: o.willAfterMs !== null
-                    ? `offline after ${seconds(o.willAfterMs)} (1.5 × keep-alive = ${seconds(o.keepAliveS * 1500)}, allowed ${seconds(boundMs)})`
-                    : `no will within ${seconds(o.waitedMs)}`,
+                seen:
+                    o.willAfterMs !== null
+                        ? `offline after ${seconds(o.willAfterMs)} (1.5 × keep-alive = ${seconds(o.keepAliveS * 1500)}, allowed ${seconds(boundMs)})`
+                        : `no will within ${seconds(o.waitedMs)}`,
                 meaning: inTime
                     ? "a device whose network is cut shows offline within 1.5 × keep-alive"
                     : o.willAfterMs !== null
-                        ? "a device whose network is cut shows online longer than the keep-alive promises"
-                        : "a device whose network is cut stays online forever",
+                      ? "a device whose network is cut shows online longer than the keep-alive promises"
+                      : "a device whose network is cut stays online forever",
             }
         }
         case "birth-order":
@@ -119,9 +149,10 @@ export function judge(o: Observation): Verdict {
                 contract: true,
                 outcome: o.birthsFirst === o.connections ? "pass" : "fail",
                 seen: `${o.birthsFirst} of ${o.connections} births first${o.birthsSeen < o.connections ? `, ${o.connections - o.birthsSeen} never arrived` : ""}`,
-                meaning: o.birthsFirst === o.connections
-                    ? "subscribers see a device online before its readings"
-                    : "subscribers see readings from devices that look offline, or miss the online status",
+                meaning:
+                    o.birthsFirst === o.connections
+                        ? "subscribers see a device online before its readings"
+                        : "subscribers see readings from devices that look offline, or miss the online status",
             }
         case "qos1":
             return {
@@ -130,7 +161,10 @@ export function judge(o: Observation): Verdict {
                 contract: true,
                 outcome: o.received === o.sent ? "pass" : "fail",
                 seen: `${o.received} of ${o.sent} delivered`,
-                meaning: o.received === o.sent ? "status and acknowledged messages arrive" : "status messages (QoS 1) can be lost",
+                meaning:
+                    o.received === o.sent
+                        ? "status and acknowledged messages arrive"
+                        : "status messages (QoS 1) can be lost",
             }
         case "session-resume":
             return {
@@ -138,7 +172,9 @@ export function judge(o: Observation): Verdict {
                 title: `persistent session resumed${o.sameNode ? "" : " on another node"}`,
                 contract: false,
                 outcome: o.received ? "pass" : "note",
-                seen: o.received ? "queued QoS 1 message delivered on resume" : "queued message not delivered on resume",
+                seen: o.received
+                    ? "queued QoS 1 message delivered on resume"
+                    : "queued message not delivered on resume",
                 meaning: o.received
                     ? "a consumer with a persistent session misses nothing while it reconnects"
                     : "a consumer misses what was published while it reconnected: read retained status on reconnect",
@@ -150,9 +186,10 @@ export function judge(o: Observation): Verdict {
                 title: "largest payload accepted",
                 contract: true,
                 outcome: enough ? "pass" : "fail",
-                seen: o.largestBytes === null
-                    ? `none (refused ${bytes(o.firstRefusedBytes ?? 0)})`
-                    : `${bytes(o.largestBytes)}${o.firstRefusedBytes !== null ? `; ${bytes(o.firstRefusedBytes)} refused` : " (largest tried)"}`,
+                seen:
+                    o.largestBytes === null
+                        ? `none (refused ${bytes(o.firstRefusedBytes ?? 0)})`
+                        : `${bytes(o.largestBytes)}${o.firstRefusedBytes !== null ? `; ${bytes(o.firstRefusedBytes)} refused` : " (largest tried)"}`,
                 meaning: enough
                     ? `serial lines up to ${bytes(REQUIRED_PAYLOAD_BYTES)} are bridged whole`
                     : `lines up to ${bytes(REQUIRED_PAYLOAD_BYTES)} from bridged devices are lost`,
@@ -176,7 +213,10 @@ export function judge(o: Observation): Verdict {
                 title: "$share/ subscriptions",
                 contract: false,
                 outcome: works ? "pass" : "note",
-                seen: o.suback === "refused" ? "subscription refused" : `${o.deliveries} deliveries of ${o.sent} to ${o.subscribers} group members`,
+                seen:
+                    o.suback === "refused"
+                        ? "subscription refused"
+                        : `${o.deliveries} deliveries of ${o.sent} to ${o.subscribers} group members`,
                 meaning: works
                     ? "consumers can split telemetry between them with $share/<group>/"
                     : "consumers cannot share the load: each consumer receives everything, or nothing",
@@ -191,5 +231,5 @@ function na(id: CheckId, title: string, seen: string): Verdict {
 
 /** 1 when a contract fieldlink needs is broken, else 0. Pure. */
 export function exitCodeFor(verdicts: readonly Verdict[]): number {
-    return verdicts.some((v) => v.contract && v.outcome === "fail") ? 1 : 0
+    return verdicts.some(v => v.contract && v.outcome === "fail") ? 1 : 0
 }

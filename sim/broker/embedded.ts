@@ -30,7 +30,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     const host = options.host ?? "127.0.0.1"
     const aedes = await Aedes.createBroker(options.aedes)
     const sockets = new Set<net.Socket>()
-    const server = net.createServer((socket) => {
+    const server = net.createServer(socket => {
         sockets.add(socket)
         socket.once("close", () => sockets.delete(socket))
         aedes.handle(socket)
@@ -45,20 +45,29 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
             })
         })
     } catch (err) {
-        await new Promise<void>((resolve) => aedes.close(() => resolve()))
+        await new Promise<void>(resolve => aedes.close(() => resolve()))
         const code = (err as NodeJS.ErrnoException).code
-        const hint = code === "EADDRINUSE" ? "; another broker may be running there, or pass port 0 for a free one" : ""
+        const hint =
+            code === "EADDRINUSE"
+                ? "; another broker may be running there, or pass port 0 for a free one"
+                : ""
         // Keep the code: callers fall back to a free port on EADDRINUSE.
-        throw Object.assign(new Error(`The embedded broker could not listen on ${host}:${options.port ?? 0}: ${(err as Error).message}${hint}`), { code })
+        throw Object.assign(
+            new Error(
+                `The embedded broker could not listen on ${host}:${options.port ?? 0}: ${(err as Error).message}${hint}`,
+            ),
+            { code },
+        )
     }
     const { port } = server.address() as net.AddressInfo
-    const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host
+    const urlHost =
+        host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host
 
     let closing: Promise<void> | undefined
     const close = () => {
         closing ??= (async () => {
-            const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
-            await new Promise<void>((resolve) => aedes.close(() => resolve()))
+            const serverClosed = new Promise<void>(resolve => server.close(() => resolve()))
+            await new Promise<void>(resolve => aedes.close(() => resolve()))
             // aedes closes the clients it knows; a socket that never sent CONNECT is not one.
             for (const socket of sockets) socket.destroy()
             await serverClosed

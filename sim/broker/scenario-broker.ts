@@ -25,14 +25,18 @@ export interface ScenarioBroker {
     close(): Promise<void>
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
-export async function embeddedScenarioBroker(root: string, observe: (p: ObservedPublish) => void): Promise<ScenarioBroker> {
+export async function embeddedScenarioBroker(
+    root: string,
+    observe: (p: ObservedPublish) => void,
+): Promise<ScenarioBroker> {
     let broker: EmbeddedBroker = await startEmbeddedBroker({ port: 0 })
     const port = broker.port
     const attach = (b: EmbeddedBroker) =>
-        b.aedes.on("publish", (packet) => {
-            if (packet.topic.startsWith(`${root}/`)) observe({ topic: packet.topic, payload: Buffer.from(packet.payload), at: Date.now() })
+        b.aedes.on("publish", packet => {
+            if (packet.topic.startsWith(`${root}/`))
+                observe({ topic: packet.topic, payload: Buffer.from(packet.payload), at: Date.now() })
         })
     attach(broker)
     let closed = false
@@ -53,14 +57,22 @@ export async function embeddedScenarioBroker(root: string, observe: (p: Observed
     }
 }
 
-export async function externalScenarioBroker(url: URL, root: string, observe: (p: ObservedPublish) => void): Promise<ScenarioBroker> {
-    const client = await mqtt.connectAsync(url.toString(), { clientId: `fieldlink-scenario-${process.pid}`, reconnectPeriod: 500 })
+export async function externalScenarioBroker(
+    url: URL,
+    root: string,
+    observe: (p: ObservedPublish) => void,
+): Promise<ScenarioBroker> {
+    const client = await mqtt.connectAsync(url.toString(), {
+        clientId: `fieldlink-scenario-${process.pid}`,
+        reconnectPeriod: 500,
+    })
     client.on("message", (topic, payload) => observe({ topic, payload, at: Date.now() }))
     await client.subscribeAsync(`${root}/#`, { qos: 1 })
     return {
         url,
         restartable: false,
-        restart: () => Promise.reject(new Error("broker-restart needs the embedded broker (no --broker URL)")),
+        restart: () =>
+            Promise.reject(new Error("broker-restart needs the embedded broker (no --broker URL)")),
         close: () => client.endAsync(),
     }
 }

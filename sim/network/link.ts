@@ -24,7 +24,12 @@
  * `powerOn()` an old connection's next segment from the broker gets an RST from the
  * rebooted board.
  */
-import { type BoardSocket, type SocketConnector, type SocketEvents, type SocketTarget } from "@fieldlink/devs-host"
+import {
+    type BoardSocket,
+    type SocketConnector,
+    type SocketEvents,
+    type SocketTarget,
+} from "@fieldlink/devs-host"
 import { nextRetransmit } from "./retransmit.js"
 
 export type LinkCondition = "up" | "cut" | "blackhole" | "wifi-loss"
@@ -102,17 +107,32 @@ export class NetworkLink implements SocketConnector {
     }
 
     connect(target: SocketTarget, events: SocketEvents): BoardSocket {
-        const c: Connection = { target, events, real: undefined, boardGone: false, finHeld: false, farGone: false, farEndHeld: undefined, heldOut: [], heldIn: [], farSentUnanswered: false, synAt: Date.now() }
+        const c: Connection = {
+            target,
+            events,
+            real: undefined,
+            boardGone: false,
+            finHeld: false,
+            farGone: false,
+            farEndHeld: undefined,
+            heldOut: [],
+            heldIn: [],
+            farSentUnanswered: false,
+            synAt: Date.now(),
+        }
         this.connections.add(c)
         if (this.condition === "cut" || this.condition === "wifi-loss") {
-            const why = this.condition === "cut" ? "network unreachable (link cut)" : "network is unreachable (WiFi lost)"
+            const why =
+                this.condition === "cut"
+                    ? "network unreachable (link cut)"
+                    : "network is unreachable (WiFi lost)"
             this.after(0, () => this.tellBoard(c, why))
         } else if (this.condition === "up") {
             this.open(c)
         }
         // blackhole: the SYN goes nowhere; it is retransmitted when the link is back, unless the board gives up first.
         return {
-            write: (chunk) => this.boardWrites(c, chunk.slice()),
+            write: chunk => this.boardWrites(c, chunk.slice()),
             end: () => this.boardCloses(c, "fin"),
             destroy: () => this.boardCloses(c, "abort"),
         }
@@ -135,12 +155,12 @@ export class NetworkLink implements SocketConnector {
     private open(c: Connection): void {
         c.real = this.inner.connect(c.target, {
             open: () => this.fromFar(c, () => c.events.open()),
-            data: (chunk) => {
+            data: chunk => {
                 const copy = chunk.slice()
                 if (!c.boardGone && this.condition === "blackhole") c.heldIn.push(copy)
                 else this.fromFar(c, () => c.events.data(copy))
             },
-            error: (message) => this.farCloses(c, () => c.events.error(message)),
+            error: message => this.farCloses(c, () => c.events.error(message)),
             close: () => this.farCloses(c, () => c.events.close()),
         })
     }
@@ -273,7 +293,10 @@ export class NetworkLink implements SocketConnector {
         this.forget(c)
         c.real?.destroy()
         this.drop(c)
-        if (told) this.after(0, () => c.events.error(`${c.target.host}:${c.target.port}: network unreachable (link cut)`))
+        if (told)
+            this.after(0, () =>
+                c.events.error(`${c.target.host}:${c.target.port}: network unreachable (link cut)`),
+            )
     }
 
     /** The board side is done with `c`: nothing more is reported to it. */

@@ -5,9 +5,23 @@ import type { Scenario } from "./types.js"
 export function scenarioBoards(s: Scenario): BoardSpec[] {
     const specs: BoardSpec[] = []
     for (const g of s.boards) {
-        const ids = g.id !== undefined ? [g.id] : Array.from({ length: g.count ?? 1 }, (_, i) => `${g.idPrefix ?? "board"}-${i + 1}`)
+        const ids =
+            g.id !== undefined
+                ? [g.id]
+                : Array.from({ length: g.count ?? 1 }, (_, i) => `${g.idPrefix ?? "board"}-${i + 1}`)
         for (const deviceId of ids)
-            specs.push({ deviceId, keepAliveSeconds: g.keepalive, intervalMs: g.interval, queueMax: g.queueMax, temperature: g.temperature, humidity: g.humidity, soilMoisture: g.soilMoisture, illuminance: g.illuminance, airPressure: g.airPressure, lightLevel: g.lightLevel })
+            specs.push({
+                deviceId,
+                keepAliveSeconds: g.keepalive,
+                intervalMs: g.interval,
+                queueMax: g.queueMax,
+                temperature: g.temperature,
+                humidity: g.humidity,
+                soilMoisture: g.soilMoisture,
+                illuminance: g.illuminance,
+                airPressure: g.airPressure,
+                lightLevel: g.lightLevel,
+            })
     }
     return specs
 }

@@ -7,7 +7,12 @@
  * the graceful stop at the end publishes `offline` for everyone by design.
  */
 import { deviceEvent } from "../monitor.js"
-import { embeddedScenarioBroker, externalScenarioBroker, type ObservedPublish, type ScenarioBroker } from "../broker/scenario-broker.js"
+import {
+    embeddedScenarioBroker,
+    externalScenarioBroker,
+    type ObservedPublish,
+    type ScenarioBroker,
+} from "../broker/scenario-broker.js"
 import { Fleet } from "../fleet.js"
 import { NetworkLink } from "../network/link.js"
 import { netConnector, type ProgramService } from "@fieldlink/devs-host"
@@ -49,11 +54,14 @@ function toEvent(root: string, p: ObservedPublish, t0: number): ObservedEvent | 
 export async function runScenario(s: Scenario, options: RunOptions): Promise<RunReport> {
     const say = options.onLine ?? (() => undefined)
     const specs = scenarioBoards(s)
-    const devices = [...specs.map((b) => b.deviceId), ...s.serial.map((d) => d.id)]
+    const devices = [...specs.map(b => b.deviceId), ...s.serial.map(d => d.id)]
     const noSocat = s.serial.length > 0 ? socatProblem() : null
-    if (noSocat) throw new Error(`scenario '${s.name}' has serial devices, which need pseudo-terminals: ${noSocat}`)
-    if (options.broker && s.faults.some((f) => f.type === "broker-restart"))
-        throw new Error(`scenario '${s.name}' restarts the broker, which needs the embedded broker: run it without --broker`)
+    if (noSocat)
+        throw new Error(`scenario '${s.name}' has serial devices, which need pseudo-terminals: ${noSocat}`)
+    if (options.broker && s.faults.some(f => f.type === "broker-restart"))
+        throw new Error(
+            `scenario '${s.name}' restarts the broker, which needs the embedded broker: run it without --broker`,
+        )
 
     let t0 = Number.POSITIVE_INFINITY
     const events: ObservedEvent[] = []
@@ -62,12 +70,13 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
         if (!e) return
         // Kept before t=0 too (boards come online while starting): `stays` needs the state at its start.
         events.push(e)
-        if (e.kind === "status") say(`${Number.isFinite(e.t) ? `t=${e.t.toFixed(1)}s` : "start "}  ${e.device} ${e.value}`)
+        if (e.kind === "status")
+            say(`${Number.isFinite(e.t) ? `t=${e.t.toFixed(1)}s` : "start "}  ${e.device} ${e.value}`)
     }
     const broker: ScenarioBroker = options.broker
         ? await externalScenarioBroker(options.broker, s.topicRoot, observe)
         : await embeddedScenarioBroker(s.topicRoot, observe)
-    const links = new Map(devices.map((d) => [d, new NetworkLink(netConnector)]))
+    const links = new Map(devices.map(d => [d, new NetworkLink(netConnector)]))
     const timers: NodeJS.Timeout[] = []
     const since = () => (Date.now() - t0) / 1000
     let fleet: Fleet | undefined
@@ -82,7 +91,7 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
             program: options.program,
             services: options.services,
             boards: specs,
-            socket: (id) => links.get(id),
+            socket: id => links.get(id),
             onLog: (id, line) => {
                 events.push({ t: since(), device: id, kind: "log", value: line })
                 options.onBoardLog?.(id, line)
@@ -93,8 +102,11 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
                 say(`t=${since().toFixed(1)}s  ${id} ${kind} ${state}`)
             },
         })
-        if (s.inputs.some((i) => i.command !== undefined))
-            control = await mqtt.connectAsync(broker.url.toString(), { clientId: `fieldlink-scenario-${process.pid}`, connectTimeout: 5000 })
+        if (s.inputs.some(i => i.command !== undefined))
+            control = await mqtt.connectAsync(broker.url.toString(), {
+                clientId: `fieldlink-scenario-${process.pid}`,
+                connectTimeout: 5000,
+            })
         if (dir)
             rig = await SerialRig.start({
                 dir,
@@ -104,34 +116,56 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
                 gatewayKeepaliveS: s.gateway.keepalive,
                 seed: s.seed,
                 program: options.program,
-                devices: s.serial.map((d) => ({ id: d.id, kind: d.kind, rate: d.rate, intervalMs: d.interval, baud: d.baud, live: d.live, checksum: d.checksum, temperature: d.temperature })),
+                devices: s.serial.map(d => ({
+                    id: d.id,
+                    kind: d.kind,
+                    rate: d.rate,
+                    intervalMs: d.interval,
+                    baud: d.baud,
+                    live: d.live,
+                    checksum: d.checksum,
+                    temperature: d.temperature,
+                })),
             })
         t0 = Date.now()
-        say(`t=0.0s  ${specs.length} board(s)${rig ? `, ${s.serial.length} serial device(s) behind gateway ${s.gateway.id}` : ""} started; running for ${s.duration} s`)
+        say(
+            `t=0.0s  ${specs.length} board(s)${rig ? `, ${s.serial.length} serial device(s) behind gateway ${s.gateway.id}` : ""} started; running for ${s.duration} s`,
+        )
         const pending: Promise<void>[] = []
         for (const fault of s.faults) {
             timers.push(
                 setTimeout(() => {
-                    say(`t=${fault.at.toFixed(1)}s  fault ${fault.name}: ${fault.type}${fault.target ? ` on ${fault.target}` : ""}${fault.type === "serial-garbage" ? "" : ` for ${fault.for} s`}`)
-                    pending.push(applyFault(fault, { broker, fleet: fleet!, rig, links, devices }).catch((e) => say(`fault ${fault.name} failed: ${(e as Error).message}`)))
+                    say(
+                        `t=${fault.at.toFixed(1)}s  fault ${fault.name}: ${fault.type}${fault.target ? ` on ${fault.target}` : ""}${fault.type === "serial-garbage" ? "" : ` for ${fault.for} s`}`,
+                    )
+                    pending.push(
+                        applyFault(fault, { broker, fleet: fleet!, rig, links, devices }).catch(e =>
+                            say(`fault ${fault.name} failed: ${(e as Error).message}`),
+                        ),
+                    )
                 }, fault.at * 1000),
             )
         }
         for (const input of s.inputs) {
             timers.push(
                 setTimeout(() => {
-                    const targets = matchDevices(input.device, specs.map((b) => b.deviceId))
-                    say(`t=${input.at.toFixed(1)}s  input ${input.name}: ${input.command !== undefined ? `cmd/${input.command} ${JSON.stringify(input.payload)}` : `button pressed ${input.ms} ms`} on ${input.device}`)
+                    const targets = matchDevices(
+                        input.device,
+                        specs.map(b => b.deviceId),
+                    )
+                    say(
+                        `t=${input.at.toFixed(1)}s  input ${input.name}: ${input.command !== undefined ? `cmd/${input.command} ${JSON.stringify(input.payload)}` : `button pressed ${input.ms} ms`} on ${input.device}`,
+                    )
                     for (const id of targets) applyInput(input, id, s.topicRoot, fleet!, control, say)
                 }, input.at * 1000),
             )
         }
-        await new Promise((resolve) => timers.push(setTimeout(resolve, s.duration * 1000)))
-        const judged = events.filter((e) => e.t <= s.duration)
-        const named = [...s.faults, ...s.inputs.map((i) => ({ name: i.name, at: i.at, for: 0 }))]
+        await new Promise(resolve => timers.push(setTimeout(resolve, s.duration * 1000)))
+        const judged = events.filter(e => e.t <= s.duration)
+        const named = [...s.faults, ...s.inputs.map(i => ({ name: i.name, at: i.at, for: 0 }))]
         const results = checkExpectations(s.expect, judged, devices, named, s.duration)
         await Promise.all(pending)
-        return { scenario: s.name, results, events: judged, ok: results.every((r) => r.ok) }
+        return { scenario: s.name, results, events: judged, ok: results.every(r => r.ok) }
     } finally {
         for (const timer of timers) clearTimeout(timer)
         await control?.endAsync().catch(() => undefined)
@@ -143,12 +177,20 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
     }
 }
 
-function applyInput(input: Input, deviceId: string, topicRoot: string, fleet: Fleet, control: mqtt.MqttClient | undefined, say: (line: string) => void): void {
+function applyInput(
+    input: Input,
+    deviceId: string,
+    topicRoot: string,
+    fleet: Fleet,
+    control: mqtt.MqttClient | undefined,
+    say: (line: string) => void,
+): void {
     if (input.command !== undefined) {
         control!.publish(deviceTopic(topicRoot, deviceId, `cmd/${input.command}`), input.payload)
         return
     }
-    if (!fleet.press(deviceId, input.ms)) say(`input ${input.name}: ${deviceId}'s program uses no button (ds.Button); nothing pressed`)
+    if (!fleet.press(deviceId, input.ms))
+        say(`input ${input.name}: ${deviceId}'s program uses no button (ds.Button); nothing pressed`)
 }
 
 interface FaultContext {
@@ -159,9 +201,13 @@ interface FaultContext {
     devices: string[]
 }
 
-const LINK_CONDITION = { "network-cut": "cut", "network-blackhole": "blackhole", "wifi-loss": "wifi-loss" } as const
+const LINK_CONDITION = {
+    "network-cut": "cut",
+    "network-blackhole": "blackhole",
+    "wifi-loss": "wifi-loss",
+} as const
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 async function applyFault(f: Fault, c: FaultContext): Promise<void> {
     const targets = f.target ? matchDevices(f.target, c.devices) : []
@@ -181,7 +227,7 @@ async function applyFault(f: Fault, c: FaultContext): Promise<void> {
             for (const d of targets) await rig!.resetEnd(d)
             return
         case "serial-unplug":
-            await Promise.all(targets.map((d) => rig!.unplug(d)))
+            await Promise.all(targets.map(d => rig!.unplug(d)))
             await sleep(f.for * 1000)
             for (const d of targets) await rig!.plug(d)
             return
@@ -198,16 +244,16 @@ async function applyFault(f: Fault, c: FaultContext): Promise<void> {
         case "board-power-cut":
             // The link first: a board without power sends no FIN and no RST.
             for (const d of targets) c.links.get(d)!.powerCut()
-            await Promise.all(targets.map((d) => c.fleet.powerCut(d)))
+            await Promise.all(targets.map(d => c.fleet.powerCut(d)))
             await sleep(f.for * 1000)
             for (const d of targets) c.links.get(d)!.powerOn()
-            await Promise.all(targets.map((d) => c.fleet.powerOn(d)))
+            await Promise.all(targets.map(d => c.fleet.powerOn(d)))
             return
         case "network-cut":
         case "network-blackhole":
         case "wifi-loss":
         case "network-delay": {
-            const links = targets.map((d) => c.links.get(d)!)
+            const links = targets.map(d => c.links.get(d)!)
             for (const link of links) {
                 if (f.type === "network-delay") link.setDelay(f.delayMs ?? 0)
                 else link.set(LINK_CONDITION[f.type])

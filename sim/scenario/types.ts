@@ -84,9 +84,32 @@ export type Expectation =
     | { type: "stays"; device: string; status: "online" | "offline"; from: TimeRef; to: TimeRef }
     | { type: "telemetry"; device: string; atLeast: number; from: TimeRef; to: TimeRef }
     | { type: "no-telemetry-lost"; device: string; from: TimeRef; to: TimeRef }
-    | { type: "reading"; device: string; field: string; min?: number; max?: number; from: TimeRef; to: TimeRef }
-    | { type: "crosses"; device: string; field: string; above?: number; below?: number; from: TimeRef; to: TimeRef }
-    | { type: "actuator"; device: string; actuator: "relay"; state: "on" | "off"; after: TimeRef; within: number }
+    | {
+          type: "reading"
+          device: string
+          field: string
+          min?: number
+          max?: number
+          from: TimeRef
+          to: TimeRef
+      }
+    | {
+          type: "crosses"
+          device: string
+          field: string
+          above?: number
+          below?: number
+          from: TimeRef
+          to: TimeRef
+      }
+    | {
+          type: "actuator"
+          device: string
+          actuator: "relay"
+          state: "on" | "off"
+          after: TimeRef
+          within: number
+      }
     | { type: "log"; device: string; contains: string; after: TimeRef; within: number }
 
 /** Seconds from the start, or a fault name (its start) or `<name>.end`. */

@@ -74,7 +74,9 @@ export class ScriptedDevice {
     /** Random bytes, a bad checksum and an unknown verb: all must be refused, none may hurt. */
     async garbage(random: () => number): Promise<void> {
         const noise = Buffer.from(Array.from({ length: 64 }, () => Math.floor(random() * 256)))
-        await this.pty.write(Buffer.concat([noise, Buffer.from("\nfrobnicate now\npub telemetry {} *00\n")])).catch(() => undefined)
+        await this.pty
+            .write(Buffer.concat([noise, Buffer.from("\nfrobnicate now\npub telemetry {} *00\n")]))
+            .catch(() => undefined)
     }
 
     private schedule(): void {
@@ -102,7 +104,7 @@ export class ScriptedDevice {
         const now = Date.now()
         const start = Math.max(now, this.busyUntil)
         this.busyUntil = start + lineSeconds(line.length + 1, this.o.baud) * 1000
-        if (start > now) await new Promise((r) => setTimeout(r, start - now))
+        if (start > now) await new Promise(r => setTimeout(r, start - now))
         await this.pty.write(line + "\n")
     }
 }

@@ -17,7 +17,11 @@ import { tieToParent } from "@fieldlink/lib/process/children"
 import { PORTS_DIR } from "./pty.js"
 
 /** The gateway's own command (it runs compiled JavaScript: `npm run build` first in a checkout). */
-const GATEWAY_BIN = path.join(path.dirname(createRequire(import.meta.url).resolve("fieldlink-gateway/package.json")), "bin", "fieldlink-gateway.js")
+const GATEWAY_BIN = path.join(
+    path.dirname(createRequire(import.meta.url).resolve("fieldlink-gateway/package.json")),
+    "bin",
+    "fieldlink-gateway.js",
+)
 
 export interface GatewayProcessOptions {
     id: string
@@ -63,9 +67,9 @@ export class GatewayProcess {
         const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] })
         tieToParent(child)
         this.child = child
-        this.exited = new Promise((resolve) => child.once("exit", () => resolve()))
+        this.exited = new Promise(resolve => child.once("exit", () => resolve()))
         let online: () => void = () => undefined
-        const isOnline = new Promise<void>((resolve) => (online = resolve))
+        const isOnline = new Promise<void>(resolve => (online = resolve))
         let partial = ""
         const output: string[] = []
         const onData = (chunk: Buffer) => {
@@ -88,8 +92,20 @@ export class GatewayProcess {
         child.stderr!.on("data", onData)
         let timer: NodeJS.Timeout | undefined
         const failed = new Promise<never>((_, reject) => {
-            child.once("exit", (code, signal) => reject(new Error(`the gateway exited (${code ?? signal}) before it was online:\n${output.join("\n")}`)))
-            timer = setTimeout(() => reject(new Error(`the gateway was not online within ${timeoutMs} ms:\n${output.join("\n")}`)), timeoutMs)
+            child.once("exit", (code, signal) =>
+                reject(
+                    new Error(
+                        `the gateway exited (${code ?? signal}) before it was online:\n${output.join("\n")}`,
+                    ),
+                ),
+            )
+            timer = setTimeout(
+                () =>
+                    reject(
+                        new Error(`the gateway was not online within ${timeoutMs} ms:\n${output.join("\n")}`),
+                    ),
+                timeoutMs,
+            )
         })
         try {
             await Promise.race([isOnline, failed])

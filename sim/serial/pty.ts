@@ -25,7 +25,7 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
     const deadline = Date.now() + timeoutMs
     while (!check()) {
         if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-        await new Promise((r) => setTimeout(r, 10))
+        await new Promise(r => setTimeout(r, 10))
     }
 }
 
@@ -67,22 +67,33 @@ export class PtyPair {
     write(data: string | Buffer): Promise<void> {
         const port = this.port
         if (!port) return Promise.reject(new Error(`${this.gatewayPath} is unplugged`))
-        return new Promise((resolve, reject) => port.write(data, (e) => (e ? reject(e) : port.drain(() => resolve()))))
+        return new Promise((resolve, reject) =>
+            port.write(data, e => (e ? reject(e) : port.drain(() => resolve()))),
+        )
     }
 
     async plug(): Promise<void> {
         if (this.socat) return
-        const child = spawn("socat", [`pty,raw,echo=0,link=${this.gatewayPath}`, `pty,raw,echo=0,link=${this.devicePath}`], { stdio: "ignore" })
+        const child = spawn(
+            "socat",
+            [`pty,raw,echo=0,link=${this.gatewayPath}`, `pty,raw,echo=0,link=${this.devicePath}`],
+            { stdio: "ignore" },
+        )
         tieToParent(child)
         this.socat = child
-        await until(`socat to make ${this.gatewayPath}`, () => existsSync(this.gatewayPath) && existsSync(this.devicePath), 5000)
+        await until(
+            `socat to make ${this.gatewayPath}`,
+            () => existsSync(this.gatewayPath) && existsSync(this.devicePath),
+            5000,
+        )
         const port = new SerialPort({ path: this.devicePath, baudRate: 115200, autoOpen: false })
-        await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())))
+        await new Promise<void>((resolve, reject) => port.open(e => (e ? reject(e) : resolve())))
         port.on("error", () => undefined)
         port.on("data", (chunk: Buffer) => {
             const parts = (this.partial + chunk.toString("utf8")).split("\n")
             this.partial = parts.pop() ?? ""
-            for (const line of parts) for (const listener of this.lineListeners) listener(line.replace(/\r$/, ""))
+            for (const line of parts)
+                for (const listener of this.lineListeners) listener(line.replace(/\r$/, ""))
         })
         this.port = port
     }
@@ -91,11 +102,11 @@ export class PtyPair {
         const port = this.port
         this.port = undefined
         this.partial = ""
-        if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()))
+        if (port?.isOpen) await new Promise<void>(resolve => port.close(() => resolve()))
         const child = this.socat
         this.socat = undefined
         if (child && child.exitCode === null && child.signalCode === null) {
-            const exited = new Promise((resolve) => child.once("exit", resolve))
+            const exited = new Promise(resolve => child.once("exit", resolve))
             child.kill("SIGTERM")
             await exited
         }

@@ -60,13 +60,21 @@ export class SerialRig {
     private readonly started = Date.now()
 
     private constructor(private readonly o: SerialRigOptions) {
-        this.gateway = new GatewayProcess({ id: o.gatewayId, broker: o.broker, topicRoot: o.topicRoot, dir: o.dir, keepaliveS: o.gatewayKeepaliveS, onLog: o.onGatewayLog })
+        this.gateway = new GatewayProcess({
+            id: o.gatewayId,
+            broker: o.broker,
+            topicRoot: o.topicRoot,
+            dir: o.dir,
+            keepaliveS: o.gatewayKeepaliveS,
+            onLog: o.onGatewayLog,
+        })
     }
 
     static async start(o: SerialRigOptions): Promise<SerialRig> {
         const rig = new SerialRig(o)
         try {
-            for (const spec of o.devices) rig.attached.set(spec.id, { spec, pty: await PtyPair.open(o.dir, spec.id) })
+            for (const spec of o.devices)
+                rig.attached.set(spec.id, { spec, pty: await PtyPair.open(o.dir, spec.id) })
             await rig.gateway.start()
             for (const a of rig.attached.values()) await rig.power(a)
         } catch (e) {
@@ -162,22 +170,39 @@ export class SerialRig {
     private async power(a: Attached): Promise<void> {
         const { spec, pty } = a
         const seed = seedFrom(`${this.o.seed}/${spec.id}`)
-        const temperature = signal(spec.temperature ?? { type: "sine", mean: 22, amplitude: 2, periodS: 300 }, seed)
+        const temperature = signal(
+            spec.temperature ?? { type: "sine", mean: 22, amplitude: 2, periodS: 300 },
+            seed,
+        )
         const elapsed = () => (Date.now() - this.started) / 1000
         if (spec.kind === "scripted") {
-            a.script = new ScriptedDevice(pty, { id: spec.id, rate: spec.rate, baud: spec.baud, live: spec.live, checksum: spec.checksum, readings: () => ({ temperature_c: Math.round(temperature(elapsed()) * 100) / 100 }) })
+            a.script = new ScriptedDevice(pty, {
+                id: spec.id,
+                rate: spec.rate,
+                baud: spec.baud,
+                live: spec.live,
+                checksum: spec.checksum,
+                readings: () => ({ temperature_c: Math.round(temperature(elapsed()) * 100) / 100 }),
+            })
             await a.script.start()
             return
         }
         a.board = new SimulatedBoard({
             deviceId: spec.id,
             program: this.o.program,
-            settings: simBoardSettings({ deviceId: spec.id, broker: this.o.broker, topicRoot: this.o.topicRoot, keepAliveSeconds: 60, intervalMs: spec.intervalMs, transport: "serial" }),
+            settings: simBoardSettings({
+                deviceId: spec.id,
+                broker: this.o.broker,
+                topicRoot: this.o.topicRoot,
+                keepAliveSeconds: 60,
+                intervalMs: spec.intervalMs,
+                transport: "serial",
+            }),
             sensors: [
                 { kind: "temperature", read: () => temperature(elapsed()) },
                 { kind: "humidity", read: () => 45 },
             ],
-            onLog: (line) => {
+            onLog: line => {
                 if (pty.plugged) pty.write(`> ${line}\n`).catch(() => undefined)
             },
         })

@@ -6,66 +6,88 @@ import { exitCodeFor, judge, REQUIRED_PAYLOAD_BYTES, type Verdict } from "../../
 // of a contract, with its meaning for fieldlink.
 const rabbitLike = [
     judge({ id: "retained-wildcard", received: false, waitedMs: 3000 }),
-    judge({ id: "retained-across-nodes", nodes: 3, missing: [{ node: 1, filter: "exact" }, { node: 2, filter: "wildcard" }] }),
+    judge({
+        id: "retained-across-nodes",
+        nodes: 3,
+        missing: [
+            { node: 1, filter: "exact" },
+            { node: 2, filter: "wildcard" },
+        ],
+    }),
     judge({ id: "will-silent", keepAliveS: 4, willAfterMs: 13_500, waitedMs: 15_000 }),
 ]
 const aedesRedisLike = judge({ id: "birth-order", connections: 8, birthsSeen: 4, birthsFirst: 4 })
 
-test("engines that lose status fail a contract and say what fieldlink loses", (t) => {
+test("engines that lose status fail a contract and say what fieldlink loses", t => {
     for (const v of [...rabbitLike, aedesRedisLike]) {
         t.is(v.outcome, "fail", v.id)
         t.true(v.contract, v.id)
     }
-    t.is(rabbitLike[0]!.meaning, "a dashboard subscribing to a wildcard subscription (devices/+/status) does not learn which devices are online until they reconnect")
+    t.is(
+        rabbitLike[0]!.meaning,
+        "a dashboard subscribing to a wildcard subscription (devices/+/status) does not learn which devices are online until they reconnect",
+    )
     t.is(rabbitLike[1]!.seen, "missing on node 2 (exact), node 3 (wildcard)")
     t.is(rabbitLike[2]!.seen, "offline after 13.5 s (1.5 × keep-alive = 6.0 s, allowed 13.0 s)")
     t.is(aedesRedisLike.seen, "4 of 8 births first, 4 never arrived")
     t.is(exitCodeFor([...rabbitLike, aedesRedisLike]), 1)
 })
 
-test("a will inside 1.5 × keep-alive plus one keep-alive sweep passes; none at all fails", (t) => {
+test("a will inside 1.5 × keep-alive plus one keep-alive sweep passes; none at all fails", t => {
     t.is(judge({ id: "will-silent", keepAliveS: 4, willAfterMs: 13_000, waitedMs: 15_000 }).outcome, "pass")
     t.is(judge({ id: "will-silent", keepAliveS: 4, willAfterMs: 13_001, waitedMs: 15_000 }).outcome, "fail")
     const none = judge({ id: "will-closed", willAfterMs: null, waitedMs: 5000 })
-    t.deepEqual([none.outcome, none.seen, none.meaning], ["fail", "no will within 5.0 s", "a crashed device stays online forever"])
+    t.deepEqual(
+        [none.outcome, none.seen, none.meaning],
+        ["fail", "no will within 5.0 s", "a crashed device stays online forever"],
+    )
 })
 
-test("what fieldlink does not need is a note, and never fails the run", (t) => {
+test("what fieldlink does not need is a note, and never fails the run", t => {
     const notes = [
         judge({ id: "shared-subscription", subscribers: 2, sent: 20, deliveries: 40, suback: "granted" }),
         judge({ id: "shared-subscription", subscribers: 2, sent: 20, deliveries: 0, suback: "refused" }),
         judge({ id: "acl-subtree", delivered: true }),
         judge({ id: "session-resume", sameNode: false, received: false }),
     ]
-    t.deepEqual(notes.map((v) => v.outcome), ["note", "note", "note", "note"])
+    t.deepEqual(
+        notes.map(v => v.outcome),
+        ["note", "note", "note", "note"],
+    )
     t.is(notes[1]!.seen, "subscription refused")
     t.is(exitCodeFor(notes), 0)
 })
 
-test("the payload limit is judged against the longest serial line", (t) => {
-    t.is(judge({ id: "max-payload", largestBytes: REQUIRED_PAYLOAD_BYTES, firstRefusedBytes: 65536 }).outcome, "pass")
+test("the payload limit is judged against the longest serial line", t => {
+    t.is(
+        judge({ id: "max-payload", largestBytes: REQUIRED_PAYLOAD_BYTES, firstRefusedBytes: 65536 }).outcome,
+        "pass",
+    )
     const small = judge({ id: "max-payload", largestBytes: null, firstRefusedBytes: 1024 })
     t.deepEqual([small.outcome, small.seen], ["fail", "none (refused 1 KiB)"])
 })
 
-test("one URL makes the across-nodes check not applicable, not a pass", (t) => {
+test("one URL makes the across-nodes check not applicable, not a pass", t => {
     const v = judge({ id: "retained-across-nodes", nodes: 1, missing: [] })
     t.is(v.outcome, "n/a")
     t.is(exitCodeFor([v]), 0)
 })
 
-test("the report lists each check and names the broken contracts", (t) => {
+test("the report lists each check and names the broken contracts", t => {
     const verdicts: Verdict[] = [judge({ id: "qos1", sent: 100, received: 100 }), rabbitLike[0]!]
     const report = formatReport(["mqtt://a:1883"], verdicts, 12_345)
-    t.is(report, [
-        "broker check of mqtt://a:1883 (12.3 s)",
-        "",
-        "check                                  result  seen",
-        "QoS 1 delivery                         pass    100 of 100 delivered",
-        "                                               → status and acknowledged messages arrive",
-        "retained status on wildcard subscribe  FAIL    nothing within 3.0 s",
-        "                                               → a dashboard subscribing to a wildcard subscription (devices/+/status) does not learn which devices are online until they reconnect",
-        "",
-        "1 contract fieldlink needs is broken: retained-wildcard (see docs/scale-out.md)",
-    ].join("\n"))
+    t.is(
+        report,
+        [
+            "broker check of mqtt://a:1883 (12.3 s)",
+            "",
+            "check                                  result  seen",
+            "QoS 1 delivery                         pass    100 of 100 delivered",
+            "                                               → status and acknowledged messages arrive",
+            "retained status on wildcard subscribe  FAIL    nothing within 3.0 s",
+            "                                               → a dashboard subscribing to a wildcard subscription (devices/+/status) does not learn which devices are online until they reconnect",
+            "",
+            "1 contract fieldlink needs is broken: retained-wildcard (see docs/scale-out.md)",
+        ].join("\n"),
+    )
 })

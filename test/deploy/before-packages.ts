@@ -10,7 +10,15 @@ import { CACHE_DIR } from "./arm64-node.js"
 
 /** Environment for running the whole-checkout package installed in `prefix` on the emulated Node. */
 export function esbuildEnv(prefix: string): Record<string, string> {
-    const manifest = path.join(prefix, "lib", "node_modules", "fieldlink", "node_modules", "esbuild", "package.json")
+    const manifest = path.join(
+        prefix,
+        "lib",
+        "node_modules",
+        "fieldlink",
+        "node_modules",
+        "esbuild",
+        "package.json",
+    )
     if (!existsSync(manifest)) return {}
     const version = (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version
     const home = path.join(CACHE_DIR, `esbuild-linux-x64-${version}`)
@@ -19,8 +27,14 @@ export function esbuildEnv(prefix: string): Record<string, string> {
         mkdirSync(CACHE_DIR, { recursive: true })
         const work = mkdtempSync(path.join(CACHE_DIR, "download-"))
         try {
-            execFileSync("npm", ["pack", `@esbuild/linux-x64@${version}`, "--pack-destination", work, "--silent"], { stdio: ["ignore", "ignore", "inherit"], timeout: 300_000 })
-            execFileSync("tar", ["-xzf", path.join(work, `esbuild-linux-x64-${version}.tgz`), "-C", work], { stdio: "inherit" })
+            execFileSync(
+                "npm",
+                ["pack", `@esbuild/linux-x64@${version}`, "--pack-destination", work, "--silent"],
+                { stdio: ["ignore", "ignore", "inherit"], timeout: 300_000 },
+            )
+            execFileSync("tar", ["-xzf", path.join(work, `esbuild-linux-x64-${version}.tgz`), "-C", work], {
+                stdio: "inherit",
+            })
             if (!existsSync(home)) renameSync(path.join(work, "package"), home)
         } finally {
             rmSync(work, { recursive: true, force: true })

@@ -31,7 +31,12 @@ export interface Installed {
 
 /** PATH with `first` in front, for running `#!/usr/bin/env node` scripts on that Node. */
 export function envWith(first: string | undefined): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" }
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        npm_config_update_notifier: "false",
+        npm_config_fund: "false",
+        npm_config_audit: "false",
+    }
     if (first !== undefined) env.PATH = `${first}${path.delimiter}${process.env.PATH ?? ""}`
     return env
 }
@@ -44,7 +49,16 @@ export async function installTarball(options: InstallOptions): Promise<Installed
     const env = envWith(options.emulated?.shimDir)
     // The emulated Node runs npm itself too: the shim is `node`, npm-cli.js the script.
     const node = options.emulated ? path.join(options.emulated.shimDir, "node") : process.execPath
-    const args = [npmCliScript(), "install", "--global", "--prefix", prefix, "--foreground-scripts", "--no-audit", "--no-fund"]
+    const args = [
+        npmCliScript(),
+        "install",
+        "--global",
+        "--prefix",
+        prefix,
+        "--foreground-scripts",
+        "--no-audit",
+        "--no-fund",
+    ]
     if (options.ignoreScripts) args.push("--ignore-scripts")
     args.push(tarball)
 
@@ -54,7 +68,9 @@ export async function installTarball(options: InstallOptions): Promise<Installed
     if (code !== 0) {
         remove()
         const tail = output.trim().split("\n").slice(-30).join("\n")
-        throw new Error(`npm install -g ${path.basename(tarball)} ${options.emulated ? "on the arm64 Node " : ""}failed (${code}) after ${seconds.toFixed(0)} s:\n${tail}`)
+        throw new Error(
+            `npm install -g ${path.basename(tarball)} ${options.emulated ? "on the arm64 Node " : ""}failed (${code}) after ${seconds.toFixed(0)} s:\n${tail}`,
+        )
     }
     const added = /added (\d+) packages?/.exec(output)?.[1]
     return { prefix, env, seconds, added: added === undefined ? undefined : Number(added), remove }
@@ -62,22 +78,36 @@ export async function installTarball(options: InstallOptions): Promise<Installed
 
 /** An install made before (--installed DIR), used as it is and left in place. */
 export function existingInstall(prefix: string, emulated?: EmulatedNode): Installed {
-    if (!existsSync(path.join(prefix, "lib", "node_modules"))) throw new Error(`--installed ${prefix}: no lib/node_modules there; expected the --prefix of an npm install -g`)
-    return { prefix: path.resolve(prefix), env: envWith(emulated?.shimDir), seconds: NaN, added: undefined, remove: () => {} }
+    if (!existsSync(path.join(prefix, "lib", "node_modules")))
+        throw new Error(
+            `--installed ${prefix}: no lib/node_modules there; expected the --prefix of an npm install -g`,
+        )
+    return {
+        prefix: path.resolve(prefix),
+        env: envWith(emulated?.shimDir),
+        seconds: NaN,
+        added: undefined,
+        remove: () => {},
+    }
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | string | null; output: string }> {
-    return new Promise((resolve) => {
+function run(
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    timeoutMs: number,
+): Promise<{ code: number | string | null; output: string }> {
+    return new Promise(resolve => {
         const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] })
         tieToParent(child)
         let output = ""
-        child.stdout!.on("data", (d) => (output += d))
-        child.stderr!.on("data", (d) => (output += d))
+        child.stdout!.on("data", d => (output += d))
+        child.stderr!.on("data", d => (output += d))
         const timer = setTimeout(() => {
             output += `\n(killed: still running after ${timeoutMs / 1000} s)`
             child.kill("SIGKILL")
         }, timeoutMs)
-        child.once("error", (err) => (output += `\n${err.message}`))
+        child.once("error", err => (output += `\n${err.message}`))
         child.once("close", (code, signal) => {
             clearTimeout(timer)
             resolve({ code: code ?? signal, output })
@@ -89,7 +119,9 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
 export function installedCommand(prefix: string, name: string): string {
     const link = path.join(prefix, "bin", name)
     if (!existsSync(link)) {
-        const found = existsSync(path.join(prefix, "bin")) ? readdirSync(path.join(prefix, "bin")).join(", ") : "nothing"
+        const found = existsSync(path.join(prefix, "bin"))
+            ? readdirSync(path.join(prefix, "bin")).join(", ")
+            : "nothing"
         throw new Error(`the install has no command "${name}" (bin/ holds: ${found || "nothing"})`)
     }
     return realpathSync(link)
@@ -115,7 +147,9 @@ function countPackages(nodeModules: string): number {
         if (entry.startsWith(".")) continue
         const folder = path.join(nodeModules, entry)
         if (!lstatSync(folder).isDirectory()) continue
-        const packageFolders = entry.startsWith("@") ? readdirSync(folder).map((name) => path.join(folder, name)) : [folder]
+        const packageFolders = entry.startsWith("@")
+            ? readdirSync(folder).map(name => path.join(folder, name))
+            : [folder]
         for (const packageFolder of packageFolders) {
             if (!existsSync(path.join(packageFolder, "package.json"))) continue
             count++

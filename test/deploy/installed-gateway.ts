@@ -30,12 +30,17 @@ export interface GatewayProcess {
 }
 
 /** A gateway config for the installed command: a private state folder, the ports, JSON logs. */
-export async function writeGatewayConfig(dir: string, id: string, brokerUrl: string, portPaths: string[]): Promise<string> {
+export async function writeGatewayConfig(
+    dir: string,
+    id: string,
+    brokerUrl: string,
+    portPaths: string[],
+): Promise<string> {
     const file = path.join(dir, "gateway.json")
     const config = {
         gateway: { id, stateDir: path.join(dir, "state"), scanIntervalMs: 500, statsIntervalS: 0 },
         broker: { url: brokerUrl, reconnect: { baseMs: 100, capMs: 2000 } },
-        ports: portPaths.map((p) => ({ path: p, live: 0 })),
+        ports: portPaths.map(p => ({ path: p, live: 0 })),
         http: { port: await freePort() },
         log: { level: "info", format: "json" },
     }
@@ -43,7 +48,11 @@ export async function writeGatewayConfig(dir: string, id: string, brokerUrl: str
     return file
 }
 
-export function startInstalledGateway(installed: Installed, command: string[], args: string[]): GatewayProcess {
+export function startInstalledGateway(
+    installed: Installed,
+    command: string[],
+    args: string[],
+): GatewayProcess {
     const [name, ...leading] = command
     const bin = path.join(installed.prefix, "bin", name)
     const startedAt = performance.now()
@@ -52,13 +61,15 @@ export function startInstalledGateway(installed: Installed, command: string[], a
     if (child.pid === undefined) throw new Error(`could not start ${bin}`)
     const pid = child.pid
     let out = ""
-    child.stdout!.on("data", (d) => (out += d))
-    child.stderr!.on("data", (d) => (out += d))
-    const exited = new Promise<number | string | null>((resolve) => child.once("close", (code, signal) => resolve(code ?? signal)))
-    child.once("error", (err) => (out += `\n[spawn error] ${err.message}`))
+    child.stdout!.on("data", d => (out += d))
+    child.stderr!.on("data", d => (out += d))
+    const exited = new Promise<number | string | null>(resolve =>
+        child.once("close", (code, signal) => resolve(code ?? signal)),
+    )
+    child.once("error", err => (out += `\n[spawn error] ${err.message}`))
 
     const logged = (msg: string) =>
-        out.split("\n").filter((line) => {
+        out.split("\n").filter(line => {
             try {
                 return (JSON.parse(line) as { msg?: unknown }).msg === msg
             } catch {
@@ -73,12 +84,20 @@ export function startInstalledGateway(installed: Installed, command: string[], a
         output: () => out,
         logged,
         waitForLogged: async (msg, count, timeoutMs) => {
-            await waitFor(() => logged(msg) >= count || !running(), { what: `${count} "${msg}" log lines from the gateway`, timeoutMs, intervalMs: 50 })
-            if (logged(msg) < count) throw new Error(`the gateway exited (${child.exitCode ?? child.signalCode}) before logging "${msg}" ${count} times`)
+            await waitFor(() => logged(msg) >= count || !running(), {
+                what: `${count} "${msg}" log lines from the gateway`,
+                timeoutMs,
+                intervalMs: 50,
+            })
+            if (logged(msg) < count)
+                throw new Error(
+                    `the gateway exited (${child.exitCode ?? child.signalCode}) before logging "${msg}" ${count} times`,
+                )
         },
         memory: () => {
             const status = readFileSync(`/proc/${pid}/status`, "utf8")
-            const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024
+            const kb = (field: string) =>
+                Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024
             return { rss: kb("VmRSS"), peak: kb("VmHWM") }
         },
         cpuSeconds: () => {
@@ -86,14 +105,14 @@ export function startInstalledGateway(installed: Installed, command: string[], a
             const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
             return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S
         },
-        mappedFiles: (pattern) => {
+        mappedFiles: pattern => {
             const files = readFileSync(`/proc/${pid}/maps`, "utf8")
                 .split("\n")
-                .map((line) => line.split(/\s+/).slice(5).join(" "))
-                .filter((file) => pattern.test(file))
+                .map(line => line.split(/\s+/).slice(5).join(" "))
+                .filter(file => pattern.test(file))
             return [...new Set(files)]
         },
-        kill: async (signal) => {
+        kill: async signal => {
             if (running()) child.kill(signal)
             await exited
         },

@@ -49,29 +49,59 @@ export function flag(argv: string[], name: string): string | undefined {
 export function chooseSubject(argv: string[]): Subject {
     const given = flag(argv, "tarball") ?? process.env.FIELDLINK_DEPLOY_TARBALL
     const commandText = flag(argv, "command") ?? process.env.FIELDLINK_DEPLOY_COMMAND
-    const ignoreScripts = argv.includes("--ignore-scripts") || ["1", "true"].includes(process.env.FIELDLINK_DEPLOY_IGNORE_SCRIPTS ?? "")
+    const ignoreScripts =
+        argv.includes("--ignore-scripts") ||
+        ["1", "true"].includes(process.env.FIELDLINK_DEPLOY_IGNORE_SCRIPTS ?? "")
     const command = commandText?.trim().split(/\s+/).filter(Boolean)
-    if (command !== undefined && command.length === 0) throw new UsageError("--command is empty: expected e.g. fieldlink-gateway")
+    if (command !== undefined && command.length === 0)
+        throw new UsageError("--command is empty: expected e.g. fieldlink-gateway")
 
     if (given !== undefined) {
         const tarball = path.resolve(given)
         if (!existsSync(tarball)) throw new UsageError(`--tarball ${given}: no such file`)
-        return { tarball, command: command ?? ["fieldlink-gateway"], ignoreScriptsEmulated: ignoreScripts, emulatedEnv: esbuildEnv, origin: `given: ${given}`, dispose: () => {} }
+        return {
+            tarball,
+            command: command ?? ["fieldlink-gateway"],
+            ignoreScriptsEmulated: ignoreScripts,
+            emulatedEnv: esbuildEnv,
+            origin: `given: ${given}`,
+            dispose: () => {},
+        }
     }
-    const scripts = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts?: Record<string, string> }).scripts ?? {}
+    const scripts =
+        (
+            JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+                scripts?: Record<string, string>
+            }
+        ).scripts ?? {}
     if (scripts.package !== undefined) {
         console.log("building the tarballs: npm run package ...")
-        execFileSync("npm", ["run", "package", "--silent"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], timeout: 600_000 })
+        execFileSync("npm", ["run", "package", "--silent"], {
+            cwd: ROOT,
+            stdio: ["ignore", "inherit", "inherit"],
+            timeout: 600_000,
+        })
         const tarball = newest(path.join(ROOT, "dist"), /^fieldlink-gateway-.+\.tgz$/)
         if (tarball === undefined) throw new Error("`npm run package` wrote no dist/fieldlink-gateway-*.tgz")
-        return { tarball, command: command ?? ["fieldlink-gateway"], ignoreScriptsEmulated: ignoreScripts, emulatedEnv: () => ({}), origin: `npm run package: ${path.relative(ROOT, tarball)}`, dispose: () => {} }
+        return {
+            tarball,
+            command: command ?? ["fieldlink-gateway"],
+            ignoreScriptsEmulated: ignoreScripts,
+            emulatedEnv: () => ({}),
+            origin: `npm run package: ${path.relative(ROOT, tarball)}`,
+            dispose: () => {},
+        }
     }
     // Before the packages: the whole checkout as one tarball. Its esbuild (through tsx)
     // has a postinstall that starts esbuild's arm64 binary by path, which this kernel
     // cannot run, so the emulated install skips install scripts (and before-packages.ts
     // gives the installed command an x86-64 esbuild).
     const work = mkdtempSync(path.join(os.tmpdir(), "fieldlink-pack-"))
-    execFileSync("npm", ["pack", "--pack-destination", work, "--silent"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], timeout: 300_000 })
+    execFileSync("npm", ["pack", "--pack-destination", work, "--silent"], {
+        cwd: ROOT,
+        stdio: ["ignore", "ignore", "inherit"],
+        timeout: 300_000,
+    })
     const tarball = newest(work, /\.tgz$/)
     if (tarball === undefined) throw new Error("npm pack wrote no tarball")
     return {
@@ -87,7 +117,7 @@ export function chooseSubject(argv: string[]): Subject {
 function newest(dir: string, pattern: RegExp): string | undefined {
     if (!existsSync(dir)) return undefined
     return readdirSync(dir)
-        .filter((name) => pattern.test(name))
-        .map((name) => path.join(dir, name))
+        .filter(name => pattern.test(name))
+        .map(name => path.join(dir, name))
         .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]
 }

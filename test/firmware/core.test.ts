@@ -11,27 +11,54 @@ import {
     notePingSent,
     noteSent,
 } from "../../firmware/src/core/keepalive.js"
-import { ConnectionEvent as E, ConnectionState as S, nextConnectionState } from "../../firmware/src/core/connection.js"
+import {
+    ConnectionEvent as E,
+    ConnectionState as S,
+    nextConnectionState,
+} from "../../firmware/src/core/connection.js"
 import { sampleJson, withAge, withDropped } from "../../firmware/src/core/sample.js"
 import { LATE_AFTER_MS, lateAge } from "../../protocol/age.js"
 import { mixSeed, xorshift32 } from "../../firmware/src/core/random.js"
-import { ConnectionEnd, holdNeededMs, noteConnectionEnd, reconnectCeiling, reconnectDelay, reconnectPolicy, reconnectStart } from "../../protocol/reconnect.js"
+import {
+    ConnectionEnd,
+    holdNeededMs,
+    noteConnectionEnd,
+    reconnectCeiling,
+    reconnectDelay,
+    reconnectPolicy,
+    reconnectStart,
+} from "../../protocol/reconnect.js"
 import { LogLimiter, suppressedNote } from "../../firmware/src/core/log-limit.js"
 import { RateLimiter } from "../../firmware/src/core/rate.js"
 
-test("backoff: ceiling doubles from the base and stops at the cap", (t) => {
+test("backoff: ceiling doubles from the base and stops at the cap", t => {
     const policy = { baseMs: 500, capMs: 8000 }
-    t.deepEqual([0, 1, 2, 3, 4, 5, 60, 5000].map((a) => backoffCeiling(a, policy)), [500, 1000, 2000, 4000, 8000, 8000, 8000, 8000])
+    t.deepEqual(
+        [0, 1, 2, 3, 4, 5, 60, 5000].map(a => backoffCeiling(a, policy)),
+        [500, 1000, 2000, 4000, 8000, 8000, 8000, 8000],
+    )
 })
 
-test("backoff: full jitter spans [0, ceiling) and is a pure function of attempt and random", (t) => {
-    t.is(backoffDelay(3, DEFAULT_BACKOFF, () => 0), 0)
-    t.is(backoffDelay(3, DEFAULT_BACKOFF, () => 0.5), 2000)
-    t.is(backoffDelay(3, DEFAULT_BACKOFF, () => 0.999999), 3999)
-    t.is(backoffDelay(100, DEFAULT_BACKOFF, () => 0.5), DEFAULT_BACKOFF.capMs / 2)
+test("backoff: full jitter spans [0, ceiling) and is a pure function of attempt and random", t => {
+    t.is(
+        backoffDelay(3, DEFAULT_BACKOFF, () => 0),
+        0,
+    )
+    t.is(
+        backoffDelay(3, DEFAULT_BACKOFF, () => 0.5),
+        2000,
+    )
+    t.is(
+        backoffDelay(3, DEFAULT_BACKOFF, () => 0.999999),
+        3999,
+    )
+    t.is(
+        backoffDelay(100, DEFAULT_BACKOFF, () => 0.5),
+        DEFAULT_BACKOFF.capMs / 2,
+    )
 })
 
-test("queue: keeps order, drops the oldest when full, and counts drops until reported", (t) => {
+test("queue: keeps order, drops the oldest when full, and counts drops until reported", t => {
     const q = new DropOldestQueue<number>(3)
     for (let i = 1; i <= 5; i++) q.push(i)
     t.is(q.size(), 3)
@@ -45,7 +72,7 @@ test("queue: keeps order, drops the oldest when full, and counts drops until rep
     t.is(q.totalDropped(), 2)
 })
 
-test("queue: wraps around its ring many times without losing order", (t) => {
+test("queue: wraps around its ring many times without losing order", t => {
     const q = new DropOldestQueue<number>(4)
     const out: number[] = []
     for (let i = 0; i < 50; i++) {
@@ -58,7 +85,7 @@ test("queue: wraps around its ring many times without losing order", (t) => {
     t.is(out.length + q.totalDropped(), 50)
 })
 
-test("queue: each entry keeps its stamp through drops and wrap-around", (t) => {
+test("queue: each entry keeps its stamp through drops and wrap-around", t => {
     const q = new DropOldestQueue<string>(3)
     t.is(q.peekStamp(), 0)
     for (let i = 1; i <= 7; i++) q.push(`s${i}`, i * 1000)
@@ -67,28 +94,32 @@ test("queue: each entry keeps its stamp through drops and wrap-around", (t) => {
         const stamp = q.peekStamp()
         out.push([q.shift(), stamp])
     }
-    t.deepEqual(out, [["s5", 5000], ["s6", 6000], ["s7", 7000]])
+    t.deepEqual(out, [
+        ["s5", 5000],
+        ["s6", 6000],
+        ["s7", 7000],
+    ])
 })
 
-test("queue: refuses a capacity below 1 with a sentence", (t) => {
+test("queue: refuses a capacity below 1 with a sentence", t => {
     t.throws(() => new DropOldestQueue(0), { message: "queue: capacity must be at least 1, got 0" })
 })
 
-test("keep-alive: pings after a period without sending", (t) => {
+test("keep-alive: pings after a period without sending", t => {
     const ka = keepAliveStart(0, 10)
     noteReceived(ka, 9000)
     t.is(keepAliveAction(ka, 9999), KeepAliveAction.NONE)
     t.is(keepAliveAction(ka, 10000), KeepAliveAction.PING)
 })
 
-test("keep-alive: pings after a period without receiving, even while publishing (QoS 0 never hears back)", (t) => {
+test("keep-alive: pings after a period without receiving, even while publishing (QoS 0 never hears back)", t => {
     const ka = keepAliveStart(0, 10)
     for (let now = 1000; now < 10000; now += 1000) noteSent(ka, now)
     t.is(nextKeepAliveCheck(ka), 10000)
     t.is(keepAliveAction(ka, 10000), KeepAliveAction.PING)
 })
 
-test("keep-alive: one PINGREQ per period, and a deadline of half a period", (t) => {
+test("keep-alive: one PINGREQ per period, and a deadline of half a period", t => {
     const ka = keepAliveStart(0, 10)
     notePingSent(ka, 10000)
     t.is(keepAliveAction(ka, 12000), KeepAliveAction.NONE, "no second ping while one is outstanding")
@@ -96,7 +127,7 @@ test("keep-alive: one PINGREQ per period, and a deadline of half a period", (t) 
     t.is(keepAliveAction(ka, 15000), KeepAliveAction.TIMEOUT)
 })
 
-test("keep-alive: a PINGRESP clears the deadline and the next ping is a full period later", (t) => {
+test("keep-alive: a PINGRESP clears the deadline and the next ping is a full period later", t => {
     const ka = keepAliveStart(0, 10)
     notePingSent(ka, 10000)
     noteReceived(ka, 10050)
@@ -104,7 +135,7 @@ test("keep-alive: a PINGRESP clears the deadline and the next ping is a full per
     t.is(nextKeepAliveCheck(ka), 20000)
 })
 
-test("keep-alive: swallowed PINGRESP ends the connection within 1.5 × keep-alive of the last packet received", (t) => {
+test("keep-alive: swallowed PINGRESP ends the connection within 1.5 × keep-alive of the last packet received", t => {
     const ka = keepAliveStart(0, 2)
     let now = 0
     while (keepAliveAction(ka, now) !== KeepAliveAction.TIMEOUT) {
@@ -114,14 +145,14 @@ test("keep-alive: swallowed PINGRESP ends the connection within 1.5 × keep-aliv
     t.true(now <= 3000, `gave up at ${now} ms`)
 })
 
-test("keep-alive: 300 s is kept as 300 s, and 0 disables it", (t) => {
+test("keep-alive: 300 s is kept as 300 s, and 0 disables it", t => {
     t.is(nextKeepAliveCheck(keepAliveStart(0, 300)), 300000)
     const off = keepAliveStart(0, 0)
     t.is(nextKeepAliveCheck(off), -1)
     t.is(keepAliveAction(off, 1e12), KeepAliveAction.NONE)
 })
 
-test("connection: the happy path and every way back to backing off", (t) => {
+test("connection: the happy path and every way back to backing off", t => {
     let s = S.IDLE
     const step = (e: E) => (s = nextConnectionState(s, e))
     t.is(step(E.START), S.CONNECTING)
@@ -137,50 +168,70 @@ test("connection: the happy path and every way back to backing off", (t) => {
     t.is(step(E.LINK_LOST), S.BACKING_OFF)
 })
 
-test("connection: stop says goodbye only from ONLINE, and STOPPED is final", (t) => {
+test("connection: stop says goodbye only from ONLINE, and STOPPED is final", t => {
     t.is(nextConnectionState(S.ONLINE, E.STOP), S.STOPPING)
     t.is(nextConnectionState(S.STOPPING, E.LINK_LOST), S.STOPPED)
-    for (const s of [S.IDLE, S.CONNECTING, S.AWAITING_CONNACK, S.BACKING_OFF]) t.is(nextConnectionState(s, E.STOP), S.STOPPED)
-    for (const e of [E.START, E.RETRY, E.SOCKET_OPEN, E.CONNACK_ACCEPTED]) t.is(nextConnectionState(S.STOPPED, e), S.STOPPED)
+    for (const s of [S.IDLE, S.CONNECTING, S.AWAITING_CONNACK, S.BACKING_OFF])
+        t.is(nextConnectionState(s, E.STOP), S.STOPPED)
+    for (const e of [E.START, E.RETRY, E.SOCKET_OPEN, E.CONNACK_ACCEPTED])
+        t.is(nextConnectionState(S.STOPPED, e), S.STOPPED)
 })
 
-test("sample: seq first, readings with units, uptime; dropped added when owed", (t) => {
+test("sample: seq first, readings with units, uptime; dropped added when owed", t => {
     const json = sampleJson(7, { temperature_c: 21.5, humidity_pct: 40 }, 12)
     t.is(json, '{"seq":7,"temperature_c":21.5,"humidity_pct":40,"uptime_s":12}')
-    t.deepEqual(JSON.parse(withDropped(json, 3)), { dropped: 3, seq: 7, temperature_c: 21.5, humidity_pct: 40, uptime_s: 12 })
+    t.deepEqual(JSON.parse(withDropped(json, 3)), {
+        dropped: 3,
+        seq: 7,
+        temperature_c: 21.5,
+        humidity_pct: 40,
+        uptime_s: 12,
+    })
     t.is(withDropped(json, 0), json)
     t.is(withDropped("{}", 2), '{"dropped":2}')
 })
 
-test("age: only a wait past 2 s is reported, in whole ms; a negative wait (clock back) is none", (t) => {
+test("age: only a wait past 2 s is reported, in whole ms; a negative wait (clock back) is none", t => {
     t.is(LATE_AFTER_MS, 2000)
     t.deepEqual([0, 150, 2000, -5000, NaN].map(lateAge), [0, 0, 0, 0, 0])
     t.is(lateAge(2000.5), 2000)
     t.is(lateAge(7215.9), 7215)
 })
 
-test("sample: age_ms goes last, after the readings, and combines with dropped", (t) => {
+test("sample: age_ms goes last, after the readings, and combines with dropped", t => {
     const json = sampleJson(7, { temperature_c: 21.5 }, 12)
     t.is(withAge(json, 7215), '{"seq":7,"temperature_c":21.5,"uptime_s":12,"age_ms":7215}')
     t.is(withAge(json, 0), json)
     t.is(withAge("{}", 2500), '{"age_ms":2500}')
-    t.deepEqual(JSON.parse(withAge(withDropped(json, 2), 3000)), { dropped: 2, seq: 7, temperature_c: 21.5, uptime_s: 12, age_ms: 3000 })
+    t.deepEqual(JSON.parse(withAge(withDropped(json, 2), 3000)), {
+        dropped: 2,
+        seq: 7,
+        temperature_c: 21.5,
+        uptime_s: 12,
+        age_ms: 3000,
+    })
 })
 
-test("random: xorshift32 is repeatable per seed, spread over [0, 1), and seeds differ per device", (t) => {
+test("random: xorshift32 is repeatable per seed, spread over [0, 1), and seeds differ per device", t => {
     const a = xorshift32(mixSeed(42, "dev-1"))
     const b = xorshift32(mixSeed(42, "dev-1"))
     const c = xorshift32(mixSeed(42, "dev-2"))
     const xs = Array.from({ length: 1000 }, () => a())
-    t.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => b()))
-    t.notDeepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => c()))
-    t.true(xs.every((x) => x >= 0 && x < 1))
+    t.deepEqual(
+        xs.slice(0, 5),
+        Array.from({ length: 5 }, () => b()),
+    )
+    t.notDeepEqual(
+        xs.slice(0, 5),
+        Array.from({ length: 5 }, () => c()),
+    )
+    t.true(xs.every(x => x >= 0 && x < 1))
     const mean = xs.reduce((s, x) => s + x, 0) / xs.length
     t.true(mean > 0.45 && mean < 0.55, `mean ${mean}`)
     t.not(mixSeed(0, ""), 0)
 })
 
-test("random: seeds of 2^31 and above give sequences of their own (DeviceScript clamps, never wraps)", (t) => {
+test("random: seeds of 2^31 and above give sequences of their own (DeviceScript clamps, never wraps)", t => {
     // First draws as the DeviceScript VM printed them for the same seeds and id "dev":
     // the firmware and this Node run must agree to the 6 digits the VM prints.
     const measuredInVm: [number, number[]][] = [
@@ -191,7 +242,11 @@ test("random: seeds of 2^31 and above give sequences of their own (DeviceScript 
     ]
     for (const [seed, expected] of measuredInVm) {
         const r = xorshift32(mixSeed(seed, "dev"))
-        t.deepEqual([r(), r(), r()].map((x) => Number(x.toPrecision(6))), expected, `seed ${seed}`)
+        t.deepEqual(
+            [r(), r(), r()].map(x => Number(x.toPrecision(6))),
+            expected,
+            `seed ${seed}`,
+        )
     }
 })
 
@@ -200,7 +255,7 @@ test("random: seeds of 2^31 and above give sequences of their own (DeviceScript 
 const policy = reconnectPolicy({ baseMs: 500, capMs: 8000 })
 const half = () => 0.5
 
-test("reconnect: connections dropped soon after CONNACK keep growing the backoff; one that held resets it", (t) => {
+test("reconnect: connections dropped soon after CONNACK keep growing the backoff; one that held resets it", t => {
     const s = reconnectStart()
     const ceilings: number[] = []
     for (let i = 0; i < 5; i++) {
@@ -214,7 +269,7 @@ test("reconnect: connections dropped soon after CONNACK keep growing the backoff
     t.is(reconnectCeiling(s, policy), 500)
 })
 
-test("reconnect: failures before CONNACK grow the backoff but never suggest a takeover", (t) => {
+test("reconnect: failures before CONNACK grow the backoff but never suggest a takeover", t => {
     const s = reconnectStart()
     for (let i = 0; i < 10; i++) t.false(noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, i, policy))
     t.is(s.attempt, 10)
@@ -222,39 +277,50 @@ test("reconnect: failures before CONNACK grow the backoff but never suggest a ta
     t.is(reconnectDelay(s, policy, half), 4000)
 })
 
-test("reconnect: three clean broker closes in a row suggest a takeover once; the delay stays in the cap's upper half", (t) => {
+test("reconnect: three clean broker closes in a row suggest a takeover once; the delay stays in the cap's upper half", t => {
     const s = reconnectStart()
     t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 1000, policy))
     t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 2000, policy))
     t.true(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 3000, policy), "the third says so")
     t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 4000, policy), "and only once")
     t.is(s.takeovers, 1)
-    t.is(reconnectDelay(s, policy, () => 0), 4000)
-    t.is(reconnectDelay(s, policy, () => 0.999999), 7999)
+    t.is(
+        reconnectDelay(s, policy, () => 0),
+        4000,
+    )
+    t.is(
+        reconnectDelay(s, policy, () => 0.999999),
+        7999,
+    )
 })
 
-test("reconnect: the twin that holds sees its third close when the other comes back from the cap", (t) => {
+test("reconnect: the twin that holds sees its third close when the other comes back from the cap", t => {
     const slow = reconnectPolicy({ baseMs: 500, capMs: 60000 })
     const s = reconnectStart()
     noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 200, 1000, slow)
     noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 300, 2000, slow)
     t.false(s.takeover)
-    t.true(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 45000, 47000, slow), "held 45 s, closed again: a twin")
+    t.true(
+        noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 45000, 47000, slow),
+        "held 45 s, closed again: a twin",
+    )
     t.is(holdNeededMs(s, slow), 60000)
     // Closes far apart are not a run.
     const apart = reconnectStart()
-    for (let i = 0; i < 5; i++) t.false(noteConnectionEnd(apart, ConnectionEnd.BROKER_CLOSED, 3_600_000, i * 3_600_000, slow))
+    for (let i = 0; i < 5; i++)
+        t.false(noteConnectionEnd(apart, ConnectionEnd.BROKER_CLOSED, 3_600_000, i * 3_600_000, slow))
     t.is(apart.attempt, 1, "each held: the backoff starts over")
 })
 
-test("reconnect: a broker restarted again and again (closing connections that held) is not taken for a twin", (t) => {
+test("reconnect: a broker restarted again and again (closing connections that held) is not taken for a twin", t => {
     const s = reconnectStart()
-    for (let i = 1; i <= 10; i++) t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 20_000, i * 21_000, policy))
+    for (let i = 1; i <= 10; i++)
+        t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 20_000, i * 21_000, policy))
     t.false(s.takeover)
     t.is(s.attempt, 1)
 })
 
-test("reconnect: an error of ours breaks the run and, after a hold past the cap, clears the suspicion; MQTT 5 'session taken over' counts at once", (t) => {
+test("reconnect: an error of ours breaks the run and, after a hold past the cap, clears the suspicion; MQTT 5 'session taken over' counts at once", t => {
     const s = reconnectStart()
     noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, 1, policy)
     noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, 2, policy)
@@ -271,7 +337,7 @@ test("reconnect: an error of ours breaks the run and, after a hold past the cap,
     t.true(noteConnectionEnd(m5, ConnectionEnd.TAKEN_OVER, 50000, 1, policy), "even after a long hold")
 })
 
-test("log limiter: once per kind per window, then the count of what was not logged", (t) => {
+test("log limiter: once per kind per window, then the count of what was not logged", t => {
     const l = new LogLimiter(60000)
     t.is(l.check("oversize", 0), 0)
     t.is(l.check("oversize", 1000), -1)
@@ -283,7 +349,7 @@ test("log limiter: once per kind per window, then the count of what was not logg
     t.is(suppressedNote(0), "")
 })
 
-test("rate limiter: a burst, then the rate; drops counted", (t) => {
+test("rate limiter: a burst, then the rate; drops counted", t => {
     const r = new RateLimiter(10, 20)
     let allowed = 0
     for (let i = 0; i < 100; i++) if (r.allow(0)) allowed++

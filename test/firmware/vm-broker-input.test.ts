@@ -33,21 +33,28 @@ async function telemetryWitness(t: ExecutionContext, m: Mosquitto, id: string): 
 /** Resolves once `count` more telemetry messages arrived: the board keeps publishing. */
 async function keepsPublishing(w: Witness, count: number, timeoutMs = 10000): Promise<void> {
     const from = w.messages().length
-    await waitFor(() => w.messages().length >= from + count, { timeoutMs, what: `${count} more telemetry messages` })
+    await waitFor(() => w.messages().length >= from + count, {
+        timeoutMs,
+        what: `${count} more telemetry messages`,
+    })
 }
 
-const matching = (b: TestBoard, re: RegExp) => b.lines.filter((l) => re.test(l))
+const matching = (b: TestBoard, re: RegExp) => b.lines.filter(l => re.test(l))
 
 /** A PUBLISH QoS 0 to `topic` (raw bytes, any) with `payload`. */
 function rawPublish(topic: number[], payload: string): Buffer {
-    const body = Buffer.concat([Buffer.from([topic.length >> 8, topic.length & 0xff]), Buffer.from(topic), Buffer.from(payload)])
+    const body = Buffer.concat([
+        Buffer.from([topic.length >> 8, topic.length & 0xff]),
+        Buffer.from(topic),
+        Buffer.from(payload),
+    ])
     return Buffer.concat([Buffer.from([0x30, body.length]), body])
 }
 
 if (!available.ok) {
-    test("broker-side input (skipped: " + available.reason + ")", (t) => t.pass())
+    test("broker-side input (skipped: " + available.reason + ")", t => t.pass())
 } else {
-    test("a retained 3,000-byte command present before the board starts: one connection, reported once, acknowledged, telemetry goes on", async (t) => {
+    test("a retained 3,000-byte command present before the board starts: one connection, reported once, acknowledged, telemetry goes on", async t => {
         const m = await broker(t)
         const proxy = await proxied(t, m)
         const c = await connectAsync(m.url)
@@ -56,21 +63,27 @@ if (!available.ok) {
         const w = await telemetryWitness(t, m, "vm-big")
         const b = await startTestBoard(t, { broker: proxy.url, deviceId: "vm-big", intervalMs: 300 })
         const report = await b.waitForLine(/exceeds the maximum packet size/, 10000)
-        t.is(report, "mqtt: PUBLISH of 3040 bytes to fieldlink/devices/vm-big/cmd/note exceeds the maximum packet size of 2048 bytes: skipped, acknowledged")
-        await waitFor(() => proxy.seen("up", "puback") >= 1, { timeoutMs: 5000, what: "the board's PUBACK for the big command" })
+        t.is(
+            report,
+            "mqtt: PUBLISH of 3040 bytes to fieldlink/devices/vm-big/cmd/note exceeds the maximum packet size of 2048 bytes: skipped, acknowledged",
+        )
+        await waitFor(() => proxy.seen("up", "puback") >= 1, {
+            timeoutMs: 5000,
+            what: "the board's PUBACK for the big command",
+        })
         await keepsPublishing(w, 10)
         t.is(proxy.connections(), 1, "connected once")
         t.is(matching(b, /exceeds the maximum packet size/).length, 1, "reported once")
         t.is(matching(b, /reconnect in/).length, 0)
     })
 
-    test("SUBACK 0x80 for cmd/#: logged with the filter, the connection stays, telemetry goes on", async (t) => {
+    test("SUBACK 0x80 for cmd/#: logged with the filter, the connection stays, telemetry goes on", async t => {
         // mosquitto 2.0 grants every subscription and applies its ACL on delivery, so the
         // proxy stands in for a broker that refuses: it replaces mosquitto's SUBACK by a
         // refusal (0x80) with the same packet id.
         const m = await broker(t)
         const proxy = await proxied(t, m)
-        proxy.setFilter("down", (p) => {
+        proxy.setFilter("down", p => {
             if (p.name !== "suback") return "pass"
             const refusal = Buffer.from(p.bytes)
             refusal[refusal.length - 1] = 0x80
@@ -79,13 +92,19 @@ if (!available.ok) {
         })
         const b = await startTestBoard(t, { broker: proxy.url, deviceId: "vm-acl", intervalMs: 300 })
         const refused = await b.waitForLine(/refused the subscription/, 10000)
-        t.regex(refused, /to fieldlink\/devices\/vm-acl\/cmd\/# \(SUBACK 0x80\): its commands will not arrive/)
+        t.regex(
+            refused,
+            /to fieldlink\/devices\/vm-acl\/cmd\/# \(SUBACK 0x80\): its commands will not arrive/,
+        )
         const from = proxy.seen("up", "publish")
-        await waitFor(() => proxy.seen("up", "publish") >= from + 5, { timeoutMs: 5000, what: "5 more publishes from the board" })
+        await waitFor(() => proxy.seen("up", "publish") >= from + 5, {
+            timeoutMs: 5000,
+            what: "5 more publishes from the board",
+        })
         t.is(proxy.connections(), 1)
     })
 
-    test("an out-of-place packet and a PUBLISH to a topic not subscribed: ignored, each kind logged once a minute", async (t) => {
+    test("an out-of-place packet and a PUBLISH to a topic not subscribed: ignored, each kind logged once a minute", async t => {
         const m = await broker(t)
         const proxy = await proxied(t, m)
         const w = await telemetryWitness(t, m, "vm-odd")
@@ -96,29 +115,35 @@ if (!available.ok) {
         const stray = rawPublish([...Buffer.from("elsewhere/topic")], "hello")
         for (let i = 0; i < 3; i++) proxy.inject("down", Buffer.concat([unsuback, stray]))
         await b.waitForLine(/UNSUBACK was not expected from the broker now: ignored/, 5000)
-        await b.waitForLine(/PUBLISH to elsewhere\/topic, which this board did not subscribe to: ignored/, 5000)
+        await b.waitForLine(
+            /PUBLISH to elsewhere\/topic, which this board did not subscribe to: ignored/,
+            5000,
+        )
         await keepsPublishing(w, 3)
         t.is(matching(b, /UNSUBACK was not expected/).length, 1, "three UNSUBACKs, one line")
         t.is(matching(b, /did not subscribe to/).length, 1, "three stray PUBLISHes, one line")
         t.is(proxy.connections(), 1)
     })
 
-    test("a PUBLISH with ill-formed UTF-8 in its topic: the connection closes as [MQTT-1.5.3-1] requires, and the board comes back", async (t) => {
+    test("a PUBLISH with ill-formed UTF-8 in its topic: the connection closes as [MQTT-1.5.3-1] requires, and the board comes back", async t => {
         const m = await broker(t)
         const proxy = await proxied(t, m)
         const w = await mqttWitness(m.url, "fieldlink/devices/vm-utf8/status")
         t.teardown(() => w.stop())
         const b = await startTestBoard(t, { broker: proxy.url, deviceId: "vm-utf8", intervalMs: 300 })
-        await w.waitFor((x) => x.text === "online", 10000)
+        await w.waitFor(x => x.text === "online", 10000)
         const before = w.messages().length
         proxy.inject("down", rawPublish([0x61, 0xc3, 0x28], "x"))
         const line = await b.waitForLine(/bad packet from broker/, 5000)
-        t.is(line, "mqtt: bad packet from broker (bad-utf8): PUBLISH topic is not valid MQTT UTF-8: missing continuation byte at byte 2; closing the connection as [MQTT-1.5.3-1] requires")
-        await w.waitFor((x) => x.text === "online", 10000, before)
+        t.is(
+            line,
+            "mqtt: bad packet from broker (bad-utf8): PUBLISH topic is not valid MQTT UTF-8: missing continuation byte at byte 2; closing the connection as [MQTT-1.5.3-1] requires",
+        )
+        await w.waitFor(x => x.text === "online", 10000, before)
         t.is(proxy.connections(), 2)
     })
 
-    test("a flood of small commands: rate-limited with a counter, logged once, the board keeps publishing", async (t) => {
+    test("a flood of small commands: rate-limited with a counter, logged once, the board keeps publishing", async t => {
         const m = await broker(t)
         const proxy = await proxied(t, m)
         const w = await telemetryWitness(t, m, "vm-flood")
@@ -130,7 +155,10 @@ if (!available.ok) {
         for (let i = 0; i < 300; i++) c.publish("fieldlink/devices/vm-flood/cmd/interval", "300")
         // Before the client parsed big reads a slice at a time, this flood (300 commands in
         // one 8 KB read) ran past the VM's step budget and restarted the board.
-        await waitFor(() => proxy.seen("down", "publish") >= 300, { timeoutMs: 10000, what: "300 commands delivered to the board" })
+        await waitFor(() => proxy.seen("down", "publish") >= 300, {
+            timeoutMs: 10000,
+            what: "300 commands delivered to the board",
+        })
         const flood = await b.waitForLine(/commands arrive faster than 10\/s/, 5000)
         t.regex(flood, /dropped, \d+ dropped since start$/)
         await keepsPublishing(w, 5)

@@ -5,7 +5,14 @@ import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "n
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { FlashError } from "../../flash/errors.js"
-import { checkPortAccess, choosePort, describePort, listPorts, type PortInfo, type PortSystem } from "../../flash/ports.js"
+import {
+    checkPortAccess,
+    choosePort,
+    describePort,
+    listPorts,
+    type PortInfo,
+    type PortSystem,
+} from "../../flash/ports.js"
 import { removeOnExit } from "../support/cleanup.js"
 
 interface FakeUsb {
@@ -54,8 +61,23 @@ function fakeSystem(devices: FakeUsb[], udev?: PortInfo[]): PortSystem {
     }
 }
 
-const XIAO: FakeUsb = { tty: "ttyACM0", vendor: "303a", product: "1001", serial: "34:85:18:01:02:03", manufacturer: "Espressif", productName: "USB JTAG/serial debug unit", byId: "usb-Espressif_USB_JTAG_serial_debug_unit_34:85:18:01:02:03-if00" }
-const DEVKIT: FakeUsb = { tty: "ttyUSB0", vendor: "10c4", product: "ea60", serial: "0001", manufacturer: "Silicon Labs", productName: "CP2102 USB to UART Bridge Controller" }
+const XIAO: FakeUsb = {
+    tty: "ttyACM0",
+    vendor: "303a",
+    product: "1001",
+    serial: "34:85:18:01:02:03",
+    manufacturer: "Espressif",
+    productName: "USB JTAG/serial debug unit",
+    byId: "usb-Espressif_USB_JTAG_serial_debug_unit_34:85:18:01:02:03-if00",
+}
+const DEVKIT: FakeUsb = {
+    tty: "ttyUSB0",
+    vendor: "10c4",
+    product: "ea60",
+    serial: "0001",
+    manufacturer: "Silicon Labs",
+    productName: "CP2102 USB to UART Bridge Controller",
+}
 const GPS: FakeUsb = { tty: "ttyUSB1", vendor: "1546", product: "01a7", productName: "u-blox GNSS receiver" }
 
 function message(fn: () => unknown): string {
@@ -68,28 +90,41 @@ function message(fn: () => unknown): string {
     throw new Error("expected a FlashError")
 }
 
-test("without udevadm, ports come from /dev and /sys, and the fallback is said once", async (t) => {
+test("without udevadm, ports come from /dev and /sys, and the fallback is said once", async t => {
     const listing = await listPorts(fakeSystem([XIAO, GPS]))
-    t.regex(listing.note!, /udevadm is not installed \(no udev here\), so serial ports are found by scanning .*ttyUSB\*, .*ttyACM\* and .*serial\/by-id instead/)
+    t.regex(
+        listing.note!,
+        /udevadm is not installed \(no udev here\), so serial ports are found by scanning .*ttyUSB\*, .*ttyACM\* and .*serial\/by-id instead/,
+    )
     t.is(listing.ports.length, 2)
-    t.like(listing.ports[0], { vendorId: "303a", productId: "1001", serialNumber: "34:85:18:01:02:03", manufacturer: "Espressif" })
+    t.like(listing.ports[0], {
+        vendorId: "303a",
+        productId: "1001",
+        serialNumber: "34:85:18:01:02:03",
+        manufacturer: "Espressif",
+    })
     t.regex(listing.ports[0].byId!, /by-id\/usb-Espressif_USB_JTAG/)
     t.like(listing.ports[1], { vendorId: "1546", productId: "01a7" })
 })
 
-test("with udev, its listing is used and no note is given", async (t) => {
-    const listing = await listPorts(fakeSystem([], [{ path: "/dev/ttyACM0", vendorId: "303a", productId: "1001" }]))
+test("with udev, its listing is used and no note is given", async t => {
+    const listing = await listPorts(
+        fakeSystem([], [{ path: "/dev/ttyACM0", vendorId: "303a", productId: "1001" }]),
+    )
     t.is(listing.note, undefined)
     t.is(choosePort(listing).path, "/dev/ttyACM0")
 })
 
-test("one ESP32-looking port among others is chosen", async (t) => {
+test("one ESP32-looking port among others is chosen", async t => {
     const port = choosePort(await listPorts(fakeSystem([GPS, XIAO])))
     t.like(port, { vendorId: "303a", serialNumber: "34:85:18:01:02:03" })
-    t.regex(describePort(port), /ttyACM0 {2}303a:1001 {2}serial 34:85:18:01:02:03 {2}Espressif USB JTAG\/serial debug unit/)
+    t.regex(
+        describePort(port),
+        /ttyACM0 {2}303a:1001 {2}serial 34:85:18:01:02:03 {2}Espressif USB JTAG\/serial debug unit/,
+    )
 })
 
-test("several candidates: each is listed with VID:PID and serial number, and --port is suggested", async (t) => {
+test("several candidates: each is listed with VID:PID and serial number, and --port is suggested", async t => {
     const listing = await listPorts(fakeSystem([XIAO, DEVKIT]))
     const m = message(() => choosePort(listing))
     t.regex(m, /2 serial ports look like ESP32 boards:/)
@@ -98,22 +133,24 @@ test("several candidates: each is listed with VID:PID and serial number, and --p
     t.regex(m, /--port .*by-id\/usb-Espressif/)
 })
 
-test("no port: what to plug and press, and the other ports present", async (t) => {
+test("no port: what to plug and press, and the other ports present", async t => {
     const none = message(() => choosePort({ ports: [] }))
     t.regex(none, /no serial port found that looks like an ESP32 board/)
     t.regex(none, /cable that carries data/)
     t.regex(none, /hold BOOT, press and release RESET/)
     t.regex(none, /--port PATH/)
-    const gpsOnly = message(() => choosePort({ ports: [{ path: "/dev/ttyUSB1", vendorId: "1546", productId: "01a7" }] }))
+    const gpsOnly = message(() =>
+        choosePort({ ports: [{ path: "/dev/ttyUSB1", vendorId: "1546", productId: "01a7" }] }),
+    )
     t.regex(gpsOnly, /other serial ports present .*:\n\s+\/dev\/ttyUSB1 {2}1546:01a7/)
 })
 
-test("without USB details every USB tty is a candidate", async (t) => {
+test("without USB details every USB tty is a candidate", async t => {
     const listing = await listPorts(fakeSystem([{ tty: "ttyUSB3" }]))
     t.regex(choosePort(listing).path, /ttyUSB3$/)
 })
 
-test("--port that is not there lists what is", async (t) => {
+test("--port that is not there lists what is", async t => {
     const listing = await listPorts(fakeSystem([XIAO]))
     const m = message(() => choosePort(listing, "/dev/ttyUSB9"))
     t.regex(m, /the port \/dev\/ttyUSB9 does not exist/)
@@ -121,13 +158,16 @@ test("--port that is not there lists what is", async (t) => {
     t.is(choosePort(listing, listing.ports[0].byId).vendorId, "303a", "a by-id name finds its port")
 })
 
-test("a port that vanished is named; access is checked before esptool runs", (t) => {
-    t.regex(message(() => checkPortAccess(join(tmpdir(), "fieldlink-no-such-port"))), /disappeared/)
+test("a port that vanished is named; access is checked before esptool runs", t => {
+    t.regex(
+        message(() => checkPortAccess(join(tmpdir(), "fieldlink-no-such-port"))),
+        /disappeared/,
+    )
 })
 
 // root may open anything: the check can only be seen failing as another user.
 const asRoot = process.getuid?.() === 0
-;(asRoot ? test.skip : test)("a port this user may not open: the dialout group", (t) => {
+;(asRoot ? test.skip : test)("a port this user may not open: the dialout group", t => {
     const root = mkdtempSync(join(tmpdir(), "fieldlink-port-perm-"))
     removeOnExit(root)
     const port = join(root, "ttyUSB0")

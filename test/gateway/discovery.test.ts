@@ -9,7 +9,7 @@ import { configFromObject } from "../../gateway/config/load.js"
 import { createLogger } from "../../gateway/obs/logger.js"
 import { PortFinder, sysfsUsbInfo } from "../../gateway/serial/discovery.js"
 
-test("USB vendor, product and serial number come from the tty's sysfs device, through symlinks", (t) => {
+test("USB vendor, product and serial number come from the tty's sysfs device, through symlinks", t => {
     const root = mkdtempSync(path.join(os.tmpdir(), "fieldlink-sysfs-"))
     t.teardown(() => rmSync(root, { recursive: true, force: true }))
     const usbDevice = path.join(root, "sys/devices/platform/usb1/1-1")
@@ -25,19 +25,29 @@ test("USB vendor, product and serial number come from the tty's sysfs device, th
     symlinkSync("../../ttyUSB9", path.join(root, "dev/serial/by-id/usb-Silicon_Labs_CP2102-if00-port0"))
     const expected = { vendorId: "10c4", productId: "ea60", serialNumber: "A50285BI" }
     t.deepEqual(sysfsUsbInfo(path.join(root, "dev/ttyUSB9"), path.join(root, "sys")), expected)
-    t.deepEqual(sysfsUsbInfo(path.join(root, "dev/serial/by-id/usb-Silicon_Labs_CP2102-if00-port0"), path.join(root, "sys")), expected)
+    t.deepEqual(
+        sysfsUsbInfo(
+            path.join(root, "dev/serial/by-id/usb-Silicon_Labs_CP2102-if00-port0"),
+            path.join(root, "sys"),
+        ),
+        expected,
+    )
     t.is(sysfsUsbInfo(path.join(root, "dev/nothing"), path.join(root, "sys")), undefined)
 })
 
-test("without udev, choosing ports by USB id falls back to /dev and /sys, and says so once", async (t) => {
+test("without udev, choosing ports by USB id falls back to /dev and /sys, and says so once", async t => {
     const lines: string[] = []
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) })
     const log = createLogger({ level: "info", format: "json", destination: sink })
-    const config = configFromObject({ broker: { url: "mqtt://x" }, ports: [{ usb: { vendorId: "f00d" } }] }, "test", { baseDir: "/", env: {} })
+    const config = configFromObject(
+        { broker: { url: "mqtt://x" }, ports: [{ usb: { vendorId: "f00d" } }] },
+        "test",
+        { baseDir: "/", env: {} },
+    )
     const finder = new PortFinder(log)
     await Promise.all([finder.find(config.ports), finder.find(config.ports)])
     t.deepEqual(await finder.find(config.ports), [])
-    const notes = lines.filter((l) => l.includes("SerialPort.list() is unavailable"))
+    const notes = lines.filter(l => l.includes("SerialPort.list() is unavailable"))
     // Where udev works (a desktop), list() succeeds and nothing is said.
     t.true(notes.length <= 1, notes.join(""))
     t.log(notes.length ? JSON.parse(notes[0]).msg : "SerialPort.list() works here")

@@ -12,12 +12,14 @@ import { socatAvailable, startDevice } from "../support/pty.js"
 import { startGateway, tempDir, testConfig, writeConfig } from "./harness.js"
 
 const ready = [mosquittoAvailable(), witnessAvailable(), socatAvailable()]
-const brokerTest = ready.every((a) => a.ok) ? test : test.skip
-if (!ready.every((a) => a.ok)) test("gateway drain tests are skipped here", (t) => t.pass(ready.map((a) => (a.ok ? "" : a.reason)).join(" ")))
+const brokerTest = ready.every(a => a.ok) ? test : test.skip
+if (!ready.every(a => a.ok))
+    test("gateway drain tests are skipped here", t =>
+        t.pass(ready.map(a => (a.ok ? "" : a.reason)).join(" ")))
 
 const LINES = 3000
 
-brokerTest("SIGTERM right after a burst: every line the device sent is delivered or journaled", async (t) => {
+brokerTest("SIGTERM right after a burst: every line the device sent is delivered or journaled", async t => {
     const broker = await startMosquitto()
     t.teardown(() => broker.stop())
     const dir = tempDir(t)
@@ -25,20 +27,31 @@ brokerTest("SIGTERM right after a burst: every line the device sent is delivered
     t.teardown(() => device.stop())
     const witness = await mqttWitness(broker.url, "fieldlink/devices/burst/#", { qos: 1 })
     t.teardown(() => witness.stop())
-    const gw = startGateway(t, writeConfig(dir, await testConfig(dir, broker.url, [{ path: device.path }], { log: { level: "info", format: "json" } })))
+    const gw = startGateway(
+        t,
+        writeConfig(
+            dir,
+            await testConfig(dir, broker.url, [{ path: device.path }], {
+                log: { level: "info", format: "json" },
+            }),
+        ),
+    )
     await gw.waitForPorts(1)
     await device.write("hello id=burst\n")
-    await witness.waitFor((m) => m.topic === "fieldlink/devices/burst/status" && m.text === "online", 20000)
+    await witness.waitFor(m => m.topic === "fieldlink/devices/burst/status" && m.text === "online", 20000)
     let burst = ""
     for (let seq = 1; seq <= LINES; seq++) burst += `{"seq":${seq}}\n`
     await device.write(burst)
     t.is(await gw.stop(), 0)
-    await witness.waitFor((m) => m.topic === "fieldlink/devices/burst/status" && m.text === "offline", 20000)
-    const delivered = witness.messages().filter((m) => m.topic === "fieldlink/devices/burst/telemetry").map((m) => JSON.parse(m.text).seq as number)
+    await witness.waitFor(m => m.topic === "fieldlink/devices/burst/status" && m.text === "offline", 20000)
+    const delivered = witness
+        .messages()
+        .filter(m => m.topic === "fieldlink/devices/burst/telemetry")
+        .map(m => JSON.parse(m.text).seq as number)
     const journal = parseJournal(readFileSync(path.join(dir, "state", "queues", "burst.jsonl"), "utf8"), 0)
-    const kept = journal.messages.map((m) => JSON.parse(m.payload).seq as number)
+    const kept = journal.messages.map(m => JSON.parse(m.payload).seq as number)
     const seen = new Set([...delivered, ...kept])
-    const missing = Array.from({ length: LINES }, (_, i) => i + 1).filter((s) => !seen.has(s))
+    const missing = Array.from({ length: LINES }, (_, i) => i + 1).filter(s => !seen.has(s))
     t.log(`${new Set(delivered).size} delivered, ${kept.length} journaled`)
     t.deepEqual(missing.slice(0, 20), [], `${missing.length} of ${LINES} lines lost at shutdown`)
 })

@@ -16,23 +16,33 @@ function problems(broker: unknown): string[] {
     return []
 }
 
-test("broker.urls lists the nodes in order, credentials taken out of every URL", (t) => {
-    const c = configFromObject({ broker: { urls: ["mqtt://u:p%40ss@node1:1883", "mqtt://u:p%40ss@node2:1884"] }, ports }, "test", context)
+test("broker.urls lists the nodes in order, credentials taken out of every URL", t => {
+    const c = configFromObject(
+        { broker: { urls: ["mqtt://u:p%40ss@node1:1883", "mqtt://u:p%40ss@node2:1884"] }, ports },
+        "test",
+        context,
+    )
     t.deepEqual(c.broker.urls, ["mqtt://node1:1883", "mqtt://node2:1884"])
     t.is(c.broker.url, "mqtt://node1:1883")
     t.is(c.broker.username, "u")
     t.is(c.broker.password, "p@ss")
 })
 
-test("broker.url alone is a list of one", (t) => {
+test("broker.url alone is a list of one", t => {
     const c = configFromObject({ broker: { url: "mqtt://broker.local:1883" }, ports }, "test", context)
     t.deepEqual(c.broker.urls, ["mqtt://broker.local:1883"])
 })
 
-test("mistakes in broker.urls are named where they are", (t) => {
-    t.deepEqual(problems({ url: "mqtt://a", urls: ["mqtt://b"] }), ["broker.urls: is set together with broker.url; keep one: url for one broker, urls for several"])
-    t.deepEqual(problems({}), ["broker.url: is missing: give the broker's URL (url: mqtt://broker.local:1883), or urls: [...] for several nodes"])
+test("mistakes in broker.urls are named where they are", t => {
+    t.deepEqual(problems({ url: "mqtt://a", urls: ["mqtt://b"] }), [
+        "broker.urls: is set together with broker.url; keep one: url for one broker, urls for several",
+    ])
+    t.deepEqual(problems({}), [
+        "broker.url: is missing: give the broker's URL (url: mqtt://broker.local:1883), or urls: [...] for several nodes",
+    ])
     t.deepEqual(problems({ urls: [] }), ["broker.urls: found a list of 0, expected at least 1 entry"])
-    t.deepEqual(problems({ urls: ["mqtt://a", "mqtts://b"] }), ["broker.urls: mixes mqtt:// and mqtts://; every node must be reached the same way"])
+    t.deepEqual(problems({ urls: ["mqtt://a", "mqtts://b"] }), [
+        "broker.urls: mixes mqtt:// and mqtts://; every node must be reached the same way",
+    ])
     t.regex(problems({ urls: ["mqtt://a", "tcp://b"] })[0]!, /^broker\.urls\[1\]: found "tcp:\/\/b"/)
 })

@@ -39,10 +39,21 @@ export function writeConfig(dir: string, config: unknown, name = "gateway.json")
 }
 
 /** A config for tests: fast scans, stats every second, a free HTTP port, state in `dir`. */
-export async function testConfig(dir: string, broker: string, ports: unknown[], extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+export async function testConfig(
+    dir: string,
+    broker: string,
+    ports: unknown[],
+    extra: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
     const { gateway, queue, ...rest } = extra as { gateway?: object; queue?: object }
     return {
-        gateway: { id: "gw1", stateDir: path.join(dir, "state"), scanIntervalMs: 200, statsIntervalS: 1, ...gateway },
+        gateway: {
+            id: "gw1",
+            stateDir: path.join(dir, "state"),
+            scanIntervalMs: 200,
+            statsIntervalS: 1,
+            ...gateway,
+        },
         broker: { url: broker, keepaliveS: 5, reconnect: { baseMs: 100, capMs: 1000 } },
         queue: { flushMs: 50, ...queue },
         ports,
@@ -57,7 +68,12 @@ export interface GatewayStartOptions {
     fileSizeLimitKb?: number
 }
 
-export function startGateway(t: ExecutionContext, configFile: string, extraArgs: string[] = [], options: GatewayStartOptions = {}): RunningGateway {
+export function startGateway(
+    t: ExecutionContext,
+    configFile: string,
+    extraArgs: string[] = [],
+    options: GatewayStartOptions = {},
+): RunningGateway {
     const args = ["gateway", "--config", configFile, ...extraArgs]
     const cli = startCli(args, { fileSizeLimitKb: options.fileSizeLimitKb })
     const parsed: LogLine[] = []
@@ -81,11 +97,21 @@ export function startGateway(t: ExecutionContext, configFile: string, extraArgs:
         },
         logs,
         waitForLog: (predicate, timeoutMs = 30000) =>
-            waitFor(() => logs().find(predicate), { what: "a gateway log line", timeoutMs, intervalMs: 20 }).catch((e: Error) => {
-                throw new Error(`${e.message}\ngateway output (exit ${cli.child.exitCode ?? cli.child.signalCode}):\n${cli.output().split("\n").slice(-8).join("\n")}`)
+            waitFor(() => logs().find(predicate), {
+                what: "a gateway log line",
+                timeoutMs,
+                intervalMs: 20,
+            }).catch((e: Error) => {
+                throw new Error(
+                    `${e.message}\ngateway output (exit ${cli.child.exitCode ?? cli.child.signalCode}):\n${cli.output().split("\n").slice(-8).join("\n")}`,
+                )
             }),
         waitForPorts: async (count, timeoutMs = 40000) => {
-            await waitFor(() => logs().filter((l) => l.msg === "port open").length >= count, { what: `${count} ports to open`, timeoutMs, intervalMs: 20 })
+            await waitFor(() => logs().filter(l => l.msg === "port open").length >= count, {
+                what: `${count} ports to open`,
+                timeoutMs,
+                intervalMs: 20,
+            })
         },
         stop: async () => {
             if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill("SIGTERM")
@@ -100,9 +126,11 @@ export function startGateway(t: ExecutionContext, configFile: string, extraArgs:
         await running.kill()
         if (t.passed === false) t.log(cli.output().split("\n").slice(-40).join("\n"))
     })
-    void running.waitForLog((l) => typeof l.url === "string" && /\/metrics$/.test(String(l.url)), 60000).then(
-        (l) => (httpPort = Number(new URL(String(l.url)).port)),
-        () => undefined,
-    )
+    void running
+        .waitForLog(l => typeof l.url === "string" && /\/metrics$/.test(String(l.url)), 60000)
+        .then(
+            l => (httpPort = Number(new URL(String(l.url)).port)),
+            () => undefined,
+        )
     return running
 }

@@ -15,7 +15,7 @@ import { nextLinkState } from "../../gateway/upstream/state.js"
 
 const limits = { maxMessages: 4, maxBytes: 1000 }
 
-test("queue: in order, a window in flight, acks pop the head, resend after a lost connection", (t) => {
+test("queue: in order, a window in flight, acks pop the head, resend after a lost connection", t => {
     const q = new MessageQueue(limits)
     for (const p of ["a", "b", "c"]) q.push("t", p, false, 1)
     t.is(q.nextToSend()?.payload, "a")
@@ -31,7 +31,7 @@ test("queue: in order, a window in flight, acks pop the head, resend after a los
     t.deepEqual([q.depth, q.bytes, q.consumedSeq], [0, 0, 3])
 })
 
-test("queue: drop-oldest past maxMessages and maxBytes, counted; late acks of dropped ones are ignored", (t) => {
+test("queue: drop-oldest past maxMessages and maxBytes, counted; late acks of dropped ones are ignored", t => {
     const q = new MessageQueue(limits)
     q.push("t", "1", false, 1)
     const first = q.nextToSend()!
@@ -39,43 +39,57 @@ test("queue: drop-oldest past maxMessages and maxBytes, counted; late acks of dr
     t.is(q.push("t", "5", false, 1), 1)
     t.is(q.dropped, 1)
     t.is(q.ack(first.seq), 0)
-    t.deepEqual(q.pending().map((m) => m.payload), ["2", "3", "4", "5"])
+    t.deepEqual(
+        q.pending().map(m => m.payload),
+        ["2", "3", "4", "5"],
+    )
     t.is(q.push("t", "x".repeat(999), false, 1), 4) // bytes bound: only the newest fits
     t.deepEqual([q.depth, q.dropped], [1, 5])
 })
 
-test("journal: lazy writes, consumed records, truncation when all is delivered, torn lines skipped", (t) => {
+test("journal: lazy writes, consumed records, truncation when all is delivered, torn lines skipped", t => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-journal-"))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     const file = path.join(dir, "d.jsonl")
     const receivedAt = Date.UTC(2026, 0, 2, 3, 4, 5)
-    const q = new MessageQueue({ maxMessages: 100, maxBytes: 100000 }, 1, { wall: () => receivedAt, mono: () => 0 })
+    const q = new MessageQueue({ maxMessages: 100, maxBytes: 100000 }, 1, {
+        wall: () => receivedAt,
+        mono: () => 0,
+    })
     const j = new Journal(file, false)
     j.load()
     q.push("t/a", "one", false, 1)
     q.push("t/a", "two", true, 0)
     q.ack(q.nextToSend()!.seq) // "one" delivered before the flush: never written
     j.write(q.takeUnsaved(), q.consumedSeq, 1e9)
-    t.deepEqual(parseJournal(readFileSync(file, "utf8"), 0).messages, [{ seq: 2, topic: "t/a", payload: "two", retain: true, qos: 0, receivedAt }])
+    t.deepEqual(parseJournal(readFileSync(file, "utf8"), 0).messages, [
+        { seq: 2, topic: "t/a", payload: "two", retain: true, qos: 0, receivedAt },
+    ])
     q.push("t/a", "three", false, 1)
     j.write(q.takeUnsaved(), q.consumedSeq, 1e9)
     q.ack(q.nextToSend()!.seq)
     j.write(q.takeUnsaved(), q.consumedSeq, 1e9)
-    t.deepEqual(parseJournal(readFileSync(file, "utf8"), 0).messages.map((m) => m.payload), ["three"])
+    t.deepEqual(
+        parseJournal(readFileSync(file, "utf8"), 0).messages.map(m => m.payload),
+        ["three"],
+    )
     q.ack(q.nextToSend()!.seq)
     j.write(q.takeUnsaved(), q.consumedSeq, 1e9)
     t.is(statSync(file).size, 0)
     j.close()
     writeFileSync(file, '{"s":7,"t":"x","p":"a","r":0,"q":1}\n{"c":6}\n{"s":8,"t":"x","p":"b"')
     const loaded = parseJournal(readFileSync(file, "utf8"), 0)
-    t.deepEqual([loaded.messages.map((m) => m.seq), loaded.nextSeq, loaded.skipped], [[7], 8, 1])
+    t.deepEqual([loaded.messages.map(m => m.seq), loaded.nextSeq, loaded.skipped], [[7], 8, 1])
 })
 
-test("journal: records written by hand read back exactly, awkward text included", (t) => {
+test("journal: records written by hand read back exactly, awkward text included", t => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-journal-"))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     const file = path.join(dir, "d.jsonl")
-    const q = new MessageQueue({ maxMessages: 100, maxBytes: 100000 }, 1, { wall: () => 1764750000123, mono: () => 0 })
+    const q = new MessageQueue({ maxMessages: 100, maxBytes: 100000 }, 1, {
+        wall: () => 1764750000123,
+        mono: () => 0,
+    })
     const j = new Journal(file, false)
     j.load()
     const payloads = ['{"v":"a\\"b"}', "line\nbreak\u0000", "ünï \u2028 😀", ""]
@@ -87,10 +101,13 @@ test("journal: records written by hand read back exactly, awkward text included"
         lines,
         payloads.map((p, i) => JSON.stringify({ s: i + 1, t: 't/"x"', p, r: 0, q: 1, w: 1764750000123 })),
     )
-    t.deepEqual(parseJournal(lines.join("\n"), 0).messages.map((m) => m.payload), payloads)
+    t.deepEqual(
+        parseJournal(lines.join("\n"), 0).messages.map(m => m.payload),
+        payloads,
+    )
 })
 
-test("journal: rewrite keeps exactly what is pending", (t) => {
+test("journal: rewrite keeps exactly what is pending", t => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-journal-"))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     const file = path.join(dir, "d.jsonl")
@@ -105,12 +122,15 @@ test("journal: rewrite keeps exactly what is pending", (t) => {
     t.true(rewrite)
     j.rewrite(q.pending(), q.consumedSeq)
     const again = new Journal(file, false)
-    t.deepEqual(again.load().messages.map((m) => m.payload), ["m48", "m49", "m50"])
+    t.deepEqual(
+        again.load().messages.map(m => m.payload),
+        ["m48", "m49", "m50"],
+    )
     again.close()
     j.close()
 })
 
-test("connection states: one transition function", (t) => {
+test("connection states: one transition function", t => {
     t.is(nextLinkState("idle", "start"), "connecting")
     t.is(nextLinkState("connecting", "connack"), "connected")
     t.is(nextLinkState("connected", "closed"), "waiting")
@@ -123,20 +143,28 @@ test("connection states: one transition function", (t) => {
     t.is(nextLinkState("idle", "stop"), "stopped")
 })
 
-test("globs: *, ? and classes within one level; dot files only when asked", (t) => {
+test("globs: *, ? and classes within one level; dot files only when asked", t => {
     t.true(globToRegExp("ttyUSB*").test("ttyUSB12"))
     t.false(globToRegExp("ttyUSB?").test("ttyUSB12"))
     t.true(globToRegExp("tty[AU]*").test("ttyACM0"))
     t.false(globToRegExp("tty[!AU]*").test("ttyACM0"))
     t.true(globToRegExp("usb-Espressif_(x).1*").test("usb-Espressif_(x).1-if00"))
-    const tree: Record<string, string[]> = { "/": ["dev"], "/dev": ["ttyUSB0", "ttyUSB1", "ttyACM0", ".hidden", "serial"], "/dev/serial": ["by-id"], "/dev/serial/by-id": ["usb-a", "usb-b"] }
+    const tree: Record<string, string[]> = {
+        "/": ["dev"],
+        "/dev": ["ttyUSB0", "ttyUSB1", "ttyACM0", ".hidden", "serial"],
+        "/dev/serial": ["by-id"],
+        "/dev/serial/by-id": ["usb-a", "usb-b"],
+    }
     const readdir = (d: string) => tree[d] ?? []
     t.deepEqual(expandGlob("/dev/ttyUSB*", readdir), ["/dev/ttyUSB0", "/dev/ttyUSB1"])
     t.deepEqual(expandGlob("/dev/*", readdir).includes("/dev/.hidden"), false)
-    t.deepEqual(expandGlob("/dev/serial/*/usb-*", readdir), ["/dev/serial/by-id/usb-a", "/dev/serial/by-id/usb-b"])
+    t.deepEqual(expandGlob("/dev/serial/*/usb-*", readdir), [
+        "/dev/serial/by-id/usb-a",
+        "/dev/serial/by-id/usb-b",
+    ])
 })
 
-test("log throttle: first at once, then one per window with the count suppressed", (t) => {
+test("log throttle: first at once, then one per window with the count suppressed", t => {
     let now = 0
     const th = new LogThrottle(1000, () => now)
     t.deepEqual(th.check("p|bad"), { log: true, suppressed: 0 })
@@ -147,17 +175,20 @@ test("log throttle: first at once, then one per window with the count suppressed
     t.deepEqual(th.check("p|bad"), { log: true, suppressed: 2 })
 })
 
-test("metrics: text format with escaped labels", (t) => {
+test("metrics: text format with escaped labels", t => {
     const r = new Registry()
     const c = r.counter("x_total", "Things.")
     c.inc({ port: '/dev/"a"\\b\n' }, 2)
     c.inc({ port: '/dev/"a"\\b\n' })
     r.gauge("g", "A gauge.").set({}, 5)
     t.is(escapeLabel('a"b'), 'a\\"b')
-    t.is(r.render(), '# HELP x_total Things.\n# TYPE x_total counter\nx_total{port="/dev/\\"a\\"\\\\b\\n"} 3\n# HELP g A gauge.\n# TYPE g gauge\ng 5\n')
+    t.is(
+        r.render(),
+        '# HELP x_total Things.\n# TYPE x_total counter\nx_total{port="/dev/\\"a\\"\\\\b\\n"} 3\n# HELP g A gauge.\n# TYPE g gauge\ng 5\n',
+    )
 })
 
-test("metrics: a counter series counts into the same series as inc, and shows only once counted", (t) => {
+test("metrics: a counter series counts into the same series as inc, and shows only once counted", t => {
     const r = new Registry()
     const c = r.counter("lines_total", "Lines.")
     const series = c.series({ port: "p", verb: "json" })
@@ -169,26 +200,33 @@ test("metrics: a counter series counts into the same series as inc, and shows on
     t.true(r.render().includes('lines_total{port="p",verb="json"} 4'))
 })
 
-test("mqtt.js outgoing store: keeps nothing, frees ids, replays nothing", async (t) => {
+test("mqtt.js outgoing store: keeps nothing, frees ids, replays nothing", async t => {
     const store = new NoReplayStore()
     let put = false
-    store.put({ cmd: "publish", topic: "t", payload: "x", qos: 1, retain: false, dup: false, messageId: 7 }, () => (put = true))
+    store.put(
+        { cmd: "publish", topic: "t", payload: "x", qos: 1, retain: false, dup: false, messageId: 7 },
+        () => (put = true),
+    )
     t.true(put)
-    const deleted = await new Promise<unknown>((resolve) => store.del({ messageId: 7 }, (error, packet) => resolve(error ?? packet?.messageId)))
+    const deleted = await new Promise<unknown>(resolve =>
+        store.del({ messageId: 7 }, (error, packet) => resolve(error ?? packet?.messageId)),
+    )
     t.is(deleted, 7)
     const replayed: unknown[] = []
     const stream = store.createStream()
-    stream.on("data", (p) => replayed.push(p))
-    await new Promise((resolve) => stream.on("end", resolve))
+    stream.on("data", p => replayed.push(p))
+    await new Promise(resolve => stream.on("end", resolve))
     t.deepEqual(replayed, [])
 })
 
-test("state folder lock: one gateway at a time; a lock left by a dead process is taken over", (t) => {
+test("state folder lock: one gateway at a time; a lock left by a dead process is taken over", t => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-lock-"))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     // A live process (this one's parent) holds it: refused with a sentence.
     writeFileSync(path.join(dir, "gateway.pid"), `${process.ppid}\n`)
-    t.throws(() => lockStateDir(dir), { message: new RegExp(`^another gateway \\(pid ${process.ppid}\\) uses the state folder`) })
+    t.throws(() => lockStateDir(dir), {
+        message: new RegExp(`^another gateway \\(pid ${process.ppid}\\) uses the state folder`),
+    })
     // A pid that does not run (kill -9, power loss): stale, taken over, released on stop.
     writeFileSync(path.join(dir, "gateway.pid"), "2147483646\n")
     const release = lockStateDir(dir)

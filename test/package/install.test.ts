@@ -19,67 +19,132 @@ const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL("../../", import.meta.url))
 
 const ready = [mosquittoAvailable(), witnessAvailable(), socatAvailable()]
-const brokerTest = ready.every((a) => a.ok) ? test : test.skip
-if (!ready.every((a) => a.ok)) test("package install test is skipped here", (t) => t.pass(ready.map((a) => (a.ok ? "" : a.reason)).join(" ")))
+const brokerTest = ready.every(a => a.ok) ? test : test.skip
+if (!ready.every(a => a.ok))
+    test("package install test is skipped here", t =>
+        t.pass(ready.map(a => (a.ok ? "" : a.reason)).join(" ")))
 
 function tempDir(prefix: string): string {
     return mkdtempSync(path.join(os.tmpdir(), prefix))
 }
 
-brokerTest("the gateway tarball installs alone and runs: --version, --check, birth and telemetry from a PTY device", async (t) => {
-    const work = tempDir("fieldlink-pkg-")
-    t.teardown(() => rmSync(work, { recursive: true, force: true }))
-    // Pack (from the compiled packages: npm test builds first) and install far from the checkout.
-    await run(process.execPath, [path.join(ROOT, "scripts/package.mjs"), "--out", path.join(work, "out"), "--only", "fieldlink-gateway"])
-    const [tarball] = readdirSync(path.join(work, "out")).filter((f) => /^fieldlink-gateway-.*\.tgz$/.test(f))
-    t.truthy(tarball, "npm run package wrote fieldlink-gateway-<version>.tgz")
-    const prefix = path.join(work, "prefix")
-    await run("npm", ["install", "--global", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", path.join(work, "out", tarball)], { cwd: work, timeout: 180000 })
-    const bin = path.join(prefix, "bin", "fieldlink-gateway")
-    t.true(existsSync(bin), "the install put fieldlink-gateway on the prefix's PATH")
-    const installed = path.join(prefix, "lib", "node_modules", "fieldlink-gateway", "node_modules")
-    t.false(existsSync(path.join(installed, "pino-pretty")), "no pino-pretty")
-    t.false(existsSync(path.join(installed, "tsx")), "no tsx at run time")
-    t.false(existsSync(path.join(installed, "jacdac-ts")), "no jacdac-ts")
+brokerTest(
+    "the gateway tarball installs alone and runs: --version, --check, birth and telemetry from a PTY device",
+    async t => {
+        const work = tempDir("fieldlink-pkg-")
+        t.teardown(() => rmSync(work, { recursive: true, force: true }))
+        // Pack (from the compiled packages: npm test builds first) and install far from the checkout.
+        await run(process.execPath, [
+            path.join(ROOT, "scripts/package.mjs"),
+            "--out",
+            path.join(work, "out"),
+            "--only",
+            "fieldlink-gateway",
+        ])
+        const [tarball] = readdirSync(path.join(work, "out")).filter(f =>
+            /^fieldlink-gateway-.*\.tgz$/.test(f),
+        )
+        t.truthy(tarball, "npm run package wrote fieldlink-gateway-<version>.tgz")
+        const prefix = path.join(work, "prefix")
+        await run(
+            "npm",
+            [
+                "install",
+                "--global",
+                "--prefix",
+                prefix,
+                "--prefer-offline",
+                "--no-audit",
+                "--no-fund",
+                path.join(work, "out", tarball),
+            ],
+            { cwd: work, timeout: 180000 },
+        )
+        const bin = path.join(prefix, "bin", "fieldlink-gateway")
+        t.true(existsSync(bin), "the install put fieldlink-gateway on the prefix's PATH")
+        const installed = path.join(prefix, "lib", "node_modules", "fieldlink-gateway", "node_modules")
+        t.false(existsSync(path.join(installed, "pino-pretty")), "no pino-pretty")
+        t.false(existsSync(path.join(installed, "tsx")), "no tsx at run time")
+        t.false(existsSync(path.join(installed, "jacdac-ts")), "no jacdac-ts")
 
-    const env = { ...process.env, PATH: `${path.dirname(bin)}:${process.env.PATH}` }
-    const version = await run(bin, ["--version"], { cwd: work, env })
-    t.regex(version.stdout, /^\d+\.\d+\.\d+\n$/)
-    const example = path.join(prefix, "lib", "node_modules", "fieldlink-gateway", "deploy", "gateway.example.yaml")
-    t.regex((await run(bin, ["--check", "--config", example], { cwd: work, env })).stdout, /configuration is valid/)
-    // The careless user: no flags at all is a usage mistake (exit 2) that says what to give.
-    const bare = await run(bin, [], { cwd: work, env }).then(() => undefined, (e: { code: number; stderr: string }) => e)
-    t.is(bare?.code, 2)
-    t.regex(bare?.stderr ?? "", /give --config FILE, or --broker URL with --serial PATH/)
+        const env = { ...process.env, PATH: `${path.dirname(bin)}:${process.env.PATH}` }
+        const version = await run(bin, ["--version"], { cwd: work, env })
+        t.regex(version.stdout, /^\d+\.\d+\.\d+\n$/)
+        const example = path.join(
+            prefix,
+            "lib",
+            "node_modules",
+            "fieldlink-gateway",
+            "deploy",
+            "gateway.example.yaml",
+        )
+        t.regex(
+            (await run(bin, ["--check", "--config", example], { cwd: work, env })).stdout,
+            /configuration is valid/,
+        )
+        // The careless user: no flags at all is a usage mistake (exit 2) that says what to give.
+        const bare = await run(bin, [], { cwd: work, env }).then(
+            () => undefined,
+            (e: { code: number; stderr: string }) => e,
+        )
+        t.is(bare?.code, 2)
+        t.regex(bare?.stderr ?? "", /give --config FILE, or --broker URL with --serial PATH/)
 
-    const broker = await startMosquitto()
-    t.teardown(() => broker.stop())
-    const device = await startDevice(work, "ttyPKG")
-    t.teardown(() => device.stop())
-    const witness = await startWitness(broker.url, "fieldlink/#")
-    t.teardown(() => witness.stop())
-    const args = ["--broker", broker.url, "--serial", device.path, "--id", "pkg-gw", "--state-dir", path.join(work, "state"), "--http-port", String(await freePort()), "--log-format", "json"]
-    const gateway = spawn(bin, args, { cwd: work, env, stdio: ["ignore", "pipe", "pipe"] })
-    tieToParent(gateway)
-    let output = ""
-    gateway.stdout.on("data", (d: Buffer) => (output += d.toString("utf8")))
-    gateway.stderr.on("data", (d: Buffer) => (output += d.toString("utf8")))
-    const exited = new Promise<number | null>((resolve) => gateway.once("exit", (code) => resolve(code)))
-    t.teardown(() => void gateway.kill("SIGKILL"))
+        const broker = await startMosquitto()
+        t.teardown(() => broker.stop())
+        const device = await startDevice(work, "ttyPKG")
+        t.teardown(() => device.stop())
+        const witness = await startWitness(broker.url, "fieldlink/#")
+        t.teardown(() => witness.stop())
+        const args = [
+            "--broker",
+            broker.url,
+            "--serial",
+            device.path,
+            "--id",
+            "pkg-gw",
+            "--state-dir",
+            path.join(work, "state"),
+            "--http-port",
+            String(await freePort()),
+            "--log-format",
+            "json",
+        ]
+        const gateway = spawn(bin, args, { cwd: work, env, stdio: ["ignore", "pipe", "pipe"] })
+        tieToParent(gateway)
+        let output = ""
+        gateway.stdout.on("data", (d: Buffer) => (output += d.toString("utf8")))
+        gateway.stderr.on("data", (d: Buffer) => (output += d.toString("utf8")))
+        const exited = new Promise<number | null>(resolve => gateway.once("exit", code => resolve(code)))
+        t.teardown(() => void gateway.kill("SIGKILL"))
 
-    const explain = (e: Error) => {
-        throw new Error(`${e.message}\ninstalled gateway output:\n${output.split("\n").slice(-10).join("\n")}`)
-    }
-    await witness.waitFor((m) => m.topic === "fieldlink/gateways/pkg-gw/status" && m.text === "online", 30000).catch(explain)
-    // Lines written before the gateway opens the port are lost in the PTY: wait for it.
-    await waitFor(() => output.split("\n").some((l) => l.includes('"msg":"port open"')), { what: "the installed gateway to open the port", timeoutMs: 30000 }).catch(explain)
-    await device.write("hello id=pkg-dev fw=9.9.9\n")
-    await device.waitForLine((l) => l === "ok hello")
-    await witness.waitFor((m) => m.topic === "fieldlink/devices/pkg-dev/status" && m.text === "online").catch(explain)
-    await device.write('{"seq":1,"temperature_c":20.5}\n')
-    t.is((await witness.waitFor((m) => m.topic === "fieldlink/devices/pkg-dev/telemetry").catch(explain)).text, '{"seq":1,"temperature_c":20.5}')
+        const explain = (e: Error) => {
+            throw new Error(
+                `${e.message}\ninstalled gateway output:\n${output.split("\n").slice(-10).join("\n")}`,
+            )
+        }
+        await witness
+            .waitFor(m => m.topic === "fieldlink/gateways/pkg-gw/status" && m.text === "online", 30000)
+            .catch(explain)
+        // Lines written before the gateway opens the port are lost in the PTY: wait for it.
+        await waitFor(() => output.split("\n").some(l => l.includes('"msg":"port open"')), {
+            what: "the installed gateway to open the port",
+            timeoutMs: 30000,
+        }).catch(explain)
+        await device.write("hello id=pkg-dev fw=9.9.9\n")
+        await device.waitForLine(l => l === "ok hello")
+        await witness
+            .waitFor(m => m.topic === "fieldlink/devices/pkg-dev/status" && m.text === "online")
+            .catch(explain)
+        await device.write('{"seq":1,"temperature_c":20.5}\n')
+        t.is(
+            (await witness.waitFor(m => m.topic === "fieldlink/devices/pkg-dev/telemetry").catch(explain))
+                .text,
+            '{"seq":1,"temperature_c":20.5}',
+        )
 
-    gateway.kill("SIGTERM")
-    t.is(await exited, 0)
-    await witness.waitFor((m) => m.topic === "fieldlink/devices/pkg-dev/status" && m.text === "offline")
-})
+        gateway.kill("SIGTERM")
+        t.is(await exited, 0)
+        await witness.waitFor(m => m.topic === "fieldlink/devices/pkg-dev/status" && m.text === "offline")
+    },
+)

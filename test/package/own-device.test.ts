@@ -22,8 +22,12 @@ interface Ran {
 
 async function attempt(file: string, args: string[], cwd: string, timeout = 300000): Promise<Ran> {
     return run(file, args, { cwd, timeout, maxBuffer: 16 * 1024 * 1024 }).then(
-        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+        r => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({
+            code: e.code,
+            stdout: e.stdout,
+            stderr: e.stderr,
+        }),
     )
 }
 
@@ -60,29 +64,54 @@ expect:
   - { type: log, device: garden-1, contains: "pump on", after: water, within: 2 }
 `
 
-test("a project from fieldlink init, on the installed tarballs, builds and checks the user's own program", async (t) => {
+test("a project from fieldlink init, on the installed tarballs, builds and checks the user's own program", async t => {
     t.timeout(900000)
     const work = mkdtempSync(path.join(os.tmpdir(), "fieldlink-own-"))
     t.teardown(() => rmSync(work, { recursive: true, force: true }))
     const out = path.join(work, "out")
     await run(process.execPath, [path.join(ROOT, "scripts/package.mjs"), "--out", out], { timeout: 300000 })
-    const tarballs = readdirSync(out).filter((f) => /^fieldlink(-firmware)?-\d.*\.tgz$/.test(f))
+    const tarballs = readdirSync(out).filter(f => /^fieldlink(-firmware)?-\d.*\.tgz$/.test(f))
     t.is(tarballs.length, 2, `fieldlink and fieldlink-firmware tarballs in ${readdirSync(out).join(", ")}`)
 
     const project = path.join(work, "garden")
-    const init = await attempt(process.execPath, [path.join(ROOT, "cli/bin/fieldlink.js"), "init", project, "--board", "esp32c3_supermini"], work)
+    const init = await attempt(
+        process.execPath,
+        [path.join(ROOT, "cli/bin/fieldlink.js"), "init", project, "--board", "esp32c3_supermini"],
+        work,
+    )
     t.is(init.code, 0, init.stderr)
-    const pkg = JSON.parse(readFileSync(path.join(project, "package.json"), "utf8")) as { fieldlink: { board: string }; dependencies: Record<string, string> }
+    const pkg = JSON.parse(readFileSync(path.join(project, "package.json"), "utf8")) as {
+        fieldlink: { board: string }
+        dependencies: Record<string, string>
+    }
     t.is(pkg.fieldlink.board, "esp32c3_supermini")
     t.truthy(pkg.dependencies["fieldlink-firmware"])
-    for (const file of ["devsconfig.json", "src/main.ts", "scenario.yaml", "README.md", ".github/workflows/device.yml"]) t.notThrows(() => readFileSync(path.join(project, file)), file)
-    t.regex(readFileSync(path.join(project, ".github/workflows/device.yml"), "utf8"), /fieldlink sim scenario\.yaml --check/)
+    for (const file of [
+        "devsconfig.json",
+        "src/main.ts",
+        "scenario.yaml",
+        "README.md",
+        ".github/workflows/device.yml",
+    ])
+        t.notThrows(() => readFileSync(path.join(project, file)), file)
+    t.regex(
+        readFileSync(path.join(project, ".github/workflows/device.yml"), "utf8"),
+        /fieldlink sim scenario\.yaml --check/,
+    )
     // A second init into the same folder writes nothing.
-    const again = await attempt(process.execPath, [path.join(ROOT, "cli/bin/fieldlink.js"), "init", project], work)
+    const again = await attempt(
+        process.execPath,
+        [path.join(ROOT, "cli/bin/fieldlink.js"), "init", project],
+        work,
+    )
     t.is(again.code, 2)
     t.regex(again.stderr, /is not empty; nothing was written/)
 
-    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...tarballs.map((f) => path.join(out, f))], { cwd: project, timeout: 600000 })
+    await run(
+        "npm",
+        ["install", "--prefer-offline", "--no-audit", "--no-fund", ...tarballs.map(f => path.join(out, f))],
+        { cwd: project, timeout: 600000 },
+    )
     const fieldlink = path.join(project, "node_modules", ".bin", "fieldlink")
 
     // What init wrote works as it is: its scenario passes on its program (what its CI runs).
@@ -103,7 +132,12 @@ test("a project from fieldlink init, on the installed tarballs, builds and check
     t.regex(built.stdout, /program for esp32c3_supermini: \d+ bytes of bytecode/)
 
     const checked = await attempt(fieldlink, ["sim", "pump.yaml", "--check"], project)
-    t.log(checked.stdout.split("\n").filter((l) => /[✔✘]/.test(l)).join("\n"))
+    t.log(
+        checked.stdout
+            .split("\n")
+            .filter(l => /[✔✘]/.test(l))
+            .join("\n"),
+    )
     t.is(checked.code, 0, `${checked.stdout}\n${checked.stderr}`)
     t.regex(checked.stdout, /building your program src\/main\.ts/)
     t.regex(checked.stdout, /✔ garden-1 soil_pct stayed within 41\.9\.\.42\.1/)

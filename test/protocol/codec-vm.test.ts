@@ -11,13 +11,18 @@ const root = fileURLToPath(new URL("../..", import.meta.url))
 const firmware = fileURLToPath(new URL("../../firmware", import.meta.url))
 const devs = fileURLToPath(new URL("../../node_modules/.bin/devs", import.meta.url))
 
-test("firmware/test/codec.test.ts passes in the DeviceScript VM", async (t) => {
+test("firmware/test/codec.test.ts passes in the DeviceScript VM", async t => {
     t.timeout(120_000)
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
+    const { code, output } = await new Promise<{ code: number | null; output: string }>(resolve => {
         const child = execFile(
             devs,
             ["run", "test/codec.test.ts", "--test", "--test-self-exit", "-T", "60000"],
-            { cwd: firmware, timeout: 110_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NO_COLOR: "1" } },
+            {
+                cwd: firmware,
+                timeout: 110_000,
+                maxBuffer: 16 * 1024 * 1024,
+                env: { ...process.env, NO_COLOR: "1" },
+            },
             (error, stdout, stderr) => {
                 const exit = error ? (typeof error.code === "number" ? error.code : null) : 0
                 resolve({ code: exit, output: `${stdout}\n${stderr}` })

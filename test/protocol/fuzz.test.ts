@@ -49,12 +49,15 @@ const int = (n: number) => Math.floor(random() * n)
 const pick = <T>(items: T[]): T => items[int(items.length)]
 
 const SEEDS = decodeVectors()
-    .filter((v) => (v.fill ?? 0) < 200 && v.maxPacketSize === undefined)
-    .map((v) => toBuffer(makeWire(nodeBytes, v)))
+    .filter(v => (v.fill ?? 0) < 200 && v.maxPacketSize === undefined)
+    .map(v => toBuffer(makeWire(nodeBytes, v)))
 
 /** Server packet types with their required flags (PUBLISH: any of 0..15). */
 const HEADERS = [0x20, 0x30, 0x31, 0x32, 0x33, 0x34, 0x3a, 0x3d, 0x40, 0x50, 0x62, 0x70, 0x90, 0xb0, 0xd0]
-const TOPIC_BITS = [0x61, 0x2f, 0x2b, 0x23, 0x24, 0x00, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0, 0xc0, 0xff]
+const TOPIC_BITS = [
+    0x61, 0x2f, 0x2b, 0x23, 0x24, 0x00, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0,
+    0xc0, 0xff,
+]
 
 function randomBytes(n: number): number[] {
     return Array.from({ length: n }, () => int(256))
@@ -134,7 +137,7 @@ type Theirs = { cmd: string; [key: string]: unknown }
 function theirPackets(buf: Buffer): Theirs[] {
     const parser = mqttPacket.parser({ protocolVersion: 4 })
     const packets: Theirs[] = []
-    parser.on("packet", (p) => packets.push(p as unknown as Theirs))
+    parser.on("packet", p => packets.push(p as unknown as Theirs))
     parser.on("error", () => undefined)
     parser.parse(buf)
     return packets
@@ -167,14 +170,22 @@ function differ(ours: MqttPacket, theirs: Theirs | undefined): string | null {
         ["retain", ours.retain, publish ? theirs.retain : undefined],
         ["dup", ours.dup, publish ? theirs.dup : undefined],
         ["packetId", ours.packetId, theirs.messageId],
-        ["granted", JSON.stringify(ours.granted), is(PacketType.SUBACK) ? JSON.stringify(theirs.granted) : undefined],
-        ["payload", ours.payload && toBuffer(ours.payload).toString("hex"), publish ? (theirs.payload as Buffer).toString("hex") : undefined],
+        [
+            "granted",
+            JSON.stringify(ours.granted),
+            is(PacketType.SUBACK) ? JSON.stringify(theirs.granted) : undefined,
+        ],
+        [
+            "payload",
+            ours.payload && toBuffer(ours.payload).toString("hex"),
+            publish ? (theirs.payload as Buffer).toString("hex") : undefined,
+        ],
     ]
     for (const [name, a, b] of pairs) if (a !== b) return `${name}: ${String(a)} vs ${String(b)}`
     return null
 }
 
-test(`${COUNT} random buffers end in packets or a named error (seed ${SEED})`, (t) => {
+test(`${COUNT} random buffers end in packets or a named error (seed ${SEED})`, t => {
     const outcomes: Record<string, number> = { packets: 0, waiting: 0 }
     const failures: string[] = []
     let slowest = 0
@@ -188,10 +199,11 @@ test(`${COUNT} random buffers end in packets or a named error (seed ${SEED})`, (
         try {
             for (const chunk of chunks(buf)) {
                 const started = performance.now()
-                const returned = parser.feed(chunk, (p) => packets.push(p))
+                const returned = parser.feed(chunk, p => packets.push(p))
                 slowest = Math.max(slowest, performance.now() - started)
                 if (returned !== null) {
-                    if (error !== null && returned !== error) failures.push(`${where}: the error changed after it was reported`)
+                    if (error !== null && returned !== error)
+                        failures.push(`${where}: the error changed after it was reported`)
                     error = returned
                 }
             }
@@ -203,7 +215,11 @@ test(`${COUNT} random buffers end in packets or a named error (seed ${SEED})`, (
             if (!CODES.includes(error.code)) failures.push(`${where}: unnamed error code ${error.code}`)
             if (!(error.message.length > 10)) failures.push(`${where}: empty message for ${error.code}`)
             if (parser.error !== error) failures.push(`${where}: parser.error is not the returned error`)
-            if (parser.feed(Buffer.from([0xd0, 0]), () => failures.push(`${where}: packet after an error`)) !== error)
+            if (
+                parser.feed(Buffer.from([0xd0, 0]), () =>
+                    failures.push(`${where}: packet after an error`),
+                ) !== error
+            )
                 failures.push(`${where}: the error is not sticky`)
             outcomes[error.code] = (outcomes[error.code] ?? 0) + 1
         } else {

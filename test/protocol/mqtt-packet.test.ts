@@ -38,7 +38,14 @@ function clientPacket(v: EncodeVector): mqttPacket.Packet {
             clientId: c.clientId,
             clean: c.cleanSession,
             keepalive: c.keepAlive,
-            ...(c.will && { will: { topic: c.will.topic, payload: bytes(c.will.payload), qos: c.will.qos as 0 | 1 | 2, retain: c.will.retain } }),
+            ...(c.will && {
+                will: {
+                    topic: c.will.topic,
+                    payload: bytes(c.will.payload),
+                    qos: c.will.qos as 0 | 1 | 2,
+                    retain: c.will.retain,
+                },
+            }),
             ...(c.username !== undefined && { username: c.username }),
             ...(c.password !== undefined && { password: bytes(c.password) }),
         }
@@ -60,10 +67,15 @@ function clientPacket(v: EncodeVector): mqttPacket.Packet {
         return {
             cmd: "subscribe",
             messageId: v.subscribe.packetId,
-            subscriptions: v.subscribe.subscriptions.map((s) => ({ topic: s.topic, qos: s.qos as 0 | 1 | 2 })),
+            subscriptions: v.subscribe.subscriptions.map(s => ({ topic: s.topic, qos: s.qos as 0 | 1 | 2 })),
         }
     }
-    if (v.unsubscribe) return { cmd: "unsubscribe", messageId: v.unsubscribe.packetId, unsubscriptions: v.unsubscribe.topics }
+    if (v.unsubscribe)
+        return {
+            cmd: "unsubscribe",
+            messageId: v.unsubscribe.packetId,
+            unsubscriptions: v.unsubscribe.topics,
+        }
     if (v.pingreq) return { cmd: "pingreq" }
     if (v.disconnect) return { cmd: "disconnect" }
     throw new Error(`no mqtt-packet form for ${v.name}`)
@@ -78,7 +90,8 @@ function serverPacket(p: ExpectedPacket): mqttPacket.Packet {
             return {
                 cmd: "publish",
                 topic: p.topic ?? "",
-                payload: p.payloadFill === undefined ? bytes(p.payload ?? []) : Buffer.alloc(p.payloadFill, FILL),
+                payload:
+                    p.payloadFill === undefined ? bytes(p.payload ?? []) : Buffer.alloc(p.payloadFill, FILL),
                 qos: (p.qos ?? 0) as 0 | 1 | 2,
                 retain: p.retain ?? false,
                 dup: p.dup ?? false,
@@ -129,7 +142,7 @@ function plain(intended: Record<string, unknown>): Record<string, unknown> {
 }
 
 for (const v of encodeVectors()) {
-    test(`ours → mqtt-packet: ${v.name}`, (t) => {
+    test(`ours → mqtt-packet: ${v.name}`, t => {
         const ours = toBuffer(encodeCall(kit, v))
         const intended = clientPacket(v)
         const theirs = mqttPacket.generate(intended, { protocolVersion: 4 })
@@ -147,39 +160,89 @@ for (const v of encodeVectors()) {
 
 for (const v of decodeVectors()) {
     if (v.packets.length !== 1) continue
-    test(`mqtt-packet → ours: ${v.name}`, (t) => {
+    test(`mqtt-packet → ours: ${v.name}`, t => {
         const theirs = mqttPacket.generate(serverPacket(v.packets[0]), { protocolVersion: 4 })
         const minimal = v.name.includes("non-minimal")
-        if (!minimal) t.true(theirs.equals(toBuffer(makeWire(kit, v))), "mqtt-packet generates the vector's bytes")
+        if (!minimal)
+            t.true(theirs.equals(toBuffer(makeWire(kit, v))), "mqtt-packet generates the vector's bytes")
         const parser = new PacketParser(kit, v.maxPacketSize)
         const packets: MqttPacket[] = []
-        const error = parser.feed(theirs, (p) => packets.push(p))
+        const error = parser.feed(theirs, p => packets.push(p))
         t.is(decodeMismatch(kit, v, packets, error), null)
     })
 }
 
-test("mqtt-packet → ours: PUBLISH QoS 0, 1 and 2 and every server packet, back to back", (t) => {
+test("mqtt-packet → ours: PUBLISH QoS 0, 1 and 2 and every server packet, back to back", t => {
     const intended: mqttPacket.Packet[] = [
         { cmd: "connack", sessionPresent: true, returnCode: 0 },
-        { cmd: "publish", topic: "fieldlink/devices/a/cmd/interval", payload: Buffer.from("5000"), qos: 0, retain: false, dup: false },
-        { cmd: "publish", topic: "x/é", payload: Buffer.from([0, 255]), qos: 1, retain: true, dup: true, messageId: 65535 },
-        { cmd: "publish", topic: "q", payload: Buffer.alloc(0), qos: 2, retain: false, dup: false, messageId: 1 },
+        {
+            cmd: "publish",
+            topic: "fieldlink/devices/a/cmd/interval",
+            payload: Buffer.from("5000"),
+            qos: 0,
+            retain: false,
+            dup: false,
+        },
+        {
+            cmd: "publish",
+            topic: "x/é",
+            payload: Buffer.from([0, 255]),
+            qos: 1,
+            retain: true,
+            dup: true,
+            messageId: 65535,
+        },
+        {
+            cmd: "publish",
+            topic: "q",
+            payload: Buffer.alloc(0),
+            qos: 2,
+            retain: false,
+            dup: false,
+            messageId: 1,
+        },
         { cmd: "puback", messageId: 2 },
         { cmd: "suback", messageId: 3, granted: [0, 1, 2, 128] },
         { cmd: "unsuback", messageId: 4, granted: [] },
         { cmd: "pingresp" },
     ]
-    const stream = Buffer.concat(intended.map((p) => mqttPacket.generate(p, { protocolVersion: 4 })))
+    const stream = Buffer.concat(intended.map(p => mqttPacket.generate(p, { protocolVersion: 4 })))
     const parser = new PacketParser(kit)
     const packets: MqttPacket[] = []
-    t.is(parser.feed(stream, (p) => packets.push(p)), null)
+    t.is(
+        parser.feed(stream, p => packets.push(p)),
+        null,
+    )
     t.deepEqual(
-        packets.map((p) => ({ ...p, payload: p.payload && [...toBuffer(p.payload)] })),
+        packets.map(p => ({ ...p, payload: p.payload && [...toBuffer(p.payload)] })),
         [
             { type: PacketType.CONNACK, sessionPresent: true, returnCode: 0, payload: undefined },
-            { type: PacketType.PUBLISH, topic: "fieldlink/devices/a/cmd/interval", payload: [53, 48, 48, 48], qos: 0, retain: false, dup: false },
-            { type: PacketType.PUBLISH, topic: "x/é", payload: [0, 255], qos: 1, retain: true, dup: true, packetId: 65535 },
-            { type: PacketType.PUBLISH, topic: "q", payload: [], qos: 2, retain: false, dup: false, packetId: 1 },
+            {
+                type: PacketType.PUBLISH,
+                topic: "fieldlink/devices/a/cmd/interval",
+                payload: [53, 48, 48, 48],
+                qos: 0,
+                retain: false,
+                dup: false,
+            },
+            {
+                type: PacketType.PUBLISH,
+                topic: "x/é",
+                payload: [0, 255],
+                qos: 1,
+                retain: true,
+                dup: true,
+                packetId: 65535,
+            },
+            {
+                type: PacketType.PUBLISH,
+                topic: "q",
+                payload: [],
+                qos: 2,
+                retain: false,
+                dup: false,
+                packetId: 1,
+            },
             { type: PacketType.PUBACK, packetId: 2, payload: undefined },
             { type: PacketType.SUBACK, packetId: 3, granted: [0, 1, 2, 128], payload: undefined },
             { type: PacketType.UNSUBACK, packetId: 4, payload: undefined },

@@ -4,12 +4,12 @@ import { crc8, crc8Text, crcHex } from "../../protocol/serial/index.js"
 
 const ascii = (s: string) => new TextEncoder().encode(s)
 
-test("the catalogue check value: CRC-8/SMBUS of \"123456789\" is 0xF4", (t) => {
+test('the catalogue check value: CRC-8/SMBUS of "123456789" is 0xF4', t => {
     t.is(crc8(ascii("123456789")), 0xf4)
     t.is(crc8Text("123456789"), 0xf4)
 })
 
-test("vectors: empty, one byte, the polynomial itself, and a protocol line", (t) => {
+test("vectors: empty, one byte, the polynomial itself, and a protocol line", t => {
     t.is(crc8([]), 0x00) // init 0, xorout 0
     t.is(crc8([0x00]), 0x00)
     t.is(crc8([0x01]), 0x07) // one bit through the polynomial x^8 + x^2 + x + 1
@@ -19,19 +19,19 @@ test("vectors: empty, one byte, the polynomial itself, and a protocol line", (t)
     t.is(crcHex(crc8Text("pub temp 21.5")), crcHex(crc8(ascii("pub temp 21.5"))))
 })
 
-test("a range is the CRC of the slice, and UTF-8 text is hashed as its bytes", (t) => {
+test("a range is the CRC of the slice, and UTF-8 text is hashed as its bytes", t => {
     const bytes = ascii("xx123456789yy")
     t.is(crc8(bytes, 2, 11), 0xf4)
     t.is(crc8Text("é"), crc8([0xc3, 0xa9]))
 })
 
-test("crcHex gives two upper-case digits", (t) => {
+test("crcHex gives two upper-case digits", t => {
     t.is(crcHex(0x0a), "0A")
     t.is(crcHex(0xf4), "F4")
     t.is(crcHex(0), "00")
 })
 
-test("bitwise reference agrees with the table on every single byte and 1000 random strings", (t) => {
+test("bitwise reference agrees with the table on every single byte and 1000 random strings", t => {
     const reference = (bytes: number[]) => {
         let crc = 0
         for (const b of bytes) {

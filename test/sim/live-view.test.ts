@@ -8,7 +8,7 @@ function view(): LiveView {
     return new LiveView(new PassThrough() as unknown as NodeJS.WriteStream, () => "test")
 }
 
-test("a status flapping more than a few times a minute is marked 'duplicate id?'; a steady one and old flaps are not", (t) => {
+test("a status flapping more than a few times a minute is marked 'duplicate id?'; a steady one and old flaps are not", t => {
     const v = view()
     const t0 = 1_000_000
     let now = t0
@@ -21,7 +21,7 @@ test("a status flapping more than a few times a minute is marked 'duplicate id?'
     v.event({ deviceId: "steady", kind: "status", text: "offline" }, now)
     v.event({ deviceId: "steady", kind: "status", text: "online" }, now)
     const text = renderView(v.table, now, "header")
-    const row = (id: string) => text.split("\n").find((l) => l.startsWith(id)) ?? ""
+    const row = (id: string) => text.split("\n").find(l => l.startsWith(id)) ?? ""
     t.regex(row("twin"), /online .*⚠ duplicate id\? status flapped 4×\/min$/)
     t.notRegex(row("steady"), /duplicate id/)
     // A minute later the flaps have aged out.

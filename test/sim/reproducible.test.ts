@@ -18,16 +18,23 @@ async function delaysWithSeed(seed: number, port: number): Promise<string[]> {
         },
     })
     try {
-        await waitFor(() => [...delays.values()].every((d) => d.length >= 3) && delays.size === 2, { timeoutMs: 15000, what: "3 reconnect delays per board" })
+        await waitFor(() => [...delays.values()].every(d => d.length >= 3) && delays.size === 2, {
+            timeoutMs: 15000,
+            what: "3 reconnect delays per board",
+        })
     } finally {
         await fleet.kill()
     }
-    return ["r-1", "r-2"].map((id) => delays.get(id)!.slice(0, 3).join(","))
+    return ["r-1", "r-2"].map(id => delays.get(id)!.slice(0, 3).join(","))
 }
 
-test("the same seed gives every board the same reconnect delays; another seed gives others", async (t) => {
+test("the same seed gives every board the same reconnect delays; another seed gives others", async t => {
     const closed = await freePort()
-    const [a, b, c] = [await delaysWithSeed(5, closed), await delaysWithSeed(5, closed), await delaysWithSeed(6, closed)]
+    const [a, b, c] = [
+        await delaysWithSeed(5, closed),
+        await delaysWithSeed(5, closed),
+        await delaysWithSeed(6, closed),
+    ]
     t.log(a, c)
     t.deepEqual(a, b)
     t.notDeepEqual(a, c)

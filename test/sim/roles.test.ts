@@ -32,12 +32,15 @@ setInterval(() => console.log("ready"), 300)
 // No broker is needed: these programs never open a socket.
 const NO_BROKER = new URL("mqtt://127.0.0.1:9")
 
-test("a button pressed from the host switches the program's relay; the host sees the relay's state", async (t) => {
+test("a button pressed from the host switches the program's relay; the host sees the relay's state", async t => {
     t.timeout(240000)
     const dir = project(BUTTON_RELAY)
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     const compiled = await compileDeviceScript({ projectDir: dir, entry: "src/main.ts", cache: false })
-    t.true(compiled.services.some((s) => s.name === "Relay") && compiled.services.some((s) => s.name === "Button"), compiled.services.map((s) => s.name).join(", "))
+    t.true(
+        compiled.services.some(s => s.name === "Relay") && compiled.services.some(s => s.name === "Button"),
+        compiled.services.map(s => s.name).join(", "),
+    )
     const relay: number[] = []
     const fleet = await Fleet.start({
         broker: NO_BROKER,
@@ -58,20 +61,29 @@ test("a button pressed from the host switches the program's relay; the host sees
     t.deepEqual(relay, [1])
     const again = waitForLog(board, /^button down$/, 10000)
     // The previous press is released after 100 ms; press again once it is up.
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await new Promise(resolve => setTimeout(resolve, 300))
     t.true(fleet.press("b-1", 100))
     await again
     await waitFor(() => relay.length === 2, { what: "the relay to switch off", timeoutMs: 10000 })
     t.deepEqual(relay, [1, 0])
 })
 
-test("a role the simulator cannot serve is named before the board starts", async (t) => {
+test("a role the simulator cannot serve is named before the board starts", async t => {
     t.timeout(240000)
-    const dir = project(`import * as ds from "@devicescript/core"\nconst a = new ds.Accelerometer()\nconsole.log(await a.reading.read())\n`)
+    const dir = project(
+        `import * as ds from "@devicescript/core"\nconst a = new ds.Accelerometer()\nconsole.log(await a.reading.read())\n`,
+    )
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     const compiled = await compileDeviceScript({ projectDir: dir, entry: "src/main.ts", cache: false })
     const error = await t.throwsAsync(
-        Fleet.start({ broker: NO_BROKER, topicRoot: "fieldlink", seed: 1, program: compiled.bytecode, services: compiled.services, boards: [{ deviceId: "b-1", keepAliveSeconds: 30, intervalMs: 1000 }] }),
+        Fleet.start({
+            broker: NO_BROKER,
+            topicRoot: "fieldlink",
+            seed: 1,
+            program: compiled.bytecode,
+            services: compiled.services,
+            boards: [{ deviceId: "b-1", keepAliveSeconds: 30, intervalMs: 1000 }],
+        }),
         { instanceOf: UnservedRoleError },
     )
     t.regex(error!.message, /cannot serve: Accelerometer/)

@@ -14,23 +14,60 @@ function problems(text: string): string[] {
     throw new Error("expected the scenario to be refused")
 }
 
-test("a valid scenario gets its defaults and named faults", (t) => {
-    const s = parseScenario("name: ok\nduration: 10\nboards:\n  - { count: 2, idPrefix: w }\nfaults:\n  - { type: network-cut, target: w-1, at: 2 }\nexpect:\n  - { type: status, device: w-1, becomes: offline, after: network-cut-1, within: 2 }\n", "s.yaml")
+test("a valid scenario gets its defaults and named faults", t => {
+    const s = parseScenario(
+        "name: ok\nduration: 10\nboards:\n  - { count: 2, idPrefix: w }\nfaults:\n  - { type: network-cut, target: w-1, at: 2 }\nexpect:\n  - { type: status, device: w-1, becomes: offline, after: network-cut-1, within: 2 }\n",
+        "s.yaml",
+    )
     t.like(s, { seed: 1, topicRoot: "fieldlink" })
-    t.deepEqual(scenarioBoards(s).map((b) => [b.deviceId, b.keepAliveSeconds, b.intervalMs]), [["w-1", 30, 1000], ["w-2", 30, 1000]])
+    t.deepEqual(
+        scenarioBoards(s).map(b => [b.deviceId, b.keepAliveSeconds, b.intervalMs]),
+        [
+            ["w-1", 30, 1000],
+            ["w-2", 30, 1000],
+        ],
+    )
     t.like(s.faults[0], { name: "network-cut-1", for: 5 })
     t.true(Object.isFrozen(s))
 })
 
-test("schema mistakes: type, unknown key with a suggestion, unknown fault type, unknown expectation type", (t) => {
-    const p = problems(["name: x", "duration: ten", "boards:", "  - { id: a, keepalve: 3 }", "faults:", "  - { type: network-melt, at: 1, target: a }", "expect:", "  - { type: sometimes, device: a }"].join("\n"))
-    t.true(p.includes("line 2: duration: found \"ten\", expected a number"), p.join("\n"))
-    t.true(p.some((x) => x.startsWith("line 4: boards[0].keepalve: unknown key \"keepalve\"") && x.includes('did you mean "keepalive"?')), p.join("\n"))
-    t.true(p.some((x) => x.startsWith("line 6: faults[0].type: found \"network-melt\", expected one of")), p.join("\n"))
-    t.true(p.some((x) => x.startsWith("line 8: expect[0].type: found \"sometimes\", expected one of \"status\", \"stays\", \"telemetry\", \"no-telemetry-lost\"")), p.join("\n"))
+test("schema mistakes: type, unknown key with a suggestion, unknown fault type, unknown expectation type", t => {
+    const p = problems(
+        [
+            "name: x",
+            "duration: ten",
+            "boards:",
+            "  - { id: a, keepalve: 3 }",
+            "faults:",
+            "  - { type: network-melt, at: 1, target: a }",
+            "expect:",
+            "  - { type: sometimes, device: a }",
+        ].join("\n"),
+    )
+    t.true(p.includes('line 2: duration: found "ten", expected a number'), p.join("\n"))
+    t.true(
+        p.some(
+            x =>
+                x.startsWith('line 4: boards[0].keepalve: unknown key "keepalve"') &&
+                x.includes('did you mean "keepalive"?'),
+        ),
+        p.join("\n"),
+    )
+    t.true(
+        p.some(x => x.startsWith('line 6: faults[0].type: found "network-melt", expected one of')),
+        p.join("\n"),
+    )
+    t.true(
+        p.some(x =>
+            x.startsWith(
+                'line 8: expect[0].type: found "sometimes", expected one of "status", "stays", "telemetry", "no-telemetry-lost"',
+            ),
+        ),
+        p.join("\n"),
+    )
 })
 
-test("cross-field mistakes: missing target, target of nobody, fault past the end, unknown time reference, duplicate ids", (t) => {
+test("cross-field mistakes: missing target, target of nobody, fault past the end, unknown time reference, duplicate ids", t => {
     const p = problems(
         [
             "name: x",
@@ -56,18 +93,35 @@ test("cross-field mistakes: missing target, target of nobody, fault past the end
     ])
 })
 
-test("not a mapping, and YAML syntax errors, are named with their line", (t) => {
-    t.deepEqual(problems(""), ["found an empty file, expected a mapping with name:, duration:, boards:, faults: and expect:"])
+test("not a mapping, and YAML syntax errors, are named with their line", t => {
+    t.deepEqual(problems(""), [
+        "found an empty file, expected a mapping with name:, duration:, boards:, faults: and expect:",
+    ])
     t.regex(problems("name: x\nduration: [1\n")[0], /^line \d+: /)
 })
 
-test("the physical faults: wifi-loss hits boards, serial-reset serial devices, gateway-power-cut the gateway; each mistake named", (t) => {
+test("the physical faults: wifi-loss hits boards, serial-reset serial devices, gateway-power-cut the gateway; each mistake named", t => {
     const ok = parseScenario(
-        ["name: ok", "duration: 30", "boards:", "  - { id: w }", "serial:", "  - { id: m }", "gateway: { keepalive: 4 }", "faults:", "  - { type: wifi-loss, target: w, at: 1 }", "  - { type: serial-reset, target: m, at: 1 }", "  - { type: gateway-power-cut, at: 10 }"].join("\n"),
+        [
+            "name: ok",
+            "duration: 30",
+            "boards:",
+            "  - { id: w }",
+            "serial:",
+            "  - { id: m }",
+            "gateway: { keepalive: 4 }",
+            "faults:",
+            "  - { type: wifi-loss, target: w, at: 1 }",
+            "  - { type: serial-reset, target: m, at: 1 }",
+            "  - { type: gateway-power-cut, at: 10 }",
+        ].join("\n"),
         "s.yaml",
     )
     t.deepEqual(ok.gateway, { id: "gw-sim", keepalive: 4 })
-    t.deepEqual(ok.faults.map((f) => f.name), ["wifi-loss-1", "serial-reset-2", "gateway-power-cut-3"])
+    t.deepEqual(
+        ok.faults.map(f => f.name),
+        ["wifi-loss-1", "serial-reset-2", "gateway-power-cut-3"],
+    )
     const p = problems(
         [
             "name: x",
@@ -80,9 +134,23 @@ test("the physical faults: wifi-loss hits boards, serial-reset serial devices, g
             "  - { type: gateway-power-cut, target: w, at: 10 }",
         ].join("\n"),
     )
-    t.true(p.includes('line 6: faults[0].target: found "m", expected a board of this scenario (w)'), p.join("\n"))
-    t.true(p.includes('line 7: faults[1].target: found "w", expected a serial device of this scenario (none)'), p.join("\n"))
-    t.true(p.includes("line 8: faults[2].target: gateway-power-cut hits the whole gateway; remove target"), p.join("\n"))
-    t.true(p.includes("line 8: faults[2]: gateway-power-cut needs serial devices: without them no gateway runs"), p.join("\n"))
-    t.deepEqual(problems("name: x\nduration: 30\ngateway: { keepalive: 0 }\n"), ["line 3: gateway.keepalive: found 0, expected a number from 1 to 65535"])
+    t.true(
+        p.includes('line 6: faults[0].target: found "m", expected a board of this scenario (w)'),
+        p.join("\n"),
+    )
+    t.true(
+        p.includes('line 7: faults[1].target: found "w", expected a serial device of this scenario (none)'),
+        p.join("\n"),
+    )
+    t.true(
+        p.includes("line 8: faults[2].target: gateway-power-cut hits the whole gateway; remove target"),
+        p.join("\n"),
+    )
+    t.true(
+        p.includes("line 8: faults[2]: gateway-power-cut needs serial devices: without them no gateway runs"),
+        p.join("\n"),
+    )
+    t.deepEqual(problems("name: x\nduration: 30\ngateway: { keepalive: 0 }\n"), [
+        "line 3: gateway.keepalive: found 0, expected a number from 1 to 65535",
+    ])
 })

@@ -10,7 +10,7 @@ const kinds: Waveform[] = [
 ]
 const times = [0, 0.05, 1.5, 7.25, 15, 29.9, 61, 3600]
 
-test("every waveform is a function of (seed, time): same seed, same values, whatever the read pattern", (t) => {
+test("every waveform is a function of (seed, time): same seed, same values, whatever the read pattern", t => {
     for (const w of kinds) {
         const a = signal(w, 42)
         const b = signal(w, 42)
@@ -21,11 +21,12 @@ test("every waveform is a function of (seed, time): same seed, same values, what
     }
 })
 
-test("a different seed gives different random waveforms", (t) => {
-    for (const w of kinds.filter((k) => k.type === "randomWalk" || k.type === "noise")) t.notDeepEqual(times.map(signal(w, 1)), times.map(signal(w, 2)), w.type)
+test("a different seed gives different random waveforms", t => {
+    for (const w of kinds.filter(k => k.type === "randomWalk" || k.type === "noise"))
+        t.notDeepEqual(times.map(signal(w, 1)), times.map(signal(w, 2)), w.type)
 })
 
-test("waveform shapes: sine peaks at a quarter period, steps cycle, the walk stays in bounds, noise within its amplitude", (t) => {
+test("waveform shapes: sine peaks at a quarter period, steps cycle, the walk stays in bounds, noise within its amplitude", t => {
     t.is(signal(kinds[1], 0)(15), 22)
     t.deepEqual([0, 10, 20, 30].map(signal(kinds[3], 0)), [1, 2, 3, 1])
     const walk = signal(kinds[2], 9)

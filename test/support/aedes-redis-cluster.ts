@@ -19,16 +19,25 @@ export interface AedesRedisCluster {
 const NODE_SCRIPT = fileURLToPath(new URL("./aedes-redis-node.ts", import.meta.url))
 
 export async function startAedesRedisCluster(redisPort: number, nodes: number): Promise<AedesRedisCluster> {
-    const child = spawn(process.execPath, ["--import=tsx", "--conditions=source", NODE_SCRIPT, String(redisPort), String(nodes)], { stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(
+        process.execPath,
+        ["--import=tsx", "--conditions=source", NODE_SCRIPT, String(redisPort), String(nodes)],
+        { stdio: ["ignore", "pipe", "pipe"] },
+    )
     tieToParent(child)
     let output = ""
-    child.stdout!.on("data", (d) => (output += d))
-    child.stderr!.on("data", (d) => (output += d))
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
-    const line = await waitFor(() => output.split("\n").find((l) => l.startsWith("urls ")) ?? (child.exitCode !== null ? "exited" : undefined), {
-        what: "the aedes + Redis cluster to listen",
-        timeoutMs: 20000,
-    })
+    child.stdout!.on("data", d => (output += d))
+    child.stderr!.on("data", d => (output += d))
+    const exited = new Promise<void>(resolve => child.once("exit", () => resolve()))
+    const line = await waitFor(
+        () =>
+            output.split("\n").find(l => l.startsWith("urls ")) ??
+            (child.exitCode !== null ? "exited" : undefined),
+        {
+            what: "the aedes + Redis cluster to listen",
+            timeoutMs: 20000,
+        },
+    )
     if (line === "exited") throw new Error(`the aedes + Redis cluster exited at start:\n${output}`)
     return {
         urls: JSON.parse(line.slice("urls ".length)) as string[],

@@ -12,7 +12,16 @@ export function browserAvailable(): Availability {
     return requireBinaries(["chromium"], "chromium")
 }
 
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+const FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 /** Launches chromium with a fresh --user-data-dir; closed and removed in the test's teardown. */
 export async function openPage(t: ExecutionContext): Promise<Page> {
@@ -21,11 +30,16 @@ export async function openPage(t: ExecutionContext): Promise<Page> {
     const profile = mkdtempSync(path.join(os.tmpdir(), "fieldlink-chromium-"))
     // ava runs teardowns last-registered first: the browser closes, then its profile goes.
     t.teardown(() => rmSync(profile, { recursive: true, force: true }))
-    const context: BrowserContext = await chromium.launchPersistentContext(profile, { executablePath: available.paths.chromium, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 } })
+    const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+        executablePath: available.paths.chromium,
+        headless: true,
+        args: FLAGS,
+        viewport: { width: 1280, height: 900 },
+    })
     t.teardown(() => context.close().catch(() => undefined))
     const page = context.pages()[0] ?? (await context.newPage())
-    page.on("pageerror", (e) => t.log(`page error: ${e.message}`))
-    page.on("console", (m) => {
+    page.on("pageerror", e => t.log(`page error: ${e.message}`))
+    page.on("console", m => {
         if (m.type() === "error") t.log(`page console: ${m.text()}`)
     })
     return page

@@ -12,17 +12,24 @@ export interface CliResult {
 }
 
 /** Runs to completion (bounded by `timeoutMs`, then SIGKILL), with `env` (default: this process's). */
-export function runCli(args: string[], timeoutMs = 60000, env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+export function runCli(
+    args: string[],
+    timeoutMs = 60000,
+    env: NodeJS.ProcessEnv = process.env,
+): Promise<CliResult> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [FIELDLINK_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env })
+        const child = spawn(process.execPath, [FIELDLINK_BIN, ...args], {
+            stdio: ["ignore", "pipe", "pipe"],
+            env,
+        })
         tieToParent(child)
         let stdout = ""
         let stderr = ""
-        child.stdout!.on("data", (d) => (stdout += d))
-        child.stderr!.on("data", (d) => (stderr += d))
+        child.stdout!.on("data", d => (stdout += d))
+        child.stderr!.on("data", d => (stderr += d))
         const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
         child.once("error", reject)
-        child.once("close", (code) => {
+        child.once("close", code => {
             clearTimeout(timer)
             resolve({ code, stdout, stderr })
         })
@@ -43,12 +50,21 @@ export function startCli(args: string[], options: { fileSizeLimitKb?: number } =
     const command: [string, string[]] =
         options.fileSizeLimitKb === undefined
             ? [process.execPath, [FIELDLINK_BIN, ...args]]
-            : ["bash", ["-c", `ulimit -f ${options.fileSizeLimitKb} && exec "$0" "$@"`, process.execPath, FIELDLINK_BIN, ...args]]
+            : [
+                  "bash",
+                  [
+                      "-c",
+                      `ulimit -f ${options.fileSizeLimitKb} && exec "$0" "$@"`,
+                      process.execPath,
+                      FIELDLINK_BIN,
+                      ...args,
+                  ],
+              ]
     const child = spawn(...command, { stdio: ["ignore", "pipe", "pipe"] })
     tieToParent(child)
     let out = ""
-    child.stdout!.on("data", (d) => (out += d))
-    child.stderr!.on("data", (d) => (out += d))
-    const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)))
+    child.stdout!.on("data", d => (out += d))
+    child.stderr!.on("data", d => (out += d))
+    const exited = new Promise<number | null>(resolve => child.once("close", code => resolve(code)))
     return { child, output: () => out, exited }
 }

@@ -11,7 +11,7 @@ let program: Promise<Uint8Array> | undefined
 
 /** The firmware bytecode, built (or taken from the build cache) once per process. */
 export function firmwareProgram(): Promise<Uint8Array> {
-    program ??= buildFirmware().then((r) => r.bytecode)
+    program ??= buildFirmware().then(r => r.bytecode)
     return program
 }
 
@@ -53,8 +53,8 @@ export async function startTestBoard(t: ExecutionContext, o: TestBoardOptions): 
             { kind: "humidity", read: o.humidity ?? (() => 40) },
         ],
         socket: o.socket,
-        onLog: (line) => lines.push(line.replace(/^fieldlink: /, "")),
-        onError: (e) => t.log(`board ${o.deviceId}: ${e.message}`),
+        onLog: line => lines.push(line.replace(/^fieldlink: /, "")),
+        onError: e => t.log(`board ${o.deviceId}: ${e.message}`),
     })
     t.teardown(() => board.stop())
     await board.start()
@@ -62,10 +62,10 @@ export async function startTestBoard(t: ExecutionContext, o: TestBoardOptions): 
         board,
         lines,
         waitForLine: (re, timeoutMs = 10000, from = 0) => {
-            const seen = lines.slice(from).find((line) => re.test(line))
+            const seen = lines.slice(from).find(line => re.test(line))
             if (seen !== undefined) return Promise.resolve(seen)
             const strip = (line: string) => line.replace(/^fieldlink: /, "")
-            return waitForLog(board, (line) => re.test(strip(line)), timeoutMs).then(strip)
+            return waitForLog(board, line => re.test(strip(line)), timeoutMs).then(strip)
         },
     }
 }

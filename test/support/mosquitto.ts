@@ -138,7 +138,7 @@ class MosquittoProcess implements Mosquitto {
     }
 
     waitForLog(re: RegExp, timeoutMs = 5000, from = 0): Promise<string> {
-        const found = this.lines.slice(from).find((line) => re.test(line))
+        const found = this.lines.slice(from).find(line => re.test(line))
         if (found !== undefined) return Promise.resolve(found)
         return new Promise((resolve, reject) => {
             const onLine = (line: string) => {
@@ -199,7 +199,7 @@ class MosquittoProcess implements Mosquitto {
         child.kill(signal)
         let timer: NodeJS.Timeout | undefined
         const overdue = new Promise<"overdue">(
-            (resolve) => (timer = setTimeout(() => resolve("overdue"), STOP_TIMEOUT_MS)),
+            resolve => (timer = setTimeout(() => resolve("overdue"), STOP_TIMEOUT_MS)),
         )
         const outcome = await Promise.race([this.exited, overdue])
         clearTimeout(timer)
@@ -225,7 +225,11 @@ class MosquittoProcess implements Mosquitto {
         if (process.getuid?.() === 0) lines.push("user root")
         const tls = this.options.tls
         if (tls && this.tlsPort !== undefined) {
-            lines.push(`listener ${this.tlsPort} 127.0.0.1`, `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`)
+            lines.push(
+                `listener ${this.tlsPort} 127.0.0.1`,
+                `certfile ${tls.certFile}`,
+                `keyfile ${tls.keyFile}`,
+            )
             if (tls.caFile) lines.push(`cafile ${tls.caFile}`)
             lines.push(`require_certificate ${tls.requireCertificate ? "true" : "false"}`)
         }
@@ -239,19 +243,19 @@ class MosquittoProcess implements Mosquitto {
         const child = spawn(this.binary, ["-c", this.configPath], { stdio: ["ignore", "pipe", "pipe"] })
         this.child = child
         tieToParent(child)
-        this.exited = new Promise((resolve) => {
+        this.exited = new Promise(resolve => {
             child.once("close", () => {
                 if (this.child === child) this.child = undefined
                 this.events.emit("closed")
                 resolve()
             })
         })
-        child.once("error", (err) => this.addLine(`[spawn error] ${err.message}`))
+        child.once("error", err => this.addLine(`[spawn error] ${err.message}`))
         this.pipeLines(child.stdout)
         this.pipeLines(child.stderr)
 
         const timeoutMs = this.options.readyTimeoutMs ?? 10_000
-        const outcome = await new Promise<"ready" | "exited" | "timeout">((resolve) => {
+        const outcome = await new Promise<"ready" | "exited" | "timeout">(resolve => {
             const onLine = (line: string) => {
                 if (READY_LINE.test(line)) finish("ready")
             }
@@ -265,12 +269,12 @@ class MosquittoProcess implements Mosquitto {
             }
             this.events.on("line", onLine)
             this.events.on("closed", onClosed)
-            if (this.lines.slice(from).some((line) => READY_LINE.test(line))) finish("ready")
+            if (this.lines.slice(from).some(line => READY_LINE.test(line))) finish("ready")
         })
         if (outcome === "ready") return
         if (outcome === "timeout") await this.kill()
         const log = this.lines.slice(from)
-        if (outcome === "exited" && log.some((line) => ADDRESS_IN_USE.test(line))) {
+        if (outcome === "exited" && log.some(line => ADDRESS_IN_USE.test(line))) {
             throw new AddressInUseError(
                 `mosquitto (${this.configPath}) could not listen on 127.0.0.1:${this.port}: address already in use`,
             )

@@ -75,5 +75,7 @@ export function readFixedHeader(buf: Buffer): { headerLength: number; remainingL
         if ((byte & 0x80) === 0) return { headerLength: i + 1, remainingLength: value }
         multiplier *= 128
     }
-    throw new Error("Invalid variable byte integer: the Remaining Length has a continuation bit in its 4th byte")
+    throw new Error(
+        "Invalid variable byte integer: the Remaining Length has a continuation bit in its 4th byte",
+    )
 }

@@ -60,7 +60,7 @@ interface Pair {
 }
 
 function zeroCounts(): PacketCounts {
-    return Object.fromEntries(PACKET_NAMES.map((name) => [name, 0])) as PacketCounts
+    return Object.fromEntries(PACKET_NAMES.map(name => [name, 0])) as PacketCounts
 }
 
 export async function startProxy(options: ProxyOptions): Promise<FaultProxy> {
@@ -76,7 +76,7 @@ export async function startProxy(options: ProxyOptions): Promise<FaultProxy> {
     let accepted = 0
     let silent = false
 
-    const server = net.createServer((client) => {
+    const server = net.createServer(client => {
         const connection = ++accepted
         const upstream = net.connect({ port: options.targetPort, host: targetHost })
         const pair: Pair = { client, upstream }
@@ -112,7 +112,7 @@ export async function startProxy(options: ProxyOptions): Promise<FaultProxy> {
                 }
             }
         })
-        from.on("error", (err) => {
+        from.on("error", err => {
             errors.push(`connection ${connection} ${direction}: ${err.message}`)
         })
         // A FIN is passed on as a FIN once written data is flushed; an error or reset closes
@@ -168,11 +168,11 @@ export async function startProxy(options: ProxyOptions): Promise<FaultProxy> {
                 upstream.end()
             }
         },
-        blackhole: (on) => {
+        blackhole: on => {
             silent = on
         },
         close: async () => {
-            const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+            const closed = new Promise<void>(resolve => server.close(() => resolve()))
             cut()
             await closed
         },

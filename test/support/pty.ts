@@ -28,13 +28,17 @@ export interface FakeDevice {
 export async function startDevice(dir: string, name: string): Promise<FakeDevice> {
     const pair = await PtyPair.open(dir, name)
     const received: string[] = []
-    pair.onLine((line) => received.push(line))
+    pair.onLine(line => received.push(line))
     return {
         path: pair.gatewayPath,
-        write: (data) => pair.write(data),
+        write: data => pair.write(data),
         lines: () => [...received],
         waitForLine: (predicate, timeoutMs = 5000, from = 0) =>
-            waitFor(() => received.slice(from).find(predicate), { what: `${name} to receive a matching line (got ${JSON.stringify(received.slice(-5))})`, timeoutMs, intervalMs: 10 }),
+            waitFor(() => received.slice(from).find(predicate), {
+                what: `${name} to receive a matching line (got ${JSON.stringify(received.slice(-5))})`,
+                timeoutMs,
+                intervalMs: 10,
+            }),
         unplug: () => pair.unplug(),
         plug: () => pair.plug(),
         stop: () => pair.close(),

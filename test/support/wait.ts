@@ -38,7 +38,9 @@ export async function waitFor<T>(
             last = err
         }
         if (Date.now() >= deadline) {
-            throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last observed: ${describe(last)}`)
+            throw new Error(
+                `Timed out after ${timeoutMs} ms waiting for ${what}; last observed: ${describe(last)}`,
+            )
         }
         await sleep(Math.min(intervalMs, Math.max(1, deadline - Date.now())))
     }
@@ -82,7 +84,10 @@ export function once(emitter: Emitter, event: string, timeoutMs = 5000): Promise
 export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)
+        timer = setTimeout(
+            () => reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)),
+            timeoutMs,
+        )
     })
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
@@ -101,7 +106,11 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
             const address = server.address()
             if (address === null || typeof address === "string") {
                 server.close()
-                reject(new Error(`Expected a TCP address from a port-0 bind on ${host}, got ${describe(address)}`))
+                reject(
+                    new Error(
+                        `Expected a TCP address from a port-0 bind on ${host}, got ${describe(address)}`,
+                    ),
+                )
                 return
             }
             server.close(() => resolve(address.port))
@@ -110,5 +119,5 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
 }
 
 export function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms))
+    return new Promise(resolve => setTimeout(resolve, ms))
 }

@@ -33,7 +33,11 @@ export interface Witness {
     /** Everything received so far, oldest first. */
     messages(): WitnessMessage[]
     /** The first message at index >= `from` for which `predicate` holds, waiting up to `timeoutMs`. */
-    waitFor(predicate: (message: WitnessMessage) => boolean, timeoutMs?: number, from?: number): Promise<WitnessMessage>
+    waitFor(
+        predicate: (message: WitnessMessage) => boolean,
+        timeoutMs?: number,
+        from?: number,
+    ): Promise<WitnessMessage>
     stop(): Promise<void>
 }
 
@@ -83,7 +87,11 @@ class MessageLog {
         return [...this.received]
     }
 
-    waitFor(predicate: (message: WitnessMessage) => boolean, timeoutMs = 5000, from = 0): Promise<WitnessMessage> {
+    waitFor(
+        predicate: (message: WitnessMessage) => boolean,
+        timeoutMs = 5000,
+        from = 0,
+    ): Promise<WitnessMessage> {
         const found = this.received.slice(from).find(predicate)
         if (found !== undefined) return Promise.resolve(found)
         return new Promise((resolve, reject) => {
@@ -97,7 +105,7 @@ class MessageLog {
                 this.events.off("message", onMessage)
                 const seen = this.received
                     .slice(-10)
-                    .map((m) => `${m.retain ? "R " : ""}${m.topic} ${describe(m.text)}`)
+                    .map(m => `${m.retain ? "R " : ""}${m.topic} ${describe(m.text)}`)
                 reject(
                     new Error(
                         `Timed out after ${timeoutMs} ms: ${this.name} saw no matching message (${this.received.length} received` +
@@ -117,7 +125,8 @@ function uniqueId(prefix: string): string {
 function brokerAddress(url: string): { host: string; port: number; tls: boolean } {
     const parsed = new URL(url)
     const tls = parsed.protocol === "mqtts:"
-    if (!tls && parsed.protocol !== "mqtt:") throw new Error(`Expected an mqtt:// or mqtts:// URL, got "${url}"`)
+    if (!tls && parsed.protocol !== "mqtt:")
+        throw new Error(`Expected an mqtt:// or mqtts:// URL, got "${url}"`)
     return { host: parsed.hostname, port: Number(parsed.port || (tls ? 8883 : 1883)), tls }
 }
 
@@ -153,8 +162,8 @@ export async function startWitness(
     const child = spawn(availability.paths.mosquitto_sub, args, { stdio: ["ignore", "pipe", "pipe"] })
     tieToParent(child)
     const stderr: string[] = []
-    const closed = new Promise<void>((resolve) => child.once("close", () => resolve()))
-    child.once("error", (err) => stderr.push(`[spawn error] ${err.message}`))
+    const closed = new Promise<void>(resolve => child.once("close", () => resolve()))
+    child.once("error", err => stderr.push(`[spawn error] ${err.message}`))
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => stderr.push(chunk))
     let partial = ""
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
@@ -184,7 +193,7 @@ export async function startWitness(
         await closed
     }
     try {
-        await probeUntilSeen(log, options.readyTimeoutMs ?? 5000, closed, async (nonce) => {
+        await probeUntilSeen(log, options.readyTimeoutMs ?? 5000, closed, async nonce => {
             await execFileAsync(
                 availability.paths.mosquitto_pub,
                 [...common, "-i", `${clientId}-probe`, "-t", probeTopic, "-m", nonce],
@@ -217,7 +226,7 @@ async function probeUntilSeen(
     const nonces = new Set<string>()
     let seen = false
     let exited = false
-    const unsubscribe = log.onProbe((message) => {
+    const unsubscribe = log.onProbe(message => {
         if (nonces.has(message.text)) seen = true
     })
     void closed.then(() => (exited = true))
@@ -279,8 +288,8 @@ export async function mqttWitness(
             })
         })
         const granted = await client.subscribeAsync(filters, { qos: options.qos ?? 0 })
-        const refused = granted.filter((g) => g.qos === 128)
-        if (refused.length) throw new Error(`the broker refused ${refused.map((g) => g.topic).join(", ")}`)
+        const refused = granted.filter(g => g.qos === 128)
+        if (refused.length) throw new Error(`the broker refused ${refused.map(g => g.topic).join(", ")}`)
     } catch (err) {
         await client?.endAsync(true)
         throw new Error(`mqtt.js witness on ${url} did not become ready: ${(err as Error).message}`)

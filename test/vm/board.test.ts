@@ -9,7 +9,7 @@ const DEADLINE_MS = 15_000;
 
 let program: Promise<Uint8Array> | undefined;
 const readingsProbe = () =>
-  (program ??= compileDeviceScript({ projectDir: PROBE_DIR, entry: "readings.ts" }).then((r) => r.bytecode));
+  (program ??= compileDeviceScript({ projectDir: PROBE_DIR, entry: "readings.ts" }).then(r => r.bytecode));
 
 interface Started {
   board: SimulatedBoard;
@@ -21,7 +21,11 @@ async function startBoard(
   options: Omit<BoardOptions, "program" | "onLog">,
 ): Promise<Started> {
   const lines: string[] = [];
-  const board = new SimulatedBoard({ ...options, program: await readingsProbe(), onLog: (line) => lines.push(line) });
+  const board = new SimulatedBoard({
+    ...options,
+    program: await readingsProbe(),
+    onLog: line => lines.push(line),
+  });
   t.teardown(() => board.stop());
   await board.start();
   return { board, lines };
@@ -36,19 +40,19 @@ function parseReading(line: string): { t: number; h: number } {
 
 /** The first line, printed so far or from now on, that matches. */
 async function lineWhere(s: Started, match: RegExp): Promise<string> {
-  return s.lines.find((l) => match.test(l)) ?? waitForLog(s.board, match, DEADLINE_MS);
+  return s.lines.find(l => match.test(l)) ?? waitForLog(s.board, match, DEADLINE_MS);
 }
 
 /** The first reading printed from now on that satisfies `accept`. */
 async function readingWhere(board: SimulatedBoard, accept: (r: { t: number; h: number }) => boolean) {
-  const line = await waitForLog(board, (l) => READING_LINE.test(l) && accept(parseReading(l)), DEADLINE_MS);
+  const line = await waitForLog(board, l => READING_LINE.test(l) && accept(parseReading(l)), DEADLINE_MS);
   return parseReading(line);
 }
 
-test("(a) settings are in place before the program's first readSetting", async (t) => {
+test("(a) settings are in place before the program's first readSetting", async t => {
   const started = await startBoard(t, {
     deviceId: "settings-1",
-    settings: { greeting: "hé € \"quoted\"", count: 42, enabled: true },
+    settings: { greeting: 'hé € "quoted"', count: 42, enabled: true },
     sensors: [
       { kind: "temperature", read: () => 20 },
       { kind: "humidity", read: () => 50 },
@@ -59,17 +63,17 @@ test("(a) settings are in place before the program's first readSetting", async (
   const m = SETTINGS_LINE.exec(started.lines[0] ?? "");
   t.truthy(m, `first line: ${started.lines[0]}`);
   t.deepEqual(JSON.parse(m![1]), { count: 42, enabled: true });
-  t.is(m![2], "hé € \"quoted\"");
+  t.is(m![2], 'hé € "quoted"');
   t.is(started.board.status, "running");
 });
 
-test("(a) without settings the program reads its defaults", async (t) => {
+test("(a) without settings the program reads its defaults", async t => {
   const started = await startBoard(t, { deviceId: "settings-0" });
   await lineWhere(started, /^id /);
   t.is(started.lines[0], 'settings {"count":-1,"enabled":false} greeting=default');
 });
 
-test("(b) readings are what read() returns, and follow it when it changes", async (t) => {
+test("(b) readings are what read() returns, and follow it when it changes", async t => {
   let temperature = 21.5;
   let humidity = 40.25;
   const { board } = await startBoard(t, {
@@ -83,17 +87,17 @@ test("(b) readings are what read() returns, and follow it when it changes", asyn
 
   temperature = -3.75;
   humidity = 55.5;
-  t.deepEqual(await readingWhere(board, (r) => r.t !== 21.5 && r.h !== 40.25), { t: -3.75, h: 55.5 });
+  t.deepEqual(await readingWhere(board, r => r.t !== 21.5 && r.h !== 40.25), { t: -3.75, h: 55.5 });
 
   // Values travel in the register's fixed-point format (1/1024 for these two), and the
   // firmware prints numbers with 6 significant digits.
   temperature = 21.3;
-  const r = await readingWhere(board, (x) => x.t !== -3.75);
+  const r = await readingWhere(board, x => x.t !== -3.75);
   t.is(r.t, Number((Math.round(21.3 * 1024) / 1024).toPrecision(6)));
   t.is(r.t, 21.2998);
 });
 
-test("(b) a bad read() keeps the last value and reports it", async (t) => {
+test("(b) a bad read() keeps the last value and reports it", async t => {
   let temperature = 18;
   const errors: string[] = [];
   const { board } = await startBoard(t, {
@@ -102,11 +106,11 @@ test("(b) a bad read() keeps the last value and reports it", async (t) => {
       { kind: "temperature", read: () => temperature },
       { kind: "humidity", read: () => 30 },
     ],
-    onError: (error) => errors.push(error.message),
+    onError: error => errors.push(error.message),
   });
-  await readingWhere(board, (r) => r.t === 18);
+  await readingWhere(board, r => r.t === 18);
   temperature = Number.NaN;
-  const errorSeen = new Promise<void>((resolve) => {
+  const errorSeen = new Promise<void>(resolve => {
     const timer = setInterval(() => {
       if (errors.length > 0) {
         clearInterval(timer);
@@ -119,7 +123,7 @@ test("(b) a bad read() keeps the last value and reports it", async (t) => {
   t.deepEqual(await readingWhere(board, () => true), { t: 18, h: 30 });
 });
 
-test("(c) two boards run at once, each with its own device id, settings and sensors", async (t) => {
+test("(c) two boards run at once, each with its own device id, settings and sensors", async t => {
   const [a, b] = await Promise.all([
     startBoard(t, {
       deviceId: "board-a",
@@ -149,7 +153,7 @@ test("(c) two boards run at once, each with its own device id, settings and sens
   t.not(a.board.jacdacDeviceId, b.board.jacdacDeviceId);
 });
 
-test("the same device id gives the same Jacdac device id", async (t) => {
+test("the same device id gives the same Jacdac device id", async t => {
   const first = await startBoard(t, { deviceId: "stable-id" });
   const id = first.board.jacdacDeviceId;
   await first.board.stop();
@@ -158,20 +162,28 @@ test("the same device id gives the same Jacdac device id", async (t) => {
   t.is(second.board.jacdacDeviceId, id);
 });
 
-test("invalid settings fail start() before any VM runs", async (t) => {
-  const board = new SimulatedBoard({ deviceId: "bad", program: await readingsProbe(), settings: { mqtt_keepalive_s: 60 } });
+test("invalid settings fail start() before any VM runs", async t => {
+  const board = new SimulatedBoard({
+    deviceId: "bad",
+    program: await readingsProbe(),
+    settings: { mqtt_keepalive_s: 60 },
+  });
   t.teardown(() => board.stop());
   await t.throwsAsync(board.start(), { message: /Setting key "mqtt_keepalive_s" is invalid/ });
   t.is(board.status, "stopped");
 });
 
-test("a board starts once", async (t) => {
+test("a board starts once", async t => {
   const { board } = await startBoard(t, { deviceId: "once" });
-  await t.throwsAsync(board.start(), { message: "Board once is running: a board starts once; create a new one." });
+  await t.throwsAsync(board.start(), {
+    message: "Board once is running: a board starts once; create a new one.",
+  });
 });
 
-test("a program the VM rejects fails start() with the deploy error", async (t) => {
+test("a program the VM rejects fails start() with the deploy error", async t => {
   const board = new SimulatedBoard({ deviceId: "garbage", program: new Uint8Array([1, 2, 3, 4]) });
   t.teardown(() => board.stop());
-  await t.throwsAsync(board.start(), { message: /The VM rejected the program \(4 bytes\): deploy error -?\d+/ });
+  await t.throwsAsync(board.start(), {
+    message: /The VM rejected the program \(4 bytes\): deploy error -?\d+/,
+  });
 });

@@ -15,7 +15,7 @@ function tempProject(t: ExecutionContext, main: string): string {
   return dir;
 }
 
-test("a probe compiles to bytecode, and the second build comes from the cache", async (t) => {
+test("a probe compiles to bytecode, and the second build comes from the cache", async t => {
   const first = await compileDeviceScript({ projectDir: PROBE_DIR, entry: "readings.ts" });
   t.true(first.bytecode.length > 100);
   const second = await compileDeviceScript({ projectDir: PROBE_DIR, entry: "readings.ts" });
@@ -24,7 +24,7 @@ test("a probe compiles to bytecode, and the second build comes from the cache", 
   t.deepEqual(second.bytecode, first.bytecode);
 });
 
-test("the cache key follows the sources, not the generated folders", async (t) => {
+test("the cache key follows the sources, not the generated folders", async t => {
   const dir = tempProject(t, 'console.log("a")\n');
   const before = await cacheKey(dir, "main.ts", []);
   t.is(await cacheKey(dir, "main.ts", []), before);
@@ -38,14 +38,14 @@ test("the cache key follows the sources, not the generated folders", async (t) =
   t.not(await cacheKey(dir, "other.ts", []), await cacheKey(dir, "main.ts", []));
 });
 
-test("a compile error comes back with the compiler's diagnostic", async (t) => {
-  const dir = tempProject(t, "const n: number = \"text\"\nconsole.log(n)\n");
+test("a compile error comes back with the compiler's diagnostic", async t => {
+  const dir = tempProject(t, 'const n: number = "text"\nconsole.log(n)\n');
   const error = await t.throwsAsync(compileDeviceScript({ projectDir: dir, entry: "main.ts", cache: false }));
   t.regex(error!.message, /^devs build main\.ts failed in /);
   t.regex(error!.message, /main\.ts:1:7 - error TS2322: Type 'string' is not assignable to type 'number'/);
 });
 
-test("a folder without devsconfig.json or a missing entry is refused", async (t) => {
+test("a folder without devsconfig.json or a missing entry is refused", async t => {
   const dir = mkdtempSync(join(tmpdir(), "fieldlink-devs-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   await t.throwsAsync(compileDeviceScript({ projectDir: dir, entry: "main.ts" }), {

@@ -37,17 +37,28 @@ setImmediate(() => console.log("resources " + JSON.stringify(process.getActiveRe
 `;
 
 async function runChild(t: ExecutionContext, how: "stop" | "kill") {
-  const server = net.createServer((socket) => {
+  const server = net.createServer(socket => {
     socket.on("error", () => undefined);
     socket.once("data", () => socket.write("welcome\n"));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => new Promise<void>(resolve => server.close(() => resolve())));
   const { port } = server.address() as net.AddressInfo;
 
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "--conditions=source", "--input-type=module", "-e", CHILD, VM_MODULE, PROBE_DIR, String(port), how],
+    [
+      "--import",
+      "tsx",
+      "--conditions=source",
+      "--input-type=module",
+      "-e",
+      CHILD,
+      VM_MODULE,
+      PROBE_DIR,
+      String(port),
+      how,
+    ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   t.teardown(() => void child.kill("SIGKILL"));
@@ -55,13 +66,15 @@ async function runChild(t: ExecutionContext, how: "stop" | "kill") {
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), RUN_DEADLINE_MS);
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, at: Date.now() });
-    });
-  });
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>(
+    resolve => {
+      const timer = setTimeout(() => child.kill("SIGKILL"), RUN_DEADLINE_MS);
+      child.on("exit", (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, at: Date.now() });
+      });
+    },
+  );
   t.log(stdout.trim());
   const stoppedAt = Number(/^stopped (\d+)$/m.exec(stdout)?.[1]);
   t.is(exit.code, 0, `exit ${exit.code} ${exit.signal ?? ""}\n${stderr}`);
@@ -75,5 +88,5 @@ test.before(async () => {
   await compileDeviceScript({ projectDir: PROBE_DIR, entry: "socket.ts" });
 });
 
-test("(f) after stop() a process with running boards exits by itself", (t) => runChild(t, "stop"));
-test("(f) after kill() a process with running boards exits by itself", (t) => runChild(t, "kill"));
+test("(f) after stop() a process with running boards exits by itself", t => runChild(t, "stop"));
+test("(f) after kill() a process with running boards exits by itself", t => runChild(t, "kill"));

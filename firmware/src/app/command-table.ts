@@ -26,7 +26,7 @@ export class CommandTable<C> {
         private root: string,
         private deviceId: string,
         private specs: CommandSpec<C>[],
-        private log: (line: string) => void
+        private log: (line: string) => void,
     ) {}
 
     /** One message from the broker: run it, restore it, or say why not. */
@@ -39,11 +39,21 @@ export class CommandTable<C> {
         const decision = this.retained.decide(topic, kind, retained, payload.length)
         const verdict = decision.verdict
         if (verdict === "ignore") {
-            if (decision.report) this.log("cmd " + name + ": retained, not run (a stale action); clear it: " + clearRetainedCommand(topic))
+            if (decision.report)
+                this.log(
+                    "cmd " +
+                        name +
+                        ": retained, not run (a stale action); clear it: " +
+                        clearRetainedCommand(topic),
+                )
             return
         }
         if (verdict === "cleared") {
-            this.log("cmd " + name + ": empty, after a retained one: taken as its clearing, not run (send it again to run it)")
+            this.log(
+                "cmd " +
+                    name +
+                    ": empty, after a retained one: taken as its clearing, not run (send it again to run it)",
+            )
             return
         }
         if (spec === null) {

@@ -24,7 +24,9 @@ export interface CommandContext {
 async function setInterval(payload: string, ctx: CommandContext): Promise<void> {
     const ms = parseIntervalMs(payload.trim())
     if (isNaN(ms)) {
-        ctx.log("cmd interval: rejected " + JSON.stringify(payload) + ", expected whole ms from 100 to 86400000")
+        ctx.log(
+            "cmd interval: rejected " + JSON.stringify(payload) + ", expected whole ms from 100 to 86400000",
+        )
         return
     }
     ctx.state.intervalMs = ms

@@ -30,7 +30,8 @@ export async function awaitSensors(timeoutMs: number): Promise<void> {
 /** The readings keyed with their units (DESIGN §1), e.g. `{ temperature_c: 21.5 }`. */
 export async function readSensors(): Promise<Record<string, number>> {
     const reading: Record<string, number> = {}
-    if (await temperature.binding().read()) reading["temperature_c"] = round2(await temperature.reading.read())
+    if (await temperature.binding().read())
+        reading["temperature_c"] = round2(await temperature.reading.read())
     if (await humidity.binding().read()) reading["humidity_pct"] = round2(await humidity.reading.read())
     if (await pressure.binding().read()) reading["pressure_hpa"] = round2(await pressure.reading.read())
     return reading

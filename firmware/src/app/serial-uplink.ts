@@ -21,10 +21,23 @@ export class SerialUplink {
      * @param liveSeconds the longest silence the gateway should allow before calling the
      *   device offline: a few sample intervals.
      */
-    constructor(private deviceId: string, private board: string, private liveSeconds: number) {}
+    constructor(
+        private deviceId: string,
+        private board: string,
+        private liveSeconds: number,
+    ) {}
 
     hello(): void {
-        console.log("hello id=" + this.deviceId + " fw=" + FIRMWARE_VERSION + " board=" + this.board + " live=" + this.liveSeconds)
+        console.log(
+            "hello id=" +
+                this.deviceId +
+                " fw=" +
+                FIRMWARE_VERSION +
+                " board=" +
+                this.board +
+                " live=" +
+                this.liveSeconds,
+        )
     }
 
     /** One JSON sample line; the gateway publishes it to `devices/<id>/telemetry`. */

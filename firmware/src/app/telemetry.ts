@@ -22,7 +22,7 @@ export class Telemetry {
         private client: MqttClient,
         private topic: string,
         capacity: number,
-        private now: () => number
+        private now: () => number,
     ) {
         this.queue = new DropOldestQueue<string>(capacity)
     }
@@ -43,7 +43,8 @@ export class Telemetry {
             return
         }
         const dropped = this.queue.unreportedDrops()
-        if (await this.client.publish(this.topic, this.payload(json, takenAt, dropped), false)) this.queue.dropsReported(dropped)
+        if (await this.client.publish(this.topic, this.payload(json, takenAt, dropped), false))
+            this.queue.dropsReported(dropped)
         else this.queue.push(json, takenAt)
     }
 
@@ -56,7 +57,14 @@ export class Telemetry {
                 const dropped = this.queue.unreportedDrops()
                 // Not sent: sample and drop count stay for the next attempt (its age is
                 // computed again then).
-                if (!(await this.client.publish(this.topic, this.payload(this.queue.peek(), this.queue.peekStamp(), dropped), false))) break
+                if (
+                    !(await this.client.publish(
+                        this.topic,
+                        this.payload(this.queue.peek(), this.queue.peekStamp(), dropped),
+                        false,
+                    ))
+                )
+                    break
                 this.queue.dropsReported(dropped)
                 this.queue.shift()
             }

@@ -44,7 +44,13 @@ export async function joinWifi(log: (line: string) => void): Promise<void> {
     const password = text(await readSetting(BOARD_SETTING_KEYS.wifiPassword, ""))
     const wifi = new ds.Wifi()
     if (!(await waitBound(wifi, BIND_TIMEOUT_MS))) {
-        log("wifi: this board has no WiFi service; " + BOARD_SETTING_KEYS.wifiSsid + " '" + ssid + "' not used")
+        log(
+            "wifi: this board has no WiFi service; " +
+                BOARD_SETTING_KEYS.wifiSsid +
+                " '" +
+                ssid +
+                "' not used",
+        )
         return
     }
     log("wifi: joining '" + ssid + "'")

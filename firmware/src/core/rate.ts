@@ -13,7 +13,10 @@ export class RateLimiter {
     /** Events refused since start. */
     dropped = 0
 
-    constructor(private perSecond: number, private burst: number) {
+    constructor(
+        private perSecond: number,
+        private burst: number,
+    ) {
         this.tokens = burst
     }
 

@@ -14,7 +14,7 @@ export function sampleJson(seq: number, readings: Record<string, number>, uptime
 /** Adds `"dropped":n` to a serialized sample (samples always start with `{`). */
 export function withDropped(json: string, dropped: number): string {
     if (dropped <= 0) return json
-    return "{\"dropped\":" + dropped + (json.length > 2 ? "," : "") + json.slice(1)
+    return '{"dropped":' + dropped + (json.length > 2 ? "," : "") + json.slice(1)
 }
 
 /**
@@ -24,5 +24,5 @@ export function withDropped(json: string, dropped: number): string {
  */
 export function withAge(json: string, ageMs: number): string {
     if (ageMs <= 0) return json
-    return json.slice(0, json.length - 1) + (json.length > 2 ? "," : "") + "\"age_ms\":" + ageMs + "}"
+    return json.slice(0, json.length - 1) + (json.length > 2 ? "," : "") + '"age_ms":' + ageMs + "}"
 }

@@ -106,7 +106,10 @@ export class MqttClient {
     private collect: (p: MqttPacket) => void
     private stopped = ds.emitter<number>()
 
-    constructor(private options: MqttClientOptions, private handlers: MqttClientHandlers) {
+    constructor(
+        private options: MqttClientOptions,
+        private handlers: MqttClientHandlers,
+    ) {
         this.parser = new PacketParser(dsBytes, options.maxPacketSize, true)
         this.retry = new RetryTracker(options.backoff, options.clientId, options.duplicateHint, handlers.log)
         this.inbound = new InboundGuard(handlers.log)
@@ -137,7 +140,7 @@ export class MqttClient {
     async publish(topic: string, payload: string, retain: boolean): Promise<boolean> {
         if (this.state !== ConnectionState.ONLINE) return false
         return await this.write(
-            encodePublish(dsBytes, { topic: topic, payload: Buffer.from(payload), qos: 0, retain: retain })
+            encodePublish(dsBytes, { topic: topic, payload: Buffer.from(payload), qos: 0, retain: retain }),
         )
     }
 
@@ -196,7 +199,9 @@ export class MqttClient {
                 timeout: o.connectTimeoutMs,
             })
         } catch (e) {
-            this.handlers.log("mqtt: connect to " + o.host + ":" + o.port + " failed: " + (e as Error).message)
+            this.handlers.log(
+                "mqtt: connect to " + o.host + ":" + o.port + " failed: " + (e as Error).message,
+            )
             return
         }
         if (this.state === ConnectionState.STOPPED) {
@@ -328,7 +333,8 @@ export class MqttClient {
             if (p.qos === 1) await this.write(encodePuback(dsBytes, p.packetId))
             if (p.oversize !== undefined) this.inbound.oversize(p, this.options.maxPacketSize)
             else if (!this.matchesSubscription(p.topic)) this.inbound.unsubscribed(p.topic)
-            else if (this.inbound.allowCommand(p.topic)) await this.handlers.message(p.topic, p.payload as Buffer, p.retain === true)
+            else if (this.inbound.allowCommand(p.topic))
+                await this.handlers.message(p.topic, p.payload as Buffer, p.retain === true)
         } else if (p.type === PacketType.SUBACK) {
             this.inbound.suback(p)
         } else if (p.type !== PacketType.PINGRESP && p.type !== PacketType.PUBACK) {

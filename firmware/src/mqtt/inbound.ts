@@ -47,7 +47,14 @@ export class InboundGuard {
         const topic = p.topic !== undefined ? p.topic : "(a topic over 256 bytes)"
         this.report(
             "oversize",
-            "PUBLISH of " + p.oversize + " bytes to " + topic + " exceeds the maximum packet size of " + maxPacketSize + " bytes: skipped" + (p.qos > 0 ? ", acknowledged" : "")
+            "PUBLISH of " +
+                p.oversize +
+                " bytes to " +
+                topic +
+                " exceeds the maximum packet size of " +
+                maxPacketSize +
+                " bytes: skipped" +
+                (p.qos > 0 ? ", acknowledged" : ""),
         )
     }
 
@@ -56,17 +63,31 @@ export class InboundGuard {
         const granted = p.granted
         for (let i = 0; i < granted.length; i++) {
             if (granted[i] !== SUBACK_FAILURE) continue
-            const filter = p.packetId === this.subscribeId && i < this.subscribeFilters.length ? this.subscribeFilters[i] : "filter " + (i + 1)
-            this.report("suback-refused", "the broker refused the subscription to " + filter + " (SUBACK 0x80): its commands will not arrive; check the broker's access rules for this client")
+            const filter =
+                p.packetId === this.subscribeId && i < this.subscribeFilters.length
+                    ? this.subscribeFilters[i]
+                    : "filter " + (i + 1)
+            this.report(
+                "suback-refused",
+                "the broker refused the subscription to " +
+                    filter +
+                    " (SUBACK 0x80): its commands will not arrive; check the broker's access rules for this client",
+            )
         }
     }
 
     unsubscribed(topic: string): void {
-        this.report("not-subscribed", "PUBLISH to " + topic + ", which this board did not subscribe to: ignored")
+        this.report(
+            "not-subscribed",
+            "PUBLISH to " + topic + ", which this board did not subscribe to: ignored",
+        )
     }
 
     unexpected(p: MqttPacket): void {
-        this.report("unexpected-" + p.type, packetTypeName(p.type) + " was not expected from the broker now: ignored")
+        this.report(
+            "unexpected-" + p.type,
+            packetTypeName(p.type) + " was not expected from the broker now: ignored",
+        )
     }
 
     /** True when a command may run now; false when over the rate (counted, reported). */
@@ -74,7 +95,13 @@ export class InboundGuard {
         if (this.commands.allow(ds.millis())) return true
         this.report(
             "command-flood",
-            "commands arrive faster than " + COMMANDS_PER_S + "/s: " + topic + " dropped, " + this.commands.dropped + " dropped since start"
+            "commands arrive faster than " +
+                COMMANDS_PER_S +
+                "/s: " +
+                topic +
+                " dropped, " +
+                this.commands.dropped +
+                " dropped since start",
         )
         return false
     }
@@ -82,6 +109,15 @@ export class InboundGuard {
     /** A malformed stream: MQTT requires the connection to close. */
     parseError(error: ParseError): void {
         const rule = error.code === "bad-utf8" ? "[MQTT-1.5.3-1]" : "[MQTT-4.8.0-1]"
-        this.report("parse-" + error.code, "bad packet from broker (" + error.code + "): " + error.message + "; closing the connection as " + rule + " requires")
+        this.report(
+            "parse-" + error.code,
+            "bad packet from broker (" +
+                error.code +
+                "): " +
+                error.message +
+                "; closing the connection as " +
+                rule +
+                " requires",
+        )
     }
 }

@@ -28,7 +28,7 @@ export class RetryTracker {
         backoff: BackoffPolicy,
         private clientId: string,
         private duplicateHint: string,
-        private log: (line: string) => void
+        private log: (line: string) => void,
     ) {
         this.policy = reconnectPolicy(backoff)
     }
@@ -52,13 +52,26 @@ export class RetryTracker {
     /** The connection is gone: the delay before the next attempt, logged. */
     nextDelay(random: () => number): number {
         const online = this.onlineAt >= 0
-        const end = !online ? ConnectionEnd.NEVER_ONLINE : this.ours ? ConnectionEnd.OURS : ConnectionEnd.BROKER_CLOSED
+        const end = !online
+            ? ConnectionEnd.NEVER_ONLINE
+            : this.ours
+              ? ConnectionEnd.OURS
+              : ConnectionEnd.BROKER_CLOSED
         const held = online ? ds.millis() - this.onlineAt : 0
         if (noteConnectionEnd(this.state, end, held, ds.millis(), this.policy)) {
             const cap = this.policy.backoff.capMs
             this.log(
-                "mqtt: the broker closed the connection " + this.state.brokerCloses + " times in a row, no error on our side: another client is likely using the id " +
-                    this.clientId + " (" + this.duplicateHint + "); retrying every " + cap / 2000 + "-" + cap / 1000 + " s"
+                "mqtt: the broker closed the connection " +
+                    this.state.brokerCloses +
+                    " times in a row, no error on our side: another client is likely using the id " +
+                    this.clientId +
+                    " (" +
+                    this.duplicateHint +
+                    "); retrying every " +
+                    cap / 2000 +
+                    "-" +
+                    cap / 1000 +
+                    " s",
             )
         }
         const delay = reconnectDelay(this.state, this.policy, random)

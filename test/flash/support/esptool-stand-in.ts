@@ -46,18 +46,28 @@ function fail(text: string): never {
 console.log(`esptool.py v${version} (stand-in)`)
 console.log(`Serial port ${port}`)
 if (mode === "permission")
-    fail(`A fatal error occurred: Could not open ${port}, the port is busy or doesn't exist.\n([Errno 13] could not open port ${port}: [Errno 13] Permission denied: '${port}')`)
-if (mode === "busy") fail(`A fatal error occurred: Could not open ${port}, the port is busy or doesn't exist.\n([Errno 16] could not open port ${port}: [Errno 16] Device or resource busy: '${port}')`)
+    fail(
+        `A fatal error occurred: Could not open ${port}, the port is busy or doesn't exist.\n([Errno 13] could not open port ${port}: [Errno 13] Permission denied: '${port}')`,
+    )
+if (mode === "busy")
+    fail(
+        `A fatal error occurred: Could not open ${port}, the port is busy or doesn't exist.\n([Errno 16] could not open port ${port}: [Errno 16] Device or resource busy: '${port}')`,
+    )
 console.log("Connecting....")
-if (mode === "silent") fail(`A fatal error occurred: Failed to connect to ${chipName}: No serial data received.`)
-if (mode === "mismatch") fail(`A fatal error occurred: This chip is ESP32-S3, not ${chipName}. Wrong --chip argument?`)
-if (mode === "imagechip" && args.includes("write_flash")) fail("A fatal error occurred: Unexpected chip id in image. Expected 5 but value was 9. Is this image for a different chip model?")
+if (mode === "silent")
+    fail(`A fatal error occurred: Failed to connect to ${chipName}: No serial data received.`)
+if (mode === "mismatch")
+    fail(`A fatal error occurred: This chip is ESP32-S3, not ${chipName}. Wrong --chip argument?`)
+if (mode === "imagechip" && args.includes("write_flash"))
+    fail(
+        "A fatal error occurred: Unexpected chip id in image. Expected 5 but value was 9. Is this image for a different chip model?",
+    )
 console.log(`Chip is ${chipName} (QFN32) (revision v0.4)`)
 console.log("Crystal is 40MHz")
 console.log(`MAC: ${mac}`)
 console.log("Uploading stub...\nRunning stub...\nStub running...")
 
-const command = args.find((a) => a === "read_mac" || a === "write_flash")
+const command = args.find(a => a === "read_mac" || a === "write_flash")
 if (command === "read_mac") {
     console.log(`MAC: ${mac}`)
     console.log(args.includes("no_reset") ? "Staying in bootloader." : "Hard resetting via RTS pin...")
@@ -70,18 +80,36 @@ const offset = Number(offsetText)
 const data = readFileSync(file)
 const flashPath = join(dir, "flash.bin")
 const flash = existsSync(flashPath) ? readFileSync(flashPath) : Buffer.alloc(4 * 1024 * 1024, 0xff)
-if (offset + data.length > flash.length) fail(`A fatal error occurred: File ${file} (length ${data.length}) at offset ${offset} will not fit in 4194304 bytes of flash.`)
+if (offset + data.length > flash.length)
+    fail(
+        `A fatal error occurred: File ${file} (length ${data.length}) at offset ${offset} will not fit in 4194304 bytes of flash.`,
+    )
 data.copy(flash, offset)
 writeFileSync(flashPath, flash)
 writeFileSync(join(dir, "chip"), chip)
 console.log(`Compressed ${data.length} bytes to ${Math.ceil(data.length / 3)}...`)
-for (let p = 0; p <= 100; p += 10) console.log(`Writing at 0x${(offset + Math.floor((data.length * p) / 100)).toString(16).padStart(8, "0")}... (${p} %)`)
-console.log(`Wrote ${data.length} bytes (${Math.ceil(data.length / 3)} compressed) at 0x${offset.toString(16).padStart(8, "0")} in 0.1 seconds.`)
+for (let p = 0; p <= 100; p += 10)
+    console.log(
+        `Writing at 0x${(offset + Math.floor((data.length * p) / 100)).toString(16).padStart(8, "0")}... (${p} %)`,
+    )
+console.log(
+    `Wrote ${data.length} bytes (${Math.ceil(data.length / 3)} compressed) at 0x${offset.toString(16).padStart(8, "0")} in 0.1 seconds.`,
+)
 console.log("Hash of data verified.\n\nLeaving...\nHard resetting via RTS pin...")
 
 if (mode === "noboot") process.exit(0)
 // The "board" boots from its new flash and outlives this process, as a real one would.
 const log = openSync(join(dir, "board.log"), "a")
-const board = spawn(process.execPath, ["--import", "tsx", "--conditions=source", fileURLToPath(new URL("./stand-in-board.ts", import.meta.url)), dir], { detached: true, stdio: ["ignore", log, log], env: process.env })
+const board = spawn(
+    process.execPath,
+    [
+        "--import",
+        "tsx",
+        "--conditions=source",
+        fileURLToPath(new URL("./stand-in-board.ts", import.meta.url)),
+        dir,
+    ],
+    { detached: true, stdio: ["ignore", log, log], env: process.env },
+)
 writeFileSync(join(dir, "board.pid"), String(board.pid))
 board.unref()

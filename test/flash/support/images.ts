@@ -37,7 +37,10 @@ export function syntheticRuntimeImage(o: SyntheticImage = {}): Uint8Array {
     const table = 0x8000 - offset
     if (table + 0xc00 <= out.length) {
         out.fill(0xff, table, table + 0xc00)
-        if (o.partitions !== null) (o.partitions ?? RUNTIME_PARTITIONS).forEach((p, i) => out.set(encodePartition(p), table + i * 32))
+        if (o.partitions !== null)
+            (o.partitions ?? RUNTIME_PARTITIONS).forEach((p, i) =>
+                out.set(encodePartition(p), table + i * 32),
+            )
     }
     return out
 }

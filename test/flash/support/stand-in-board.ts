@@ -17,7 +17,9 @@ import { addWifiStandIn } from "./wifi-stand-in.js"
 const dir = process.argv[2]
 // FIELDLINK_STANDIN_LOG_TTY: a serial port (one end of a pseudo-terminal pair) that gets
 // every log line too, as a board's USB log does (unlocked: the pair holds that end open too).
-const tty = process.env.FIELDLINK_STANDIN_LOG_TTY ? new SerialPort({ path: process.env.FIELDLINK_STANDIN_LOG_TTY, baudRate: 115200, lock: false }) : undefined
+const tty = process.env.FIELDLINK_STANDIN_LOG_TTY
+    ? new SerialPort({ path: process.env.FIELDLINK_STANDIN_LOG_TTY, baudRate: 115200, lock: false })
+    : undefined
 tty?.on("error", () => undefined)
 const say = (line: string) => {
     appendFileSync(join(dir, "board.log"), `${new Date().toISOString().slice(11, 23)} ${line}\n`)
@@ -26,7 +28,7 @@ const say = (line: string) => {
 const MAX_LIFETIME_MS = 120_000
 
 async function main(): Promise<void> {
-    if (tty && !tty.isOpen) await new Promise((resolve) => tty.once("open", resolve))
+    if (tty && !tty.isOpen) await new Promise(resolve => tty.once("open", resolve))
     const chip = readFileSync(join(dir, "chip"), "utf8").trim()
     const arch = deviceScriptCatalog().archs[chip]
     if (!arch) throw new Error(`no DeviceScript arch ${chip}`)
@@ -39,11 +41,13 @@ async function main(): Promise<void> {
         deviceId: "stand-in-board",
         flash: { size, load: () => storage },
         // The runtime's own lines (fstor, devicescript) and the program's, as on the USB log.
-        onDmesg: (line) => say(line.kind === "runtime" ? `runtime: ${line.text}` : line.text),
-        onError: (e) => say(`error: ${e.message}`),
+        onDmesg: line => say(line.kind === "runtime" ? `runtime: ${line.text}` : line.text),
+        onError: e => say(`error: ${e.message}`),
     })
     await board.start()
-    addWifiStandIn(board.bus!, (ssid, password) => appendFileSync(join(dir, "wifi.jsonl"), JSON.stringify({ ssid, password }) + "\n"))
+    addWifiStandIn(board.bus!, (ssid, password) =>
+        appendFileSync(join(dir, "wifi.jsonl"), JSON.stringify({ ssid, password }) + "\n"),
+    )
     const owner = Number(process.env.FIELDLINK_STANDIN_OWNER ?? 0)
     const started = Date.now()
     const stop = async (why: string) => {

@@ -46,7 +46,10 @@ function lines(file: string): string[] {
     return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : []
 }
 
-export function makeStandIns(t: ExecutionContext, options: { mode?: string; path?: "stand-in" | "none" } = {}): StandIns {
+export function makeStandIns(
+    t: ExecutionContext,
+    options: { mode?: string; path?: "stand-in" | "none" } = {},
+): StandIns {
     const dir = mkdtempSync(join(tmpdir(), "fieldlink-flash-test-"))
     removeOnExit(dir)
     const binDir = join(dir, "bin")
@@ -55,7 +58,10 @@ export function makeStandIns(t: ExecutionContext, options: { mode?: string; path
     mkdirSync(standinDir)
     if (options.path !== "none") {
         const script = join(binDir, "esptool")
-        writeFileSync(script, `#!/bin/sh\n# stand-in esptool for the fieldlink tests\nexec "${process.execPath}" --import tsx --conditions=source "${STAND_IN_ESPTOOL}" "$@"\n`)
+        writeFileSync(
+            script,
+            `#!/bin/sh\n# stand-in esptool for the fieldlink tests\nexec "${process.execPath}" --import tsx --conditions=source "${STAND_IN_ESPTOOL}" "$@"\n`,
+        )
         chmodSync(script, 0o755)
     }
     const port = join(dir, "ttyUSB-stand-in")
@@ -89,15 +95,25 @@ export function makeStandIns(t: ExecutionContext, options: { mode?: string; path
         runtime,
         runtimeBytes,
         env,
-        calls: () => lines(join(standinDir, "calls.jsonl")).map((l) => JSON.parse(l) as string[]),
-        boardLog: () => (existsSync(join(standinDir, "board.log")) ? readFileSync(join(standinDir, "board.log"), "utf8") : ""),
-        wifi: () => lines(join(standinDir, "wifi.jsonl")).map((l) => JSON.parse(l) as { ssid: string; password: string }),
+        calls: () => lines(join(standinDir, "calls.jsonl")).map(l => JSON.parse(l) as string[]),
+        boardLog: () =>
+            existsSync(join(standinDir, "board.log"))
+                ? readFileSync(join(standinDir, "board.log"), "utf8")
+                : "",
+        wifi: () =>
+            lines(join(standinDir, "wifi.jsonl")).map(
+                l => JSON.parse(l) as { ssid: string; password: string },
+            ),
     }
 }
 
 export type Run = CliResult
 
 /** Runs `fieldlink <args>` as a user would, with `env`, bounded by `timeoutMs`. */
-export function runFieldlink(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<Run> {
+export function runFieldlink(
+    args: string[],
+    env: NodeJS.ProcessEnv = process.env,
+    timeoutMs = 60_000,
+): Promise<Run> {
     return runCli(args, timeoutMs, env)
 }

@@ -24,5 +24,9 @@ class WifiStandIn extends jd.JDServiceServer {
 
 export function addWifiStandIn(bus: JDBus, onAdd: (ssid: string, password: string) => void): void {
     const server = new WifiStandIn(onAdd)
-    jd.addServiceProvider(bus, { name: "wifi-stand-in", serviceClasses: [jd.SRV_WIFI], services: () => [server] })
+    jd.addServiceProvider(bus, {
+        name: "wifi-stand-in",
+        serviceClasses: [jd.SRV_WIFI],
+        services: () => [server],
+    })
 }

@@ -34,6 +34,10 @@ function hintFor(error: Error & { code?: string | number }): string {
     if (error.code === "ENOTFOUND" || error.code === "EAI_AGAIN") return "; the host name does not resolve"
     if (error.code === 4 || error.code === 5)
         return "; give the user name and password in the URL: mqtt://user:pass@host:1883"
+    // mqtt-packet's parse errors: something answered that does not speak MQTT, e.g.
+    // RabbitMQ's AMQP port, whose "AMQP" greeting parses as a malformed PUBACK.
+    if (error.code === undefined && /^Invalid /.test(error.message))
+        return "; what answers there does not speak MQTT: is it the broker's MQTT port? (RabbitMQ's AMQP port is 5672, its MQTT plugin listens on 1883)"
     return ""
 }
 

@@ -19,8 +19,14 @@ export interface ProbeContext {
 }
 
 const WAIT_MS = 3000
-/** Even, so mosquitto's whole-second 1.5 × k is exact. */
-export const SILENT_KEEPALIVE_S = 4
+/**
+ * Even, so mosquitto's whole-second 1.5 × k is exact; long enough that a will due at a
+ * multiple of k other than 1.5 (RabbitMQ 3.10 fires at 3 × k) falls outside the allowance
+ * of one mosquitto keep-alive sweep (WILL_SWEEP_ALLOWANCE_MS), which a k of 4 s hid.
+ */
+export const SILENT_KEEPALIVE_S = 6
+/** How long the silent-socket probe waits: long enough to see a will at 3 × k (reported as late, not as missing), not so long that the check drags. */
+export const SILENT_WAIT_MS = SILENT_KEEPALIVE_S * 4000
 const BIRTH_CONNECTIONS = 8
 const QOS1_MESSAGES = 100
 const PAYLOAD_SIZES = [1024, 64 * 1024, 256 * 1024, 1024 * 1024]
@@ -92,8 +98,7 @@ export async function willOnClose(c: ProbeContext): Promise<Observation> {
 
 export async function willOnSilence(c: ProbeContext): Promise<Observation> {
     const topic = `${device(c, "ws")}/status`
-    // Long enough to see a late will, not so long that the check drags.
-    const waitedMs = SILENT_KEEPALIVE_S * 1500 + 9000
+    const waitedMs = SILENT_WAIT_MS
     const watcher = await watchFor(c, topic, "ws")
     c.retained.add(topic)
     await c.connections.silent(c.urls[0]!, `${c.run}-ws`, SILENT_KEEPALIVE_S, {

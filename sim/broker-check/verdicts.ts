@@ -126,6 +126,9 @@ export function judge(o: Observation): Verdict {
         case "will-silent": {
             const boundMs = o.keepAliveS * 1500 + WILL_SWEEP_ALLOWANCE_MS
             const inTime = o.willAfterMs !== null && o.willAfterMs <= boundMs
+            // The multiple of keep-alive tells a broker that counts differently (RabbitMQ
+            // 3.10: 3 × k) from one that checks late by a fixed sweep (mosquitto 2.0).
+            const times = o.willAfterMs !== null ? (o.willAfterMs / (o.keepAliveS * 1000)).toFixed(1) : ""
             return {
                 id: o.id,
                 title: `will on a silent socket (keep-alive ${o.keepAliveS} s)`,
@@ -133,12 +136,12 @@ export function judge(o: Observation): Verdict {
                 outcome: inTime ? "pass" : "fail",
                 seen:
                     o.willAfterMs !== null
-                        ? `offline after ${seconds(o.willAfterMs)} (1.5 × keep-alive = ${seconds(o.keepAliveS * 1500)}, allowed ${seconds(boundMs)})`
+                        ? `offline after ${seconds(o.willAfterMs)} = ${times} × keep-alive (1.5 × keep-alive = ${seconds(o.keepAliveS * 1500)}, allowed ${seconds(boundMs)})`
                         : `no will within ${seconds(o.waitedMs)}`,
                 meaning: inTime
                     ? "a device whose network is cut shows offline within 1.5 × keep-alive"
                     : o.willAfterMs !== null
-                      ? "a device whose network is cut shows online longer than the keep-alive promises"
+                      ? `a device whose network is cut still shows online for ${times} × its keep-alive, not 1.5 ×`
                       : "a device whose network is cut stays online forever",
             }
         }

@@ -1,4 +1,5 @@
 import test from "ava"
+import { SILENT_KEEPALIVE_S, SILENT_WAIT_MS } from "../../sim/broker-check/probes.js"
 import { formatReport } from "../../sim/broker-check/table.js"
 import { exitCodeFor, judge, REQUIRED_PAYLOAD_BYTES, type Verdict } from "../../sim/broker-check/verdicts.js"
 
@@ -28,7 +29,10 @@ test("engines that lose status fail a contract and say what fieldlink loses", t 
         "a dashboard subscribing to a wildcard subscription (devices/+/status) does not learn which devices are online until they reconnect",
     )
     t.is(rabbitLike[1]!.seen, "missing on node 2 (exact), node 3 (wildcard)")
-    t.is(rabbitLike[2]!.seen, "offline after 13.5 s (1.5 × keep-alive = 6.0 s, allowed 13.0 s)")
+    t.is(
+        rabbitLike[2]!.seen,
+        "offline after 13.5 s = 3.4 × keep-alive (1.5 × keep-alive = 6.0 s, allowed 13.0 s)",
+    )
     t.is(aedesRedisLike.seen, "4 of 8 births first, 4 never arrived")
     t.is(exitCodeFor([...rabbitLike, aedesRedisLike]), 1)
 })
@@ -41,6 +45,32 @@ test("a will inside 1.5 × keep-alive plus one keep-alive sweep passes; none at 
         [none.outcome, none.seen, none.meaning],
         ["fail", "no will within 5.0 s", "a crashed device stays online forever"],
     )
+})
+
+test("RabbitMQ 3.10's will at 3 × keep-alive fails at the probe's keep-alive, while mosquitto's late sweep passes", t => {
+    // Measured: RabbitMQ 3.10.8 fires a silent client's will at exactly 3 × k (k = 2…10 s);
+    // mosquitto 2.0 at 1.5 × k plus up to one keep-alive sweep (5–6 s).
+    const rabbit = judge({
+        id: "will-silent",
+        keepAliveS: SILENT_KEEPALIVE_S,
+        willAfterMs: SILENT_KEEPALIVE_S * 3000,
+        waitedMs: SILENT_WAIT_MS,
+    })
+    t.is(rabbit.outcome, "fail")
+    t.is(rabbit.seen, "offline after 18.0 s = 3.0 × keep-alive (1.5 × keep-alive = 9.0 s, allowed 16.0 s)")
+    t.is(
+        rabbit.meaning,
+        "a device whose network is cut still shows online for 3.0 × its keep-alive, not 1.5 ×",
+    )
+    const mosquitto = judge({
+        id: "will-silent",
+        keepAliveS: SILENT_KEEPALIVE_S,
+        willAfterMs: SILENT_KEEPALIVE_S * 1500 + 6000,
+        waitedMs: SILENT_WAIT_MS,
+    })
+    t.is(mosquitto.outcome, "pass")
+    // The probe waits long enough to report such a will as late, not as missing.
+    t.true(SILENT_WAIT_MS >= SILENT_KEEPALIVE_S * 3000 + 3000, `waits ${SILENT_WAIT_MS} ms`)
 })
 
 test("what fieldlink does not need is a note, and never fails the run", t => {

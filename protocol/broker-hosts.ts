@@ -4,8 +4,8 @@
  * commas, each with an optional port: `node1.lan,node2.lan:1884,10.0.0.7`. An entry
  * without a port takes `mqtt_port`. The client tries them in turn (docs/firmware.md).
  *
- * An IPv6 address is written in brackets when it has a port (`[fd00::7]:1883`); bare, it
- * is one address and takes `mqtt_port`, as a single host always did.
+ * An IPv6 address (two colons or more) is one address and takes `mqtt_port`, as a single
+ * host always did; an IPv6 node on another port needs a host name.
  *
  * Pure and inside the DeviceScript subset: the firmware parses its setting with it, and
  * `fieldlink flash`, board profiles and the simulator check the same text the same way.
@@ -34,16 +34,8 @@ function portNumber(text: string): number {
     return n >= 1 && n <= 65535 ? n : NaN
 }
 
-/** What is wrong with a host name or address as written, or "" when nothing is. */
-function hostProblem(host: string): string {
-    if (host.length === 0) return "has no host"
-    for (let i = 0; i < host.length; i++) {
-        const c = host.charAt(i)
-        if (c === " " || c === "\t" || c === "/" || c === "@" || c === "[" || c === "]" || c === "?")
-            return "has " + JSON.stringify(c) + " in its host"
-    }
-    return ""
-}
+/** Characters no host name or address has: a URL's, a login's, a path's, a space. */
+const NOT_IN_HOST = " /@[]?"
 
 /**
  * One entry: its address, or a sentence saying what is wrong (without the entry's name).
@@ -56,53 +48,32 @@ function parseEntry(entry: string, defaultPort: number): BrokerAddress | string 
         let rest = entry.slice(scheme + 3)
         const slash = rest.indexOf("/")
         if (slash >= 0) rest = rest.slice(0, slash)
-        const at = rest.lastIndexOf("@")
-        if (at >= 0) rest = rest.slice(at + 1)
-        return (
-            "is a URL; write the host alone: " +
-            rest +
-            " (mqtt_tls chooses TLS, mqtt_user and mqtt_pass the login)"
-        )
+        return "is a URL; write the host alone: " + rest.slice(rest.lastIndexOf("@") + 1)
     }
-    let host = entry
-    let portText = ""
-    let hasPort = false
-    if (entry.charAt(0) === "[") {
-        const close = entry.indexOf("]")
-        if (close < 0) return "opens a [ it does not close; write an IPv6 address as [fd00::7]:1883"
-        host = entry.slice(1, close)
-        const after = entry.slice(close + 1)
-        if (after.length > 0) {
-            if (after.charAt(0) !== ":") return "has text after ]; write [address]:port"
-            portText = after.slice(1)
-            hasPort = true
-        }
-    } else {
-        const colon = entry.indexOf(":")
-        // Two colons or more: a bare IPv6 address, which takes mqtt_port.
-        if (colon >= 0 && entry.indexOf(":", colon + 1) < 0) {
-            host = entry.slice(0, colon)
-            portText = entry.slice(colon + 1)
-            hasPort = true
-        }
+    const colon = entry.indexOf(":")
+    // Two colons or more: a bare IPv6 address, which takes mqtt_port.
+    const hasPort = colon >= 0 && entry.indexOf(":", colon + 1) < 0
+    const host = hasPort ? entry.slice(0, colon) : entry
+    if (host.length === 0) return "has no host; write host:port, like node1.lan:1883"
+    for (let i = 0; i < NOT_IN_HOST.length; i++) {
+        const c = NOT_IN_HOST.charAt(i)
+        if (host.indexOf(c) >= 0) return "has '" + c + "' in its host; write host or host:port"
     }
-    const problem = hostProblem(host)
-    if (problem.length > 0)
-        return problem + "; write a host name or address, optionally with :port, like node1.lan:1883"
-    const port = hasPort ? portNumber(portText) : defaultPort
-    if (isNaN(port)) {
-        const shown = host.indexOf(":") >= 0 ? "[" + host + "]" : host
+    if (!hasPort) return { host: host, port: defaultPort }
+    const portText = entry.slice(colon + 1)
+    const port = portNumber(portText)
+    if (isNaN(port))
         return (
-            (portText.length === 0 ? "ends in : with no port" : "has port " + JSON.stringify(portText)) +
-            ", expected a whole number from 1 to 65535; write " +
-            shown +
+            "has port '" +
+            portText +
+            "', expected 1-65535; write " +
+            host +
             ":1883, or " +
-            shown +
+            host +
             " alone for mqtt_port (" +
             defaultPort +
             ")"
         )
-    }
     return { host: host, port: port }
 }
 
@@ -120,21 +91,17 @@ export function parseBrokerHosts(text: string, defaultPort: number): ParsedBroke
         const entry = entries[i].trim()
         const name = entries.length > 1 ? "entry " + (i + 1) + " " : ""
         if (entry.length === 0) {
-            errors.push(
-                "entry " +
-                    (i + 1) +
-                    " is empty; separate hosts with single commas, like node1.lan,node2.lan:1884",
-            )
+            errors.push("entry " + (i + 1) + " is empty; write node1.lan,node2.lan:1884")
             continue
         }
         const parsed = parseEntry(entry, defaultPort)
-        if (typeof parsed === "string") errors.push(name + JSON.stringify(entry) + " " + parsed)
+        if (typeof parsed === "string") errors.push(name + "'" + entry + "' " + parsed)
         else brokers.push(parsed)
     }
     return { brokers: brokers, errors: errors }
 }
 
-/** `host:port` of one broker, as logs show it (IPv6 in brackets). */
+/** `host:port` of one broker, as logs show it. */
 export function brokerAddressText(b: BrokerAddress): string {
-    return (b.host.indexOf(":") >= 0 ? "[" + b.host + "]" : b.host) + ":" + b.port
+    return b.host + ":" + b.port
 }

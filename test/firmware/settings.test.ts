@@ -100,13 +100,13 @@ test("settings: a bad mqtt_host entry is named and skipped; with none left, the 
     const some = from({ mqtt_host: "node1.lan,node2.lan:99999" })
     t.deepEqual(some.config.brokers, [{ host: "node1.lan", port: 1883 }])
     t.deepEqual(some.errors, [
-        'setting mqtt_host: entry 2 "node2.lan:99999" has port "99999", expected a whole number from 1 to 65535; write node2.lan:1883, or node2.lan alone for mqtt_port (1883); skipping it',
+        "setting mqtt_host: entry 2 'node2.lan:99999' has port '99999', expected 1-65535; write node2.lan:1883, or node2.lan alone for mqtt_port (1883); skipping it",
     ])
     const none = from({ mqtt_host: "mqtt://10.0.0.2:1883", mqtt_port: 1884 })
     t.deepEqual(none.config.brokers, [{ host: "mqtt.local", port: 1884 }])
     t.is(none.config.brokerHost, "mqtt.local")
     t.deepEqual(none.errors, [
-        'setting mqtt_host: "mqtt://10.0.0.2:1883" is a URL; write the host alone: 10.0.0.2:1883 (mqtt_tls chooses TLS, mqtt_user and mqtt_pass the login); using the default',
+        "setting mqtt_host: 'mqtt://10.0.0.2:1883' is a URL; write the host alone: 10.0.0.2:1883; using the default",
     ])
     const empty = from({ mqtt_host: "" })
     t.deepEqual(empty.errors, [

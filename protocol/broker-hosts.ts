@@ -10,6 +10,7 @@
  * Pure and inside the DeviceScript subset: the firmware parses its setting with it, and
  * `fieldlink flash`, board profiles and the simulator check the same text the same way.
  */
+import { integer, isWholeIn } from "./whole-number.js"
 
 export interface BrokerAddress {
     host: string
@@ -21,17 +22,6 @@ export interface ParsedBrokerHosts {
     brokers: BrokerAddress[]
     /** One sentence per bad entry: which entry, what is wrong, what to write instead. */
     errors: string[]
-}
-
-/** A port written in an entry: whole, 1..65535, else NaN. */
-function portNumber(text: string): number {
-    if (text.length === 0 || text.length > 5) return NaN
-    for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i)
-        if (c < 48 || c > 57) return NaN
-    }
-    const n = parseInt(text)
-    return n >= 1 && n <= 65535 ? n : NaN
 }
 
 /** Characters no host name or address has: a URL's, a login's, a path's, a space. */
@@ -61,8 +51,9 @@ function parseEntry(entry: string, defaultPort: number): BrokerAddress | string 
     }
     if (!hasPort) return { host: host, port: defaultPort }
     const portText = entry.slice(colon + 1)
-    const port = portNumber(portText)
-    if (isNaN(port))
+    // "-1" and "1883.0" are not ports; integer() takes the sign, so refuse it here.
+    const port = portText.charAt(0) === "-" ? NaN : integer(portText)
+    if (!isWholeIn(port, 1, 65535))
         return (
             "has port '" +
             portText +

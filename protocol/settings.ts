@@ -7,6 +7,7 @@
  */
 import { idError } from "./mqtt/topics.js"
 import { BrokerAddress, parseBrokerHosts } from "./broker-hosts.js"
+import { integer, isWholeIn } from "./whole-number.js"
 
 export interface FirmwareConfig {
     /** The setting `mqtt_host` as written: one host, or several separated by commas. */
@@ -76,23 +77,6 @@ export interface ResolvedConfig {
     config: FirmwareConfig
     /** One sentence per rejected setting: which, what was found, what is expected. */
     errors: string[]
-}
-
-/** A number setting, or a string of decimal digits (optionally signed); anything else is NaN. */
-function integer(raw: RawSetting): number {
-    if (typeof raw === "number") return raw
-    if (typeof raw !== "string" || raw.length === 0 || raw.length > 15) return NaN
-    const start = raw.charAt(0) === "-" ? 1 : 0
-    if (start === raw.length) return NaN
-    for (let i = start; i < raw.length; i++) {
-        const c = raw.charCodeAt(i)
-        if (c < 48 || c > 57) return NaN
-    }
-    return parseInt(raw)
-}
-
-function isWholeIn(n: number, min: number, max: number): boolean {
-    return n === Math.floor(n) && n >= min && n <= max
 }
 
 /** Interval of a `cmd/interval` payload or setting: whole ms in range, else NaN. */

@@ -107,7 +107,9 @@ export function brokerFlags(command: string, flags: ParsedFlags, name = "broker"
 function brokerUrl(command: string, name: string, raw: string): URL {
     let url: URL
     try {
-        url = new URL(String(raw))
+        // host:1883 parses as a URL of scheme "host:": it is a host and port without one.
+        if (!raw.includes("://")) throw new Error(raw)
+        url = new URL(raw)
     } catch {
         throw new UsageError(
             `${program(command)}: --${name} expects a URL like mqtt://host:1883, got '${raw}'`,

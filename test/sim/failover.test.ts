@@ -251,7 +251,10 @@ failoverTest(
             const firstOnB = onB.find(x => x.seq > lastOnA)
             // The samples taken while the board had no broker: written to B in one burst.
             const burst = onB.filter(x => x.seq > lastOnA && firstOnB && x.at - firstOnB.at < 20)
-            queuedFigures.push(`${id}: ${burst.length} queued, ${lostOnA.length} in flight lost with A`)
+            const inFlight = lostOnA.map(x => `seq ${x.seq} written ${x.at - stoppedAt} ms from the stop`)
+            queuedFigures.push(
+                `${id}: ${burst.length} queued, ${lostOnA.length} in flight lost with A${inFlight.length ? ` (${inFlight.join(", ")})` : ""}`,
+            )
         }
         t.log(`boards across the move: ${queuedFigures.join("; ")}`)
     },

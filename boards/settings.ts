@@ -61,7 +61,7 @@ export function checkSettingValues(
     const { errors } = resolveConfig(key => settings[key] as RawSetting)
     for (const e of errors) {
         // "setting mqtt_port: found 70000, expected ...; using the default"
-        const m = /^setting (\S+): (.*?)(?:; using the default)?$/.exec(e)
+        const m = /^setting (\S+): (.*?)(?:; (?:using the default|skipping it))?$/.exec(e)
         if (m) problems.push([m[1], m[2]])
     }
     for (const key of [BOARD_SETTING_KEYS.wifiSsid, BOARD_SETTING_KEYS.wifiPassword]) {

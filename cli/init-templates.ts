@@ -97,7 +97,9 @@ npx fieldlink flash --wifi-ssid NET --wifi-password PASS --broker mqtt://HOST:18
 
 The board is named in package.json (\`"fieldlink": { "board": "${t.board}" }\`);
 \`npx fieldlink boards\` lists the others, and how to add your own profile.
-Settings for flashing can also go in \`.env.local\` (\`wifi_ssid=…\`, git-ignored).
+Settings for flashing can also go in \`.env.local\` (\`wifi_ssid=…\`, git-ignored); for
+several nodes of one broker, tried in turn, list them there:
+\`mqtt_host=node1.lan,node2.lan:1884\` (a node without a port takes \`mqtt_port\`).
 `
 }
 

@@ -8,7 +8,7 @@ import { Fleet, uniformBoards } from "@fieldlink/sim/fleet"
 import { describeEvent, startMonitor } from "@fieldlink/sim/monitor"
 import { idError } from "@fieldlink/protocol/mqtt"
 import { UsageError } from "@fieldlink/lib/cli/errors"
-import { brokerFlag, commandFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
+import { brokerFlags, commandFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
 import { stopSignal } from "@fieldlink/lib/cli/run"
 import { scenarioCommand } from "./sim-scenario.js"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -60,7 +60,9 @@ broker over real TCP. Without --broker, an embedded broker is started (on --port
   --serial N       serial devices behind a real gateway, 0-20 (default 2: the firmware
                    over its log UART, and a scripted meter; 0 in your own project,
                    whose program runs as the WiFi boards); needs socat
-  --broker URL     mqtt://host:port or mqtts://host:port (default: embedded broker)
+  --broker URL     mqtt://host:port or mqtts://host:port (default: embedded broker);
+                   repeat for the nodes of one broker (a cluster, or brokers bridged on
+                   the topic root): the boards and the gateway try them in turn
   --keepalive S    MQTT keep-alive in seconds, 0-65535 (default 60)
   --interval MS    telemetry period in ms, 100-86400000 (default 5000)
   --duration S     stop after S seconds; 0 runs until Ctrl-C (default 0)
@@ -83,7 +85,7 @@ reports its expectations; --check exits 1 when one is not met (for CI).`
 const SPEC = {
     boards: { type: "string" },
     serial: { type: "string" },
-    broker: { type: "string" },
+    broker: { type: "string", multiple: true },
     keepalive: { type: "string" },
     interval: { type: "string" },
     duration: { type: "string" },
@@ -137,10 +139,15 @@ export async function simCommand(argv: string[]): Promise<number> {
             throw new UsageError(
                 `fieldlink sim: --${fleetFlags[0]} does not go with a scenario file (the scenario says it)`,
             )
+        const brokers = brokerFlags("sim", flags)
+        if (brokers.length > 1)
+            throw new UsageError(
+                "fieldlink sim: a scenario runs against one --broker (its faults restart that broker)",
+            )
         return scenarioCommand({
             file: flags.positionals[0],
             check: flags.values.check === true,
-            broker: brokerFlag("sim", flags),
+            broker: brokers[0],
             verbose: flags.values.verbose === true,
         })
     }
@@ -183,8 +190,10 @@ export async function simCommand(argv: string[]): Promise<number> {
 
     // Ctrl-C or SIGTERM from now on, even during start-up, ends in the graceful stop below.
     const stopRequested = stopSignal()
-    const embedded = flags.values.broker === undefined ? await embeddedBroker(port) : undefined
-    const broker = brokerFlag("sim", flags) ?? new URL(embedded!.url)
+    const brokers = brokerFlags("sim", flags)
+    const embedded = brokers.length === 0 ? await embeddedBroker(port) : undefined
+    // The monitor and the dashboard watch the first node; the boards and the gateway get them all.
+    const broker = brokers[0] ?? new URL(embedded!.url)
     const cleanups: (() => Promise<unknown>)[] = []
     if (embedded) cleanups.push(() => embedded.close())
     const cleanUp = async () => {
@@ -192,7 +201,7 @@ export async function simCommand(argv: string[]): Promise<number> {
     }
     try {
         console.log(
-            `${stamp()}  broker ${broker}${embedded ? " (embedded)" : ""}; building ${describeProject(project)}...`,
+            `${stamp()}  broker ${brokers.length > 1 ? brokers.join(", ") : broker}${embedded ? " (embedded)" : ""}; building ${describeProject(project)}...`,
         )
         if (noSocat && !serialAsked) console.log(`${stamp()}  no serial devices: ${noSocat}`)
         const firmware = await buildFirmware({ project })
@@ -221,6 +230,7 @@ export async function simCommand(argv: string[]): Promise<number> {
         }
         const fleet = await Fleet.start({
             broker,
+            brokers,
             boards: uniformBoards(boards, idPrefix, keepAliveSeconds, intervalMs),
             topicRoot,
             seed,
@@ -240,6 +250,7 @@ export async function simCommand(argv: string[]): Promise<number> {
             const rig = await SerialRig.start({
                 dir,
                 broker,
+                brokers,
                 topicRoot,
                 gatewayId: "gw-sim",
                 seed,

@@ -9,6 +9,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { brokerAddressText, parseBrokerHosts } from "@fieldlink/protocol/broker-hosts"
 import { SETTING_KEYS } from "@fieldlink/protocol/settings"
 import { BOARD_SETTING_KEYS } from "@fieldlink/protocol/board-keys"
 import { idError } from "@fieldlink/protocol/mqtt"
@@ -88,12 +89,18 @@ export function macDeviceId(prefix: string, mac: string): string {
     return `${prefix}-${mac.replace(/:/g, "").slice(-6)}`
 }
 
-/** The broker as the board will reach it, from the settings. */
-function brokerUrl(settings: Readonly<Record<string, SettingValue>>): URL {
+/**
+ * The broker as the board will reach it, from the settings (already checked). With a
+ * list in mqtt_host, its first node: the nodes share retained status, so the birth shows
+ * on any of them.
+ */
+export function brokerUrl(settings: Readonly<Record<string, SettingValue>>): URL {
     const tls = settings[SETTING_KEYS.tls] === true || settings[SETTING_KEYS.tls] === "true"
     const url = new URL(`${tls ? "mqtts" : "mqtt"}://localhost`)
-    url.hostname = String(settings[SETTING_KEYS.brokerHost] ?? "mqtt.local")
-    url.port = String(settings[SETTING_KEYS.brokerPort] ?? (tls ? 8883 : 1883))
+    const port = Number(settings[SETTING_KEYS.brokerPort] ?? (tls ? 8883 : 1883))
+    const first = parseBrokerHosts(String(settings[SETTING_KEYS.brokerHost] ?? "mqtt.local"), port).brokers[0]
+    url.hostname = first?.host ?? "mqtt.local"
+    url.port = String(first?.port ?? port)
     if (settings[SETTING_KEYS.username] !== undefined)
         url.username = encodeURIComponent(String(settings[SETTING_KEYS.username]))
     if (settings[SETTING_KEYS.password] !== undefined)
@@ -361,7 +368,10 @@ function notOnline(
     port: string,
     profile: BoardProfile,
 ): FlashError {
-    const host = `${String(settings[SETTING_KEYS.brokerHost])}:${String(settings[SETTING_KEYS.brokerPort] ?? 1883)}`
+    const brokerPort = Number(settings[SETTING_KEYS.brokerPort] ?? 1883)
+    const host = parseBrokerHosts(String(settings[SETTING_KEYS.brokerHost]), brokerPort)
+        .brokers.map(brokerAddressText)
+        .join(" or ")
     const log = profile.log
         ? `its log (UART TX GPIO${profile.log.tx}, ${profile.log.baud} baud; on most boards the USB port ${port})`
         : `its log on the USB port ${port}`

@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs"
 import { UsageError } from "@fieldlink/lib/cli/errors"
-import { brokerFlag, commandFlags, wholeFlag, type ParsedFlags } from "@fieldlink/lib/cli/flags"
+import { brokerFlags, commandFlags, wholeFlag, type ParsedFlags } from "@fieldlink/lib/cli/flags"
 import { ConfigError } from "@fieldlink/lib/config/errors"
 import type { GatewayConfig } from "./config/types.js"
 import { genericIdWarning } from "./config/generic-id.js"
@@ -26,7 +26,8 @@ commands down to the devices. Devices speak the line protocol of docs/serial-pro
 
   --config FILE      YAML or JSON configuration (see docs/gateway.md)
   --check            validate the configuration, print a summary, exit (0 = valid)
-  --broker URL       mqtt://host:1883 or mqtts://host:8883 (without --config)
+  --broker URL       mqtt://host:1883 or mqtts://host:8883 (without --config); repeat
+                     for the nodes of one broker, tried in turn (broker.urls)
   --serial PATH[:B]  a port (or a glob such as '/dev/ttyACM*'), baud rate B (default
                      115200); repeat for several ports
   --id NAME          gateway id (default: the host name)
@@ -45,7 +46,7 @@ publish offline, DISCONNECT, and the queues are written to disk.`
 const SPEC = {
     config: { type: "string" },
     check: { type: "boolean" },
-    broker: { type: "string" },
+    broker: { type: "string", multiple: true },
     serial: { type: "string", multiple: true },
     id: { type: "string" },
     "topic-root": { type: "string" },
@@ -72,8 +73,8 @@ function configFromFlags(
     { configFromObject }: ConfigLoader,
 ): GatewayConfig {
     const v = flags.values
-    const url = brokerFlag(program, flags)
-    if (!url)
+    const urls = brokerFlags(program, flags)
+    if (urls.length === 0)
         throw new UsageError(
             `${program}: give --config FILE, or --broker URL with --serial PATH (see '${program} --help')`,
         )
@@ -87,7 +88,8 @@ function configFromFlags(
             ...(v["state-dir"] !== undefined ? { stateDir: v["state-dir"] } : {}),
         },
         broker: {
-            url: url.toString(),
+            // Several --broker: the nodes of one broker, tried in turn (broker.urls).
+            ...(urls.length > 1 ? { urls: urls.map(u => u.toString()) } : { url: urls[0].toString() }),
             ...(process.env.FIELDLINK_MQTT_USERNAME !== undefined
                 ? { username: { env: "FIELDLINK_MQTT_USERNAME" } }
                 : {}),

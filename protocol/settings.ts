@@ -6,10 +6,16 @@
  * An invalid value is never silently used: it is reported and its default applies.
  */
 import { idError } from "./mqtt/topics.js"
+import { BrokerAddress, parseBrokerHosts } from "./broker-hosts.js"
+import { integer, isWholeIn } from "./whole-number.js"
 
 export interface FirmwareConfig {
+    /** The setting `mqtt_host` as written: one host, or several separated by commas. */
     brokerHost: string
+    /** The setting `mqtt_port`: the port of every host listed without one. */
     brokerPort: number
+    /** The broker nodes `mqtt_host` lists, in the order they are tried (at least one). */
+    brokers: BrokerAddress[]
     tls: boolean
     username: string
     password: string
@@ -45,6 +51,7 @@ export const SETTING_KEYS = {
 export const DEFAULT_CONFIG: FirmwareConfig = {
     brokerHost: "mqtt.local",
     brokerPort: 1883,
+    brokers: [{ host: "mqtt.local", port: 1883 }],
     tls: false,
     username: "",
     password: "",
@@ -72,23 +79,6 @@ export interface ResolvedConfig {
     errors: string[]
 }
 
-/** A number setting, or a string of decimal digits (optionally signed); anything else is NaN. */
-function integer(raw: RawSetting): number {
-    if (typeof raw === "number") return raw
-    if (typeof raw !== "string" || raw.length === 0 || raw.length > 15) return NaN
-    const start = raw.charAt(0) === "-" ? 1 : 0
-    if (start === raw.length) return NaN
-    for (let i = start; i < raw.length; i++) {
-        const c = raw.charCodeAt(i)
-        if (c < 48 || c > 57) return NaN
-    }
-    return parseInt(raw)
-}
-
-function isWholeIn(n: number, min: number, max: number): boolean {
-    return n === Math.floor(n) && n >= min && n <= max
-}
-
 /** Interval of a `cmd/interval` payload or setting: whole ms in range, else NaN. */
 export function parseIntervalMs(raw: RawSetting): number {
     const n = integer(raw)
@@ -99,6 +89,7 @@ export function resolveConfig(read: (key: string) => RawSetting): ResolvedConfig
     const c: FirmwareConfig = {
         brokerHost: DEFAULT_CONFIG.brokerHost,
         brokerPort: DEFAULT_CONFIG.brokerPort,
+        brokers: [],
         tls: DEFAULT_CONFIG.tls,
         username: DEFAULT_CONFIG.username,
         password: DEFAULT_CONFIG.password,
@@ -147,12 +138,18 @@ export function resolveConfig(read: (key: string) => RawSetting): ResolvedConfig
         return fallback
     }
     const k = SETTING_KEYS
-    c.brokerHost = text(k.brokerHost, c.brokerHost)
-    if (c.brokerHost.length === 0) {
-        reject(k.brokerHost, "", "a host name or address")
-        c.brokerHost = DEFAULT_CONFIG.brokerHost
-    }
     c.brokerPort = whole(k.brokerPort, c.brokerPort, 1, 65535)
+    c.brokerHost = text(k.brokerHost, c.brokerHost)
+    // A list of nodes: a bad entry is named and left out; the others are still tried.
+    const hosts = parseBrokerHosts(c.brokerHost, c.brokerPort)
+    const fallback = hosts.brokers.length > 0 ? "skipping it" : "using the default"
+    for (const e of hosts.errors) errors.push("setting " + k.brokerHost + ": " + e + "; " + fallback)
+    if (c.brokerHost.trim().length === 0) reject(k.brokerHost, c.brokerHost, "a host name or address")
+    if (hosts.brokers.length > 0) c.brokers = hosts.brokers
+    else {
+        c.brokerHost = DEFAULT_CONFIG.brokerHost
+        c.brokers = [{ host: DEFAULT_CONFIG.brokerHost, port: c.brokerPort }]
+    }
     c.tls = flag(k.tls, c.tls)
     c.username = text(k.username, c.username)
     c.password = text(k.password, c.password)

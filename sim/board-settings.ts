@@ -9,6 +9,11 @@ import type { BoardSettings } from "@fieldlink/devs-host"
 export interface SimBoardConfig {
     deviceId: string
     broker: URL
+    /**
+     * Every node of the broker, in the order the board tries them (`mqtt_host` as a list;
+     * docs/firmware.md). Default: `broker` alone. All use `broker`'s scheme and login.
+     */
+    brokers?: readonly URL[]
     topicRoot: string
     keepAliveSeconds: number
     intervalMs: number
@@ -22,9 +27,14 @@ export interface SimBoardConfig {
 
 export function simBoardSettings(c: SimBoardConfig): BoardSettings {
     const tls = c.broker.protocol === "mqtts:"
+    const defaultPort = tls ? 8883 : 1883
+    const nodes = c.brokers && c.brokers.length > 1 ? c.brokers : undefined
     const settings: Record<string, string | number | boolean> = {
-        [SETTING_KEYS.brokerHost]: c.broker.hostname,
-        [SETTING_KEYS.brokerPort]: c.broker.port ? Number(c.broker.port) : tls ? 8883 : 1883,
+        // One broker: host and port as always. Several: host:port,host:port.
+        [SETTING_KEYS.brokerHost]: nodes
+            ? nodes.map(u => `${u.hostname}:${u.port || defaultPort}`).join(",")
+            : c.broker.hostname,
+        [SETTING_KEYS.brokerPort]: c.broker.port && !nodes ? Number(c.broker.port) : defaultPort,
         [SETTING_KEYS.tls]: tls,
         [SETTING_KEYS.topicRoot]: c.topicRoot,
         [SETTING_KEYS.deviceId]: c.deviceId,

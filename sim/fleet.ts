@@ -36,7 +36,10 @@ export interface BoardSpec {
 }
 
 export interface FleetOptions {
+    /** The broker the host side (the graceful stop's control client) uses first. */
     broker: URL
+    /** Every node the boards are given, tried in turn (default: `broker` alone). */
+    brokers?: readonly URL[]
     topicRoot: string
     /** Makes sensor values and reconnect jitter repeatable. */
     seed: number
@@ -177,13 +180,7 @@ export class Fleet {
                     () => undefined,
                 ),
             )
-            const control = await mqtt
-                .connectAsync(this.options.broker.toString(), {
-                    clientId: `fieldlink-sim-control-${process.pid}`,
-                    reconnectPeriod: 0,
-                    connectTimeout: 5000,
-                })
-                .catch(() => undefined)
+            const control = await this.controlClient()
             if (control) {
                 // Not empty: an empty command right after a retained one is taken as its clearing (protocol/commands.ts).
                 for (const board of running)
@@ -193,6 +190,22 @@ export class Fleet {
             }
         }
         await Promise.all(this.boards.map(b => b.stop()))
+    }
+
+    /** A client on the first node that answers (the first may be the one that went away). */
+    private async controlClient(): Promise<mqtt.MqttClient | undefined> {
+        const o = this.options
+        for (const url of o.brokers && o.brokers.length > 0 ? o.brokers : [o.broker]) {
+            const client = await mqtt
+                .connectAsync(url.toString(), {
+                    clientId: `fieldlink-sim-control-${process.pid}`,
+                    reconnectPeriod: 0,
+                    connectTimeout: 5000,
+                })
+                .catch(() => undefined)
+            if (client) return client
+        }
+        return undefined
     }
 
     /** Abrupt stop of every VM, as a power cut would: the broker fires the wills. */
@@ -213,6 +226,7 @@ export class Fleet {
             settings: simBoardSettings({
                 deviceId,
                 broker: o.broker,
+                brokers: o.brokers,
                 topicRoot: o.topicRoot,
                 keepAliveSeconds: spec.keepAliveSeconds,
                 intervalMs: spec.intervalMs,

@@ -11,8 +11,7 @@ const host = await readSetting("mqtt_host", "127.0.0.1")
 const port = await readSetting("mqtt_port", 1883)
 const client = new MqttClient(
     {
-        host: host,
-        port: port,
+        brokers: [{ host: host, port: port }],
         tls: false,
         clientId: "fieldlink-b1",
         keepAliveSeconds: 60,

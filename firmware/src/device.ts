@@ -14,6 +14,7 @@ import * as ds from "@devicescript/core"
 import { randomBuffer } from "@devicescript/crypto"
 import { deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from "@fieldlink/protocol/fieldlink-topics"
 import { DEFAULT_BACKOFF } from "@fieldlink/protocol/backoff"
+import { brokerAddressText } from "@fieldlink/protocol/broker-hosts"
 import { CommandKind } from "@fieldlink/protocol/commands"
 import { FirmwareConfig, parseIntervalMs } from "@fieldlink/protocol/settings"
 import type { DeviceInfoPayload } from "@fieldlink/protocol/payloads"
@@ -108,8 +109,7 @@ export class FieldlinkNode implements CommandContext {
         const topic = (leaf: string) => deviceTopic(config.topicRoot, config.deviceId, leaf)
         this.client = new MqttClient(
             {
-                host: config.brokerHost,
-                port: config.brokerPort,
+                brokers: config.brokers,
                 tls: config.tls,
                 clientId: "fieldlink-" + config.deviceId,
                 username: config.username.length > 0 ? config.username : undefined,
@@ -278,7 +278,14 @@ async function start(options?: StartOptions): Promise<FieldlinkNode> {
         return new FieldlinkNode(config, loaded.intervalSet, fw)
     }
     for (const e of loaded.errors) log("config error: " + e)
-    log("device " + config.deviceId + " fw " + fw + " broker " + config.brokerHost + ":" + config.brokerPort)
+    log(
+        "device " +
+            config.deviceId +
+            " fw " +
+            fw +
+            " broker " +
+            config.brokers.map(brokerAddressText).join(","),
+    )
     await startBoard(log)
     const node = new FieldlinkNode(config, loaded.intervalSet, fw)
     // The connection fiber first runs when the program next awaits: commands declared

@@ -84,9 +84,32 @@ export function wholeFlag(
 export function brokerFlag(command: string, flags: ParsedFlags, name = "broker"): URL | undefined {
     const raw = flags.values[name]
     if (raw === undefined) return undefined
+    return brokerUrl(command, name, String(raw))
+}
+
+/**
+ * A repeatable broker flag (`multiple: true` in the spec): every node of one broker, in
+ * the order given, each mqtt:// or mqtts:// with a host, all with the same scheme (a
+ * client reaches every node the same way). Empty when the flag is absent.
+ */
+export function brokerFlags(command: string, flags: ParsedFlags, name = "broker"): URL[] {
+    const raw = flags.values[name]
+    const texts = raw === undefined ? [] : Array.isArray(raw) ? raw : [String(raw)]
+    const urls = texts.map(text => brokerUrl(command, name, text))
+    const mixed = urls.find(u => u.protocol !== urls[0].protocol)
+    if (mixed)
+        throw new UsageError(
+            `${program(command)}: --${name} mixes ${urls[0].protocol}// (${urls[0].host}) and ${mixed.protocol}// (${mixed.host}); every node of one broker is reached the same way`,
+        )
+    return urls
+}
+
+function brokerUrl(command: string, name: string, raw: string): URL {
     let url: URL
     try {
-        url = new URL(String(raw))
+        // host:1883 parses as a URL of scheme "host:": it is a host and port without one.
+        if (!raw.includes("://")) throw new Error(raw)
+        url = new URL(raw)
     } catch {
         throw new UsageError(
             `${program(command)}: --${name} expects a URL like mqtt://host:1883, got '${raw}'`,

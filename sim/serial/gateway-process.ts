@@ -26,11 +26,15 @@ const GATEWAY_BIN = path.join(
 export interface GatewayProcessOptions {
     id: string
     broker: URL
+    /** Every node of the broker, tried in turn (`broker.urls`); default: `broker` alone. */
+    brokers?: readonly URL[]
     topicRoot: string
     /** Holds ports/ (the PTY ends) and state/ (the gateway's queues). */
     dir: string
     /** MQTT keep-alive of its upstream connections, s (default 30). */
     keepaliveS?: number
+    /** The gateway's reconnect backoff (`broker.reconnect`; default the gateway's own). */
+    reconnect?: { baseMs: number; capMs: number }
     /** Each JSON log record of the gateway. */
     onLog?: (record: Record<string, unknown>) => void
 }
@@ -57,7 +61,13 @@ export class GatewayProcess {
             config,
             JSON.stringify({
                 gateway: { id: this.o.id, topicRoot: this.o.topicRoot, stateDir: state },
-                broker: { url: this.o.broker.toString(), keepaliveS: this.o.keepaliveS ?? 30 },
+                broker: {
+                    ...(this.o.brokers && this.o.brokers.length > 1
+                        ? { urls: this.o.brokers.map(u => u.toString()) }
+                        : { url: this.o.broker.toString() }),
+                    keepaliveS: this.o.keepaliveS ?? 30,
+                    ...(this.o.reconnect ? { reconnect: this.o.reconnect } : {}),
+                },
                 ports: [{ glob: path.join(this.o.dir, PORTS_DIR, "*") }],
                 http: { port: 0 },
                 log: { format: "json" },

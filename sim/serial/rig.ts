@@ -37,6 +37,8 @@ export interface SerialDeviceSpec {
 export interface SerialRigOptions {
     dir: string
     broker: URL
+    /** Every node of the broker: the gateway's `broker.urls` (default: `broker` alone). */
+    brokers?: readonly URL[]
     topicRoot: string
     gatewayId: string
     seed: number
@@ -45,6 +47,8 @@ export interface SerialRigOptions {
     onGatewayLog?: (record: Record<string, unknown>) => void
     /** MQTT keep-alive of the gateway's upstream connections, s (default 30). */
     gatewayKeepaliveS?: number
+    /** The gateway's reconnect backoff (default the gateway's own). */
+    gatewayReconnect?: { baseMs: number; capMs: number }
 }
 
 interface Attached {
@@ -63,9 +67,11 @@ export class SerialRig {
         this.gateway = new GatewayProcess({
             id: o.gatewayId,
             broker: o.broker,
+            brokers: o.brokers,
             topicRoot: o.topicRoot,
             dir: o.dir,
             keepaliveS: o.gatewayKeepaliveS,
+            reconnect: o.gatewayReconnect,
             onLog: o.onGatewayLog,
         })
     }
@@ -193,6 +199,7 @@ export class SerialRig {
             settings: simBoardSettings({
                 deviceId: spec.id,
                 broker: this.o.broker,
+                brokers: this.o.brokers,
                 topicRoot: this.o.topicRoot,
                 keepAliveSeconds: 60,
                 intervalMs: spec.intervalMs,

@@ -12,6 +12,18 @@ test("flag mistakes are named, with what was found and what is expected, and exi
         [["sim", "--interval", "fast"], /--interval expects a whole number from 100 to 86400000, got 'fast'/],
         [["sim", "--broker", "http://x"], /--broker must use mqtt:\/\/ or mqtts:\/\/, got 'http:\/\/'/],
         [["sim", "--bogus"], /fieldlink sim: Unknown option '--bogus'/],
+        [
+            ["sim", "--broker", "mqtt://a", "--broker", "mqtts://b"],
+            /--broker mixes mqtt:\/\/ \(a\) and mqtts:\/\/ \(b\); every node of one broker is reached the same way/,
+        ],
+        [
+            ["sim", "--broker", "mqtt://a", "--broker", "b:1883"],
+            /--broker expects a URL like mqtt:\/\/host:1883, got 'b:1883'/,
+        ],
+        [
+            ["sim", "x.yaml", "--broker", "mqtt://a", "--broker", "mqtt://b"],
+            /a scenario runs against one --broker/,
+        ],
         [["sim", "--id-prefix", "a/b"], /--id-prefix 'a\/b' does not make valid device ids/],
         [["launch"], /unknown command 'launch'/],
     ]

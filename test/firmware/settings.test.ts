@@ -81,3 +81,36 @@ test("settings: the interval command accepts whole ms from 100 ms to 24 h only",
     for (const bad of ["99", "86400001", "abc", "", "1e3.5", undefined])
         t.true(Number.isNaN(parseIntervalMs(bad)), String(bad))
 })
+
+test("settings: mqtt_host lists broker nodes, each with its own port or mqtt_port", t => {
+    const { config, errors } = from({ mqtt_host: "node1.lan,node2.lan:1884", mqtt_port: 8883 })
+    t.deepEqual(errors, [])
+    t.deepEqual(config.brokers, [
+        { host: "node1.lan", port: 8883 },
+        { host: "node2.lan", port: 1884 },
+    ])
+    t.is(config.brokerHost, "node1.lan,node2.lan:1884")
+    // One host is one broker on mqtt_port, exactly as before lists existed.
+    t.deepEqual(from({ mqtt_host: "10.0.0.2", mqtt_port: "1884" }).config.brokers, [
+        { host: "10.0.0.2", port: 1884 },
+    ])
+})
+
+test("settings: a bad mqtt_host entry is named and skipped; with none left, the default applies", t => {
+    const some = from({ mqtt_host: "node1.lan,node2.lan:99999" })
+    t.deepEqual(some.config.brokers, [{ host: "node1.lan", port: 1883 }])
+    t.deepEqual(some.errors, [
+        "setting mqtt_host: entry 2 'node2.lan:99999' has port '99999', expected 1-65535; write node2.lan:1883, or node2.lan alone for mqtt_port (1883); skipping it",
+    ])
+    const none = from({ mqtt_host: "mqtt://10.0.0.2:1883", mqtt_port: 1884 })
+    t.deepEqual(none.config.brokers, [{ host: "mqtt.local", port: 1884 }])
+    t.is(none.config.brokerHost, "mqtt.local")
+    t.deepEqual(none.errors, [
+        "setting mqtt_host: 'mqtt://10.0.0.2:1883' is a URL; write the host alone: 10.0.0.2:1883; using the default",
+    ])
+    const empty = from({ mqtt_host: "" })
+    t.deepEqual(empty.errors, [
+        'setting mqtt_host: found "", expected a host name or address; using the default',
+    ])
+    t.deepEqual(empty.config.brokers, DEFAULT_CONFIG.brokers)
+})

@@ -4,7 +4,7 @@ import test from "ava"
 import { loadProfile } from "../../boards/profile.js"
 import { parseEnvFile } from "../../flash/env-file.js"
 import { FlashError } from "../../flash/errors.js"
-import { describeSettings, flash } from "../../flash/flash.js"
+import { brokerUrl, describeSettings, flash } from "../../flash/flash.js"
 import { brokerSettings, composeSettings } from "../../flash/settings.js"
 
 const xiao = loadProfile("seeed_xiao_esp32c3")
@@ -95,6 +95,30 @@ test("problems name the setting, the value, what is expected and where it came f
         /firmware\/\.env\.local:4: setting way_too_long_name: found 17 characters, expected at most 13/,
     )
     t.notRegex(e.message, /short/, "a password is never shown")
+})
+
+test("mqtt_host may list broker nodes; a bad entry is named with what to write, and where it came from", t => {
+    const composed = composeSettings(
+        xiao,
+        [{ name: "firmware/.env.local", text: "mqtt_host=node1.lan,node2.lan:1884\nmqtt_port=1885\n" }],
+        { wifiSsid: "net" },
+    )
+    t.is(composed.settings.mqtt_host, "node1.lan,node2.lan:1884")
+    // The birth is watched on the first node (the nodes share retained status).
+    t.is(brokerUrl(composed.settings).toString(), "mqtt://node1.lan:1885")
+    const e = t.throws(
+        () =>
+            composeSettings(
+                xiao,
+                [{ name: "firmware/.env.local", text: "mqtt_host=node1.lan,mqtt://node2.lan:1884\n" }],
+                { wifiSsid: "net" },
+            ),
+        { instanceOf: FlashError },
+    )!
+    t.regex(
+        e.message,
+        /firmware\/\.env\.local:1: setting mqtt_host: entry 2 'mqtt:\/\/node2\.lan:1884' is a URL; write the host alone: node2\.lan:1884$/m,
+    )
 })
 
 test("settings the firmware does not read are kept, and listed", t => {

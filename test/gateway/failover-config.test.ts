@@ -2,6 +2,7 @@
 import test from "ava"
 import { ConfigError } from "../../lib/config/errors.js"
 import { configFromObject } from "../../gateway/config/load.js"
+import { runCli } from "../support/cli.js"
 
 const context = { baseDir: "/", env: {} as NodeJS.ProcessEnv }
 const ports = [{ path: "/dev/ttyUSB0" }]
@@ -45,4 +46,37 @@ test("mistakes in broker.urls are named where they are", t => {
         "broker.urls: mixes mqtt:// and mqtts://; every node must be reached the same way",
     ])
     t.regex(problems({ urls: ["mqtt://a", "tcp://b"] })[0]!, /^broker\.urls\[1\]: found "tcp:\/\/b"/)
+})
+
+test("fieldlink gateway --broker repeated: the nodes of one broker, as broker.urls; mixed schemes are refused", async t => {
+    const [both, mixed] = await Promise.all([
+        runCli([
+            "gateway",
+            "--check",
+            "--broker",
+            "mqtt://u:secretpw@node1.lan:1883",
+            "--broker",
+            "mqtt://node2.lan:1884",
+            "--serial",
+            "/dev/ttyUSB0",
+        ]),
+        runCli([
+            "gateway",
+            "--check",
+            "--broker",
+            "mqtt://node1.lan",
+            "--broker",
+            "mqtts://node2.lan",
+            "--serial",
+            "/dev/ttyUSB0",
+        ]),
+    ])
+    t.is(both.code, 0, both.stderr)
+    t.regex(both.stdout, /broker\s+mqtt:\/\/node1\.lan:1883, mqtt:\/\/node2\.lan:1884 \(.*user name set\)/)
+    t.notRegex(both.stdout + both.stderr, /secretpw/)
+    t.is(mixed.code, 2)
+    t.regex(
+        mixed.stderr,
+        /fieldlink gateway: --broker mixes mqtt:\/\/ \(node1\.lan\) and mqtts:\/\/ \(node2\.lan\); every node of one broker is reached the same way/,
+    )
 })

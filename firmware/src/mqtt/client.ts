@@ -6,8 +6,9 @@
  * deadline, a 2-byte remaining-length cap, no DISCONNECT on stop, packet id fixed at 1,
  * `+` filters that never match, and each PUBLISH split over two socket writes.
  *
- * This file is the I/O shell only. Packets come from the shared pure codec
- * (protocol/mqtt), the connection life from `core/connection`, ping timing from
+ * This file is the I/O shell only. Options and the CONNECT they make are in `options`,
+ * packets come from the shared pure codec (protocol/mqtt), the connection life from
+ * `core/connection`, ping timing from
  * `core/keepalive`, reconnect delays from `core/reconnect` (a connection the broker drops
  * soon after CONNACK does not reset the backoff; a run of them means a duplicate client
  * id), broker-side input it cannot use from `inbound`. Every packet goes out in exactly
@@ -21,7 +22,6 @@ import { connect, Socket } from "@devicescript/net"
 import { ByteArray } from "@fieldlink/protocol/bytes"
 import {
     connackReason,
-    encodeConnect,
     encodeDisconnect,
     encodePingreq,
     encodePuback,
@@ -33,8 +33,9 @@ import {
     ParseError,
     topicMatches,
 } from "@fieldlink/protocol/mqtt"
-import { BackoffPolicy } from "@fieldlink/protocol/backoff"
+import { brokerAddressText } from "@fieldlink/protocol/broker-hosts"
 import { InboundGuard } from "./inbound.js"
+import { connectPacket, MqttClientHandlers, MqttClientOptions } from "./options.js"
 import { RetryTracker } from "./retry.js"
 import {
     ConnectionEvent,
@@ -57,43 +58,12 @@ import { dsBytes } from "../bytes-ds.js"
 /** Bytes parsed between two yields (see parse()). */
 const PARSE_SLICE = 512
 
-export interface MqttClientOptions {
-    host: string
-    port: number
-    tls: boolean
-    clientId: string
-    username?: string
-    password?: string
-    /** Seconds, 0..65535; 0 disables keep-alive. */
-    keepAliveSeconds: number
-    /** Will and birth share one topic: the will says `willPayload`, the birth `birthPayload`. */
-    statusTopic: string
-    birthPayload: string
-    willPayload: string
-    /** Filters to (re)subscribe after every CONNACK. */
-    subscriptions: string[]
-    backoff: BackoffPolicy
-    connectTimeoutMs: number
-    /** Largest packet accepted from the broker; a larger PUBLISH is skipped and reported. */
-    maxPacketSize: number
-    /** Says who else may hold this client id, for the takeover log line. */
-    duplicateHint: string
-    /** Numbers in [0, 1) for reconnect jitter; must differ from board to board. */
-    random: () => number
-}
-
-export interface MqttClientHandlers {
-    /** After CONNACK and the birth: publish what a fresh session needs (info, queued data). */
-    online(): Promise<void>
-    /** `retained`: the PUBLISH had RETAIN = 1, sent because of our subscription [MQTT-3.3.1-8]. */
-    message(topic: string, payload: Buffer, retained: boolean): Promise<void>
-    log(line: string): void
-}
-
 export class MqttClient {
     private state = ConnectionState.IDLE
     /** Bumped for every connection, so fibers of an old one know to quit. */
     private generation = 0
+    /** Index into `options.brokers` of the node this (or the next) connection uses. */
+    private node = 0
     private socket: Socket = null
     private parser: PacketParser
     private keepAlive: KeepAliveState = null
@@ -179,6 +149,9 @@ export class MqttClient {
             await this.session()
             if (this.stopRequested()) break
             this.transition(ConnectionEvent.LINK_LOST)
+            // Several nodes: the next attempt goes to the next one, with the same backoff,
+            // so a node that went away is not waited for while another is up.
+            this.node = (this.node + 1) % this.options.brokers.length
             const delay = this.retry.nextDelay(this.options.random)
             await ds.wait(this.stopped, delay)
             this.transition(ConnectionEvent.RETRY)
@@ -189,18 +162,19 @@ export class MqttClient {
     private async session(): Promise<void> {
         const gen = ++this.generation
         const o = this.options
+        const broker = o.brokers[this.node]
         this.parser.reset()
         this.retry.connecting()
         try {
             this.socket = await connect({
-                host: o.host,
-                port: o.port,
+                host: broker.host,
+                port: broker.port,
                 proto: o.tls ? "tls" : "tcp",
                 timeout: o.connectTimeoutMs,
             })
         } catch (e) {
             this.handlers.log(
-                "mqtt: connect to " + o.host + ":" + o.port + " failed: " + (e as Error).message,
+                "mqtt: connect to " + brokerAddressText(broker) + " failed: " + (e as Error).message,
             )
             return
         }
@@ -211,20 +185,7 @@ export class MqttClient {
         this.transition(ConnectionEvent.SOCKET_OPEN)
         this.keepAlive = keepAliveStart(ds.millis(), o.keepAliveSeconds)
         this.readLoop.start(gen)
-        const connect_ = encodeConnect(dsBytes, {
-            clientId: o.clientId,
-            cleanSession: true,
-            keepAlive: o.keepAliveSeconds,
-            will: {
-                topic: o.statusTopic,
-                payload: Buffer.from(o.willPayload),
-                qos: 1,
-                retain: true,
-            },
-            username: o.username,
-            password: o.password ? Buffer.from(o.password) : undefined,
-        })
-        if (!(await this.write(connect_))) return
+        if (!(await this.write(connectPacket(o)))) return
         // The read loop moves us to ONLINE or BACKING_OFF; wait for either, bounded.
         const deadline = ds.millis() + o.connectTimeoutMs
         while (this.generation === gen && this.state === ConnectionState.AWAITING_CONNACK) {
@@ -242,6 +203,7 @@ export class MqttClient {
             return
         }
         this.retry.online()
+        if (o.brokers.length > 1) this.handlers.log("mqtt: on broker " + brokerAddressText(broker))
         await this.write(this.statusPacket(o.birthPayload))
         if (o.subscriptions.length > 0) {
             const subs = o.subscriptions.map(topic => ({ topic: topic, qos: 1 }))

@@ -4,20 +4,48 @@
 // and npm installs only what cannot be bundled. scripts/package.mjs calls it.
 //
 // What is not bundled, and why:
-//  - serialport: its native bindings are prebuilt per platform and found next to the
-//    package at run time; it stays a registry dependency (EXTERNAL).
+//  - @serialport/bindings-cpp (serialport's native part): its prebuilt binaries are
+//    found next to its own package at run time, and it builds one where none fits; it
+//    stays a registry dependency, at the version serialport asks for (runtimeDependencies).
+//    serialport's JavaScript above it (the stream, the parsers) is bundled.
 // What the bundle swaps:
 //  - the configuration validator (gateway/config/validator.ts) is generated ahead of time
 //    as ajv standalone code: no ajv compiler loaded and no schema compiled at start;
+//  - readable-stream (mqtt.js's copy of Node's streams) is Node's own node:stream, as
+//    readable-stream itself does when READABLE_STREAM=disable: its own copy is the
+//    largest thing mqtt.js loads;
 //  - mqtt.js's transports the gateway cannot use (the schema allows mqtt:// and mqtts://
-//    only, and no SOCKS proxy) and its browser timers become stubs that throw if reached.
+//    only, and no SOCKS proxy), its browser timers and serialport's mock binding become
+//    stubs that throw if reached.
+import { readFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
 const ROOT = path.resolve(fileURLToPath(new URL("..", import.meta.url)))
 
-/** Registry packages the bundle imports at run time: the tarball depends on these only. */
-export const EXTERNAL = ["serialport"]
+/** Registry packages the bundle imports at run time, each with the package that chooses its version. */
+const EXTERNAL = { "@serialport/bindings-cpp": "serialport" }
+
+/** What the tarball depends on: EXTERNAL, at the versions the checkout's packages ask for. */
+export function runtimeDependencies() {
+    const require = createRequire(path.join(ROOT, "gateway", "package.json"))
+    return Object.fromEntries(
+        Object.entries(EXTERNAL).map(([name, via]) => {
+            const viaPkg = JSON.parse(readFileSync(require.resolve(`${via}/package.json`), "utf8"))
+            const range = viaPkg.dependencies?.[name]
+            if (!range) throw new Error(`${via} no longer depends on ${name}: update EXTERNAL`)
+            return [name, range]
+        }),
+    )
+}
+
+/** node:stream as readable-stream exports it (readable-stream's lib/ours/index.js, READABLE_STREAM=disable). */
+const NODE_STREAMS = `const Stream = require("node:stream")
+for (const name of ["_uint8ArrayToBuffer", "_isUint8Array", "isDisturbed", "isErrored", "isReadable", "Readable", "Writable", "Duplex", "Transform", "PassThrough", "addAbortSignal", "finished", "destroy", "pipeline", "compose", "Stream"])
+    module.exports[name] = Stream[name]
+module.exports.default = module.exports
+`
 
 /** The package's entry points (its bin's standalone.js and its exports), by output name. */
 const ENTRIES = ["standalone", "index", "command", "gateway"]
@@ -42,7 +70,7 @@ export async function standaloneConfigValidator() {
 /** Module text for a part of mqtt.js the gateway never reaches. */
 function absent(what) {
     const fail = `() => { throw new Error(${JSON.stringify(`${what} is not in the packaged fieldlink-gateway`)}) }`
-    return `const fail = ${fail}\nmodule.exports = { default: fail, streamBuilder: fail, browserStreamBuilder: fail, setInterval: fail, clearInterval: fail, setTimeout: fail, clearTimeout: fail }\n`
+    return `const fail = ${fail}\nmodule.exports = { default: fail, streamBuilder: fail, browserStreamBuilder: fail, setInterval: fail, clearInterval: fail, setTimeout: fail, clearTimeout: fail }\nmodule.exports.MockBinding = { list: fail, open: fail, createPort: fail, reset: fail }\n`
 }
 
 /** esbuild plugin: the swaps listed at the top. */
@@ -63,6 +91,18 @@ function swaps() {
             build.onResolve({ filter: /^worker-timers$/ }, () => ({
                 path: "mqtt.js browser timers (worker-timers)",
                 namespace: "absent",
+            }))
+            build.onResolve({ filter: /^@serialport\/binding-mock$/ }, () => ({
+                path: "serialport's mock binding",
+                namespace: "absent",
+            }))
+            build.onResolve({ filter: /^readable-stream$/ }, () => ({
+                path: "readable-stream",
+                namespace: "node-streams",
+            }))
+            build.onLoad({ filter: /.*/, namespace: "node-streams" }, () => ({
+                contents: NODE_STREAMS,
+                loader: "js",
             }))
             build.onLoad({ filter: /.*/, namespace: "absent" }, args => ({
                 contents: absent(args.path),
@@ -90,7 +130,7 @@ export async function bundleGateway(outdir) {
         format: "esm",
         platform: "node",
         target: "node20",
-        external: EXTERNAL,
+        external: Object.keys(EXTERNAL),
         // The bundled CommonJS packages call require() for Node's own modules.
         banner: {
             js: 'import { createRequire as __fieldlinkRequire } from "node:module"; const require = __fieldlinkRequire(import.meta.url);',

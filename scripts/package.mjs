@@ -8,8 +8,8 @@
 // machine with no checkout and takes only third-party packages from the registry.
 // The gateway's tarball goes further: its JavaScript is one esbuild bundle
 // (scripts/bundle-gateway.mjs) holding the internal packages and every third-party one
-// but serialport, which alone comes from the registry: a small Pi starts it faster and
-// it holds less memory.
+// but serialport's native bindings, which alone come from the registry: a small Pi
+// starts it faster and it holds less memory.
 // Run after `npm run build` (the npm script does both).
 //   node scripts/package.mjs [--out DIR] [--only fieldlink-gateway]
 // --out writes the tarballs elsewhere (tests do), --only packs one published package.
@@ -18,7 +18,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import path from "node:path"
 import { parseArgs } from "node:util"
 import { fileURLToPath } from "node:url"
-import { bundleGateway, EXTERNAL } from "./bundle-gateway.mjs"
+import { bundleGateway, runtimeDependencies } from "./bundle-gateway.mjs"
 
 const ROOT = path.resolve(fileURLToPath(new URL("..", import.meta.url)))
 const { values: flags } = parseArgs({ options: { out: { type: "string" }, only: { type: "string" } } })
@@ -128,7 +128,7 @@ function stageWorkspace(dir, to) {
 
 /**
  * Stages `dir` as one bundle: its dist/ replaced by bundleGateway's output, its
- * dependencies narrowed to the EXTERNAL ones (the rest is inside the bundle), nothing
+ * dependencies narrowed to what the bundle leaves out (runtimeDependencies), nothing
  * bundled by npm. Its exports keep their JavaScript; the type declarations stay home
  * (they name the internal packages, which the tarball no longer carries).
  */
@@ -143,9 +143,7 @@ async function stageBundled(dir, stage) {
             return [sub, rest]
         }),
     )
-    const wanted = pkg.dependencies ?? {}
-    for (const name of EXTERNAL) if (!wanted[name]) fail(`${dir}/package.json does not depend on ${name}`)
-    pkg.dependencies = Object.fromEntries(EXTERNAL.map(name => [name, wanted[name]]))
+    pkg.dependencies = runtimeDependencies()
     return { pkg, bundled: [], thirdParty: pkg.dependencies }
 }
 

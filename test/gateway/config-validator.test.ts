@@ -125,12 +125,20 @@ test("the packaged validator agrees on a YAML file, line numbers included", asyn
     t.deepEqual(problemsOf(gateway.loadConfigFile), expected)
 })
 
-test("the bundle leaves out ajv's compiler, mqtt.js's WebSocket and SOCKS transports, and serialport", async t => {
+test("the bundle leaves out ajv's compiler, readable-stream, mqtt.js's WebSocket and SOCKS transports, and serialport's native part", async t => {
     const { inputs } = await bundle()
     const has = (re: RegExp) => inputs.filter(i => re.test(i))
     t.deepEqual(has(/node_modules\/ajv\/dist\/(compile|core|ajv)\b/), [], "no ajv compiler")
     t.true(has(/node_modules\/ajv\/dist\/runtime\//).length > 0, "ajv's small runtime helpers are in")
-    t.deepEqual(has(/node_modules\/(ws|socks|worker-timers)\//), [])
-    t.deepEqual(has(/node_modules\/(serialport|@serialport)\//), [], "serialport stays a dependency")
-    t.true(has(/node_modules\/mqtt\//).length > 0 && has(/node_modules\/pino\//).length > 0)
+    t.deepEqual(has(/node_modules\/(ws|socks|worker-timers|readable-stream|@serialport\/binding-mock)\//), [])
+    t.deepEqual(
+        has(/node_modules\/@serialport\/bindings-cpp\//),
+        [],
+        "serialport's bindings stay a dependency",
+    )
+    t.true(
+        ["mqtt", "pino", "serialport", "@serialport/stream"].every(
+            p => has(new RegExp(`node_modules/${p}/`)).length > 0,
+        ),
+    )
 })

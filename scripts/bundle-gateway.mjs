@@ -17,7 +17,7 @@
 //  - mqtt.js's transports the gateway cannot use (the schema allows mqtt:// and mqtts://
 //    only, and no SOCKS proxy), its browser timers and serialport's mock binding become
 //    stubs that throw if reached.
-import { readFileSync } from "node:fs"
+import { cpSync, mkdirSync, readFileSync, symlinkSync } from "node:fs"
 import { createRequire } from "node:module"
 import path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -141,4 +141,17 @@ export async function bundleGateway(outdir) {
         plugins: [swaps()],
     })
     return result.metafile
+}
+
+/**
+ * The packaged gateway's shape without npm, for tests and benches: `dir` gets the
+ * gateway's package.json, bin/ and the bundle in dist/, and a node_modules that is the
+ * checkout's (where @serialport/bindings-cpp is found). Run `dir/bin/fieldlink-gateway.js`.
+ */
+export async function stageBundleForTrial(dir) {
+    mkdirSync(dir, { recursive: true })
+    cpSync(path.join(ROOT, "gateway/package.json"), path.join(dir, "package.json"))
+    cpSync(path.join(ROOT, "gateway/bin"), path.join(dir, "bin"), { recursive: true })
+    symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"))
+    return bundleGateway(path.join(dir, "dist"))
 }

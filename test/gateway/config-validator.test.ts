@@ -3,7 +3,7 @@
 // run time (gateway/config/validator.ts). A user must not be able to tell them apart:
 // every config below gives the same GatewayConfig (defaults filled) or the same problems,
 // word for word, through the real bundle. And the bundle leaves out what it promises to.
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -11,7 +11,7 @@ import test from "ava"
 import { ConfigError } from "../../lib/config/errors.js"
 import { configFromObject, loadConfigFile } from "../../gateway/config/load.js"
 // @ts-expect-error: a plain JavaScript build script, without declarations
-import { bundleGateway } from "../../scripts/bundle-gateway.mjs"
+import { stageBundleForTrial } from "../../scripts/bundle-gateway.mjs"
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url))
 const context = { baseDir: "/", env: { STATE_DIRECTORY: "/var/lib/fieldlink" } as NodeJS.ProcessEnv }
@@ -67,12 +67,11 @@ interface Bundled {
 }
 
 let bundled: Promise<Bundled> | undefined
-/** The package's bundle, built once into a temporary folder that resolves serialport from the checkout. */
+/** The package's bundle, built once into a temporary folder that resolves serialport's bindings from the checkout. */
 function bundle(): Promise<Bundled> {
     bundled ??= (async () => {
         const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-bundle-"))
-        symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"))
-        const meta = (await bundleGateway(path.join(dir, "dist"))) as { inputs: Record<string, unknown> }
+        const meta = (await stageBundleForTrial(dir)) as { inputs: Record<string, unknown> }
         const gateway = (await import(
             pathToFileURL(path.join(dir, "dist", "index.js")).href
         )) as Bundled["gateway"]

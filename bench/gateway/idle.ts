@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url"
 import { startMosquitto } from "@fieldlink/test-support/mosquitto"
 import { tieToParent } from "@fieldlink/test-support/cleanup"
 import { startDevice, type FakeDevice } from "@fieldlink/test-support/pty"
-import { freePort, sleep } from "@fieldlink/test-support/wait"
+import { freePort, sleep, waitFor } from "@fieldlink/test-support/wait"
 import { startWitness } from "@fieldlink/test-support/witness"
 // @ts-expect-error: a plain JavaScript build script, without declarations
 import { stageBundleForTrial } from "../../scripts/bundle-gateway.mjs"
@@ -52,17 +52,25 @@ async function idle(
             broker: { url },
             ports: devices.map(d => ({ path: d.path })),
             http: { port: await freePort() },
-            log: { level: "error", format: "json" },
+            log: { level: "info", format: "json" },
         }
         const file = path.join(dir, `idle-${count}.json`)
         writeFileSync(file, JSON.stringify(config))
         const startedAt = performance.now()
         const gateway = spawn(process.execPath, [bin, "--config", file], {
-            stdio: ["ignore", "inherit", "inherit"],
+            stdio: ["ignore", "pipe", "inherit"],
         })
         tieToParent(gateway)
+        // Lines written before the gateway opens a port are lost in the PTY: wait for each.
+        let logged = ""
+        gateway.stdout!.on("data", (d: Buffer) => {
+            if (logged.length < 1 << 20) logged += d.toString("utf8")
+        })
         try {
-            await sleep(3000) // ports open
+            await waitFor(() => logged.split('"msg":"port open"').length - 1 >= count, {
+                what: `the gateway to open ${count} ports`,
+                timeoutMs: 60_000,
+            })
             for (const [i, d] of devices.entries()) await d.write(`hello id=${ids[i]} live=3600\n`)
             for (const id of ids)
                 await witness.waitFor(

@@ -6,6 +6,10 @@
 // The internal @fieldlink/* packages are not published: each tarball carries the ones
 // it needs (bundleDependencies), so that `npm install -g ./dist/<tarball>` works on a
 // machine with no checkout and takes only third-party packages from the registry.
+// The gateway's tarball goes further: its JavaScript is one esbuild bundle
+// (scripts/bundle-gateway.mjs) holding the internal packages and every third-party one
+// but serialport's native bindings, which alone come from the registry: a small Pi
+// starts it faster and it holds less memory.
 // Run after `npm run build` (the npm script does both).
 //   node scripts/package.mjs [--out DIR] [--only fieldlink-gateway]
 // --out writes the tarballs elsewhere (tests do), --only packs one published package.
@@ -14,6 +18,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import path from "node:path"
 import { parseArgs } from "node:util"
 import { fileURLToPath } from "node:url"
+import { bundleGateway, runtimeDependencies } from "./bundle-gateway.mjs"
 
 const ROOT = path.resolve(fileURLToPath(new URL("..", import.meta.url)))
 const { values: flags } = parseArgs({ options: { out: { type: "string" }, only: { type: "string" } } })
@@ -42,7 +47,7 @@ const EXTRA_FILES = {
 const SOURCE_ONLY = new Set(["firmware"])
 /** The published packages, and what each carries at its own root besides its workspace. */
 const PUBLISHED = {
-    gateway: { extra: [] },
+    gateway: { extra: [], bundled: true },
     // The firmware sources: `fieldlink build`, `flash` and `sim` compile them. Installed,
     // they sit inside node_modules/fieldlink, and the DeviceScript compiler refuses to
     // read a package.json on its way without a "devicescript" section.
@@ -121,12 +126,31 @@ function stageWorkspace(dir, to) {
     return pkg
 }
 
-function packagePublished(dir, { extra, fields = {}, readme = "README.md" }) {
-    const main = readJson(path.join(ROOT, dir, "package.json"))
-    const stage = path.join(STAGE, dir)
-    rmSync(stage, { recursive: true, force: true })
+/**
+ * Stages `dir` as one bundle: its dist/ replaced by bundleGateway's output, its
+ * dependencies narrowed to what the bundle leaves out (runtimeDependencies), nothing
+ * bundled by npm. Its exports keep their JavaScript; the type declarations stay home
+ * (they name the internal packages, which the tarball no longer carries).
+ */
+async function stageBundled(dir, stage) {
     const pkg = stageWorkspace(dir, stage)
-    for (const [from, to] of extra) cpSync(path.join(ROOT, from), path.join(stage, to), { recursive: true })
+    rmSync(path.join(stage, "dist"), { recursive: true, force: true })
+    await bundleGateway(path.join(stage, "dist"))
+    pkg.exports = Object.fromEntries(
+        Object.entries(pkg.exports).map(([sub, target]) => {
+            if (typeof target === "string") return [sub, target]
+            const { types: _types, ...rest } = target
+            return [sub, rest]
+        }),
+    )
+    pkg.dependencies = runtimeDependencies()
+    return { pkg, bundled: [], thirdParty: pkg.dependencies }
+}
+
+/** Stages `dir` with its compiled dist/ as it is and the internal packages it needs bundled by npm. */
+function stageWithDependencies(dir, stage) {
+    const main = readJson(path.join(ROOT, dir, "package.json"))
+    const pkg = stageWorkspace(dir, stage)
 
     // Bundle the internal packages; the third-party dependencies of all of them become
     // this package's own, so npm installs them next to it.
@@ -168,6 +192,19 @@ function packagePublished(dir, { extra, fields = {}, readme = "README.md" }) {
         ].sort(([a], [b]) => a.localeCompare(b)),
     )
     pkg.bundleDependencies = bundled
+    return { pkg, bundled, thirdParty }
+}
+
+async function packagePublished(
+    dir,
+    { extra, bundled: asBundle = false, fields = {}, readme = "README.md" },
+) {
+    const stage = path.join(STAGE, dir)
+    rmSync(stage, { recursive: true, force: true })
+    const { pkg, bundled, thirdParty } = asBundle
+        ? await stageBundled(dir, stage)
+        : stageWithDependencies(dir, stage)
+    for (const [from, to] of extra) cpSync(path.join(ROOT, from), path.join(stage, to), { recursive: true })
     pkg.repository = rootPkg.repository
     Object.assign(pkg, fields)
     writeFileSync(path.join(stage, "package.json"), JSON.stringify(pkg, null, 2) + "\n")
@@ -180,7 +217,7 @@ function packagePublished(dir, { extra, fields = {}, readme = "README.md" }) {
     const [info] = JSON.parse(out)
     const tarball = path.join(OUT, info.filename)
     console.log(
-        `${tarball.startsWith(ROOT + path.sep) ? path.relative(ROOT, tarball) : tarball}: ${info.entryCount} files, ${(info.size / 1024).toFixed(0)} KiB packed, bundles ${bundled.join(", ") || "nothing"}; from the registry: ${Object.keys(thirdParty).sort().join(", ")}`,
+        `${tarball.startsWith(ROOT + path.sep) ? path.relative(ROOT, tarball) : tarball}: ${info.entryCount} files, ${(info.size / 1024).toFixed(0)} KiB packed, ${asBundle ? "one esbuild bundle" : `bundles ${bundled.join(", ") || "nothing"}`}; from the registry: ${Object.keys(thirdParty).sort().join(", ")}`,
     )
 }
 
@@ -192,5 +229,5 @@ if (chosen.length === 0)
             .map(d => readJson(path.join(ROOT, d, "package.json")).name)
             .join(", ")})`,
     )
-for (const [dir, options] of chosen) packagePublished(dir, options)
+for (const [dir, options] of chosen) await packagePublished(dir, options)
 rmSync(STAGE, { recursive: true, force: true })

@@ -5,7 +5,10 @@
  * for 1 device and for N, and what each further device costs (a gateway needs a port). The installed-package version of
  * this figure is bench/install (issue 8's target: 16 devices ≤ 60 MB after 60 s).
  *
- *   node --import tsx --conditions=source bench/gateway/idle.ts [--devices=16] [--settle=60]
+ *   node --import tsx --conditions=source bench/gateway/idle.ts [--devices=16] [--settle=60] [--bundle]
+ *
+ * --bundle runs the gateway as the package ships it (scripts/bundle-gateway.mjs: one
+ * esbuild bundle, staged in a temporary folder) instead of the compiled dist/ files.
  */
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -15,12 +18,15 @@ import { fileURLToPath } from "node:url"
 import { startMosquitto } from "@fieldlink/test-support/mosquitto"
 import { tieToParent } from "@fieldlink/test-support/cleanup"
 import { startDevice, type FakeDevice } from "@fieldlink/test-support/pty"
-import { freePort, sleep } from "@fieldlink/test-support/wait"
+import { freePort, sleep, waitFor } from "@fieldlink/test-support/wait"
 import { startWitness } from "@fieldlink/test-support/witness"
+// @ts-expect-error: a plain JavaScript build script, without declarations
+import { stageBundleForTrial } from "../../scripts/bundle-gateway.mjs"
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 const arg = (name: string) => process.argv.find(a => a.startsWith(`--${name}=`))?.split("=")[1]
 const DEVICES = Number(arg("devices") ?? 16)
+const BUNDLE = process.argv.includes("--bundle")
 const SETTLE_S = Number(arg("settle") ?? 60)
 const MB = 1024 * 1024
 
@@ -30,7 +36,12 @@ function memory(pid: number): { rss: number; peak: number } {
     return { rss: kb("VmRSS"), peak: kb("VmHWM") }
 }
 
-async function idle(count: number, dir: string, url: string): Promise<{ rss: number; peak: number }> {
+async function idle(
+    count: number,
+    dir: string,
+    url: string,
+    bin: string,
+): Promise<{ rss: number; peak: number }> {
     const witness = await startWitness(url, "fieldlink/devices/+/status")
     const devices: FakeDevice[] = []
     const ids = Array.from({ length: count }, (_, i) => `idle-${count}-${i + 1}`)
@@ -41,19 +52,25 @@ async function idle(count: number, dir: string, url: string): Promise<{ rss: num
             broker: { url },
             ports: devices.map(d => ({ path: d.path })),
             http: { port: await freePort() },
-            log: { level: "error", format: "json" },
+            log: { level: "info", format: "json" },
         }
         const file = path.join(dir, `idle-${count}.json`)
         writeFileSync(file, JSON.stringify(config))
         const startedAt = performance.now()
-        const gateway = spawn(
-            process.execPath,
-            [path.join(ROOT, "gateway/bin/fieldlink-gateway.js"), "--config", file],
-            { stdio: ["ignore", "inherit", "inherit"] },
-        )
+        const gateway = spawn(process.execPath, [bin, "--config", file], {
+            stdio: ["ignore", "pipe", "inherit"],
+        })
         tieToParent(gateway)
+        // Lines written before the gateway opens a port are lost in the PTY: wait for each.
+        let logged = ""
+        gateway.stdout!.on("data", (d: Buffer) => {
+            if (logged.length < 1 << 20) logged += d.toString("utf8")
+        })
         try {
-            await sleep(3000) // ports open
+            await waitFor(() => logged.split('"msg":"port open"').length - 1 >= count, {
+                what: `the gateway to open ${count} ports`,
+                timeoutMs: 60_000,
+            })
             for (const [i, d] of devices.entries()) await d.write(`hello id=${ids[i]} live=3600\n`)
             for (const id of ids)
                 await witness.waitFor(
@@ -76,11 +93,16 @@ async function idle(count: number, dir: string, url: string): Promise<{ rss: num
 const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-bench-idle-"))
 const broker = await startMosquitto()
 try {
-    const one = await idle(1, dir, broker.url)
-    const some = await idle(DEVICES, dir, broker.url)
+    let bin = path.join(ROOT, "gateway/bin/fieldlink-gateway.js")
+    if (BUNDLE) {
+        await stageBundleForTrial(path.join(dir, "package"))
+        bin = path.join(dir, "package/bin/fieldlink-gateway.js")
+    }
+    const one = await idle(1, dir, broker.url, bin)
+    const some = await idle(DEVICES, dir, broker.url, bin)
     const mb = (b: number) => (b / MB).toFixed(1)
     console.log(
-        `idle gateway, RSS ${SETTLE_S} s after start: 1 device ${mb(one.rss)} MB (peak ${mb(one.peak)}); ${DEVICES} devices ${mb(some.rss)} MB (peak ${mb(some.peak)}); ≈ ${((some.rss - one.rss) / (DEVICES - 1) / 1024).toFixed(0)} KB a further device`,
+        `idle gateway${BUNDLE ? " (bundled as packaged)" : ""}, RSS ${SETTLE_S} s after start: 1 device ${mb(one.rss)} MB (peak ${mb(one.peak)}); ${DEVICES} devices ${mb(some.rss)} MB (peak ${mb(some.peak)}); ≈ ${((some.rss - one.rss) / (DEVICES - 1) / 1024).toFixed(0)} KB a further device`,
     )
 } finally {
     await broker.stop()

@@ -1,15 +1,16 @@
 /**
- * Reading a configuration: YAML or JSON text → schema check (ajv, defaults filled) →
+ * Reading a configuration: YAML or JSON text → schema check (validator.ts, defaults filled) →
  * cross-field checks and secrets (resolve.ts) → one frozen GatewayConfig. Every mistake
  * found is reported at once, each with its file line when the text has one.
  */
 import path from "node:path"
 import { readSourceFile, type SourceDocument } from "@fieldlink/lib/config/document"
 import { ConfigError } from "@fieldlink/lib/config/errors"
-import { locate, validateDocument } from "@fieldlink/lib/config/validate"
+import { checkDocument, locate } from "@fieldlink/lib/config/check"
 import { resolveConfig, type ResolveContext } from "./resolve.js"
 import { CONFIG_SCHEMA } from "./schema.js"
 import type { GatewayConfig } from "./types.js"
+import { configValidator } from "./validator.js"
 
 /** Validates a config object (from a file or built from flags) and resolves it. */
 export function configFromObject(
@@ -19,7 +20,8 @@ export function configFromObject(
     lineOf: (path: (string | number)[]) => number | undefined = () => undefined,
 ): GatewayConfig {
     const doc: SourceDocument = { source, value: raw, lineOf }
-    const data = validateDocument<Record<string, unknown>>(
+    const data = checkDocument<Record<string, unknown>>(
+        configValidator(),
         CONFIG_SCHEMA as unknown as Record<string, unknown>,
         doc,
     )

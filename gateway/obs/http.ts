@@ -3,8 +3,12 @@
  * answers), /readyz (200 while the gateway's own MQTT connection is up, else 503),
  * /metrics (Prometheus text). Listens on localhost by default.
  */
-import http from "node:http"
 import type { AddressInfo } from "node:net"
+
+// Not `import http from "node:http"`: an ES import of node:http reads every export, and
+// on Node 22 that loads undici (for http.WebSocket), the HTTP client the gateway never
+// uses: on a small board a second of CPU at every start.
+const http = process.getBuiltinModule("node:http")
 
 export interface HealthSource {
     ready(): boolean

@@ -1,72 +1,35 @@
 /**
- * Checks a document against a JSON Schema (ajv, defaults filled in) and reports every
- * mistake at once, located (`line 12: faults[1].target: …`).
+ * Checks a document against a JSON Schema compiled by ajv at run time (defaults filled
+ * in) and reports every mistake at once, located (check.ts words them).
  */
-import { Ajv, type ValidateFunction } from "ajv"
-import { ConfigError, describeAjvError, pathText } from "./errors.js"
+import { Ajv, type Options } from "ajv"
+import { checkDocument, type Schema, type SchemaValidator } from "./check.js"
 import type { SourceDocument } from "./document.js"
 
-type Schema = Record<string, unknown>
+export { locate, schemaAt, valueAt, type Schema, type SchemaValidator } from "./check.js"
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, discriminator: true })
-const compiled = new WeakMap<object, ValidateFunction>()
+/** ajv's options for every schema here; code generated ahead of time must use the same. */
+export const AJV_OPTIONS = {
+    allErrors: true,
+    useDefaults: true,
+    strict: false,
+    discriminator: true,
+} as const satisfies Options
 
-/** The sub-schema at a path, through `properties`, `items` and discriminated `oneOf` branches. */
-export function schemaAt(schema: Schema, segments: string[], value: unknown): Schema | undefined {
-    let node: Schema | undefined = schema
-    let v = value
-    for (const s of segments) {
-        if (!node) return undefined
-        if (/^\d+$/.test(s) && node.items) node = node.items as Schema
-        else {
-            const branches = node.oneOf as Schema[] | undefined
-            const type = v && typeof v === "object" ? (v as Record<string, unknown>).type : undefined
-            const branch = branches?.find(
-                b =>
-                    ((b.properties as Record<string, Schema> | undefined)?.type?.const ?? undefined) === type,
-            )
-            node =
-                ((branch ?? node).properties as Record<string, Schema> | undefined)?.[s] ??
-                (node.properties as Record<string, Schema> | undefined)?.[s]
-        }
-        v = v && typeof v === "object" ? (v as Record<string, unknown>)[s] : undefined
-    }
-    return node
-}
+const ajv = new Ajv(AJV_OPTIONS)
+const compiled = new WeakMap<object, SchemaValidator>()
 
-export function valueAt(root: unknown, segments: (string | number)[]): unknown {
-    let node = root
-    for (const s of segments) {
-        if (node === null || typeof node !== "object") return undefined
-        node = (node as Record<string, unknown>)[s]
-    }
-    return node
-}
-
-/** "line 12: faults[1].target" (or just the path when there is no line). */
-export function locate(doc: SourceDocument, path: (string | number)[]): string {
-    const line = doc.lineOf(path)
-    return `${line !== undefined ? `line ${line}: ` : ""}${pathText(path)}`
-}
-
-/** The document's value with schema defaults filled in (a copy), or a ConfigError listing every problem. */
-export function validateDocument<T>(schema: Schema, doc: SourceDocument): T {
+/** `schema`'s validator, compiled once. */
+export function compileSchema(schema: Schema): SchemaValidator {
     let validate = compiled.get(schema)
     if (!validate) {
         validate = ajv.compile(schema)
         compiled.set(schema, validate)
     }
-    const data = structuredClone(doc.value)
-    if (validate(data)) return data as T
-    const problems: string[] = []
-    for (const e of validate.errors ?? []) {
-        const located = describeAjvError(
-            e,
-            p => valueAt(doc.value, p),
-            p => schemaAt(schema, p, doc.value),
-        )
-        const text = `${locate(doc, located.path)}: ${located.message}`
-        if (!problems.includes(text)) problems.push(text)
-    }
-    throw new ConfigError(doc.source, problems)
+    return validate
+}
+
+/** The document's value with schema defaults filled in (a copy), or a ConfigError listing every problem. */
+export function validateDocument<T>(schema: Schema, doc: SourceDocument): T {
+    return checkDocument<T>(compileSchema(schema), schema, doc)
 }

@@ -3,7 +3,7 @@
 // npm's cache), then the installed `fieldlink-gateway` bridging a PTY device to a real
 // mosquitto: its birth, the device's birth and telemetry.
 import { execFile, spawn } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -66,6 +66,14 @@ brokerTest(
         t.false(existsSync(path.join(installed, "pino-pretty")), "no pino-pretty")
         t.false(existsSync(path.join(installed, "tsx")), "no tsx at run time")
         t.false(existsSync(path.join(installed, "jacdac-ts")), "no jacdac-ts")
+        // One bundle holds the gateway, mqtt, pino, ajv's runtime, yaml and serialport's
+        // JavaScript; serialport's native bindings alone are installed.
+        for (const inside of ["mqtt", "pino", "ajv", "yaml", "ws", "serialport", "@fieldlink"])
+            t.false(existsSync(path.join(installed, inside)), `${inside} is inside the bundle, not installed`)
+        t.true(
+            existsSync(path.join(installed, "@serialport", "bindings-cpp")),
+            "serialport's bindings are installed",
+        )
 
         const env = { ...process.env, PATH: `${path.dirname(bin)}:${process.env.PATH}` }
         const version = await run(bin, ["--version"], { cwd: work, env })
@@ -82,6 +90,24 @@ brokerTest(
             (await run(bin, ["--check", "--config", example], { cwd: work, env })).stdout,
             /configuration is valid/,
         )
+        // A mistaken configuration reads exactly as from the checkout (whose validator ajv
+        // compiles at run time; the package's was generated when it was packed).
+        const bad = path.join(work, "bad.yaml")
+        writeFileSync(
+            bad,
+            "broker:\n  url: http://broker.local\nports:\n  - path: /dev/ttyUSB0\n    baudRate: fast\nlog: { level: loud }\n",
+        )
+        const refusal = (file: string, args: string[]) =>
+            run(file, [...args, "--check", "--config", bad], { cwd: work, env }).then(
+                () => undefined,
+                (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+            )
+        const fromCheckout = await refusal(process.execPath, [
+            path.join(ROOT, "gateway/bin/fieldlink-gateway.js"),
+        ])
+        t.like(fromCheckout, { code: 2 })
+        t.regex(fromCheckout?.stderr ?? "", /line 5: ports\[0\]\.baudRate: found "fast"/)
+        t.deepEqual(await refusal(bin, []), fromCheckout)
         // The careless user: no flags at all is a usage mistake (exit 2) that says what to give.
         const bare = await run(bin, [], { cwd: work, env }).then(
             () => undefined,

@@ -3,6 +3,7 @@
  * against an embedded broker (default) or any broker by URL.
  */
 import { startEmbeddedBroker, type EmbeddedBroker } from "@fieldlink/sim/broker/embedded"
+import { firstReachable } from "@fieldlink/sim/broker/reachable"
 import { buildFirmware, findProject } from "@fieldlink/devs-host/firmware"
 import { Fleet, uniformBoards } from "@fieldlink/sim/fleet"
 import { describeEvent, startMonitor } from "@fieldlink/sim/monitor"
@@ -192,8 +193,9 @@ export async function simCommand(argv: string[]): Promise<number> {
     const stopRequested = stopSignal()
     const brokers = brokerFlags("sim", flags)
     const embedded = brokers.length === 0 ? await embeddedBroker(port) : undefined
-    // The monitor and the dashboard watch the first node; the boards and the gateway get them all.
-    const broker = brokers[0] ?? new URL(embedded!.url)
+    // The monitor and the dashboard watch the first node that answers; the boards and the
+    // gateway get them all, and move on their own.
+    const broker = embedded ? new URL(embedded.url) : await firstReachable(brokers)
     const cleanups: (() => Promise<unknown>)[] = []
     if (embedded) cleanups.push(() => embedded.close())
     const cleanUp = async () => {

@@ -3,7 +3,7 @@ import test from "ava"
 import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
 import { startWitness } from "../support/witness.js"
 import { runCli, startCli } from "../support/cli.js"
-import { waitFor } from "../support/wait.js"
+import { freePort, waitFor } from "../support/wait.js"
 
 test("flag mistakes are named, with what was found and what is expected, and exit 2", async t => {
     const cases: [string[], RegExp][] = [
@@ -91,6 +91,35 @@ if (available.ok) {
             { timeoutMs: 5000, what: "2 DISCONNECTs" },
         )
         for (const id of ["term-1", "term-2"])
+            await w.waitFor(x => x.topic === `fieldlink/devices/${id}/status` && x.text === "offline", 5000)
+    })
+
+    test("--broker repeated with the first node down: boards come online on the next, and stop gracefully there", async t => {
+        const m = await startMosquitto()
+        t.teardown(() => m.stop())
+        const w = await startWitness(m.url, "fieldlink/devices/+/status")
+        t.teardown(() => w.stop())
+        const down = `mqtt://127.0.0.1:${await freePort()}`
+        const sim = startCli([
+            "sim",
+            "--boards",
+            "2",
+            "--serial",
+            "0",
+            "--no-dashboard",
+            "--broker",
+            down,
+            "--broker",
+            m.url,
+            "--id-prefix",
+            "second",
+        ])
+        t.teardown(() => sim.child.kill("SIGKILL"))
+        for (const id of ["second-1", "second-2"])
+            await w.waitFor(x => x.topic === `fieldlink/devices/${id}/status` && x.text === "online", 30000)
+        sim.child.kill("SIGTERM")
+        t.is(await sim.exited, 0)
+        for (const id of ["second-1", "second-2"])
             await w.waitFor(x => x.topic === `fieldlink/devices/${id}/status` && x.text === "offline", 5000)
     })
 } else {

@@ -22,7 +22,7 @@ const available = rabbitmqAvailable()
 const clusterTest = available.ok ? test.serial : test.skip
 if (!available.ok) test(`RabbitMQ skipped: ${available.reason}`, t => t.pass())
 
-// One cluster for the file: it takes 25–45 s to start.
+// One cluster for the file: it takes 40–100 s to start on a loaded 2-core machine.
 let cluster: RabbitMQCluster | undefined
 if (available.ok) {
     test.before(async t => {

@@ -110,7 +110,7 @@ export class RabbitMQNode {
                 `RabbitMQ node ${this.nodeName} started without joining ${seed}; its log:\n${this.tail()}`,
             )
         // The log says the listeners started; a CONNACK says MQTT really answers.
-        const client = await mqtt.connectAsync(this.url, { reconnectPeriod: 0, connectTimeout: 5000 })
+        const client = await mqtt.connectAsync(this.url, { reconnectPeriod: 0, connectTimeout: 15_000 })
         await client.endAsync()
         this.startedInMs = Date.now() - started
     }

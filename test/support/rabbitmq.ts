@@ -21,7 +21,7 @@
 //  - RABBITMQ_CONF_ENV_FILE and RABBITMQ_ADVANCED_CONFIG_FILE point into the temp folder so
 //    nothing in /etc/rabbitmq applies; logs go to stdout (RABBITMQ_LOGS=-).
 // A RabbitMQ 3.10 node starts in 10–40 s on a loaded 2-core machine (its MQTT plugin alone
-// waits about 4 s for cluster peers), three in 25–45 s: a test file should start its
+// waits about 4 s for cluster peers), three in 40–100 s: a test file should start its
 // nodes once and share them.
 import { spawn, type ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -33,7 +33,7 @@ import { AddressInUseError, RabbitMQNode, terminate, type NodeSetup } from "./ra
 import { freePort, waitFor } from "./wait.js"
 
 export interface RabbitMQOptions {
-    /** How long each node's start-up may take before it fails with the log. Default 60000 ms. */
+    /** How long each node's start-up may take before it fails with the log. Default 100000 ms: a loaded 2-core machine took 42 s for one. */
     readyTimeoutMs?: number
 }
 
@@ -86,7 +86,7 @@ export async function startRabbitMQCluster(
     const availability = rabbitmqAvailable()
     if (!availability.ok) throw new MissingBinaryError(availability.reason)
     const script = isExecutable(DEBIAN_SCRIPT) ? DEBIAN_SCRIPT : availability.paths["rabbitmq-server"]!
-    const readyTimeoutMs = options.readyTimeoutMs ?? 60_000
+    const readyTimeoutMs = options.readyTimeoutMs ?? 100_000
     const epmdPort = await freePort()
     const epmd = await startEpmd(availability.paths.epmd!, epmdPort)
     const tag = randomBytes(4).toString("hex")

@@ -15,6 +15,7 @@
  *
  *   node --import tsx --conditions=source bench/gateway/run.ts [--quick] [--install-node-red]
  *        [--only=gateway,bare,node-red-q0,node-red-q1] [--devices=1,16] [--profile=DIR]
+ *        [--subscriber-window=N] [--gateway-node-flags=--flag,--flag=value]
  *
  * Needs mosquitto, mosquitto_sub and socat (as the tests do). Pseudo-terminals have no
  * baud rate, so the rates here are far beyond what a real UART carries.

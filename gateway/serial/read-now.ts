@@ -9,8 +9,7 @@
  * two thread wake-ups per chunk are not on a busy machine: under the gateway bench the
  * event loop's samples showed 18 % of its time inside that fs.read call (handing the
  * request over and being switched out). A read of a non-blocking descriptor never
- * blocks, so here it is made right away with readSync; EAGAIN waits for the port's own
- * poller (`readable`), as the original does. Open, close, writes, settings and errors stay
+ * blocks, so here it is made with readSync when the port's own poller says `readable`. Open, close, writes, settings and errors stay
  * bindings-cpp's: a read that fails with anything but EAGAIN is thrown as before and ends
  * the port.
  *
@@ -50,7 +49,12 @@ function readable(port: UnixPort): Promise<void> {
 
 const RETRY = new Set(["EAGAIN", "EWOULDBLOCK", "EINTR"])
 
-/** Reads what the port holds now, else waits until it is readable and reads then. */
+/**
+ * Waits until the port is readable, then reads what it holds. Always through the poller,
+ * even when data is already waiting: its `readable` comes in the event loop's poll phase,
+ * beside the sockets, so a device that writes without pause cannot starve them (reading
+ * again at once, from a microtask, would never let a PUBACK in while the port had data).
+ */
 export async function readWhenReadable(
     port: UnixPort,
     buffer: Buffer,
@@ -59,16 +63,16 @@ export async function readWhenReadable(
 ): Promise<ReadResult> {
     for (;;) {
         if (!port.isOpen || port.fd === null) throw notOpen()
-        let bytesRead: number
+        await readable(port)
+        if (!port.isOpen || port.fd === null) throw notOpen()
+        let bytesRead = 0
         try {
             bytesRead = readSync(port.fd, buffer, offset, length, null)
         } catch (e) {
             if (!RETRY.has((e as NodeJS.ErrnoException).code ?? "")) throw e
-            bytesRead = 0
         }
+        // 0 bytes or EAGAIN (another reader was first, or a spurious wake-up): wait again.
         if (bytesRead > 0) return { bytesRead, buffer }
-        // Nothing there (EAGAIN), or 0 bytes: wait for the poller rather than spin.
-        await readable(port)
     }
 }
 

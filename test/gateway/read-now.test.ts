@@ -5,7 +5,11 @@
 // read ends (canceled, as bindings-cpp's does) when the port is closed; an unplug
 // still closes the port through the transport.
 import test from "ava"
-import { readNowBinding } from "../../gateway/serial/read-now.js"
+import { execFileSync } from "node:child_process"
+import { EventEmitter } from "node:events"
+import { closeSync, constants, openSync, writeFileSync } from "node:fs"
+import path from "node:path"
+import { readNowBinding, readWhenReadable } from "../../gateway/serial/read-now.js"
 import { nodeSerialTransport } from "../../gateway/serial/transport.js"
 import { socatAvailable, startDevice } from "../support/pty.js"
 import { waitFor } from "../support/wait.js"
@@ -76,4 +80,35 @@ ptyTest("through the transport: a burst arrives whole and in order; an unplug cl
     await device.unplug()
     await waitFor(() => closed, { what: "the port to close after the unplug", timeoutMs: 10000 })
     t.pass()
+})
+
+test("a read waits for the poller even when data is already there, so a busy port cannot starve the sockets", async t => {
+    // A real non-blocking FIFO holding data, and a stand-in for the port's poller (a test
+    // double: only this test decides when `readable` comes). Reading again at once
+    // whenever data is there would keep the event loop in microtasks for as long as a
+    // device writes, and no PUBACK would be read meanwhile.
+    const fifo = path.join(tempDir(t), "port")
+    execFileSync("mkfifo", [fifo])
+    const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK)
+    t.teardown(() => closeSync(fd))
+    writeFileSync(fd, "waiting\n")
+    const poller = new EventEmitter()
+    const port = { fd, isOpen: true, poller }
+    const buffer = Buffer.alloc(64)
+    let done = false
+    const reading = readWhenReadable(port, buffer, 0, 64).finally(() => (done = true))
+    for (let turn = 0; turn < 5; turn++) await new Promise(resolve => setImmediate(resolve))
+    t.false(done, "read without waiting for the poller")
+    poller.emit("readable", null)
+    const { bytesRead } = await reading
+    t.is(buffer.subarray(0, bytesRead).toString(), "waiting\n")
+    // A wake-up with nothing to read (EAGAIN) waits for the next one instead of failing.
+    let again = false
+    const next = readWhenReadable(port, buffer, 0, 64).finally(() => (again = true))
+    poller.emit("readable", null)
+    for (let turn = 0; turn < 5; turn++) await new Promise(resolve => setImmediate(resolve))
+    t.false(again, "an empty read resolved")
+    writeFileSync(fd, "more\n")
+    poller.emit("readable", null)
+    t.is(buffer.subarray(0, (await next).bytesRead).toString(), "more\n")
 })

@@ -317,7 +317,7 @@ function table(results: Result[], systems: System[]): string {
  * measured is the bridge:
  *
  * - `max_inflight_messages`: mosquitto sends QoS 1 to a subscriber with at most 20
- *   unacknowledged by default, so every QoS 1 bridge was measured at the subscriber's
+ *   unacknowledged by default, so a QoS 1 bridge could be measured at the subscriber's
  *   window (QoS 0 traffic reaches a QoS 1 subscriber at QoS 0, unwindowed). 0 lifts it;
  *   `--subscriber-window=20` puts mosquitto's default back, to see the difference.
  * - `max_queued_messages 0`: messages beyond the window are queued without bound, never

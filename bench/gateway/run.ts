@@ -15,6 +15,7 @@
  *
  *   node --import tsx --conditions=source bench/gateway/run.ts [--quick] [--install-node-red]
  *        [--only=gateway,bare,node-red-q0,node-red-q1] [--devices=1,16] [--profile=DIR]
+ *        [--subscriber-window=N] [--gateway-node-flags=--flag,--flag=value]
  *
  * Needs mosquitto, mosquitto_sub and socat (as the tests do). Pseudo-terminals have no
  * baud rate, so the rates here are far beyond what a real UART carries.
@@ -34,12 +35,14 @@ import type { CountReply, CountRequest, RunCount } from "./subscriber.js"
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 const QUICK = process.argv.includes("--quick")
 /** --only=gateway,bare and --devices=1 narrow a run (for profiling one case). */
-const arg = (name: string) => process.argv.find(a => a.startsWith(`--${name}=`))?.split("=")[1]
+const arg = (name: string) => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(`--${name}=`.length)
 const DEVICE_COUNTS = (arg("devices") ?? "1,16").split(",").map(Number)
 const RATES = [1000, 5000]
 const RATE_SECONDS = QUICK ? 2 : 5
 const SUSTAINED_LINES = QUICK ? 10000 : 50000
 const CLK_TCK = 100
+/** mosquitto's max_inflight_messages towards the subscriber: 0 = no limit (see brokerConfig). */
+const SUBSCRIBER_WINDOW = Number(arg("subscriber-window") ?? 0)
 
 const SYSTEMS = ["gateway", "bare", "node-red-q0", "node-red-q1"] as const
 type System = (typeof SYSTEMS)[number]
@@ -60,6 +63,10 @@ interface Result {
     latency: Record<number, RunCount & { sent: number }>
     rssMb: number
     outage: { sent: number; delivered: number }
+    /** mosquitto logged that it dropped messages to the subscriber: the counts are not exact. */
+    brokerDropped?: boolean
+    /** The machine's 1-minute load average when the case ended: other work competes for the cores. */
+    load: number
 }
 
 function cpuSeconds(pid: number): number {
@@ -131,10 +138,12 @@ async function startSystem(
         const profile = arg("profile")
             ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(arg("profile")!)}`]
             : []
+        // --gateway-node-flags=--trace-gc,--max-semi-space-size=2 passes Node flags to it.
+        const flags = arg("gateway-node-flags")?.split(",") ?? []
         // The compiled gateway, as installed (npm run build first).
         child = spawn(
             process.execPath,
-            [...profile, path.join(ROOT, "gateway/bin/fieldlink-gateway.js"), "--config", file],
+            [...profile, ...flags, path.join(ROOT, "gateway/bin/fieldlink-gateway.js"), "--config", file],
             { stdio: ["ignore", "inherit", "inherit"] },
         )
     } else if (system === "node-red-q0" || system === "node-red-q1") {
@@ -222,7 +231,17 @@ async function measure(system: System, count: number, broker: Mosquitto, dir: st
         await broker.restart()
         await delivered("outage", 100, 15000)
         const outage = { sent: 100, delivered: (await counted("outage")).distinct }
-        return { system, devices: count, sustained, cpuPerK, cpuPerKAt1000, latency, rssMb, outage }
+        return {
+            system,
+            devices: count,
+            sustained,
+            cpuPerK,
+            cpuPerKAt1000,
+            latency,
+            rssMb,
+            outage,
+            load: os.loadavg()[0],
+        }
     } finally {
         await stopSystem(child)
         await sub.stop()
@@ -245,6 +264,7 @@ function table(results: Result[], systems: System[]): string {
             ...RATES.flatMap(r => [`p50 ms @${r}/s`, `p99 ms @${r}/s`]),
             "peak RSS MB",
             "outage",
+            "load",
         ],
     ]
     for (const count of DEVICE_COUNTS) {
@@ -256,13 +276,16 @@ function table(results: Result[], systems: System[]): string {
             )
             rows.push([
                 String(count),
-                NAMES[r.system] + (lost > 0 ? ` (${lost} lost at fixed rates)` : ""),
+                NAMES[r.system] +
+                    (lost > 0 ? ` (${lost} lost at fixed rates)` : "") +
+                    (r.brokerDropped ? " (BROKER DROPPED MESSAGES: counts not exact)" : ""),
                 fmt(r.sustained),
                 fmt(r.cpuPerK),
                 fmt(r.cpuPerKAt1000),
                 ...RATES.flatMap(rate => [fmt(r.latency[rate].p50, 2), fmt(r.latency[rate].p99, 2)]),
                 fmt(r.rssMb),
                 `${r.outage.delivered}/${r.outage.sent}`,
+                fmt(r.load, 1),
             ])
         }
         const gw = of("gateway")
@@ -281,6 +304,7 @@ function table(results: Result[], systems: System[]): string {
                 ]),
                 fmt(gw.rssMb / p.rssMb, 2),
                 "",
+                "",
             ])
         }
     }
@@ -288,11 +312,40 @@ function table(results: Result[], systems: System[]): string {
     return rows.map(r => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n")
 }
 
+/**
+ * The broker must pass on everything it gets, as fast as it gets it, so that what is
+ * measured is the bridge:
+ *
+ * - `max_inflight_messages`: mosquitto sends QoS 1 to a subscriber with at most 20
+ *   unacknowledged by default, so a QoS 1 bridge could be measured at the subscriber's
+ *   window (QoS 0 traffic reaches a QoS 1 subscriber at QoS 0, unwindowed). 0 lifts it;
+ *   `--subscriber-window=20` puts mosquitto's default back, to see the difference.
+ * - `max_queued_messages 0`: messages beyond the window are queued without bound, never
+ *   dropped (mosquitto would log "Outgoing messages are being dropped"; the bench checks).
+ * - The test helper's `log_type all` logs several lines per PUBLISH and PUBACK: the broker
+ *   writes them and this process reads them, on the same two cores as the bridge. Only
+ *   errors, warnings, notices and information are logged here (start-up, connections,
+ *   drops).
+ */
+function brokerConfig(dir: string): string[] {
+    return [
+        "persistence true",
+        `persistence_location ${dir}${path.sep}`,
+        "max_queued_messages 0",
+        `max_inflight_messages ${SUBSCRIBER_WINDOW}`,
+        "log_type none",
+        "log_type error",
+        "log_type warning",
+        "log_type notice",
+        "log_type information",
+    ]
+}
+
+const DROPPED = /Outgoing messages are being dropped/
+
 async function main() {
     const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-bench-"))
-    const broker = await startMosquitto({
-        extraConfig: ["persistence true", `persistence_location ${dir}${path.sep}`, "max_queued_messages 0"],
-    })
+    const broker = await startMosquitto({ extraConfig: brokerConfig(dir) })
     if (process.argv.includes("--install-node-red") && !nodeRedInstalled()) installNodeRed()
     const available = SYSTEMS.filter(s => nodeRedInstalled() || !s.startsWith("node-red"))
     const systems = available.filter(s => !arg("only") || arg("only")!.split(",").includes(s))
@@ -300,12 +353,19 @@ async function main() {
         console.error(
             "Node-RED is not installed in bench/.scratch/node-red: run with --install-node-red to compare with it too.",
         )
+    const loadBefore = os.loadavg()[0]
     const results: Result[] = []
     try {
         for (const count of DEVICE_COUNTS)
             for (const system of systems) {
                 console.error(`running ${system} with ${count} device(s)…`)
-                results.push(await measure(system, count, broker, dir))
+                const from = broker.mark()
+                const result = await measure(system, count, broker, dir)
+                result.brokerDropped = broker
+                    .logLines()
+                    .slice(from)
+                    .some(line => DROPPED.test(line))
+                results.push(result)
             }
     } finally {
         await broker.stop()
@@ -313,10 +373,13 @@ async function main() {
     }
     console.log(table(results, systems))
     console.log(
+        `\n${os.cpus().length} cores; 1-minute load average ${loadBefore.toFixed(1)} before the bench, ${os.loadavg()[0].toFixed(1)} after it (the load column: at the end of each case). Other work on the cores moves every figure; compare within a run.`,
+    )
+    console.log(
         `\nSerial line-rate ceiling for 60-byte lines (8N1, 10 bits a byte): 115200 baud ≈ ${Math.floor(115200 / 10 / 60)} lines/s, 921600 baud ≈ ${Math.floor(921600 / 10 / 60)} lines/s per port.`,
     )
     console.log(
-        `Rates are totals across the devices. lines/s: ${SUSTAINED_LINES} lines written at once, distinct seqs counted at the subscriber. CPU: the bridge process's user+system time. Latency: from the write on the serial side to mosquitto_sub's arrival stamp (QoS 1 subscription). Outage: 100 lines sent while the broker was stopped, counted once each after its restart (QoS 0 and the bare bridge may lose them). Ratios < 1 are better for CPU, latency and RSS; > 1 for lines/s.`,
+        `Rates are totals across the devices. lines/s: ${SUSTAINED_LINES} lines written at once, distinct seqs counted at the subscriber. CPU: the bridge process's user+system time. Latency: from the write on the serial side to mosquitto_sub's arrival stamp (QoS 1 subscription; mosquitto's window of unacknowledged QoS 1 messages to it: ${SUBSCRIBER_WINDOW === 0 ? "unlimited" : SUBSCRIBER_WINDOW}, its queue: unlimited, its per-packet log: off). Outage: 100 lines sent while the broker was stopped, counted once each after its restart (QoS 0 and the bare bridge may lose them). Ratios < 1 are better for CPU, latency and RSS; > 1 for lines/s.`,
     )
 }
 

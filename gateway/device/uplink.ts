@@ -10,6 +10,7 @@
  * sends DISCONNECT, and is retired. If the broker is down meanwhile it keeps trying, so
  * the broker always ends up told.
  */
+import { lateAge } from "@fieldlink/protocol/age"
 import { commandName, deviceTopic, STATUS_OFFLINE, STATUS_ONLINE } from "@fieldlink/protocol/fieldlink-topics"
 import type { GatewayConfig } from "../config/types.js"
 import type { GatewayMetrics } from "../obs/gateway-metrics.js"
@@ -214,9 +215,16 @@ export class DeviceUplink {
         while (queue.inFlight < SEND_WINDOW) {
             const m = queue.nextToSend()
             if (m === undefined) break
+            const waitedMs = queue.waited(m)
+            if (lateAge(waitedMs) === 0 && this.ctx.config.timestamp === "off") {
+                // Neither late nor to be stamped: the device's text goes as it came (the
+                // common case, so it builds nothing for stampMessage).
+                this.link.publish(m.topic, m.payload, m.qos, m.retain, error => this.sent(m.seq, error))
+                continue
+            }
             // Its age (if late) and receive time are added now, as it goes (queue/stamp.ts).
             const out = stampMessage(
-                { payload: m.payload, retain: m.retain, waitedMs: queue.waited(m), receivedAt: m.receivedAt },
+                { payload: m.payload, retain: m.retain, waitedMs, receivedAt: m.receivedAt },
                 this.ctx.config.timestamp,
             )
             const properties =

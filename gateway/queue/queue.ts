@@ -105,22 +105,29 @@ export class MessageQueue {
     /** Adds a message received now at the tail; drops from the head past the bounds. Returns how many were dropped. */
     push(topic: string, payload: string, retain: boolean, qos: 0 | 1): number {
         return this.add(
-            {
-                seq: this.nextSeq,
-                topic,
-                payload,
-                retain,
-                qos,
-                receivedAt: this.clock.wall(),
-                heldSince: this.clock.mono(),
-            },
+            this.nextSeq,
+            topic,
+            payload,
+            retain,
+            qos,
+            this.clock.wall(),
+            this.clock.mono(),
             false,
         )
     }
 
     /** Adds a message read back from the journal, with its own seq and receive time. */
     restore(m: StoredMessage): number {
-        return this.add({ ...m, heldSince: heldSinceOf(m, this.clock) }, true)
+        return this.add(
+            m.seq,
+            m.topic,
+            m.payload,
+            m.retain,
+            m.qos,
+            m.receivedAt,
+            heldSinceOf(m, this.clock),
+            true,
+        )
     }
 
     /** How long `m` has waited so far, ms. */
@@ -128,18 +135,26 @@ export class MessageQueue {
         return this.clock.mono() - m.heldSince
     }
 
-    private add(m: QueuedMessage, onDisk: boolean): number {
-        const size = messageSize(m.topic, m.payload)
-        const seq = m.seq
-        // Spelled out rather than spread: this runs for every line.
+    // Fields as arguments, one object built: this runs for every line.
+    private add(
+        seq: number,
+        topic: string,
+        payload: string,
+        retain: boolean,
+        qos: 0 | 1,
+        receivedAt: number,
+        heldSince: number,
+        onDisk: boolean,
+    ): number {
+        const size = messageSize(topic, payload)
         this.slots.push({
             seq,
-            topic: m.topic,
-            payload: m.payload,
-            retain: m.retain,
-            qos: m.qos,
-            receivedAt: m.receivedAt,
-            heldSince: m.heldSince,
+            topic,
+            payload,
+            retain,
+            qos,
+            receivedAt,
+            heldSince,
             size,
             acked: false,
             onDisk,

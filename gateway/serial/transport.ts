@@ -9,8 +9,9 @@
  * which the kernel releases when the descriptor closes, even if the process dies: no
  * stale lock file is ever left behind (unlike UUCP lock files in /var/lock).
  */
-import { SerialPort } from "serialport"
+import { SerialPort, type SerialPortOpenOptions } from "serialport"
 import type { PortOptions } from "../config/types.js"
+import { readNowBinding } from "./read-now.js"
 
 export interface SerialHandlers {
     data(chunk: Buffer): void
@@ -26,9 +27,12 @@ export interface SerialTransport {
     open(path: string, options: PortOptions, handlers: SerialHandlers): Promise<OpenSerial>
 }
 
+/** serialport's binding, reading on the event loop (read-now.ts). */
+const binding = readNowBinding()
+
 export const nodeSerialTransport: SerialTransport = {
     open(path, options, handlers) {
-        const port = new SerialPort({
+        const settings: SerialPortOpenOptions<typeof binding> = {
             path,
             baudRate: options.baudRate,
             dataBits: options.dataBits,
@@ -37,7 +41,10 @@ export const nodeSerialTransport: SerialTransport = {
             rtscts: options.rtscts,
             lock: true,
             autoOpen: false,
-        })
+        }
+        // SerialPort's type leaves `binding` out, but it passes one on (its default is
+        // only spread under the options).
+        const port = new SerialPort({ ...settings, binding } as typeof settings)
         return new Promise((resolve, reject) => {
             port.open(error => {
                 if (error) {

@@ -10,6 +10,7 @@ import { LogThrottle } from "../../gateway/obs/throttle.js"
 import { Journal, parseJournal } from "../../gateway/queue/journal.js"
 import { MessageQueue } from "../../gateway/queue/queue.js"
 import { expandGlob, globToRegExp } from "../../gateway/serial/glob.js"
+import { mqttDebugWanted, mqttOptions } from "../../gateway/upstream/link.js"
 import { NoReplayStore } from "../../gateway/upstream/no-replay-store.js"
 import { nextLinkState } from "../../gateway/upstream/state.js"
 
@@ -217,6 +218,43 @@ test("mqtt.js outgoing store: keeps nothing, frees ids, replays nothing", async 
     stream.on("data", p => replayed.push(p))
     await new Promise(resolve => stream.on("end", resolve))
     t.deepEqual(replayed, [])
+})
+
+test("mqtt.js's own log: off unless DEBUG names it, as the debug package reads DEBUG", t => {
+    for (const wanted of ["*", "mqttjs*", "mqttjs:client", "mqtt*", "serialport*,mqttjs:*", "x mqttjs*"])
+        t.true(mqttDebugWanted(wanted), wanted)
+    for (const unwanted of [undefined, "", "serialport*", "-mqttjs*", "mqttjs:other", "fieldlink"])
+        t.false(mqttDebugWanted(unwanted), String(unwanted))
+})
+
+test("mqtt.js options of a link: no per-message logging or keep-alive timer work, nothing kept for replay", t => {
+    const link = {
+        name: "d1",
+        clientId: "fieldlink-d1",
+        will: { topic: "fieldlink/devices/d1/status", payload: "offline" },
+        broker: {
+            url: "mqtt://127.0.0.1:1883",
+            urls: ["mqtt://127.0.0.1:1883"],
+            protocolVersion: 4,
+            keepaliveS: 30,
+            connectTimeoutMs: 5000,
+            clientIdPrefix: "fieldlink-",
+            qos: 1,
+            reconnect: { baseMs: 100, capMs: 1000 },
+        },
+    } as unknown as Parameters<typeof mqttOptions>[0]
+    const before = process.env.DEBUG
+    t.teardown(() => {
+        if (before === undefined) delete process.env.DEBUG
+        else process.env.DEBUG = before
+    })
+    delete process.env.DEBUG
+    const options = mqttOptions(link)
+    t.is(options.reschedulePings, false)
+    t.is(typeof options.log, "function")
+    t.true(options.outgoingStore instanceof NoReplayStore)
+    process.env.DEBUG = "mqttjs*"
+    t.is(mqttOptions(link).log, undefined, "DEBUG=mqttjs* must get mqtt.js's own log")
 })
 
 test("state folder lock: one gateway at a time; a lock left by a dead process is taken over", t => {

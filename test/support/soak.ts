@@ -46,6 +46,12 @@ export interface SoakPlan {
     scanIntervalMs?: number
     /** How long delivery of the last lines may take after the devices stop. Default 120 s. */
     drainTimeoutMs?: number
+    /**
+     * The start RSS is the first reading (one is taken before each broker restart) at or
+     * after this time, so start-up's own peak, which the garbage collector gives back in
+     * the first seconds, is not taken for the base. Default 0: the first reading.
+     */
+    rssFromMs?: number
     /** Progress lines (one per restart, unplug, RSS sample). */
     progress?: (line: string) => void
 }
@@ -61,7 +67,7 @@ export interface SoakFigures {
     unplugs: number
     /** The gateway's RSS in MB just before each broker restart, then at the end of the load. */
     rssMb: { atS: number; mb: number }[]
-    /** RSS after the first cycle (before the first restart) and at the end of the load. */
+    /** RSS at the first reading from `rssFromMs` on, and at the end of the load. */
     rssStartMb: number
     rssEndMb: number
     /** (end − start) ÷ start. */
@@ -198,7 +204,8 @@ export async function runSoak(plan: SoakPlan): Promise<SoakFigures> {
         }).catch(() => undefined)
         const left = queueFiles()
         const gatewayExitCode = await gateway.stop()
-        const start = rssMb.length > 1 ? rssMb[0].mb : NaN
+        const base = rssMb.slice(0, -1).find(r => r.atS * 1000 >= (plan.rssFromMs ?? 0))
+        const start = base?.mb ?? NaN
         const last = rssMb.at(-1)!.mb
         return {
             elapsedS,

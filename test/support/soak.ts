@@ -26,6 +26,7 @@ import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 import { tieToParent } from "./cleanup.js"
+import { heapProbeArgs, heapProbeEnv, readLiveHeap, type LiveHeap } from "./heap-probe.js"
 import { LINE_COUNTER, SERIAL_LOAD, startHelper } from "./helper-process.js"
 import type { CountReply, CountRequest, RunCount } from "./line-counter.js"
 import { startMosquitto } from "./mosquitto.js"
@@ -47,11 +48,11 @@ export interface SoakPlan {
     /** How long delivery of the last lines may take after the devices stop. Default 120 s. */
     drainTimeoutMs?: number
     /**
-     * The start RSS is the first reading (one is taken before each broker restart) at or
-     * after this time, so start-up's own peak, which the garbage collector gives back in
-     * the first seconds, is not taken for the base. Default 0: the first reading.
+     * Before each RSS reading, a full garbage collection in the gateway and its live heap
+     * read (heap-probe.ts: node --expose-gc and a SIGUSR2 hook; the gateway's code is
+     * unchanged). The collection itself lowers RSS, so the bench leaves it off.
      */
-    rssFromMs?: number
+    probeHeap?: boolean
     /** Progress lines (one per restart, unplug, RSS sample). */
     progress?: (line: string) => void
 }
@@ -67,12 +68,14 @@ export interface SoakFigures {
     unplugs: number
     /** The gateway's RSS in MB just before each broker restart, then at the end of the load. */
     rssMb: { atS: number; mb: number }[]
-    /** RSS at the first reading from `rssFromMs` on, and at the end of the load. */
+    /** RSS after the first cycle (before the first restart) and at the end of the load. */
     rssStartMb: number
     rssEndMb: number
     /** (end − start) ÷ start. */
     rssDrift: number
     peakRssMb: number
+    /** With `probeHeap`: the gateway's live heap at the same moments as `rssMb`. */
+    heapMb: ({ atS: number } & LiveHeap)[]
     devices: DeviceFigures[]
     /** From the devices' stop to the last line at the subscriber. */
     drainS: number
@@ -125,7 +128,7 @@ export async function runSoak(plan: SoakPlan): Promise<SoakFigures> {
         const ready = await load.first
         if (ready.kind !== "ready") throw new Error("the load generator did not start")
 
-        const gateway = await startSoakGateway(dir, broker.url, ready.paths, plan.scanIntervalMs)
+        const gateway = await startSoakGateway(dir, broker.url, ready.paths, plan)
         stops.push(() => gateway.stop())
         await load.ask({ kind: "stream", run: "soak", rate: plan.rate })
         const t0 = Date.now()
@@ -136,12 +139,18 @@ export async function runSoak(plan: SoakPlan): Promise<SoakFigures> {
         )
 
         const rssMb: SoakFigures["rssMb"] = []
+        const heapMb: SoakFigures["heapMb"] = []
+        const read = async () => {
+            const at = atS()
+            if (plan.probeHeap) heapMb.push({ atS: at, ...(await gateway.liveHeap()) })
+            rssMb.push({ atS: at, mb: status(gateway.pid, "VmRSS") })
+        }
         let restarts = 0
         let unplugs = 0
         const restarting = (async () => {
             for (let k = 1; t0 + k * plan.restartEveryMs < end; k++) {
                 await sleepUntil(t0 + k * plan.restartEveryMs)
-                rssMb.push({ atS: atS(), mb: status(gateway.pid, "VmRSS") })
+                await read()
                 await broker.restart()
                 restarts++
                 say(
@@ -164,7 +173,7 @@ export async function runSoak(plan: SoakPlan): Promise<SoakFigures> {
             }
         })()
         await Promise.all([restarting, unplugging, sleepUntil(end)])
-        rssMb.push({ atS: atS(), mb: status(gateway.pid, "VmRSS") })
+        await read()
         const peakRssMb = status(gateway.pid, "VmHWM")
         const elapsedS = (Date.now() - t0) / 1000
 
@@ -204,8 +213,7 @@ export async function runSoak(plan: SoakPlan): Promise<SoakFigures> {
         }).catch(() => undefined)
         const left = queueFiles()
         const gatewayExitCode = await gateway.stop()
-        const base = rssMb.slice(0, -1).find(r => r.atS * 1000 >= (plan.rssFromMs ?? 0))
-        const start = base?.mb ?? NaN
+        const start = rssMb.length > 1 ? rssMb[0].mb : NaN
         const last = rssMb.at(-1)!.mb
         return {
             elapsedS,
@@ -216,6 +224,7 @@ export async function runSoak(plan: SoakPlan): Promise<SoakFigures> {
             rssEndMb: last,
             rssDrift: (last - start) / start,
             peakRssMb,
+            heapMb,
             devices,
             drainS,
             queueFiles: left,
@@ -229,7 +238,8 @@ export async function runSoak(plan: SoakPlan): Promise<SoakFigures> {
 }
 
 /** The compiled gateway, as installed: its output in <dir>/gateway.log (JSON lines). */
-async function startSoakGateway(dir: string, brokerUrl: string, paths: string[], scanIntervalMs?: number) {
+async function startSoakGateway(dir: string, brokerUrl: string, paths: string[], plan: SoakPlan) {
+    const { scanIntervalMs } = plan
     const config = {
         gateway: {
             id: "soak",
@@ -246,12 +256,18 @@ async function startSoakGateway(dir: string, brokerUrl: string, paths: string[],
     writeFileSync(file, JSON.stringify(config))
     const logFile = path.join(dir, "gateway.log")
     const out = openSync(logFile, "a")
-    const child = spawn(process.execPath, [GATEWAY_BIN, "--config", file], { stdio: ["ignore", out, out] })
+    const probe = path.join(dir, "heap-probe.txt")
+    const child = spawn(
+        process.execPath,
+        [...(plan.probeHeap ? heapProbeArgs() : []), GATEWAY_BIN, "--config", file],
+        { stdio: ["ignore", out, out], env: plan.probeHeap ? heapProbeEnv(probe) : process.env },
+    )
     closeSync(out)
     tieToParent(child)
     const exited = new Promise<number | null>(resolve => child.once("exit", code => resolve(code)))
     return {
         pid: child.pid!,
+        liveHeap: () => readLiveHeap(child.pid!, probe),
         errors: () =>
             readFileSync(logFile, "utf8")
                 .split("\n")

@@ -51,6 +51,9 @@ brokerTest(
             probeHeap: true,
             progress: line => t.log(line),
         })
+        t.teardown(() => {
+            if (!t.passed) t.log(`the gateway's last log lines:\n${figures.gatewayLogTail.join("\n")}`)
+        })
         const heap = figures.heapMb.map(h => `${h.atS}s ${h.heapMb.toFixed(1)}`).join(", ")
         const rss = figures.rssMb.map(r => `${r.atS}s ${r.mb.toFixed(1)}`).join(", ")
         t.log(

@@ -83,6 +83,8 @@ export interface SoakFigures {
     queueFiles: string[]
     /** Gateway log lines at level error or worse. */
     gatewayErrors: string[]
+    /** The last 60 lines of the gateway's log (info and up), to read when something failed. */
+    gatewayLogTail: string[]
     gatewayExitCode: number | null
 }
 
@@ -229,6 +231,7 @@ export async function runSoak(plan: SoakPlan): Promise<SoakFigures> {
             drainS,
             queueFiles: left,
             gatewayErrors: gateway.errors(),
+            gatewayLogTail: gateway.log().slice(-60),
             gatewayExitCode,
         }
     } finally {
@@ -268,6 +271,7 @@ async function startSoakGateway(dir: string, brokerUrl: string, paths: string[],
     return {
         pid: child.pid!,
         liveHeap: () => readLiveHeap(child.pid!, probe),
+        log: () => readFileSync(logFile, "utf8").split("\n").filter(Boolean),
         errors: () =>
             readFileSync(logFile, "utf8")
                 .split("\n")

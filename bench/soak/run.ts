@@ -1,8 +1,8 @@
 /**
  * The gateway's long-life soak (issue 10): 16 pseudo-terminal devices at 100 lines/s each
  * for an hour, the broker restarted every 5 minutes, a device unplugged and replugged
- * every minute. Prints the gateway's RSS at start and end (and before every restart),
- * lines sent vs delivered per device (distinct `seq` at a `mosquitto_sub`), and the queue
+ * every minute. Prints the gateway's RSS at start and end (and before every restart;
+ * each read right after a full garbage collection, with the live heap), lines sent vs delivered per device (distinct `seq` at a `mosquitto_sub`), and the queue
  * files left; fails (exit 1) unless nothing is lost, every device's lines came in order,
  * no queue file is left and the RSS drift is under 10 %.
  *
@@ -39,7 +39,7 @@ const started = new Date()
 console.log(
     `soak: ${plan.devices} devices × ${plan.rate} lines/s for ${plan.durationMs / 60000} min; broker restarted every ${plan.restartEveryMs / 1000} s, a device unplugged every ${plan.unplugEveryMs / 1000} s for ${plan.unpluggedMs / 1000} s (started ${started.toISOString()})`,
 )
-const figures = await runSoak({ ...plan, progress: line => console.log(`  ${line}`) })
+const figures = await runSoak({ ...plan, probeHeap: true, progress: line => console.log(`  ${line}`) })
 
 const rows = [
     [
@@ -89,6 +89,8 @@ console.log(`
 elapsed ${figures.elapsedS.toFixed(0)} s; ${figures.restarts} broker restarts; ${figures.unplugs} unplugs; last lines delivered ${figures.drainS.toFixed(1)} s after the devices stopped
 gateway RSS: start ${figures.rssStartMb.toFixed(1)} MB (before the first restart), end ${figures.rssEndMb.toFixed(1)} MB, drift ${(figures.rssDrift * 100).toFixed(1)} % (target < ${RSS_DRIFT_TARGET * 100} %), peak ${figures.peakRssMb.toFixed(1)} MB
 RSS before each restart (MB): ${figures.rssMb.map(s => `${s.atS}s ${s.mb.toFixed(1)}`).join(", ")}
+live heap at the same moments (MB): ${figures.heapMb.map(s => `${s.atS}s ${s.heapMb.toFixed(1)}`).join(", ")}
+(each reading right after a full garbage collection in the gateway: node --expose-gc and a SIGUSR2 hook, test/support/heap-probe.ts)
 queue files left after delivery and unplugging every device: ${figures.queueFiles.length}${figures.queueFiles.length ? ` (${figures.queueFiles.join(", ")})` : ""}
 gateway: exit code ${figures.gatewayExitCode} after SIGTERM, ${figures.gatewayErrors.length} error log lines${figures.gatewayErrors.length ? `, first: ${figures.gatewayErrors[0]}` : ""}
 sent = lines written into an open port (the gateway acknowledged each with "ok json" before a cable was pulled${unconfirmed ? `; ${unconfirmed} were not acknowledged in time and count as sent` : ""}); not sent = lines due while the cable was out, never written; delivered = distinct seq at a mosquitto_sub with a persistent QoS 1 session; duplicates = copies of a seq (at-least-once resends); out of order = a new seq that skipped ahead.`)

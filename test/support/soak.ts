@@ -50,7 +50,8 @@ export interface SoakPlan {
     /**
      * Before each RSS reading, a full garbage collection in the gateway and its live heap
      * read (heap-probe.ts: node --expose-gc and a SIGUSR2 hook; the gateway's code is
-     * unchanged). The collection itself lowers RSS, so the bench leaves it off.
+     * unchanged). RSS read right after a full collection is off the collector's
+     * saw-tooth, which otherwise moves a single reading by 10-40 MB.
      */
     probeHeap?: boolean
     /** Progress lines (one per restart, unplug, RSS sample). */

@@ -4,8 +4,8 @@
  * (bare-bridge.ts) and, when installed, through Node-RED at QoS 0 and QoS 1
  * (node-red.ts), in one run, against one mosquitto, for 1 and 16 devices.
  *
- * Only the bridge is measured: the load generator (loadgen.ts, owning the PTYs) and the
- * subscriber (subscriber.ts around `mosquitto_sub`) run in processes of their own, so
+ * Only the bridge is measured: the load generator (test-support's serial-load.ts, owning
+ * the PTYs) and the subscriber (its line-counter.ts around `mosquitto_sub`) run in processes of their own, so
  * neither shares an event loop with the bridge or with each other. Figures: lines/s
  * sustained (lines written at once, counted at the subscriber), CPU time of the bridge
  * process per 1,000 lines (at 1,000 lines/s and at the sustained rate), p50/p99 latency
@@ -20,7 +20,7 @@
  * Needs mosquitto, mosquitto_sub and socat (as the tests do). Pseudo-terminals have no
  * baud rate, so the rates here are far beyond what a real UART carries.
  */
-import { fork, spawn, type ChildProcess } from "node:child_process"
+import { spawn, type ChildProcess } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
@@ -28,9 +28,10 @@ import { fileURLToPath } from "node:url"
 import { startMosquitto, type Mosquitto } from "@fieldlink/test-support/mosquitto"
 import { tieToParent } from "@fieldlink/test-support/cleanup"
 import { freePort, sleep, waitFor } from "@fieldlink/test-support/wait"
-import type { LoadReply, LoadRequest } from "./loadgen.js"
+import { LINE_COUNTER, SERIAL_LOAD, startHelper } from "@fieldlink/test-support/helper-process"
+import type { CountReply, CountRequest, RunCount } from "@fieldlink/test-support/line-counter"
+import type { LoadReply, LoadRequest } from "@fieldlink/test-support/serial-load"
 import { installNodeRed, nodeRedInstalled, startNodeRed } from "./node-red.js"
-import type { CountReply, CountRequest, RunCount } from "./subscriber.js"
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 const QUICK = process.argv.includes("--quick")
@@ -77,39 +78,6 @@ function cpuSeconds(pid: number): number {
 function peakRssMb(pid: number): number {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
     return m ? Number(m[1]) / 1024 : 0
-}
-
-/** A forked helper answering requests by id over IPC. */
-function helper<Req extends { kind: string }, Rep>(file: string, args: string[]) {
-    const child = fork(path.join(ROOT, "bench/gateway", file), args, {
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-    })
-    tieToParent(child)
-    let nextId = 1
-    const waiting = new Map<number, (reply: Rep) => void>()
-    const first = new Promise<Rep>((resolve, reject) => {
-        child.once("message", m => resolve(m as Rep))
-        child.once("exit", code => reject(new Error(`${file} exited (${code}) before it was ready`)))
-    })
-    child.on("message", (m: Rep & { id?: number }) => {
-        if (m.id !== undefined) waiting.get(m.id)?.(m)
-    })
-    return {
-        child,
-        first,
-        ask: (request: Req extends unknown ? Omit<Req, "id"> : never) =>
-            new Promise<Rep>(resolve => {
-                const id = nextId++
-                waiting.set(id, resolve)
-                child.send({ ...request, id })
-            }),
-        stop: async () => {
-            if (child.exitCode !== null || !child.connected) return
-            const exited = new Promise(r => child.once("exit", r))
-            child.send({ kind: "stop" })
-            await Promise.race([exited, sleep(5000).then(() => child.kill("SIGKILL"))])
-        },
-    }
 }
 
 async function startSystem(
@@ -175,8 +143,8 @@ async function stopSystem(child: ChildProcess) {
 
 async function measure(system: System, count: number, broker: Mosquitto, dir: string): Promise<Result> {
     const names = Array.from({ length: count }, (_, i) => `${system}-${count}-${i}`)
-    const gen = helper<LoadRequest, LoadReply>("loadgen.ts", [dir, ...names])
-    const sub = helper<CountRequest, CountReply>("subscriber.ts", [
+    const gen = startHelper<LoadRequest, LoadReply>(SERIAL_LOAD, [dir, ...names])
+    const sub = startHelper<CountRequest, CountReply>(LINE_COUNTER, [
         String(broker.port),
         `bench-sub-${system}-${count}-${process.pid}`,
     ])
@@ -187,7 +155,7 @@ async function measure(system: System, count: number, broker: Mosquitto, dir: st
     const load = (run: string, total: number, rate: number) =>
         gen.ask({ kind: "load", run: tag(run), total, rate })
     const counted = async (run: string) =>
-        ((await sub.ask({ kind: "count", run: tag(run) })) as CountReply).count
+        ((await sub.ask({ kind: "count", run: tag(run) })) as Extract<CountReply, { kind: "count" }>).count
     const delivered = (run: string, total: number, timeoutMs: number) =>
         waitFor(async () => ((await counted(run)).distinct >= total ? true : undefined), {
             what: `${tag(run)} to be delivered`,

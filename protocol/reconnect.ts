@@ -17,7 +17,8 @@
  * holds until its twin comes back from the cap and takes the id again — so once a run has
  * begun with a close soon after CONNACK, later closes count within the window whatever
  * the hold, and the second side says so at the twin's first return. (A broker restarted
- * now and then closes connections that held: that never begins a run.) An MQTT 5 DISCONNECT with reason 0x8E (session taken over) is the broker saying
+ * now and then closes connections that held: that never begins a run; and a connect that fails
+ * between closes ends a run, since a broker that is down or restarting is not a twin's.) An MQTT 5 DISCONNECT with reason 0x8E (session taken over) is the broker saying
  * so outright: it counts at once. A connection that held past the cap and ended by our own
  * doing clears the suspicion.
  *
@@ -101,7 +102,12 @@ export function noteConnectionEnd(
         if (held) state.takeover = false
         return false
     }
-    if (end === ConnectionEnd.NEVER_ONLINE) return false
+    if (end === ConnectionEnd.NEVER_ONLINE) {
+        // Closed and then not reachable: a broker going down or restarting, not a twin
+        // (the broker a twin fights on accepts every connect). It ends the run.
+        state.brokerCloses = 0
+        return false
+    }
     if (state.brokerCloses === 0 || now - state.runStartedAt > policy.takeoverWindowMs) {
         // A run starts only with a close soon after CONNACK: a broker restarting now and
         // then closes connections that held, and is not a twin.

@@ -320,6 +320,24 @@ test("reconnect: a broker restarted again and again (closing connections that he
     t.is(s.attempt, 1)
 })
 
+test("reconnect: a broker restarted every 30 s, with connects failing while it is down, is not taken for a twin", t => {
+    const s = reconnectStart()
+    // The first connection made 5 s before a restart: a close soon after CONNACK begins a run…
+    t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 5000, 30_000, policy))
+    for (let i = 2; i <= 6; i++) {
+        // …but the broker refused the next connect while it restarted: not a twin's broker.
+        t.false(noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, i * 30_000 - 29_500, policy))
+        t.false(noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 29_000, i * 30_000, policy))
+    }
+    t.false(s.takeover)
+    t.is(s.takeovers, 0)
+    // Without the failed connects in between, the same closes are a twin's signature.
+    const twin = reconnectStart()
+    noteConnectionEnd(twin, ConnectionEnd.BROKER_CLOSED, 5000, 30_000, policy)
+    noteConnectionEnd(twin, ConnectionEnd.BROKER_CLOSED, 29_000, 60_000, policy)
+    t.true(noteConnectionEnd(twin, ConnectionEnd.BROKER_CLOSED, 29_000, 90_000, policy))
+})
+
 test("reconnect: an error of ours breaks the run and, after a hold past the cap, clears the suspicion; MQTT 5 'session taken over' counts at once", t => {
     const s = reconnectStart()
     noteConnectionEnd(s, ConnectionEnd.BROKER_CLOSED, 100, 1, policy)

@@ -4,7 +4,7 @@
 // the topic root with mosquitto's own bridge, as a two-node "cluster".
 import test from "ava"
 import mqtt from "mqtt"
-import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
+import { mosquittoAvailable, startBridgedPair } from "../support/mosquitto.js"
 import { socatAvailable, startDevice, type FakeDevice } from "../support/pty.js"
 import { waitFor } from "../support/wait.js"
 import { startGateway, tempDir, testConfig, writeConfig } from "./harness.js"
@@ -34,19 +34,9 @@ brokerTest(
     "node A stops: the device and the gateway are online on node B within 1.5 × keep-alive plus one backoff cap, nothing queued is lost",
     async t => {
         const dir = tempDir(t)
-        const a = await startMosquitto()
+        const { a, b } = await startBridgedPair()
         t.teardown(() => a.stop())
-        const b = await startMosquitto({
-            extraConfig: [
-                "connection node-a",
-                `address 127.0.0.1:${a.port}`,
-                "topic fieldlink/# both 1",
-                "cleansession true",
-                "restart_timeout 1",
-            ],
-        })
         t.teardown(() => b.stop())
-        await b.waitForLog(/Received SUBACK from local\.\S+\.node-a/, 10000)
 
         const seen: { topic: string; text: string; at: number }[] = []
         const watcher = await mqtt.connectAsync(b.url, {

@@ -16,7 +16,7 @@ import { SerialRig } from "../../sim/serial/rig.js"
 import { socatProblem } from "../../sim/serial/pty.js"
 import { netConnector, type SocketConnector } from "../../devs-host/index.js"
 import { firmwareProgram } from "../support/firmware.js"
-import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
+import { mosquittoAvailable, startBridgedPair } from "../support/mosquitto.js"
 import { waitFor } from "../support/wait.js"
 
 const brokers = mosquittoAvailable()
@@ -74,19 +74,9 @@ function recording(into: Written[]): SocketConnector {
 failoverTest(
     "node A stops: boards, bridged devices and the gateway are online on B within 1.5 × keep-alive plus one backoff cap, nothing queued is lost",
     async t => {
-        const a = await startMosquitto()
+        const { a, b } = await startBridgedPair()
         t.teardown(() => a.stop())
-        const b = await startMosquitto({
-            extraConfig: [
-                "connection node-a",
-                `address 127.0.0.1:${a.port}`,
-                "topic fieldlink/# both 1",
-                "cleansession true",
-                "restart_timeout 1",
-            ],
-        })
         t.teardown(() => b.stop())
-        await b.waitForLog(/Received SUBACK from local\.\S+\.node-a/, 10000)
         const nodes = [new URL(a.url), new URL(b.url)]
 
         const seen: Seen[] = []

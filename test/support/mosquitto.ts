@@ -308,3 +308,33 @@ class MosquittoProcess implements Mosquitto {
         return `last ${tail.length} of ${this.lines.length} log lines:\n${tail.join("\n")}`
     }
 }
+
+/**
+ * Two mosquittos, B bridged to A on the topic root with mosquitto's own bridge (both
+ * ways, QoS 1): two nodes of one broker, as failover tests need. Resolves once B's bridge
+ * has subscribed on A. The caller stops both.
+ */
+export async function startBridgedPair(): Promise<{ a: Mosquitto; b: Mosquitto }> {
+    const a = await startMosquitto()
+    try {
+        const b = await startMosquitto({
+            extraConfig: [
+                "connection node-a",
+                `address 127.0.0.1:${a.port}`,
+                "topic fieldlink/# both 1",
+                "cleansession true",
+                "restart_timeout 1",
+            ],
+        })
+        try {
+            await b.waitForLog(/Received SUBACK from local\.\S+\.node-a/, 10000)
+        } catch (error) {
+            await b.stop()
+            throw error
+        }
+        return { a, b }
+    } catch (error) {
+        await a.stop()
+        throw error
+    }
+}

@@ -5,6 +5,7 @@
  * simulated network link).
  */
 import mqtt from "mqtt"
+import { randomUUID } from "node:crypto"
 import { deviceTopic } from "@fieldlink/protocol/fieldlink-topics"
 import { seedFrom } from "./random.js"
 import { simBoardSettings } from "./board-settings.js"
@@ -60,6 +61,13 @@ export interface FleetOptions {
      * fleet up several times faster.
      */
     startConcurrency?: number
+    /** Called as each board has started (for progress over a long start-up). */
+    onBoardStarted?: (deviceId: string) => void
+    /**
+     * The fleet's time 0 (ms since the epoch), on which the waveforms run; default: when
+     * this fleet was made. Fleets split over threads pass one, so their sensors agree.
+     */
+    epochMs?: number
 }
 
 export const DEFAULT_TEMPERATURE: Waveform = { type: "sine", mean: 21, amplitude: 3, periodS: 600 }
@@ -93,7 +101,7 @@ export function uniformBoards(
 const GOODBYE_TIMEOUT_MS = 5000
 
 export class Fleet {
-    private readonly started = Date.now()
+    private readonly started: number
     private readonly live = new Map<string, SimulatedBoard>()
     /** Each board's button, pressed for `ms`. */
     private readonly buttons = new Map<string, (ms: number) => void>()
@@ -102,6 +110,7 @@ export class Fleet {
     private constructor(private readonly options: FleetOptions) {
         // Throws UnservedRoleError before any board starts.
         this.served = options.services ? servedRoles(options.services) : { sensors: [], actuators: [] }
+        this.started = options.epochMs ?? Date.now()
     }
 
     /**
@@ -120,6 +129,7 @@ export class Fleet {
             for (let spec = queue.shift(); spec && !failure; spec = queue.shift()) {
                 try {
                     await fleet.boot(spec)
+                    options.onBoardStarted?.(spec.deviceId)
                 } catch (error) {
                     failure ??= { error }
                 }
@@ -179,7 +189,9 @@ export class Fleet {
             )
             const control = await mqtt
                 .connectAsync(this.options.broker.toString(), {
-                    clientId: `fieldlink-sim-control-${process.pid}`,
+                    // Unique among the fleet's threads and machines: a shared id would take
+                    // another's connection over.
+                    clientId: `fieldlink-sim-control-${randomUUID().slice(0, 13)}`,
                     reconnectPeriod: 0,
                     connectTimeout: 5000,
                 })

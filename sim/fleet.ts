@@ -61,6 +61,11 @@ export interface FleetOptions {
      * fleet up several times faster.
      */
     startConcurrency?: number
+    /**
+     * How long one board may take to start (ms; default SimulatedBoard's 10 s). A large
+     * fleet starts boards beside hundreds already running, on a loop they keep busy.
+     */
+    startTimeoutMs?: number
     /** Called as each board has started (for progress over a long start-up). */
     onBoardStarted?: (deviceId: string) => void
     /**
@@ -242,6 +247,7 @@ export class Fleet {
                 bindPress: press => this.buttons.set(deviceId, press),
             })),
             socket: o.socket?.(deviceId),
+            startTimeoutMs: o.startTimeoutMs,
             onLog: line => o.onLog?.(deviceId, line),
             onError: error => o.onError?.(deviceId, error),
         })

@@ -30,6 +30,11 @@ import { spawnWorker } from "./spawn.js"
 
 /** Boards starting at once in each worker (see FleetOptions.startConcurrency). */
 export const WORKER_START_CONCURRENCY = 8
+/**
+ * How long one board may take to start. Alone it takes well under a second; beside a
+ * thousand running boards on a shared machine, ten seconds has been seen to pass.
+ */
+export const WORKER_BOARD_START_TIMEOUT_MS = 60_000
 /** How long a worker may take to say goodbye before it is terminated. */
 const STOP_TIMEOUT_MS = 15_000
 
@@ -157,6 +162,7 @@ export class WorkerFleet {
                         services: options.services,
                         boards,
                         startConcurrency: options.startConcurrency ?? WORKER_START_CONCURRENCY,
+                        startTimeoutMs: options.startTimeoutMs ?? WORKER_BOARD_START_TIMEOUT_MS,
                         links: options.links ?? false,
                         logs: options.onLog !== undefined,
                         epochMs,
@@ -231,6 +237,23 @@ export class WorkerFleet {
     /** Each worker's event-loop delay since `beginWindow()`, in worker order. */
     async endWindow(): Promise<LoopDelay[]> {
         return (await Promise.all(this.live().map(h => h.call({ op: "window-end" })))) as LoopDelay[]
+    }
+
+    /** A full collection in every worker that has `gc` exposed (--expose-gc). */
+    async collectGarbage(): Promise<void> {
+        await Promise.all(this.live().map(h => h.call({ op: "gc" })))
+    }
+
+    /** Starts the V8 sampling profiler in every worker. */
+    async beginProfile(): Promise<void> {
+        await Promise.all(this.live().map(h => h.call({ op: "profile-begin" })))
+    }
+
+    /** Stops the profilers; worker k's profile goes to `file(k)`. Returns the files. */
+    async endProfile(file: (worker: number) => string): Promise<string[]> {
+        const live = this.live()
+        await Promise.all(live.map(h => h.call({ op: "profile-end", file: file(h.index) })))
+        return live.map(h => file(h.index))
     }
 
     /** Graceful stop: every board says offline and disconnects; then the workers end. */

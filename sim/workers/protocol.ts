@@ -18,6 +18,7 @@ export interface WorkerSetup {
     services?: ProgramService[]
     boards: BoardSpec[]
     startConcurrency: number
+    startTimeoutMs: number
     /** Each board behind its own `NetworkLink`, so faults can cut, black-hole or delay it. */
     links: boolean
     /** Forward every board's log lines (they cost a message each; the live table needs none). */
@@ -46,6 +47,11 @@ export type Call =
     /** Starts measuring the worker's event-loop delay; `window-end` returns it. */
     | { op: "window-begin" }
     | { op: "window-end" }
+    /** The V8 sampling profiler over this worker's thread; `profile-end` writes it to `file` (.cpuprofile). */
+    | { op: "profile-begin" }
+    | { op: "profile-end"; file: string }
+    /** A full collection, when the thread has `gc` (--expose-gc): so the RSS read next counts no garbage. */
+    | { op: "gc" }
 
 /** A worker's event-loop delay over a window, ms. */
 export interface LoopDelay {

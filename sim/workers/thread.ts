@@ -9,6 +9,8 @@
  */
 import { parentPort, workerData } from "node:worker_threads"
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks"
+import { Session } from "node:inspector/promises"
+import { writeFileSync } from "node:fs"
 import { netConnector } from "@fieldlink/devs-host"
 import { Fleet } from "../fleet.js"
 import { NetworkLink } from "../network/link.js"
@@ -43,6 +45,7 @@ const links = new Map<string, NetworkLink>(
 )
 let fleet: Fleet | undefined
 let window: IntervalHistogram | undefined
+let profiler: Session | undefined
 
 function linksOf(ids: string[]): NetworkLink[] {
     return ids.map(id => links.get(id)).filter((l): l is NetworkLink => l !== undefined)
@@ -92,6 +95,24 @@ async function perform(call: Call): Promise<CallResult> {
                 maxMs: h.max / NS_PER_MS,
             }
         }
+        case "gc":
+            ;(globalThis as { gc?: () => void }).gc?.()
+            return
+        case "profile-begin":
+            // A session in a worker profiles that worker's own thread.
+            profiler = new Session()
+            profiler.connect()
+            await profiler.post("Profiler.enable")
+            await profiler.post("Profiler.start")
+            return
+        case "profile-end": {
+            if (!profiler) throw new Error("profile-end without profile-begin")
+            const { profile } = await profiler.post("Profiler.stop")
+            writeFileSync(call.file, JSON.stringify(profile))
+            profiler.disconnect()
+            profiler = undefined
+            return
+        }
     }
 }
 
@@ -139,6 +160,7 @@ async function main(): Promise<void> {
             services: setup.services,
             boards: setup.boards,
             startConcurrency: setup.startConcurrency,
+            startTimeoutMs: setup.startTimeoutMs,
             epochMs: setup.epochMs,
             socket: setup.links ? id => links.get(id) : undefined,
             onBoardStarted: () => started++,

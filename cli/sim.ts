@@ -274,6 +274,7 @@ export async function simCommand(argv: string[]): Promise<number> {
             })
             const started = fleet
             cleanups.push(() => started.stop())
+            console.log(`${stamp()}  ${fleet.describeAssignment()}`)
         }
         if (serial > 0) {
             const dir = mkdtempSync(path.join(tmpdir(), "fieldlink-sim-"))

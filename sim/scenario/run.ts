@@ -136,7 +136,8 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
             })
         t0 = Date.now()
         say(
-            `t=0.0s  ${specs.length} board(s)${rig ? `, ${s.serial.length} serial device(s) behind gateway ${s.gateway.id}` : ""} started; running for ${s.duration} s`,
+            `t=0.0s  ${specs.length} board(s)${rig ? `, ${s.serial.length} serial device(s) behind gateway ${s.gateway.id}` : ""} started; running for ${s.duration} s` +
+                (specs.length > 0 ? ` (${fleet.describeAssignment()})` : ""),
         )
         const pending: Promise<void>[] = []
         for (const fault of s.faults) {

@@ -189,6 +189,11 @@ export class WorkerFleet {
         return this.handles.length
     }
 
+    /** `worker 1: sim-1 … sim-500 · worker 2: sim-501 … sim-1000`: which worker runs which boards. */
+    describeAssignment(): string {
+        return this.handles.map(h => `worker ${h.index}: ${describeIds(h.ids)}`).join(" · ")
+    }
+
     health(): WorkerHealth[] {
         return this.handles.map(h => ({
             worker: h.index,

@@ -22,7 +22,10 @@ const HEALTH_EVERY_MS = 1000
 const LOOP_RESOLUTION_MS = 10
 const NS_PER_MS = 1e6
 
-/** Test-only fault injection (named as such): `<worker>@<ms>` crashes that worker that long after its start. */
+/**
+ * Test-only fault injection (named as such): `<worker>@<ms>` makes that worker throw an
+ * uncaught error `ms` after all its boards have started, as a bug in it would.
+ */
 export const CRASH_ENV = "FIELDLINK_SIM_TEST_CRASH_WORKER"
 
 const port = parentPort!
@@ -148,7 +151,6 @@ function injectCrash(): void {
 }
 
 async function main(): Promise<void> {
-    injectCrash()
     let started = 0
     const progress = setInterval(() => send({ type: "progress", started }), PROGRESS_EVERY_MS)
     try {
@@ -175,6 +177,7 @@ async function main(): Promise<void> {
     send({ type: "progress", started })
     send({ type: "started" })
     reportHealth()
+    injectCrash()
 }
 
 main().catch((error: unknown) => {

@@ -66,6 +66,13 @@ export interface FleetOptions {
      * fleet starts boards beside hundreds already running, on a loop they keep busy.
      */
     startTimeoutMs?: number
+    /**
+     * Tries to start a board this many times before the fleet's start fails (default 1).
+     * Beside a thousand running boards on a loaded machine, a board's Jacdac requests
+     * (its settings, stored before the program runs) can miss their deadlines; a fresh
+     * VM usually starts the next time. Each failed attempt is reported to `onError`.
+     */
+    startAttempts?: number
     /** Called as each board has started (for progress over a long start-up). */
     onBoardStarted?: (deviceId: string) => void
     /**
@@ -133,7 +140,7 @@ export class Fleet {
         const worker = async () => {
             for (let spec = queue.shift(); spec && !failure; spec = queue.shift()) {
                 try {
-                    await fleet.boot(spec)
+                    await fleet.bootWithRetries(spec)
                     options.onBoardStarted?.(spec.deviceId)
                 } catch (error) {
                     failure ??= { error }
@@ -215,6 +222,23 @@ export class Fleet {
     /** Abrupt stop of every VM, as a power cut would: the broker fires the wills. */
     async kill(): Promise<void> {
         await Promise.all(this.boards.map(b => b.kill()))
+    }
+
+    private async bootWithRetries(spec: BoardSpec): Promise<void> {
+        const attempts = this.options.startAttempts ?? 1
+        for (let attempt = 1; ; attempt++) {
+            try {
+                return await this.boot(spec)
+            } catch (error) {
+                if (attempt >= attempts) throw error
+                this.options.onError?.(
+                    spec.deviceId,
+                    new Error(
+                        `start attempt ${attempt} of ${attempts} failed, trying again: ${(error as Error).message}`,
+                    ),
+                )
+            }
+        }
     }
 
     private async boot(spec: BoardSpec): Promise<void> {

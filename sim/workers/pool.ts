@@ -35,6 +35,8 @@ export const WORKER_START_CONCURRENCY = 8
  * thousand running boards on a shared machine, ten seconds has been seen to pass.
  */
 export const WORKER_BOARD_START_TIMEOUT_MS = 60_000
+/** Starts of one board tried before the fleet's start fails (see FleetOptions.startAttempts). */
+export const WORKER_BOARD_START_ATTEMPTS = 3
 /** How long a worker may take to say goodbye before it is terminated. */
 const STOP_TIMEOUT_MS = 15_000
 
@@ -163,6 +165,7 @@ export class WorkerFleet {
                         boards,
                         startConcurrency: options.startConcurrency ?? WORKER_START_CONCURRENCY,
                         startTimeoutMs: options.startTimeoutMs ?? WORKER_BOARD_START_TIMEOUT_MS,
+                        startAttempts: options.startAttempts ?? WORKER_BOARD_START_ATTEMPTS,
                         links: options.links ?? false,
                         logs: options.onLog !== undefined,
                         epochMs,

@@ -19,6 +19,7 @@ export interface WorkerSetup {
     boards: BoardSpec[]
     startConcurrency: number
     startTimeoutMs: number
+    startAttempts: number
     /** Each board behind its own `NetworkLink`, so faults can cut, black-hole or delay it. */
     links: boolean
     /** Forward every board's log lines (they cost a message each; the live table needs none). */

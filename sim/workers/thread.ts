@@ -163,6 +163,7 @@ async function main(): Promise<void> {
             boards: setup.boards,
             startConcurrency: setup.startConcurrency,
             startTimeoutMs: setup.startTimeoutMs,
+            startAttempts: setup.startAttempts,
             epochMs: setup.epochMs,
             socket: setup.links ? id => links.get(id) : undefined,
             onBoardStarted: () => started++,

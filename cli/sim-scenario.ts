@@ -14,6 +14,8 @@ export interface ScenarioCommandOptions {
     check: boolean
     broker?: URL
     verbose: boolean
+    /** Worker threads for the boards (default: one per core). */
+    workers?: number
 }
 
 export async function scenarioCommand(o: ScenarioCommandOptions): Promise<number> {
@@ -34,6 +36,7 @@ export async function scenarioCommand(o: ScenarioCommandOptions): Promise<number
         program: firmware.bytecode,
         services: firmware.services,
         broker: o.broker,
+        workers: o.workers,
         onLine: line => console.log(`${stamp()}  ${line}`),
         onBoardLog: o.verbose ? (id, line) => console.log(`${stamp()}  ${id.padEnd(12)} ${line}`) : undefined,
     })

@@ -5,15 +5,14 @@
 import { startEmbeddedBroker, type EmbeddedBroker } from "@fieldlink/sim/broker/embedded"
 import { firstReachable } from "@fieldlink/sim/broker/reachable"
 import { buildFirmware, findProject } from "@fieldlink/devs-host/firmware"
-import { Fleet, uniformBoards } from "@fieldlink/sim/fleet"
+import { WorkerCrash, WorkerFleet } from "@fieldlink/sim/workers/pool"
 import { describeEvent, startMonitor } from "@fieldlink/sim/monitor"
-import { idError } from "@fieldlink/protocol/mqtt"
 import { UsageError } from "@fieldlink/lib/cli/errors"
 import { brokerFlags, commandFlags, wholeFlag } from "@fieldlink/lib/cli/flags"
 import { stopSignal } from "@fieldlink/lib/cli/run"
 import { scenarioCommand } from "./sim-scenario.js"
 import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import os, { tmpdir } from "node:os"
 import path from "node:path"
 import { LiveView } from "@fieldlink/sim/live-view"
 import { socatProblem } from "@fieldlink/sim/serial/pty"
@@ -21,6 +20,7 @@ import { SerialRig, type SerialDeviceSpec } from "@fieldlink/sim/serial/rig"
 import { startLocalDashboard } from "@fieldlink/dashboard/local"
 import { discoveryPrefixFlag, HA_FLAGS } from "@fieldlink/homeassistant/flags"
 import { describeProject } from "./project.js"
+import { describeHealth, describePlan, fleetPlan, MAX_FLEET, MAX_WORKERS } from "./sim-fleet.js"
 
 /** The local stack's serial devices: the firmware over its log UART first, then scripted meters. */
 function localSerialDevices(count: number, intervalMs: number): SerialDeviceSpec[] {
@@ -47,20 +47,28 @@ function localSerialDevices(count: number, intervalMs: number): SerialDeviceSpec
     )
 }
 
-const HELP = `usage: fieldlink sim [--boards N] [--serial N] [--broker URL] [--keepalive S] [--interval MS]
-                     [--duration S] [--id-prefix P] [--topic-root R] [--seed N] [--port P] [--verbose]
-                     [--dashboard-port P | --no-dashboard] [--ha [--ha-prefix P]]
-       fieldlink sim SCENARIO.yaml [--check] [--broker URL] [--verbose]
+const HELP = `usage: fieldlink sim [--boards N] [--workers N] [--shard K/N] [--serial N] [--broker URL]
+                     [--keepalive S] [--interval MS] [--duration S] [--id-prefix P] [--topic-root R]
+                     [--seed N] [--port P] [--verbose] [--dashboard-port P | --no-dashboard]
+                     [--ha [--ha-prefix P]]
+       fieldlink sim SCENARIO.yaml [--check] [--broker URL] [--workers N] [--verbose]
 
 Runs N simulated sensor boards. Each runs the real compiled firmware in its own
 DeviceScript VM with simulated temperature and humidity sensors, and talks MQTT to the
 broker over real TCP. Without --broker, an embedded broker is started (on --port, default
 1883, or a free port when that one is taken), so you can watch it with any MQTT tool.
 
-  --boards N       WiFi boards to run, 0-200 (default 3)
+  --boards N       WiFi boards in the fleet, 0-${MAX_FLEET} (default 3); with --shard, the
+                   whole fleet of all shards. How many one machine holds is checked
+                   before any starts (open files, local ports, memory)
+  --workers N      worker threads the boards are spread over, 1-${MAX_WORKERS} (default: one
+                   per core, ${os.availableParallelism()} here; never more than the boards)
+  --shard K/N      run part K of N of the fleet (for N machines, e.g. a CI matrix, against
+                   one --broker): boards floor((K-1)*B/N)+1 ... floor(K*B/N) of B, so the
+                   shards' ids never collide and together cover the fleet
   --serial N       serial devices behind a real gateway, 0-20 (default 2: the firmware
                    over its log UART, and a scripted meter; 0 in your own project,
-                   whose program runs as the WiFi boards); needs socat
+                   whose program runs as the WiFi boards, and with --shard); needs socat
   --broker URL     mqtt://host:port or mqtts://host:port (default: embedded broker);
                    repeat for the nodes of one broker (a cluster, or brokers bridged on
                    the topic root): the boards and the gateway try them in turn
@@ -79,12 +87,16 @@ broker over real TCP. Without --broker, an embedded broker is started (on --port
                    terminal is a live table, redrawn every second)
 
 Ctrl-C (or SIGTERM) stops gracefully: every board publishes offline and disconnects.
+A worker thread that crashes is reported with its boards, the others stop gracefully,
+and the exit code is 1.
 
 With a SCENARIO file (docs/scenarios.md), runs its boards, applies its fault schedule and
 reports its expectations; --check exits 1 when one is not met (for CI).`
 
 const SPEC = {
     boards: { type: "string" },
+    workers: { type: "string" },
+    shard: { type: "string" },
     serial: { type: "string" },
     broker: { type: "string", multiple: true },
     keepalive: { type: "string" },
@@ -123,6 +135,7 @@ export async function simCommand(argv: string[]): Promise<number> {
     if (flags.positionals.length === 1) {
         const fleetFlags = [
             "boards",
+            "shard",
             "serial",
             "keepalive",
             "interval",
@@ -147,34 +160,47 @@ export async function simCommand(argv: string[]): Promise<number> {
             )
         return scenarioCommand({
             file: flags.positionals[0],
+            workers:
+                flags.values.workers === undefined
+                    ? undefined
+                    : wholeFlag("sim", flags, "workers", 1, 1, MAX_WORKERS),
             check: flags.values.check === true,
             broker: brokers[0],
             verbose: flags.values.verbose === true,
         })
     }
     if (flags.values.check) throw new UsageError("fieldlink sim: --check needs a scenario file to check")
-    const boards = wholeFlag("sim", flags, "boards", 3, 0, 200)
+    const idPrefix = String(flags.values["id-prefix"] ?? "sim")
+    const keepAliveSeconds = wholeFlag("sim", flags, "keepalive", 60, 0, 65535)
+    const intervalMs = wholeFlag("sim", flags, "interval", 5000, 100, 86400000)
+    const plan = fleetPlan(flags, {
+        idPrefix,
+        keepAliveSeconds,
+        intervalMs,
+        embeddedBroker: flags.values.broker === undefined,
+    })
+    if (plan.shard && flags.values.broker === undefined)
+        throw new UsageError(
+            `fieldlink sim: --shard ${plan.shard.index}/${plan.shard.count} runs part of a fleet against a broker the shards share: name it with --broker URL`,
+        )
+    if (plan.shard && flags.values.serial !== undefined && flags.values.serial !== "0")
+        throw new UsageError(
+            "fieldlink sim: --serial does not go with --shard: every shard would bring the same serial device ids and gateway id",
+        )
+    const boards = plan.boards.length
     const noSocat = socatProblem()
     const serialAsked = flags.values.serial !== undefined
     const project = findProject()
     // The serial devices run the stock firmware's serial transport beside a scripted meter;
     // a user's program is simulated as WiFi boards unless asked for with --serial.
-    const serial = wholeFlag("sim", flags, "serial", noSocat || !project.stock ? 0 : 2, 0, 20)
+    const serial = wholeFlag("sim", flags, "serial", noSocat || !project.stock || plan.shard ? 0 : 2, 0, 20)
     if (serial > 0 && noSocat)
         throw new UsageError(`fieldlink sim: --serial needs pseudo-terminals, but ${noSocat}`)
     if (boards + serial === 0)
         throw new UsageError("fieldlink sim: nothing to simulate: --boards and --serial are both 0")
-    const keepAliveSeconds = wholeFlag("sim", flags, "keepalive", 60, 0, 65535)
-    const intervalMs = wholeFlag("sim", flags, "interval", 5000, 100, 86400000)
     const durationS = wholeFlag("sim", flags, "duration", 0, 0, 31536000)
     const seed = wholeFlag("sim", flags, "seed", 1, 0, 4294967295)
     const port = wholeFlag("sim", flags, "port", 1883, 0, 65535)
-    const idPrefix = String(flags.values["id-prefix"] ?? "sim")
-    const prefixProblem = idError(`${idPrefix}-${boards}`)
-    if (prefixProblem)
-        throw new UsageError(
-            `fieldlink sim: --id-prefix '${idPrefix}' does not make valid device ids: ${prefixProblem}`,
-        )
     const topicRoot = String(flags.values["topic-root"] ?? "fieldlink")
     if (topicRoot === "" || /[+#]/.test(topicRoot) || topicRoot.startsWith("$"))
         throw new UsageError(
@@ -197,6 +223,7 @@ export async function simCommand(argv: string[]): Promise<number> {
     // gateway get them all, and move on their own.
     const broker = embedded ? new URL(embedded.url) : await firstReachable(brokers)
     const cleanups: (() => Promise<unknown>)[] = []
+    let crash: WorkerCrash | undefined
     if (embedded) cleanups.push(() => embedded.close())
     const cleanUp = async () => {
         for (const c of cleanups.reverse()) await c().catch(() => undefined)
@@ -208,8 +235,10 @@ export async function simCommand(argv: string[]): Promise<number> {
         if (noSocat && !serialAsked) console.log(`${stamp()}  no serial devices: ${noSocat}`)
         const firmware = await buildFirmware({ project })
         let dashboardUrl = ""
+        let fleet: WorkerFleet | undefined
         const header = () =>
-            `fieldlink sim — broker ${broker}${embedded ? " (embedded)" : ""} — ${boards} WiFi board(s), ${serial} serial device(s)${dashboardUrl ? ` — dashboard ${dashboardUrl}` : ""} — Ctrl-C stops`
+            `fieldlink sim — broker ${broker}${embedded ? " (embedded)" : ""} — ${boards} WiFi board(s), ${serial} serial device(s)${dashboardUrl ? ` — dashboard ${dashboardUrl}` : ""} — Ctrl-C stops` +
+            (fleet ? `\n${describeHealth(fleet.health())}` : "")
         const view = live ? new LiveView(process.stdout, header) : undefined
         const monitor = await startMonitor(broker, topicRoot, e =>
             view
@@ -230,22 +259,35 @@ export async function simCommand(argv: string[]): Promise<number> {
                 `${stamp()}  dashboard ${dashboard.url}${haPrefix ? `; Home Assistant discovery under ${haPrefix}/` : ""}`,
             )
         }
-        const fleet = await Fleet.start({
-            broker,
-            brokers,
-            boards: uniformBoards(boards, idPrefix, keepAliveSeconds, intervalMs),
-            topicRoot,
-            seed,
-            program: firmware.bytecode,
-            services: firmware.services,
-            onActuator: (id, kind, value) =>
-                console.log(`${stamp()}  ${id.padEnd(12)} ${kind.padEnd(10)} ${value ? "on" : "off"}`),
-            onLog: verbose
-                ? (id, line) => console.log(`${stamp()}  ${id.padEnd(12)} log        ${line}`)
-                : undefined,
-            onError: (id, error) => console.error(`${stamp()}  ${id.padEnd(12)} error      ${error.message}`),
-        })
-        cleanups.push(() => fleet.stop())
+        if (boards > 0) {
+            console.log(`${stamp()}  starting ${describePlan(plan)}`)
+            let lastProgress = 0
+            fleet = await WorkerFleet.start({
+                broker,
+                brokers,
+                boards: plan.boards,
+                workers: plan.workers,
+                topicRoot,
+                seed,
+                program: firmware.bytecode,
+                services: firmware.services,
+                onProgress: (started, total) => {
+                    // A large fleet takes minutes to start: say how far it is, every 10%.
+                    if (started - lastProgress < total / 10 || started === total) return
+                    lastProgress = started
+                    console.log(`${stamp()}  ${started} of ${total} boards started`)
+                },
+                onActuator: (id, kind, value) =>
+                    console.log(`${stamp()}  ${id.padEnd(12)} ${kind.padEnd(10)} ${value ? "on" : "off"}`),
+                onLog: verbose
+                    ? (id, line) => console.log(`${stamp()}  ${id.padEnd(12)} log        ${line}`)
+                    : undefined,
+                onError: (id, message) => console.error(`${stamp()}  ${id.padEnd(12)} error      ${message}`),
+            })
+            const started = fleet
+            cleanups.push(() => started.stop())
+            console.log(`${stamp()}  ${fleet.describeAssignment()}`)
+        }
         if (serial > 0) {
             const dir = mkdtempSync(path.join(tmpdir(), "fieldlink-sim-"))
             cleanups.push(async () => rmSync(dir, { recursive: true, force: true }))
@@ -266,13 +308,21 @@ export async function simCommand(argv: string[]): Promise<number> {
         )
         view?.start()
         if (view) cleanups.push(async () => view.stop())
-        await Promise.race([
+        const ended = await Promise.race([
             stopRequested,
+            ...(fleet ? [fleet.crashed] : []),
             ...(durationS > 0 ? [new Promise(resolve => setTimeout(resolve, durationS * 1000).unref())] : []),
         ])
-        console.log(`${stamp()}  stopping: boards say offline and disconnect`)
+        if (ended instanceof WorkerCrash) {
+            crash = ended
+            console.error(`${stamp()}  fieldlink sim: ${crash.message}`)
+            console.log(`${stamp()}  stopping the other workers: their boards say offline and disconnect`)
+        } else console.log(`${stamp()}  stopping: boards say offline and disconnect`)
     } finally {
         await cleanUp()
     }
-    return 0
+    if (!crash) return 0
+    // Again after the live table's last draw, which covered the first.
+    if (live) console.error(`fieldlink sim: ${crash.message}`)
+    return 1
 }

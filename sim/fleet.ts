@@ -5,6 +5,7 @@
  * simulated network link).
  */
 import mqtt from "mqtt"
+import { randomUUID } from "node:crypto"
 import { deviceTopic } from "@fieldlink/protocol/fieldlink-topics"
 import { seedFrom } from "./random.js"
 import { simBoardSettings } from "./board-settings.js"
@@ -63,6 +64,25 @@ export interface FleetOptions {
      * fleet up several times faster.
      */
     startConcurrency?: number
+    /**
+     * How long one board may take to start (ms; default SimulatedBoard's 10 s). A large
+     * fleet starts boards beside hundreds already running, on a loop they keep busy.
+     */
+    startTimeoutMs?: number
+    /**
+     * Tries to start a board this many times before the fleet's start fails (default 1).
+     * Beside a thousand running boards on a loaded machine, a board's Jacdac requests
+     * (its settings, stored before the program runs) can miss their deadlines; a fresh
+     * VM usually starts the next time. Each failed attempt is reported to `onError`.
+     */
+    startAttempts?: number
+    /** Called as each board has started (for progress over a long start-up). */
+    onBoardStarted?: (deviceId: string) => void
+    /**
+     * The fleet's time 0 (ms since the epoch), on which the waveforms run; default: when
+     * this fleet was made. Fleets split over threads pass one, so their sensors agree.
+     */
+    epochMs?: number
 }
 
 export const DEFAULT_TEMPERATURE: Waveform = { type: "sine", mean: 21, amplitude: 3, periodS: 600 }
@@ -96,7 +116,7 @@ export function uniformBoards(
 const GOODBYE_TIMEOUT_MS = 5000
 
 export class Fleet {
-    private readonly started = Date.now()
+    private readonly started: number
     private readonly live = new Map<string, SimulatedBoard>()
     /** Each board's button, pressed for `ms`. */
     private readonly buttons = new Map<string, (ms: number) => void>()
@@ -105,6 +125,7 @@ export class Fleet {
     private constructor(private readonly options: FleetOptions) {
         // Throws UnservedRoleError before any board starts.
         this.served = options.services ? servedRoles(options.services) : { sensors: [], actuators: [] }
+        this.started = options.epochMs ?? Date.now()
     }
 
     /**
@@ -122,7 +143,8 @@ export class Fleet {
         const worker = async () => {
             for (let spec = queue.shift(); spec && !failure; spec = queue.shift()) {
                 try {
-                    await fleet.boot(spec)
+                    await fleet.bootWithRetries(spec)
+                    options.onBoardStarted?.(spec.deviceId)
                 } catch (error) {
                     failure ??= { error }
                 }
@@ -198,7 +220,9 @@ export class Fleet {
         for (const url of o.brokers && o.brokers.length > 0 ? o.brokers : [o.broker]) {
             const client = await mqtt
                 .connectAsync(url.toString(), {
-                    clientId: `fieldlink-sim-control-${process.pid}`,
+                    // Unique among the fleet's threads and machines: a shared id would take
+                    // another's connection over.
+                    clientId: `fieldlink-sim-control-${randomUUID().slice(0, 13)}`,
                     reconnectPeriod: 0,
                     connectTimeout: 5000,
                 })
@@ -211,6 +235,23 @@ export class Fleet {
     /** Abrupt stop of every VM, as a power cut would: the broker fires the wills. */
     async kill(): Promise<void> {
         await Promise.all(this.boards.map(b => b.kill()))
+    }
+
+    private async bootWithRetries(spec: BoardSpec): Promise<void> {
+        const attempts = this.options.startAttempts ?? 1
+        for (let attempt = 1; ; attempt++) {
+            try {
+                return await this.boot(spec)
+            } catch (error) {
+                if (attempt >= attempts) throw error
+                this.options.onError?.(
+                    spec.deviceId,
+                    new Error(
+                        `start attempt ${attempt} of ${attempts} failed, trying again: ${(error as Error).message}`,
+                    ),
+                )
+            }
+        }
     }
 
     private async boot(spec: BoardSpec): Promise<void> {
@@ -244,6 +285,7 @@ export class Fleet {
                 bindPress: press => this.buttons.set(deviceId, press),
             })),
             socket: o.socket?.(deviceId),
+            startTimeoutMs: o.startTimeoutMs,
             onLog: line => o.onLog?.(deviceId, line),
             onError: error => o.onError?.(deviceId, error),
         })

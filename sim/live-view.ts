@@ -34,21 +34,48 @@ export function emptyRow(): Row {
     return { via: "?", status: "?", last: "", lastAt: 0, recent: [], flaps: [] }
 }
 
-/** Pure: the table's text for the rows at `now`. */
-export function renderView(rows: ReadonlyMap<string, Row>, now: number, header: string): string {
+/**
+ * Pure: the table's text for the rows at `now`. With more rows than `maxRows` (a fleet
+ * of thousands on a terminal of fifty lines), the rows that need a look — not online,
+ * or flapping — come first, then the rest in id order, cut at `maxRows` with a count of
+ * what was left out; a line of totals heads the table either way.
+ */
+export function renderView(
+    rows: ReadonlyMap<string, Row>,
+    now: number,
+    header: string,
+    maxRows = Number.POSITIVE_INFINITY,
+): string {
+    const all = [...rows.entries()]
+        .map(([id, r]) => ({
+            id,
+            r,
+            rate: r.recent.filter(t => now - t <= RATE_WINDOW_MS).length,
+            flaps: r.flaps.filter(t => now - t <= RATE_WINDOW_MS).length,
+        }))
+        .sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }))
+    const online = all.filter(x => x.r.status === "online").length
+    const perMin = all.reduce((n, x) => n + x.rate, 0)
     const lines = [
         header,
-        "",
+        `${all.length} device(s): ${online} online, ${all.length - online} not; ${perMin} msg/min`,
         `${"DEVICE".padEnd(14)}${"VIA".padEnd(8)}${"STATUS".padEnd(9)}${"MSG/MIN".padStart(8)}  ${"AGE".padStart(6)}  LAST READING`,
     ]
-    for (const [id, r] of [...rows.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-        const rate = r.recent.filter(t => now - t <= RATE_WINDOW_MS).length
+    const needsLook = (x: (typeof all)[number]) => x.r.status !== "online" || x.flaps > FLAPS_PER_MIN
+    const shown =
+        all.length > maxRows
+            ? [...all.filter(needsLook), ...all.filter(x => !needsLook(x))].slice(0, maxRows)
+            : all
+    for (const { id, r, rate, flaps } of shown) {
         const age = r.lastAt ? `${Math.round((now - r.lastAt) / 1000)}s` : "-"
-        const flaps = r.flaps.filter(t => now - t <= RATE_WINDOW_MS).length
         lines.push(
             `${id.slice(0, 13).padEnd(14)}${r.via.padEnd(8)}${r.status.padEnd(9)}${String(rate).padStart(8)}  ${age.padStart(6)}  ${r.last}${flapMark(flaps)}`,
         )
     }
+    if (shown.length < all.length)
+        lines.push(
+            `… and ${all.length - shown.length} more (those not online, or flapping, are listed first)`,
+        )
     return lines.join("\n")
 }
 
@@ -108,6 +135,9 @@ export class LiveView {
 
     private draw(): void {
         // Home, clear screen, draw: the whole table each second is a few hundred bytes.
-        this.out.write("\x1b[H\x1b[2J" + renderView(this.rows, Date.now(), this.header()) + "\n")
+        const header = this.header()
+        // The table fits the terminal: its header, the totals, the column names, the "more" line.
+        const room = (this.out.rows ?? 50) - header.split("\n").length - 4
+        this.out.write("\x1b[H\x1b[2J" + renderView(this.rows, Date.now(), header, Math.max(1, room)) + "\n")
     }
 }

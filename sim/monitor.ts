@@ -3,6 +3,7 @@
  * one readable line per message: what `fieldlink sim` prints.
  */
 import mqtt, { type MqttClient } from "mqtt"
+import { randomUUID } from "node:crypto"
 
 export interface DeviceEvent {
     deviceId: string
@@ -42,7 +43,9 @@ export async function startMonitor(
     onEvent: (e: DeviceEvent) => void,
 ): Promise<MqttClient> {
     const client = await mqtt.connectAsync(broker.toString(), {
-        clientId: `fieldlink-monitor-${process.pid}`,
+        // Not the pid: shards of one fleet in CI containers often share it, and one broker
+        // takes a connection over when a second one brings the same client id.
+        clientId: `fieldlink-monitor-${randomUUID().slice(0, 13)}`,
         reconnectPeriod: 1000,
     })
     client.on("message", (topic, payload) => {

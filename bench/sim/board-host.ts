@@ -1,18 +1,20 @@
 /**
  * The board host: a child process that runs N simulated boards (the real firmware in
- * the DeviceScript VM) against the bench's broker, and measures itself over the window
- * the parent marks with "begin" and "end". Started by ./rung.ts, never by hand.
+ * the DeviceScript VM) spread over worker threads, as `fieldlink sim --workers` does,
+ * against the bench's broker, and measures itself over the window the parent marks with
+ * "begin" and "end". Started by ./rung.ts, never by hand.
+ *
+ * CPU time and RSS are the whole process's (every thread); the event-loop delay is each
+ * worker's own, and the worst worker's is reported.
  *
  * It dies with its parent: a lost IPC channel, SIGINT (Ctrl-C reaches the whole process
  * group) and SIGTERM all end it at once. Its boards' sockets close with the process, as
  * a power cut would.
  */
-import { writeFileSync } from "node:fs"
-import { Session } from "node:inspector/promises"
-import { monitorEventLoopDelay } from "node:perf_hooks"
+import path from "node:path"
 import { buildFirmware } from "@fieldlink/devs-host/firmware"
-import { Fleet, uniformBoards } from "@fieldlink/sim/fleet"
-import { loadVmFactory } from "@fieldlink/devs-host/bundle"
+import { uniformBoards } from "@fieldlink/sim/fleet"
+import { WorkerFleet } from "@fieldlink/sim/workers/pool"
 import {
     type BenchMessage,
     BOARD_PREFIX,
@@ -21,16 +23,12 @@ import {
     type HostMessage,
 } from "./protocol.js"
 
-const NS_PER_MS = 1e6
-
-/** RSS after a full collection (the host runs with --expose-gc), so garbage is not counted as boards. */
-function settledRss(): number {
-    const gc = (globalThis as { gc?: () => void }).gc
-    gc?.()
+/** RSS after a full collection in every thread (the host runs with --expose-gc), so garbage is not counted as boards. */
+async function settledRss(): Promise<number> {
+    ;(globalThis as { gc?: () => void }).gc?.()
+    await fleet?.collectGarbage()
     return process.memoryUsage.rss()
 }
-/** Fine enough to see a 10 ms VM step running late, cheap enough not to load the loop. */
-const LOOP_RESOLUTION_MS = 5
 
 function send(message: HostMessage): void {
     process.send?.(message)
@@ -45,7 +43,7 @@ function readConfig(): HostConfig {
     return JSON.parse(text) as HostConfig
 }
 
-let fleet: Fleet | undefined
+let fleet: WorkerFleet | undefined
 let exiting = false
 
 async function exit(code: number): Promise<void> {
@@ -63,62 +61,61 @@ process.once("disconnect", () => void exit(1))
 async function main(): Promise<void> {
     const config = readConfig()
     const { bytecode } = await buildFirmware()
-    // The VM module (a 28 MB bundle read once per process) is not a cost of any board.
-    loadVmFactory()
     send({ type: "loaded" })
 
     let errors = 0
     let firstError: string | undefined
     const started = performance.now()
     const startCpu = process.cpuUsage()
-    fleet = await Fleet.start({
+    // Each worker loads the VM module itself: that is part of what a worker costs.
+    fleet = await WorkerFleet.start({
         broker: new URL(config.brokerUrl),
         topicRoot: config.topicRoot,
         seed: config.seed,
         program: bytecode,
         boards: uniformBoards(config.boards, BOARD_PREFIX, config.keepAliveSeconds, config.intervalMs),
+        workers: config.workers,
         startConcurrency: config.startConcurrency,
-        onError: (deviceId, error) => {
+        onError: (deviceId, message) => {
             errors++
-            firstError ??= `${deviceId}: ${error.message}`
+            firstError ??= `${deviceId}: ${message}`
         },
+    })
+    const running = fleet
+    running.onCrash(crash => {
+        const message: HostMessage = { type: "failed", message: crash.message }
+        process.send?.(message, () => void exit(1))
     })
     const startupMs = performance.now() - started
     const { user, system } = process.cpuUsage(startCpu)
-    send({ type: "started", startupMs, startupCpuUs: user + system, rssBytes: settledRss() })
+    send({ type: "started", startupMs, startupCpuUs: user + system, rssBytes: await settledRss() })
 
-    const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
-    const profiler = config.profileFile ? new Session() : undefined
     let begin: { at: number; cpu: NodeJS.CpuUsage } | undefined
     process.on("message", async (message: BenchMessage) => {
         if (message.type === "begin") {
-            if (profiler) {
-                // Only the window: start-up would otherwise dominate the profile.
-                profiler.connect()
-                await profiler.post("Profiler.enable")
-                await profiler.post("Profiler.start")
-            }
-            loop.reset()
-            loop.enable()
+            // Only the window: start-up would otherwise dominate the profile.
+            if (config.profileDir) await running.beginProfile()
+            await running.beginWindow()
             begin = { at: performance.now(), cpu: process.cpuUsage() }
         } else if (message.type === "end" && begin) {
             const cpu = process.cpuUsage(begin.cpu)
-            loop.disable()
-            if (profiler && config.profileFile) {
-                const { profile } = await profiler.post("Profiler.stop")
-                writeFileSync(config.profileFile, JSON.stringify(profile))
-                profiler.disconnect()
-            }
+            const wallMs = performance.now() - begin.at
+            const loops = await running.endWindow()
+            const profiles = config.profileDir
+                ? await running.endProfile(k => path.join(config.profileDir!, `worker-${k}.cpuprofile`))
+                : []
             send({
                 type: "window",
                 figures: {
-                    wallMs: performance.now() - begin.at,
+                    wallMs,
                     userUs: cpu.user,
                     systemUs: cpu.system,
-                    loopP50Ms: loop.percentile(50) / NS_PER_MS,
-                    loopP99Ms: loop.percentile(99) / NS_PER_MS,
-                    loopMaxMs: loop.max / NS_PER_MS,
-                    rssBytes: settledRss(),
+                    loopP50Ms: Math.max(...loops.map(l => l.p50Ms)),
+                    loopP99Ms: Math.max(...loops.map(l => l.p99Ms)),
+                    loopMaxMs: Math.max(...loops.map(l => l.maxMs)),
+                    workers: running.workers,
+                    profiles,
+                    rssBytes: await settledRss(),
                     errors,
                     firstError,
                 },

@@ -1,3 +1,5 @@
+import os from "node:os"
+
 /**
  * The sim bench's command-line options. `bench/run.ts` hands every `--…` option to every
  * script bench, so options meant for another bench are ignored rather than refused.
@@ -15,16 +17,18 @@ export interface SimBenchOptions {
     /** Run only this many boards, with the board host under --cpu-prof, and summarise. */
     profile: number | undefined
     seed: number
-    /** Boards starting at once. */
+    /** Boards starting at once, in each worker. */
     startConcurrency: number
+    /** Worker threads the boards are spread over (`fieldlink sim --workers`). */
+    workers: number
 }
 
 const DEFAULTS: SimBenchOptions = {
-    ladder: [10, 50, 100, 200, 300, 400, 600, 800],
+    ladder: [10, 100, 200, 400, 600, 800, 1000, 1200, 1500, 2000],
     settleMs: 5000,
     windowMs: 20_000,
     intervalMs: 1000,
-    budgetMs: 300_000,
+    budgetMs: 900_000,
     embedded: false,
     profile: undefined,
     seed: 1,
@@ -32,6 +36,8 @@ const DEFAULTS: SimBenchOptions = {
     // up several times faster; many more only queue behind each other on the one event
     // loop until their Jacdac requests miss the 500 ms deadline.
     startConcurrency: 8,
+    // As `fieldlink sim`: one per core.
+    workers: os.availableParallelism(),
 }
 
 const QUICK: Partial<SimBenchOptions> = {
@@ -64,6 +70,7 @@ export function parseOptions(args: readonly string[]): SimBenchOptions {
         else if (name === "profile") options.profile = positive(name, value)
         else if (name === "seed") options.seed = positive(name, value)
         else if (name === "concurrency") options.startConcurrency = positive(name, value)
+        else if (name === "workers") options.workers = positive(name, value)
     }
     return options
 }

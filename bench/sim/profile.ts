@@ -54,15 +54,21 @@ function shortUrl(url: string): string {
     return tail.length > 0 ? tail : url
 }
 
-export function summariseProfile(profile: CpuProfile, top = 15): ProfileSummary {
-    const byId = new Map(profile.nodes.map(node => [node.id, node]))
-    const selfUs = new Map<number, number>()
-    profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
+/** Self time of one or more profiles (one per worker thread), added up. */
+export function summariseProfile(profiles: CpuProfile | CpuProfile[], top = 15): ProfileSummary {
+    const selfUs = new Map<ProfileNode, number>()
+    for (const profile of Array.isArray(profiles) ? profiles : [profiles]) {
+        const byId = new Map(profile.nodes.map(node => [node.id, node]))
+        profile.samples.forEach((id, i) => {
+            const node = byId.get(id)!
+            selfUs.set(node, (selfUs.get(node) ?? 0) + (profile.timeDeltas[i] ?? 0))
+        })
+    }
     const parts = new Map<string, number>()
     const functions = new Map<string, { part: string; us: number }>()
     let total = 0
-    for (const [id, us] of selfUs) {
-        const frame = byId.get(id)!.callFrame
+    for (const [node, us] of selfUs) {
+        const frame = node.callFrame
         const part = partOf(frame)
         total += us
         parts.set(part, (parts.get(part) ?? 0) + us)

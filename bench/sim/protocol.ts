@@ -2,7 +2,8 @@
  * Messages between the bench (parent) and the board host (child process), over Node's
  * IPC channel. The boards run in a process of their own so that its CPU time, RSS and
  * event-loop delay are the boards' alone: the broker, the subscriber and the bench's
- * bookkeeping live elsewhere.
+ * bookkeeping live elsewhere. Inside it they run on worker threads, as `fieldlink sim`
+ * runs them.
  */
 
 /** What the board host runs; passed as JSON in its environment. */
@@ -13,10 +14,12 @@ export interface HostConfig {
     intervalMs: number
     keepAliveSeconds: number
     seed: number
-    /** Boards starting at once (`FleetOptions.startConcurrency`). */
+    /** Worker threads the boards are spread over (`fieldlink sim --workers`). */
+    workers: number
+    /** Boards starting at once, in each worker (`FleetOptions.startConcurrency`). */
     startConcurrency: number
-    /** When set, the window runs under the V8 sampling profiler and its profile is written here. */
-    profileFile?: string
+    /** When set, the window runs under the V8 sampling profiler, each worker's profile in `<profileDir>/worker-<k>.cpuprofile`. */
+    profileDir?: string
 }
 
 /** Board ids are `<prefix>-1` … `<prefix>-N` (`uniformBoards`). */
@@ -34,10 +37,14 @@ export interface WindowFigures {
     /** process.cpuUsage() over the window, µs. */
     userUs: number
     systemUs: number
-    /** Event-loop delay over the window (monitorEventLoopDelay), ms. */
+    /** Event-loop delay over the window (monitorEventLoopDelay in each worker), ms: the worst worker's. */
     loopP50Ms: number
     loopP99Ms: number
     loopMaxMs: number
+    /** Worker threads that ran the boards. */
+    workers: number
+    /** The profiles written, one per worker (with `profileDir`). */
+    profiles: string[]
     rssBytes: number
     /** Board errors (VM faults, sensor problems) since start-up, and the first of them. */
     errors: number

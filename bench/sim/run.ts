@@ -1,14 +1,15 @@
 /**
  * Bench "sim": how many simulated boards one machine runs. For each N of a ladder it
  * starts N boards (the real firmware, one DeviceScript VM each, a sample every second)
- * in a board host process of their own, lets them settle, and measures one window:
+ * in a board host process of their own, spread over its worker threads (one per core, as
+ * `fieldlink sim` does; --workers=N), lets them settle, and measures one window:
  * messages/s at a subscriber against N/s, the boards that delivered every sample, the
  * sample period the subscriber saw, the host's CPU, RSS and event-loop delay, and the
  * start-up time. It stops climbing when the machine clearly cannot keep up or the time
  * budget would run out.
  *
  *   node --import tsx --conditions=source bench/run.ts sim [--quick] [--ladder=10,50,100] [--window=20]
- *       [--settle=5] [--budget=300] [--embedded] [--profile=100]
+ *       [--settle=5] [--budget=900] [--workers=2] [--embedded] [--profile=100]
  *
  * `--profile=N` runs one rung of N boards with the V8 sampling profiler over the window
  * and prints where the host's time went.
@@ -32,8 +33,8 @@ const GUESS_STARTUP_MS_PER_BOARD = 150
 const BACKGROUND_SAMPLE_MS = 2000
 const GIVE_UP_COMPLETE_SHARE = 0.9
 const GIVE_UP_PERIOD_STRETCH = 0.1
-/** The boards share one event loop, so one core is their ceiling whatever the machine has. */
-const GIVE_UP_HOST_CORE_PCT = 95
+/** Each worker is one event loop: one core each is their ceiling, and the machine's cores are. */
+const GIVE_UP_CORE_SHARE = 0.95
 
 const abort = new AbortController()
 process.once("SIGINT", () => abort.abort(new Error("interrupted")))
@@ -43,7 +44,7 @@ function estimateMs(boards: number, msPerBoard: number, o: SimBenchOptions): num
     return boards * msPerBoard * 1.5 + o.settleMs + o.windowMs + 5000
 }
 
-function whyStop(r: RungResult): string | undefined {
+function whyStop(r: RungResult, cores: number): string | undefined {
     if (r.delivery.complete < GIVE_UP_COMPLETE_SHARE * r.boards) {
         return `only ${r.delivery.complete} of ${r.boards} boards delivered every sample`
     }
@@ -51,7 +52,9 @@ function whyStop(r: RungResult): string | undefined {
         return `the boards' mean sample period was ${r.delivery.periodMeanMs.toFixed(0)} ms for a ${r.intervalMs} ms interval`
     }
     const core = hostCorePercent(r)
-    if (core >= GIVE_UP_HOST_CORE_PCT) return `the board host used ${core.toFixed(0)}% of its one core`
+    const ceiling = 100 * Math.min(r.host.workers, cores)
+    if (core >= GIVE_UP_CORE_SHARE * ceiling)
+        return `the board host used ${core.toFixed(0)}% of a core, of the ${ceiling}% its ${r.host.workers} worker(s) on ${cores} cores can use`
     return undefined
 }
 
@@ -83,7 +86,10 @@ async function main(): Promise<void> {
     const idleFrom = machineTimes()
     await new Promise(resolve => setTimeout(resolve, BACKGROUND_SAMPLE_MS))
     console.log(
-        `machine busy before the bench (other processes): ${busyPercent(idleFrom, machineTimes()).toFixed(0)}% of ${cores} cores`,
+        `machine busy before the bench (other processes): ${busyPercent(idleFrom, machineTimes()).toFixed(0)}% of ${cores} cores, load average ${os
+            .loadavg()
+            .map(l => l.toFixed(1))
+            .join(" ")}`,
     )
     const broker = await startSimBenchBroker({ embedded: o.embedded })
     if (broker.fallbackReason) console.log(`not using mosquitto (${broker.fallbackReason})`)
@@ -115,7 +121,8 @@ async function main(): Promise<void> {
                     windowMs: o.windowMs,
                     seed: o.seed,
                     startConcurrency: o.startConcurrency,
-                    profileFile: profileDir ? path.join(profileDir, "host.cpuprofile") : undefined,
+                    workers: o.workers,
+                    profileDir,
                     signal: abort.signal,
                 })
             } catch (error) {
@@ -128,7 +135,7 @@ async function main(): Promise<void> {
             if (result.host.errors > 0)
                 console.log(`  ${result.host.errors} board errors, first: ${result.host.firstError}`)
             if (result.delivery.example) console.log(`  not complete, e.g. ${result.delivery.example}`)
-            stopped = whyStop(result)
+            stopped = whyStop(result, cores)
             if (stopped) break
         }
     } finally {
@@ -142,11 +149,12 @@ async function main(): Promise<void> {
     if (stopped) console.log(`stopped climbing: ${stopped}`)
     console.log(
         `notes: boards send a sample every ${o.intervalMs} ms with keep-alive ${KEEP_ALIVE_SECONDS} s; ` +
-            `${o.startConcurrency} boards start at once (--concurrency=N). ` +
+            `${o.workers} worker thread(s) (--workers=N), ${o.startConcurrency} boards start at once in each (--concurrency=N). ` +
             `Window ${o.windowMs / 1000} s after ${o.settleMs / 1000} s of settling. "complete" = no seq gap ` +
             "(counting from the sample before the window) and at least window/interval - 1 samples; " +
             `"met" = every board complete and the mean period (time per seq step) within ${PERIOD_TOLERANCE * 100}% of the interval. ` +
-            "CPU, RSS and loop delay are the board host's alone; MB/board is the RSS growth from the first rung, per board added. " +
+            "CPU and RSS are the board host's alone (all its threads); loop delay is the worst worker's; load avg is the machine's 1-minute figure at the window's end; " +
+            "MB/board is the RSS growth from the first rung, per board added. " +
             "Ratios compare with the first rung of this run.",
     )
     if (profileDir) {
@@ -157,9 +165,8 @@ async function main(): Promise<void> {
         try {
             const window = rungs[0]?.host
             const cpuMs = window ? (window.userUs + window.systemUs) / 1000 : NaN
-            console.log(
-                renderProfile(summariseProfile(readProfile(path.join(profileDir, "host.cpuprofile"))), cpuMs),
-            )
+            const files = rungs[0]?.host.profiles ?? []
+            console.log(renderProfile(summariseProfile(files.map(readProfile)), cpuMs))
         } finally {
             rmSync(profileDir, { recursive: true, force: true })
         }

@@ -4,6 +4,7 @@
  * is stopped before it returns or throws, also when `signal` aborts.
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import os from "node:os"
 import { fileURLToPath } from "node:url"
 import { tieToParent } from "@fieldlink/test-support/cleanup"
 import { deliveryFigures, type DeliveryFigures } from "./figures.js"
@@ -33,9 +34,10 @@ export interface RungOptions {
     settleMs: number
     windowMs: number
     seed: number
+    workers: number
     startConcurrency: number
-    /** Profile the board host over the window into this file (.cpuprofile). */
-    profileFile?: string
+    /** Profile the board host's workers over the window into this folder (.cpuprofile files). */
+    profileDir?: string
     signal: AbortSignal
 }
 
@@ -51,6 +53,8 @@ export interface RungResult {
     delivery: DeliveryFigures
     /** Busy share of the whole machine over the window, % of all cores. */
     machineBusyPct: number
+    /** The machine's 1-minute load average at the window's end (other work on a shared machine shows here). */
+    loadAverage: number
     /** The broker process's CPU over the window, % of one core; NaN when it has none. */
     brokerCpuPct: number
     /** This process (subscriber; the broker too when embedded), % of one core. */
@@ -125,8 +129,9 @@ export async function runRung(o: RungOptions): Promise<RungResult> {
         intervalMs: o.intervalMs,
         keepAliveSeconds: o.keepAliveSeconds,
         seed: o.seed,
+        workers: o.workers,
         startConcurrency: o.startConcurrency,
-        profileFile: o.profileFile,
+        profileDir: o.profileDir,
     }
     const subscriber = await subscribeTelemetry(o.brokerUrl, topicRoot)
     let child: ChildProcess | undefined
@@ -163,6 +168,7 @@ export async function runRung(o: RungOptions): Promise<RungResult> {
             host: figures,
             delivery: deliveryFigures(subscriber.arrivals, boardIds(o.boards), from, to, o.intervalMs),
             machineBusyPct,
+            loadAverage: os.loadavg()[0],
             brokerCpuPct: (100 * brokerSeconds * 1000) / (to - from),
             benchCpuPct: (100 * (bench.user + bench.system)) / 1000 / (to - from),
         }

@@ -40,11 +40,13 @@ export function keptUp(r: RungResult): boolean {
 
 const delivery: Column[] = [
     { header: "boards", cell: r => String(r.boards) },
+    { header: "workers", cell: r => String(r.host.workers) },
     { header: "start-up s", cell: r => fixed(r.startupMs / 1000, 1) },
     { header: "ms/board", cell: r => fixed(r.startupMs / r.boards, 0) },
     { header: "CPU ms/board", cell: r => fixed(r.startupCpuMs / r.boards, 1) },
     { header: "msg/s", cell: r => fixed((r.delivery.received * 1000) / r.windowMs, 1) },
     { header: "expected/s", cell: r => fixed((r.delivery.expected * 1000) / r.windowMs, 1) },
+    { header: "delivered", cell: r => `${r.delivery.received}/${Math.round(r.delivery.expected)}` },
     { header: "complete", cell: r => `${r.delivery.complete}/${r.boards}` },
     { header: "missing", cell: r => String(r.delivery.missing) },
     { header: "period p50 ms", cell: r => fixed(r.delivery.periodP50Ms, 0) },
@@ -56,6 +58,7 @@ const delivery: Column[] = [
 
 const cost = (cores: number): Column[] => [
     { header: "boards", cell: r => String(r.boards) },
+    { header: "workers", cell: r => String(r.host.workers) },
     { header: "CPU % core", cell: r => fixed(hostCorePercent(r), 1) },
     { header: "% machine", cell: r => fixed(hostCorePercent(r) / cores, 1) },
     { header: "% core/board", cell: r => fixed(perBoardCorePercent(r), 3) },
@@ -75,6 +78,7 @@ const cost = (cores: number): Column[] => [
     { header: "p99 ms", cell: r => fixed(r.host.loopP99Ms, 1) },
     { header: "max ms", cell: r => fixed(r.host.loopMaxMs, 0) },
     { header: "machine busy %", cell: r => fixed(r.machineBusyPct, 0) },
+    { header: "load avg", cell: r => fixed(r.loadAverage, 1) },
     { header: "broker % core", cell: r => fixed(r.brokerCpuPct, 1) },
     { header: "bench % core", cell: r => fixed(r.benchCpuPct, 1) },
 ]

@@ -13,9 +13,8 @@ import {
     type ObservedPublish,
     type ScenarioBroker,
 } from "../broker/scenario-broker.js"
-import { Fleet } from "../fleet.js"
-import { NetworkLink } from "../network/link.js"
-import { netConnector, type ProgramService } from "@fieldlink/devs-host"
+import { WorkerCrash, WorkerFleet } from "../workers/pool.js"
+import type { ProgramService } from "@fieldlink/devs-host"
 import { deviceTopic } from "@fieldlink/protocol/fieldlink-topics"
 import mqtt from "mqtt"
 import { checkExpectations, matchDevices, type ExpectationResult, type ObservedEvent } from "./expect.js"
@@ -23,6 +22,7 @@ import { scenarioBoards } from "./devices.js"
 import type { Fault, Input, Scenario } from "./types.js"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
+import os from "node:os"
 import path from "node:path"
 import { SerialRig } from "../serial/rig.js"
 import { socatProblem } from "../serial/pty.js"
@@ -36,6 +36,11 @@ export interface RunOptions {
     /** One line per thing that happens (faults, status changes), for the person watching. */
     onLine?: (line: string) => void
     onBoardLog?: (deviceId: string, line: string) => void
+    /**
+     * Worker threads the boards are spread over (default: one per core, never more than
+     * the boards). Faults and inputs reach each board in its own worker.
+     */
+    workers?: number
 }
 
 export interface RunReport {
@@ -76,30 +81,32 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
     const broker: ScenarioBroker = options.broker
         ? await externalScenarioBroker(options.broker, s.topicRoot, observe)
         : await embeddedScenarioBroker(s.topicRoot, observe)
-    const links = new Map(devices.map(d => [d, new NetworkLink(netConnector)]))
     const timers: NodeJS.Timeout[] = []
-    const since = () => (Date.now() - t0) / 1000
-    let fleet: Fleet | undefined
+    const since = (at = Date.now()) => (at - t0) / 1000
+    const boards = new Set(specs.map(b => b.deviceId))
+    let fleet: WorkerFleet | undefined
     let control: mqtt.MqttClient | undefined
     let rig: SerialRig | undefined
     const dir = s.serial.length > 0 ? mkdtempSync(path.join(tmpdir(), "fieldlink-sim-")) : undefined
     try {
-        fleet = await Fleet.start({
+        fleet = await WorkerFleet.start({
             broker: broker.url,
             topicRoot: s.topicRoot,
             seed: s.seed,
             program: options.program,
             services: options.services,
             boards: specs,
-            socket: id => links.get(id),
-            onLog: (id, line) => {
-                events.push({ t: since(), device: id, kind: "log", value: line })
+            workers: options.workers ?? os.availableParallelism(),
+            // Every board behind its own simulated link, in the worker that runs it.
+            links: true,
+            onLog: (id, line, at) => {
+                events.push({ t: since(at), device: id, kind: "log", value: line })
                 options.onBoardLog?.(id, line)
             },
-            onActuator: (id, kind, value) => {
+            onActuator: (id, kind, value, at) => {
                 const state = value ? "on" : "off"
-                events.push({ t: since(), device: id, kind: "actuator", value: `${kind}=${state}` })
-                say(`t=${since().toFixed(1)}s  ${id} ${kind} ${state}`)
+                events.push({ t: since(at), device: id, kind: "actuator", value: `${kind}=${state}` })
+                say(`t=${since(at).toFixed(1)}s  ${id} ${kind} ${state}`)
             },
         })
         if (s.inputs.some(i => i.command !== undefined))
@@ -129,7 +136,8 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
             })
         t0 = Date.now()
         say(
-            `t=0.0s  ${specs.length} board(s)${rig ? `, ${s.serial.length} serial device(s) behind gateway ${s.gateway.id}` : ""} started; running for ${s.duration} s`,
+            `t=0.0s  ${specs.length} board(s)${rig ? `, ${s.serial.length} serial device(s) behind gateway ${s.gateway.id}` : ""} started; running for ${s.duration} s` +
+                (specs.length > 0 ? ` (${fleet.describeAssignment()})` : ""),
         )
         const pending: Promise<void>[] = []
         for (const fault of s.faults) {
@@ -139,7 +147,7 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
                         `t=${fault.at.toFixed(1)}s  fault ${fault.name}: ${fault.type}${fault.target ? ` on ${fault.target}` : ""}${fault.type === "serial-garbage" ? "" : ` for ${fault.for} s`}`,
                     )
                     pending.push(
-                        applyFault(fault, { broker, fleet: fleet!, rig, links, devices }).catch(e =>
+                        applyFault(fault, { broker, fleet: fleet!, rig, boards, devices }).catch(e =>
                             say(`fault ${fault.name} failed: ${(e as Error).message}`),
                         ),
                     )
@@ -156,11 +164,19 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
                     say(
                         `t=${input.at.toFixed(1)}s  input ${input.name}: ${input.command !== undefined ? `cmd/${input.command} ${JSON.stringify(input.payload)}` : `button pressed ${input.ms} ms`} on ${input.device}`,
                     )
-                    for (const id of targets) applyInput(input, id, s.topicRoot, fleet!, control, say)
+                    for (const id of targets)
+                        applyInput(input, id, s.topicRoot, fleet!, control, say).catch(e =>
+                            say(`input ${input.name} failed on ${id}: ${(e as Error).message}`),
+                        )
                 }, input.at * 1000),
             )
         }
-        await new Promise(resolve => timers.push(setTimeout(resolve, s.duration * 1000)))
+        // A worker that crashes ends the run: its boards are gone, nothing after is worth judging.
+        const crash = await Promise.race([
+            fleet.crashed,
+            new Promise<void>(resolve => timers.push(setTimeout(resolve, s.duration * 1000))),
+        ])
+        if (crash instanceof WorkerCrash) throw new Error(`scenario '${s.name}': ${crash.message}`)
         const judged = events.filter(e => e.t <= s.duration)
         const named = [...s.faults, ...s.inputs.map(i => ({ name: i.name, at: i.at, for: 0 }))]
         const results = checkExpectations(s.expect, judged, devices, named, s.duration)
@@ -171,33 +187,33 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
         await control?.endAsync().catch(() => undefined)
         await rig?.stop().catch(() => undefined)
         await fleet?.stop().catch(() => undefined)
-        for (const link of links.values()) link.close()
         await broker.close()
         if (dir) rmSync(dir, { recursive: true, force: true })
     }
 }
 
-function applyInput(
+async function applyInput(
     input: Input,
     deviceId: string,
     topicRoot: string,
-    fleet: Fleet,
+    fleet: WorkerFleet,
     control: mqtt.MqttClient | undefined,
     say: (line: string) => void,
-): void {
+): Promise<void> {
     if (input.command !== undefined) {
         control!.publish(deviceTopic(topicRoot, deviceId, `cmd/${input.command}`), input.payload)
         return
     }
-    if (!fleet.press(deviceId, input.ms))
+    if (!(await fleet.press(deviceId, input.ms)))
         say(`input ${input.name}: ${deviceId}'s program uses no button (ds.Button); nothing pressed`)
 }
 
 interface FaultContext {
     broker: ScenarioBroker
-    fleet: Fleet
+    fleet: WorkerFleet
     rig: SerialRig | undefined
-    links: Map<string, NetworkLink>
+    /** The boards' ids (the rest of `devices` are serial devices). */
+    boards: ReadonlySet<string>
     devices: string[]
 }
 
@@ -211,6 +227,8 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 async function applyFault(f: Fault, c: FaultContext): Promise<void> {
     const targets = f.target ? matchDevices(f.target, c.devices) : []
+    // Board faults go to the worker that runs each board; serial devices have no link.
+    const boards = targets.filter(d => c.boards.has(d))
     const rig = c.rig
     switch (f.type) {
         case "gateway-kill":
@@ -242,28 +260,19 @@ async function applyFault(f: Fault, c: FaultContext): Promise<void> {
         case "broker-restart":
             return c.broker.restart(f.for * 1000)
         case "board-power-cut":
-            // The link first: a board without power sends no FIN and no RST.
-            for (const d of targets) c.links.get(d)!.powerCut()
-            await Promise.all(targets.map(d => c.fleet.powerCut(d)))
+            // Each worker cuts the link first: a board without power sends no FIN and no RST.
+            await c.fleet.powerCut(boards)
             await sleep(f.for * 1000)
-            for (const d of targets) c.links.get(d)!.powerOn()
-            await Promise.all(targets.map(d => c.fleet.powerOn(d)))
-            return
+            return c.fleet.powerOn(boards)
         case "network-cut":
         case "network-blackhole":
         case "wifi-loss":
         case "network-delay": {
-            const links = targets.map(d => c.links.get(d)!)
-            for (const link of links) {
-                if (f.type === "network-delay") link.setDelay(f.delayMs ?? 0)
-                else link.set(LINK_CONDITION[f.type])
-            }
+            if (f.type === "network-delay") await c.fleet.linkDelay(boards, f.delayMs ?? 0)
+            else await c.fleet.link(boards, LINK_CONDITION[f.type])
             await sleep(f.for * 1000)
-            for (const link of links) {
-                if (f.type === "network-delay") link.setDelay(0)
-                else link.set("up")
-            }
-            return
+            if (f.type === "network-delay") return c.fleet.linkDelay(boards, 0)
+            return c.fleet.link(boards, "up")
         }
     }
 }

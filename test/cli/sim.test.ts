@@ -7,7 +7,7 @@ import { freePort, waitFor } from "../support/wait.js"
 
 test("flag mistakes are named, with what was found and what is expected, and exit 2", async t => {
     const cases: [string[], RegExp][] = [
-        [["sim", "--boards", "201"], /--boards expects a whole number from 0 to 200, got '201'/],
+        [["sim", "--boards", "100001"], /--boards expects a whole number from 0 to 100000, got '100001'/],
         [["sim", "--boards", "0", "--serial", "0"], /nothing to simulate: --boards and --serial are both 0/],
         [["sim", "--interval", "fast"], /--interval expects a whole number from 100 to 86400000, got 'fast'/],
         [["sim", "--broker", "http://x"], /--broker must use mqtt:\/\/ or mqtts:\/\/, got 'http:\/\/'/],

@@ -35,3 +35,24 @@ test("a status flapping more than a few times a minute is marked 'duplicate id?'
     }
     t.notRegex(renderView(few.table, t0 + 10, "h"), /duplicate id/)
 })
+
+test("a fleet larger than the terminal: totals, the rows that need a look first, and a count of the rest", t => {
+    const v = view()
+    const now = 2_000_000
+    for (let i = 1; i <= 1000; i++) {
+        v.event({ deviceId: `sim-${i}`, kind: "status", text: i === 777 ? "offline" : "online" }, now)
+        v.event({ deviceId: `sim-${i}`, kind: "telemetry", text: '{"seq":1}' }, now)
+    }
+    const lines = renderView(v.table, now, "header", 5).split("\n")
+    t.is(lines[1], "1000 device(s): 999 online, 1 not; 1000 msg/min")
+    t.deepEqual(
+        lines.slice(3, 8).map(l => l.split(" ")[0]),
+        ["sim-777", "sim-1", "sim-2", "sim-3", "sim-4"],
+    )
+    t.is(lines[8], "… and 995 more (those not online, or flapping, are listed first)")
+    t.is(lines.length, 9)
+    // A fleet that fits is shown whole, in id order (sim-2 before sim-10).
+    const whole = renderView(v.table, now, "header").split("\n")
+    t.is(whole.length, 3 + 1000)
+    t.true(whole[4].startsWith("sim-2 "))
+})

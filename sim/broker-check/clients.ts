@@ -25,7 +25,9 @@ export interface Probe {
     waitForCount(match: (m: Received) => boolean, count: number, ms: number): Promise<number>
 }
 
-const CONNECT_TIMEOUT_MS = 5000
+// A cluster node under load (or over TLS on a slow link) can take seconds to answer; mqtt.js
+// itself waits 30 s by default. 10 s keeps a dead address quick to report.
+const CONNECT_TIMEOUT_MS = 10000
 
 /** What to try for the usual ways a connection fails. */
 function hintFor(error: Error & { code?: string | number }): string {

@@ -93,6 +93,9 @@ and the exit code is 1.
 With a SCENARIO file (docs/scenarios.md), runs its boards, applies its fault schedule and
 reports its expectations; --check exits 1 when one is not met (for CI).`
 
+/** Fleets this large report their start-up progress. */
+const PROGRESS_FROM_BOARDS = 50
+
 const SPEC = {
     boards: { type: "string" },
     workers: { type: "string" },
@@ -272,7 +275,9 @@ export async function simCommand(argv: string[]): Promise<number> {
                 program: firmware.bytecode,
                 services: firmware.services,
                 onProgress: (started, total) => {
-                    // A large fleet takes minutes to start: say how far it is, every 10%.
+                    // A large fleet takes minutes to start: say how far it is, every 10%
+                    // (a few boards start in a second; a line for one of three is noise).
+                    if (total < PROGRESS_FROM_BOARDS) return
                     if (started - lastProgress < total / 10 || started === total) return
                     lastProgress = started
                     console.log(`${stamp()}  ${started} of ${total} boards started`)

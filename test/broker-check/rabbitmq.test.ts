@@ -17,6 +17,7 @@ import { formatReport } from "../../sim/broker-check/table.js"
 import { exitCodeFor } from "../../sim/broker-check/verdicts.js"
 import { runCli } from "../support/cli.js"
 import { rabbitmqAvailable, startRabbitMQCluster, type RabbitMQCluster } from "../support/rabbitmq.js"
+import { takeTurn } from "../support/turn.js"
 
 const available = rabbitmqAvailable()
 const clusterTest = available.ok ? test.serial : test.skip
@@ -25,15 +26,24 @@ if (!available.ok) test(`RabbitMQ skipped: ${available.reason}`, t => t.pass())
 // One cluster for the file: it takes 40–100 s to start on a loaded 2-core machine.
 let cluster: RabbitMQCluster | undefined
 if (available.ok) {
+    // The cluster's start-up takes both cores for a minute: the aedes + Redis cluster test
+    // waits for it (and this file for that test).
+    let release: (() => Promise<void>) | undefined
     test.before(async t => {
+        release = await takeTurn("clusters")
         const started = Date.now()
         cluster = await startRabbitMQCluster(3)
+        await release()
+        release = undefined
         const node = cluster.nodes[0]!
         t.log(
             `RabbitMQ ${node.version}, 3 nodes, all accepting MQTT after ${Date.now() - started} ms (nodes: ${cluster.nodes.map(n => n.startedInMs).join(", ")} ms)`,
         )
     })
-    test.after.always(() => cluster?.stop())
+    test.after.always(async () => {
+        await release?.()
+        await cluster?.stop()
+    })
 }
 
 /** The retained messages a fresh subscriber to exactly `topics` receives within `ms`. */

@@ -65,7 +65,9 @@ export class Connections {
         })
         await new Promise<void>((resolve, reject) => {
             client.once("connect", () => resolve())
-            client.once("error", error => reject(new Error(`${url}: ${error.message}${hintFor(error)}`)))
+            client.once("error", error =>
+                reject(new Error(`${url}: ${error.message} (client ${clientId})${hintFor(error)}`)),
+            )
             client.once("close", () =>
                 reject(
                     new Error(

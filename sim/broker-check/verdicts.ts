@@ -52,7 +52,13 @@ export type Observation =
     | { id: "will-silent"; keepAliveS: number; willAfterMs: number | null; waitedMs: number }
     | { id: "birth-order"; connections: number; birthsSeen: number; birthsFirst: number }
     | { id: "qos1"; sent: number; received: number }
-    | { id: "session-resume"; sameNode: boolean; received: boolean }
+    | {
+          id: "session-resume"
+          sameNode: boolean
+          received: boolean
+          /** Why the resuming connection failed, when it did. */
+          refused?: string
+      }
     | { id: "max-payload"; largestBytes: number | null; firstRefusedBytes: number | null }
     | { id: "acl-subtree"; delivered: boolean }
     | {
@@ -177,10 +183,14 @@ export function judge(o: Observation): Verdict {
                 outcome: o.received ? "pass" : "note",
                 seen: o.received
                     ? "queued QoS 1 message delivered on resume"
-                    : "queued message not delivered on resume",
+                    : o.refused
+                      ? `the resuming connection failed: ${o.refused}`
+                      : "queued message not delivered on resume",
                 meaning: o.received
                     ? "a consumer with a persistent session misses nothing while it reconnects"
-                    : "a consumer misses what was published while it reconnected: read retained status on reconnect",
+                    : o.refused
+                      ? "a consumer resuming its session there waits out its connect timeout and retries; meanwhile it misses messages: read retained status on reconnect"
+                      : "a consumer misses what was published while it reconnected: read retained status on reconnect",
             }
         case "max-payload": {
             const enough = o.largestBytes !== null && o.largestBytes >= REQUIRED_PAYLOAD_BYTES

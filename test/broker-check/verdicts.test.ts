@@ -88,6 +88,22 @@ test("what fieldlink does not need is a note, and never fails the run", t => {
     t.is(exitCodeFor(notes), 0)
 })
 
+test("a node that does not answer a resuming client is a note naming the error, not an abandoned run", t => {
+    const verdict = judge({
+        id: "session-resume",
+        sameNode: false,
+        received: false,
+        refused: "mqtt://127.0.0.1:1884: connack timeout (client flc1-sess)",
+    })
+    t.is(verdict.outcome, "note")
+    t.is(
+        verdict.seen,
+        "the resuming connection failed: mqtt://127.0.0.1:1884: connack timeout (client flc1-sess)",
+    )
+    t.regex(verdict.meaning, /connect timeout and retries/)
+    t.is(exitCodeFor([verdict]), 0)
+})
+
 test("the payload limit is judged against the longest serial line", t => {
     t.is(
         judge({ id: "max-payload", largestBytes: REQUIRED_PAYLOAD_BYTES, firstRefusedBytes: 65536 }).outcome,

@@ -2,7 +2,7 @@
 import { relative } from "node:path"
 import { loadProfile, UnknownBoardError, type BoardProfile } from "@fieldlink/boards/profile"
 import { buildBoardFirmware } from "@fieldlink/flash/build"
-import { buildFirmware, findProject } from "@fieldlink/devs-host/firmware"
+import { buildableProject, buildFirmware, findProject } from "@fieldlink/devs-host/firmware"
 import { UsageError } from "@fieldlink/lib/cli/errors"
 import { parseFlags } from "@fieldlink/lib/cli/flags"
 
@@ -33,7 +33,8 @@ export async function buildCommand(argv: string[]): Promise<number> {
         return 0
     }
     const started = Date.now()
-    const project = findProject()
+    // Where it is really built: the stock firmware of an install the user cannot write is copied.
+    const project = await buildableProject(findProject())
     const where = relative(process.cwd(), project.dir) || "."
     const what = project.stock ? "firmware" : "program"
     const board = flags.values.board ?? project.board

@@ -47,7 +47,8 @@ const LOCK_FILE = join(GEN_DIR, "fieldlink-build.lock");
 // dist: a shared package's compiled output is not what DeviceScript compiles.
 const SKIP_DIRS = new Set(["node_modules", GEN_DIR, ".git", "dist"]);
 
-async function listSources(dir: string, into: string[]): Promise<void> {
+/** The files DeviceScript may compile under `dir` (sources, JSON, .env files), generated folders left out. */
+export async function listSources(dir: string, into: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   for (const entry of entries) {
     const path = join(dir, entry.name);

@@ -8,6 +8,9 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileDeviceScript, type CompileResult } from "./index.js";
+import { buildableProject } from "./stock-copy.js";
+
+export { buildableProject };
 
 /** The library package a project's program is built on (firmware/ in this repository). */
 export const FIRMWARE_LIBRARY = "fieldlink-firmware";
@@ -122,10 +125,10 @@ export function findProject(from: string = process.cwd()): FirmwareProject {
 }
 
 /** Compiles a project's src/main.ts, the stock firmware's by default (cached by the hash of every source). */
-export function buildFirmware(
+export async function buildFirmware(
   options: { cache?: boolean; project?: FirmwareProject } = {},
 ): Promise<CompileResult> {
-  const project = options.project ?? STOCK_PROJECT;
+  const project = await buildableProject(options.project ?? STOCK_PROJECT);
   return compileDeviceScript({
     projectDir: project.dir,
     entry: project.entry,

@@ -14,7 +14,12 @@ import { existsSync } from "node:fs"
 import { mkdir, rename, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import type { BoardProfile } from "@fieldlink/boards/profile"
-import { buildFirmware, STOCK_PROJECT, type FirmwareProject } from "@fieldlink/devs-host/firmware"
+import {
+    buildableProject,
+    buildFirmware,
+    STOCK_PROJECT,
+    type FirmwareProject,
+} from "@fieldlink/devs-host/firmware"
 import { compileDeviceScript } from "@fieldlink/devs-host"
 import { boardEntryMain, boardEntrySource, GENERATED_DIR } from "./codegen.js"
 
@@ -52,7 +57,8 @@ export async function buildBoardFirmware(
     profile: BoardProfile,
     options: { cache?: boolean; project?: FirmwareProject } = {},
 ): Promise<BoardBuild> {
-    const project = options.project ?? STOCK_PROJECT
+    // The stock firmware of an install the user cannot write is built from a copy.
+    const project = await buildableProject(options.project ?? STOCK_PROJECT)
     if (profile.simulator) {
         const r = await buildFirmware({ cache: options.cache, project })
         return { bytecode: r.bytecode, entry: project.entry, cached: r.cached }

@@ -11,8 +11,9 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
+import { takeLockFile } from "@fieldlink/lib/process/lock-file";
 import { locateCli } from "./bundle.js";
 import type { ProgramService } from "./roles.js";
 
@@ -121,53 +122,18 @@ async function writeAtomically(path: string, data: Uint8Array | string): Promise
   await rename(partial, path);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise(resolvePromise => setTimeout(resolvePromise, ms));
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Exclusive lock on the project's build output; a lock left by a dead process is taken over. */
 export async function withBuildLock<T>(
   projectDir: string,
   deadlineMs: number,
   work: () => Promise<T>,
 ): Promise<T> {
-  const lockPath = join(projectDir, LOCK_FILE);
   await mkdir(join(projectDir, GEN_DIR), { recursive: true });
-  const giveUp = Date.now() + deadlineMs;
-  for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
-    try {
-      const handle = await open(lockPath, "wx");
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const owner = Number(await readFile(lockPath, "utf8").catch(() => ""));
-      if (owner > 0 && !processAlive(owner)) {
-        await rm(lockPath, { force: true });
-        continue;
-      }
-      if (Date.now() > giveUp) {
-        throw new Error(
-          `Timed out waiting for the build lock ${lockPath} (held by process ${owner || "unknown"}).`,
-        );
-      }
-      await sleep(wait);
-    }
-  }
+  const release = await takeLockFile(join(projectDir, LOCK_FILE), { deadlineMs });
   try {
     return await work();
   } finally {
-    await rm(lockPath, { force: true });
+    await release();
   }
 }
 

@@ -64,7 +64,7 @@ test("an install the user cannot write builds the stock firmware from a copy in 
         if (!asRoot) readOnly(0o755)
         rmSync(work, { recursive: true, force: true })
     })
-    const env = {
+    const env: NodeJS.ProcessEnv = {
         ...process.env,
         PATH: `${path.join(prefix, "bin")}:${path.dirname(process.execPath)}:/usr/bin:/bin`,
     }

@@ -222,9 +222,11 @@ export async function simCommand(argv: string[]): Promise<number> {
     const stopRequested = stopSignal()
     const brokers = brokerFlags("sim", flags)
     const embedded = brokers.length === 0 ? await embeddedBroker(port) : undefined
-    // The monitor and the dashboard watch the first node that answers; the boards and the
-    // gateway get them all, and move on their own.
+    // The monitor and the dashboard start on the first node that answers; the boards and
+    // the gateway get them all, and move on their own…
     const broker = embedded ? new URL(embedded.url) : await firstReachable(brokers)
+    // …and move to the next node when theirs goes, as the boards do.
+    const watched = [broker, ...brokers.filter(node => node.href !== broker.href)]
     const cleanups: (() => Promise<unknown>)[] = []
     let crash: WorkerCrash | undefined
     if (embedded) cleanups.push(() => embedded.close())
@@ -243,7 +245,7 @@ export async function simCommand(argv: string[]): Promise<number> {
             `fieldlink sim — broker ${broker}${embedded ? " (embedded)" : ""} — ${boards} WiFi board(s), ${serial} serial device(s)${dashboardUrl ? ` — dashboard ${dashboardUrl}` : ""} — Ctrl-C stops` +
             (fleet ? `\n${describeHealth(fleet.health())}` : "")
         const view = live ? new LiveView(process.stdout, header) : undefined
-        const monitor = await startMonitor(broker, topicRoot, e =>
+        const monitor = await startMonitor(watched, topicRoot, e =>
             view
                 ? view.event(e)
                 : console.log(
@@ -254,7 +256,13 @@ export async function simCommand(argv: string[]): Promise<number> {
         const dashboard =
             dashboardPort === undefined
                 ? undefined
-                : await startLocalDashboard({ broker, topicRoot, port: dashboardPort, haPrefix })
+                : await startLocalDashboard({
+                      broker,
+                      nodes: watched,
+                      topicRoot,
+                      port: dashboardPort,
+                      haPrefix,
+                  })
         if (dashboard) {
             cleanups.push(() => dashboard.close())
             dashboardUrl = dashboard.url

@@ -4,12 +4,14 @@ import { startDashboard, type Dashboard } from "./service.js"
 
 export async function startLocalDashboard(o: {
     broker: URL
+    nodes?: readonly URL[]
     topicRoot: string
     port: number
     haPrefix?: string
 }): Promise<Dashboard> {
     const options = {
         broker: o.broker,
+        nodes: o.nodes,
         topicRoot: o.topicRoot,
         host: "127.0.0.1",
         commands: false,

@@ -15,6 +15,8 @@ import { DashboardServer, type CommandResult } from "./server.js"
 
 export interface DashboardOptions {
     broker: URL
+    /** The nodes of one broker to watch, `broker` first: the next is tried when one goes. Default: `broker` alone. */
+    nodes?: readonly URL[]
     topicRoot: string
     host: string
     /** 0 picks a free port. */
@@ -43,7 +45,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (problem) throw new Error(problem)
     const state = new FleetState(o.topicRoot)
     const client = await connectWatcher(
-        o.broker,
+        o.nodes ?? o.broker,
         o.clientId ?? `fieldlink-dashboard-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
     )
     const command = async (r: { deviceId: string; name: string; value: unknown }): Promise<CommandResult> => {

@@ -2,7 +2,8 @@
  * Watches a broker the way a user's MQTT tool would and turns fieldlink traffic into
  * one readable line per message: what `fieldlink sim` prints.
  */
-import mqtt, { type MqttClient } from "mqtt"
+import type { MqttClient } from "mqtt"
+import { connectWatcher } from "@fieldlink/lib/mqtt/watcher"
 import { randomUUID } from "node:crypto"
 
 export interface DeviceEvent {
@@ -37,17 +38,15 @@ export function describeEvent(e: DeviceEvent): string {
     return e.text === "" ? "(empty)" : e.text
 }
 
+/** Watches `nodes` (one broker, or the nodes of one: it moves to the next when one goes). */
 export async function startMonitor(
-    broker: URL,
+    nodes: URL | readonly URL[],
     root: string,
     onEvent: (e: DeviceEvent) => void,
 ): Promise<MqttClient> {
-    const client = await mqtt.connectAsync(broker.toString(), {
-        // Not the pid: shards of one fleet in CI containers often share it, and one broker
-        // takes a connection over when a second one brings the same client id.
-        clientId: `fieldlink-monitor-${randomUUID().slice(0, 13)}`,
-        reconnectPeriod: 1000,
-    })
+    // Not the pid: shards of one fleet in CI containers often share it, and one broker
+    // takes a connection over when a second one brings the same client id.
+    const client = await connectWatcher(nodes, `fieldlink-monitor-${randomUUID().slice(0, 13)}`)
     client.on("message", (topic, payload) => {
         const e = deviceEvent(root, topic, payload.toString("utf8"))
         if (e) onEvent(e)

@@ -1,23 +1,44 @@
 /**
  * An mqtt.js connection for a long-running watcher of the fleet (dashboard, Home
- * Assistant discovery): it must reach the broker once at start-up, with a message that
- * says what to check when it does not; afterwards it reconnects by itself.
+ * Assistant discovery, the simulator's live view): it must reach the broker once at
+ * start-up, with a message that says what to check when it does not; afterwards it
+ * reconnects by itself. Given the nodes of one broker (a cluster, or brokers bridged on
+ * the topic root), it starts on the first and tries the next one each time its
+ * connection is lost, as the boards and the gateway do.
  */
-import mqtt, { type MqttClient } from "mqtt"
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt"
 
-export async function connectWatcher(broker: URL, clientId: string): Promise<MqttClient> {
+/** The nodes as mqtt.js's `servers`, which it takes in turn at each reconnect. */
+function servers(nodes: readonly URL[]): IClientOptions["servers"] {
+    return nodes.map(url => ({
+        // URL keeps the brackets of an IPv6 host; the socket wants the address alone.
+        host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+        port: Number(url.port) || (url.protocol === "mqtts:" ? 8883 : 1883),
+        protocol: url.protocol === "mqtts:" ? "mqtts" : "mqtt",
+    }))
+}
+
+function withoutCredentials(url: URL): string {
+    const shown = new URL(url.toString())
+    shown.username = ""
+    shown.password = ""
+    return shown.toString()
+}
+
+/** Connects to `nodes` (one URL, or the nodes of one broker; credentials from the first). */
+export async function connectWatcher(nodes: URL | readonly URL[], clientId: string): Promise<MqttClient> {
+    const list: readonly URL[] = nodes instanceof URL ? [nodes] : nodes
+    if (list.length === 0) throw new Error("connectWatcher: no broker given")
     try {
-        return await mqtt.connectAsync(broker.toString(), {
+        return await mqtt.connectAsync(list[0]!.toString(), {
             clientId,
             reconnectPeriod: 1000,
             connectTimeout: 10000,
+            ...(list.length > 1 ? { servers: servers(list) } : {}),
         })
     } catch (e) {
-        const shown = new URL(broker.toString())
-        shown.username = ""
-        shown.password = ""
         throw new Error(
-            `cannot reach the broker at ${shown} (${(e as Error).message}); check --broker and that the broker is running`,
+            `cannot reach the broker at ${list.map(withoutCredentials).join(", ")} (${(e as Error).message}); check --broker and that the broker is running`,
         )
     }
 }

@@ -4,6 +4,7 @@ import test from "ava"
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
+import { processIdentity } from "@fieldlink/lib/process/lock-file"
 import { lockStateDir } from "../../gateway/lock.js"
 import { Registry, escapeLabel } from "../../gateway/obs/metrics.js"
 import { LogThrottle } from "../../gateway/obs/throttle.js"
@@ -257,7 +258,7 @@ test("mqtt.js options of a link: no per-message logging or keep-alive timer work
     t.is(mqttOptions(link).log, undefined, "DEBUG=mqttjs* must get mqtt.js's own log")
 })
 
-test("state folder lock: one gateway at a time; a lock left by a dead process is taken over", t => {
+test("state folder lock: one gateway at a time; a lock left by a dead process, or from before a reboot, is taken over", t => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-lock-"))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     // A live process (this one's parent) holds it: refused with a sentence.
@@ -265,10 +266,17 @@ test("state folder lock: one gateway at a time; a lock left by a dead process is
     t.throws(() => lockStateDir(dir), {
         message: new RegExp(`^another gateway \\(pid ${process.ppid}\\) uses the state folder`),
     })
+    // After a power cut the recorded pid may be another process of the new boot: a live
+    // pid whose boot and start time differ from the record is stale.
+    writeFileSync(path.join(dir, "gateway.pid"), `${process.ppid} 00000000-0000-0000-0000-000000000000/1\n`)
+    t.notThrows(() => lockStateDir(dir)())
+    // The same pid with its own record is the live gateway it says.
+    writeFileSync(path.join(dir, "gateway.pid"), `${process.ppid} ${processIdentity(process.ppid)}\n`)
+    t.throws(() => lockStateDir(dir), { message: /^another gateway/ })
     // A pid that does not run (kill -9, power loss): stale, taken over, released on stop.
     writeFileSync(path.join(dir, "gateway.pid"), "2147483646\n")
     const release = lockStateDir(dir)
-    t.is(readFileSync(path.join(dir, "gateway.pid"), "utf8").trim(), String(process.pid))
+    t.is(readFileSync(path.join(dir, "gateway.pid"), "utf8").split(" ")[0], String(process.pid))
     release()
     t.throws(() => statSync(path.join(dir, "gateway.pid")))
 })

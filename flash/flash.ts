@@ -99,7 +99,9 @@ export function brokerUrl(settings: Readonly<Record<string, SettingValue>>): URL
     const url = new URL(`${tls ? "mqtts" : "mqtt"}://localhost`)
     const port = Number(settings[SETTING_KEYS.brokerPort] ?? (tls ? 8883 : 1883))
     const first = parseBrokerHosts(String(settings[SETTING_KEYS.brokerHost] ?? "mqtt.local"), port).brokers[0]
-    url.hostname = first?.host ?? "mqtt.local"
+    const host = first?.host ?? "mqtt.local"
+    // A URL takes an IPv6 address in brackets only (a bare one is ignored, leaving localhost).
+    url.hostname = host.includes(":") ? `[${host}]` : host
     url.port = String(first?.port ?? port)
     if (settings[SETTING_KEYS.username] !== undefined)
         url.username = encodeURIComponent(String(settings[SETTING_KEYS.username]))

@@ -106,6 +106,9 @@ test("mqtt_host may list broker nodes; a bad entry is named with what to write, 
     t.is(composed.settings.mqtt_host, "node1.lan,node2.lan:1884")
     // The birth is watched on the first node (the nodes share retained status).
     t.is(brokerUrl(composed.settings).toString(), "mqtt://node1.lan:1885")
+    // IPv6 nodes, bare (on mqtt_port) or in brackets with a port: the URL brackets them.
+    t.is(brokerUrl({ mqtt_host: "fd00::7,node2.lan", mqtt_port: 1885 }).toString(), "mqtt://[fd00::7]:1885")
+    t.is(brokerUrl({ mqtt_host: "[fd00::7]:1886" }).toString(), "mqtt://[fd00::7]:1886")
     const e = t.throws(
         () =>
             composeSettings(

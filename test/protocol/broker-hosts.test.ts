@@ -30,8 +30,31 @@ test("a list: in the order written, each with its own port or mqtt_port", t => {
 
 test("IPv6: a bare address (two colons or more) is one host on mqtt_port", t => {
     t.deepEqual(parseBrokerHosts("fd00::7", 1884).brokers, [{ host: "fd00::7", port: 1884 }])
-    t.deepEqual(ok("fd00::7,node2.lan:1885").brokers, ["fd00::7:1883", "node2.lan:1885"])
-    t.regex(ok("[fd00::7]:1884").errors[0], /has '\[' in its host; write host or host:port/)
+    t.deepEqual(ok("fd00::7,node2.lan:1885").brokers, ["[fd00::7]:1883", "node2.lan:1885"])
+})
+
+test("IPv6 in brackets, as in a URL: with its own port, or mqtt_port", t => {
+    t.deepEqual(parseBrokerHosts("[fd00::7]:1884,[::1]", 8883).brokers, [
+        { host: "fd00::7", port: 1884 },
+        { host: "::1", port: 8883 },
+    ])
+    t.deepEqual(ok("node1.lan,[2001:db8::7]:1885").brokers, ["node1.lan:1883", "[2001:db8::7]:1885"])
+    const said = (text: string) => ok(text).errors[0]
+    t.is(
+        said("[fd00::7:1884"),
+        "'[fd00::7:1884' has '[' without ']'; write an IPv6 address as [2001:db8::7]:1883",
+    )
+    t.regex(
+        said("[node1.lan]:1884"),
+        /has no IPv6 address in its brackets; write \[2001:db8::7\]:1883, or a host name without brackets/,
+    )
+    t.regex(said("[]"), /has no IPv6 address in its brackets/)
+    t.is(said("[::1]1884"), "'[::1]1884' has '1884' after ']'; write [::1]:1883")
+    t.is(
+        said("[::1]:0"),
+        "'[::1]:0' has port '0', expected 1-65535; write [::1]:1883, or [::1] alone for mqtt_port (1883)",
+    )
+    t.regex(said("fd00::7]:1884"), /has '\]' in its host/)
 })
 
 test("a bad port names the entry and says what to write", t => {

@@ -84,6 +84,7 @@ export class DeviceUplink {
                     this.announced = "none"
                     this.reconcile()
                 },
+                queueAcked: seq => this.sent(seq, undefined),
                 disconnected: () => {
                     this.announced = "none"
                     this.stored.queue.resendUnacked()
@@ -212,34 +213,34 @@ export class DeviceUplink {
     private pump(): void {
         if (!this.link.connected || this.finishing) return
         const queue = this.stored.queue
+        const config = this.ctx.config
+        // QoS 1 messages go by the link's queue lane when it has one (MQTT 3.1.1): one
+        // write for the whole refill, no per-message work in mqtt.js.
+        const lane = this.link.queueLane
         while (queue.inFlight < SEND_WINDOW) {
             const m = queue.nextToSend()
             if (m === undefined) break
             const waitedMs = queue.waited(m)
-            if (lateAge(waitedMs) === 0 && this.ctx.config.timestamp === "off") {
-                // Neither late nor to be stamped: the device's text goes as it came (the
-                // common case, so it builds nothing for stampMessage).
-                this.link.publish(m.topic, m.payload, m.qos, m.retain, error => this.sent(m.seq, error))
-                continue
+            let payload = m.payload
+            let properties: { userProperties: { age_ms: string } } | undefined
+            if (lateAge(waitedMs) !== 0 || config.timestamp !== "off") {
+                // Its age (if late) and receive time are added now, as it goes (queue/stamp.ts).
+                // Otherwise the device's text goes as it came (the common case: nothing built).
+                const out = stampMessage(
+                    { payload: m.payload, retain: m.retain, waitedMs, receivedAt: m.receivedAt },
+                    config.timestamp,
+                )
+                payload = out.payload
+                if (out.userProperty !== undefined && config.broker.protocolVersion === 5)
+                    properties = { userProperties: { age_ms: out.userProperty } }
             }
-            // Its age (if late) and receive time are added now, as it goes (queue/stamp.ts).
-            const out = stampMessage(
-                { payload: m.payload, retain: m.retain, waitedMs, receivedAt: m.receivedAt },
-                this.ctx.config.timestamp,
-            )
-            const properties =
-                out.userProperty !== undefined && this.ctx.config.broker.protocolVersion === 5
-                    ? { userProperties: { age_ms: out.userProperty } }
-                    : undefined
-            this.link.publish(
-                m.topic,
-                out.payload,
-                m.qos,
-                m.retain,
-                error => this.sent(m.seq, error),
-                properties,
-            )
+            if (lane !== undefined && m.qos === 1 && lane.add(m.seq, m.topic, payload, m.retain)) continue
+            // What the lane holds goes first: one connection, one order.
+            lane?.flush()
+            const seq = m.seq
+            this.link.publish(m.topic, payload, m.qos, m.retain, error => this.sent(seq, error), properties)
         }
+        lane?.flush()
     }
 
     private sent(seq: number, error: Error | undefined): void {

@@ -47,9 +47,28 @@ export interface LoadedJournal {
     skipped: number
 }
 
-/** A MessageRecord as one line; written out by hand (a burst writes thousands), same text as JSON.stringify. */
-function encode(m: StoredMessage): string {
-    return `{"s":${m.seq},"t":${JSON.stringify(m.topic)},"p":${JSON.stringify(m.payload)},"r":${m.retain ? 1 : 0},"q":${m.qos},"w":${m.receivedAt}}\n`
+/** Topics kept as JSON text per journal; a device uses a handful. */
+const MAX_TOPICS = 32
+
+/**
+ * Writes MessageRecords as lines, by hand (a burst writes thousands), the same text as
+ * JSON.stringify. A device's topics are few: each is quoted once, not per message.
+ */
+export class RecordEncoder {
+    private readonly topics = new Map<string, string>()
+
+    encode(m: StoredMessage): string {
+        return `{"s":${m.seq},"t":${this.topicJson(m.topic)},"p":${JSON.stringify(m.payload)},"r":${m.retain ? 1 : 0},"q":${m.qos},"w":${m.receivedAt}}\n`
+    }
+
+    private topicJson(topic: string): string {
+        let json = this.topics.get(topic)
+        if (json === undefined) {
+            json = JSON.stringify(topic)
+            if (this.topics.size < MAX_TOPICS) this.topics.set(topic, json)
+        }
+        return json
+    }
 }
 
 /**
@@ -105,6 +124,7 @@ export class Journal {
     /** Highest consumed sequence number written (or implied by a truncation). */
     private consumedWritten = 0
     private size: number
+    private readonly encoder = new RecordEncoder()
 
     constructor(
         readonly file: string,
@@ -133,7 +153,7 @@ export class Journal {
     write(unsaved: StoredMessage[], consumedSeq: number, rewriteAt: number): boolean {
         let text = ""
         for (const m of unsaved) {
-            text += encode(m)
+            text += this.encoder.encode(m)
             this.savedSeq = Math.max(this.savedSeq, m.seq)
         }
         if (consumedSeq >= this.savedSeq && this.size > 0 && unsaved.length === 0) {
@@ -173,7 +193,9 @@ export class Journal {
         const temporary = `${this.file}.tmp`
         const fd = openSync(temporary, "w", 0o600)
         try {
-            const buffer = Buffer.from(pending.map(encode).join("") + `{"c":${consumedSeq}}\n`)
+            const buffer = Buffer.from(
+                pending.map(m => this.encoder.encode(m)).join("") + `{"c":${consumedSeq}}\n`,
+            )
             writeAll(fd, buffer)
             fsyncSync(fd)
             this.size = buffer.length

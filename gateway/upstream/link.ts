@@ -9,8 +9,11 @@
  * the cap instead of fought.
  * A fresh client per connection also means nothing of mqtt.js's in-memory store is
  * replayed behind our back: what to resend is the owner's business (its queue).
+ * With MQTT 3.1.1 the owner's queue has a lane of its own on the connection
+ * (queue-lane.ts), beside mqtt.js, which keeps the connection, will, subscriptions and pings.
  */
-import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from "mqtt"
+import type { Duplex } from "node:stream"
+import { MqttClient, type IClientPublishOptions } from "mqtt"
 import {
     ConnectionEnd,
     noteConnectionEnd,
@@ -23,8 +26,11 @@ import type { BrokerConfig } from "../config/types.js"
 import type { GatewayMetrics } from "../obs/gateway-metrics.js"
 import type { Logger } from "../obs/logger.js"
 import { LogThrottle } from "../obs/throttle.js"
+import { openBrokerSocket, PubackTap } from "./broker-stream.js"
 import { explainError } from "./explain.js"
-import { NoReplayStore } from "./no-replay-store.js"
+import { mqttOptions } from "./mqtt-options.js"
+import { PubackSplitter } from "./puback-splitter.js"
+import { isQueueId, QueueLane, TopicBytes } from "./queue-lane.js"
 import { nextLinkState, type LinkEvent, type LinkState } from "./state.js"
 
 export interface LinkHandlers {
@@ -32,6 +38,8 @@ export interface LinkHandlers {
     connected(): void
     /** The connection is gone (it will be retried unless stopped). */
     disconnected(): void
+    /** A PUBACK came for the message the queue lane sent with this seq (see `queueLane`). */
+    queueAcked?(seq: number): void
     /** `retained`: RETAIN = 1, a stored message sent because of a new subscription [MQTT-3.3.1-8]. */
     message?(topic: string, payload: Buffer, retained: boolean): void
 }
@@ -55,66 +63,6 @@ export const REASON_SESSION_TAKEN_OVER = 0x8e
 /** How long a graceful stop waits for the final PUBACK and the DISCONNECT to go out. */
 const STOP_TIMEOUT_MS = 3000
 
-/**
- * Whether a DEBUG setting turns on mqtt.js's log (`mqttjs:client`), read as the `debug`
- * package reads it: names and `*` wildcards, separated by commas or spaces.
- */
-export function mqttDebugWanted(debug: string | undefined): boolean {
-    return (debug ?? "")
-        .split(/[\s,]+/)
-        .filter(pattern => pattern !== "" && !pattern.startsWith("-"))
-        .some(pattern =>
-            new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(
-                "mqttjs:client",
-            ),
-        )
-}
-
-function noLog(): void {}
-
-export function mqttOptions(o: LinkOptions): IClientOptions {
-    const b = o.broker
-    const options: IClientOptions = {
-        clientId: o.clientId,
-        protocolVersion: b.protocolVersion,
-        keepalive: b.keepaliveS,
-        clean: true,
-        reconnectPeriod: 0,
-        connectTimeout: b.connectTimeoutMs,
-        resubscribe: false,
-        queueQoSZero: false,
-        // mqtt-packet otherwise builds a table of all 65,536 two-byte numbers (packet ids,
-        // lengths) on the first write: ~6 MB of heap (8 MB of RSS) held for good, to save
-        // one 2-byte allocation per number written.
-        writeCache: false,
-        // By default mqtt.js restarts its keep-alive timer on every PUBACK (a clearTimeout
-        // and setTimeout per message). Off, it sends PINGREQ every keep-alive period even
-        // while messages flow (2 bytes each way) and still closes a link whose PINGRESP
-        // does not come: the same check, without work per message.
-        reschedulePings: false,
-        // The owner's queue resends, on a fresh client: mqtt.js need not keep copies.
-        outgoingStore: new NoReplayStore(),
-        will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: true },
-    }
-    // mqtt.js calls its `debug` logger several times for every packet, and each call asks
-    // whether that log is on: unless DEBUG names mqtt.js's log, it gets one that is off.
-    if (!mqttDebugWanted(process.env.DEBUG)) options.log = noLog
-    if (b.username !== undefined) options.username = b.username
-    if (b.password !== undefined) options.password = b.password
-    if (b.protocolVersion === 5) options.properties = { sessionExpiryInterval: 0 }
-    const tls = b.tls
-    if (tls) {
-        if (tls.ca) options.ca = tls.ca
-        if (tls.cert) options.cert = tls.cert
-        if (tls.key) options.key = tls.key
-        // mqtt.js hands every option to tls.connect(), which takes the key's passphrase.
-        if (tls.passphrase !== undefined) Object.assign(options, { passphrase: tls.passphrase })
-        if (tls.servername) options.servername = tls.servername
-        options.rejectUnauthorized = tls.rejectUnauthorized
-    }
-    return options
-}
-
 export class MqttLink {
     state: LinkState = "idle"
     private client: MqttClient | undefined
@@ -127,6 +75,10 @@ export class MqttLink {
     private lastError: { reason: string; message: string } | undefined
     private readonly throttle = new LogThrottle(60_000)
     private stopping: Promise<void> | undefined
+    /** The queue lane of the current connection (MQTT 3.1.1 only). */
+    private lane: QueueLane | undefined
+    /** Topic bytes for the lanes, kept across connections. */
+    private readonly topicBytes = new TopicBytes()
 
     constructor(
         private readonly options: LinkOptions,
@@ -183,6 +135,15 @@ export class MqttLink {
             if (this.client === client) done?.(error ?? undefined)
         })
         return true
+    }
+
+    /**
+     * While connected with MQTT 3.1.1: the lane for the queue's QoS 1 messages
+     * (queue-lane.ts), acknowledged through `handlers.queueAcked`. Anything published
+     * with `publish` after the lane's last flush goes out after it, and before its next.
+     */
+    get queueLane(): QueueLane | undefined {
+        return this.connected ? this.lane : undefined
     }
 
     subscribe(filter: string): void {
@@ -248,7 +209,7 @@ export class MqttLink {
     private connect(): void {
         const o = this.options
         const url = this.brokerUrl
-        const client = mqtt.connect(url, mqttOptions(o))
+        const client: MqttClient = new MqttClient(() => this.openStream(url, () => client), mqttOptions(o))
         this.client = client
         let failure: Error | undefined
         let disconnectReason: number | undefined
@@ -322,6 +283,25 @@ export class MqttLink {
                 if (this.move("retry") === "connecting") this.connect()
             }, delay)
         })
+    }
+
+    /**
+     * The client's stream (its builder runs once: each client makes one connection). With
+     * MQTT 3.1.1 it comes with a lane for the queue, whose PUBACKs are taken out in front
+     * of mqtt.js; MQTT 5 PUBACKs can carry reason codes and properties, so there mqtt.js
+     * handles every message.
+     */
+    private openStream(url: string, client: () => MqttClient): Duplex {
+        const socket = openBrokerSocket(new URL(url), this.options.broker)
+        this.lane = undefined
+        if (this.options.broker.protocolVersion !== 4) return socket
+        const splitter = new PubackSplitter(isQueueId, id => lane.puback(id))
+        const tap = new PubackTap(socket, splitter)
+        const lane = new QueueLane(tap, this.topicBytes, seq => {
+            if (this.client === client()) this.handlers.queueAcked?.(seq)
+        })
+        this.lane = lane
+        return tap
     }
 
     private closedMessage(reason: number | undefined): string {

@@ -15,6 +15,7 @@
 import { idError } from "../mqtt/topics.js"
 import { mqttUtf8Error } from "../mqtt/utf8.js"
 import { crc8 } from "./crc8.js"
+import { isJsonObject } from "./json-object.js"
 import type { ErrorCode } from "./errors.js"
 import { subtopicError } from "./subtopic.js"
 
@@ -134,6 +135,8 @@ function parsePub(rest: string, retain: boolean, hasArgs: boolean): DeviceLine {
 }
 
 function parseJson(text: string): DeviceLine {
+    // The common case checked without building the value; JSON.parse only says what is wrong.
+    if (isJsonObject(text)) return { kind: "json", payload: text }
     let value: unknown
     try {
         value = JSON.parse(text)

@@ -8,10 +8,10 @@ import { processIdentity } from "@fieldlink/lib/process/lock-file"
 import { lockStateDir } from "../../gateway/lock.js"
 import { Registry, escapeLabel } from "../../gateway/obs/metrics.js"
 import { LogThrottle } from "../../gateway/obs/throttle.js"
-import { Journal, parseJournal } from "../../gateway/queue/journal.js"
+import { Journal, parseJournal, RecordEncoder } from "../../gateway/queue/journal.js"
 import { MessageQueue } from "../../gateway/queue/queue.js"
 import { expandGlob, globToRegExp } from "../../gateway/serial/glob.js"
-import { mqttDebugWanted, mqttOptions } from "../../gateway/upstream/link.js"
+import { mqttDebugWanted, mqttOptions } from "../../gateway/upstream/mqtt-options.js"
 import { NoReplayStore } from "../../gateway/upstream/no-replay-store.js"
 import { nextLinkState } from "../../gateway/upstream/state.js"
 
@@ -107,6 +107,16 @@ test("journal: records written by hand read back exactly, awkward text included"
         parseJournal(lines.join("\n"), 0).messages.map(m => m.payload),
         payloads,
     )
+})
+
+test("journal: a topic's JSON text is kept, not rebuilt, and every record is still JSON.stringify's text", t => {
+    const encoder = new RecordEncoder()
+    // More topics than it keeps, each twice: kept or not, the text is the same.
+    const topics = Array.from({ length: 40 }, (_, i) => `fieldlink/devices/d/"t${i}"\\é`)
+    for (const topic of [...topics, ...topics]) {
+        const m = { seq: 7, topic, payload: '{"a":1}', retain: true, qos: 1 as const, receivedAt: 5 }
+        t.is(encoder.encode(m), JSON.stringify({ s: 7, t: topic, p: '{"a":1}', r: 1, q: 1, w: 5 }) + "\n")
+    }
 })
 
 test("journal: rewrite keeps exactly what is pending", t => {

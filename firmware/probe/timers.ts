@@ -1,0 +1,13 @@
+// Probe for test/vm/timing.test.ts: sleeps of several lengths, each printed with how
+// long it took by the VM's own clock, then the clock itself.
+import * as ds from "@devicescript/core"
+
+const delays = [3, 25, 250, 1000]
+for (let round = 0; round < 2; round++) {
+    for (const ms of delays) {
+        const start = ds.millis()
+        await ds.sleep(ms)
+        console.log(`slept ${ms} took ${ds.millis() - start}`)
+    }
+}
+console.log(`done at ${ds.millis()}`)

@@ -20,6 +20,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { runInThisContext } from "node:vm";
+import { withExtraExports } from "./wasm-exports.js";
 
 /** The `@devicescript/cli` version whose VM this file was checked against. */
 export const PINNED_CLI_VERSION = "2.16.4";
@@ -82,6 +83,10 @@ export interface RawVm {
  */
 export interface WasmExports {
   jd_em_process(): number;
+  /** The DeviceScript context of the running program (0 before one is deployed). */
+  devsmgr_get_ctx(): number;
+  /** µs until the program's next fiber is due (what the step clamps to 10 ms). */
+  devs_fiber_get_max_sleep(ctx: number): number;
   /** A Jacdac frame at `frame` in the heap (its size is in its header); < 0 when refused. */
   jd_em_frame_received(frame: number): number;
 }
@@ -175,10 +180,16 @@ export function checkVmSource(source: string, where: string): void {
 }
 
 /** How the VM source carries its wasm binary (emscripten SINGLE_FILE). */
+/**
+ * The VM's own functions the host also calls, exported by name (./wasm-exports): how long
+ * the program's fibers may sleep, which a step hides behind its 10 ms clamp.
+ */
+const EXTRA_EXPORTS = ["devsmgr_get_ctx", "devs_fiber_get_max_sleep"];
+
 const WASM_DATA_URI = /wasmBinaryFile = "data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)"/;
 
 /** The wasm binary inlined in the VM source. Pure. */
-function extractWasmBinary(source: string): Uint8Array {
+export function extractWasmBinary(source: string): Uint8Array {
   const match = WASM_DATA_URI.exec(source);
   if (!match)
     throw new VmBundleError("The VM module no longer inlines its wasm binary as a base64 data URI.");
@@ -265,7 +276,7 @@ export function loadVmFactory(): VmFactory {
   // Left alone, every instance decodes the base64 binary and compiles it again: over
   // half of the CPU an instance costs to create. The compiled module holds no state
   // (each instance makes its own memory), so one serves them all.
-  const wasm = new wasmApi.Module(extractWasmBinary(source));
+  const wasm = new wasmApi.Module(withExtraExports(extractWasmBinary(source), EXTRA_EXPORTS));
   cachedFactory = async options => {
     let exports: object | undefined;
     const instantiateWasm: RawVmOptions["instantiateWasm"] = (imports, receive) => {

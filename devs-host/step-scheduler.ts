@@ -10,8 +10,8 @@
  * fired on its own.
  *
  * The scheduler keeps the glue's contract — a VM is stepped once the delay its last step
- * returned has passed, as soon as possible after — with one Node timer per thread and a
- * min-heap of due times: every turn steps each VM that is due, earliest first, and re-arms
+ * returned has passed, as soon as possible after (what that delay is, is the VM's business:
+ * ./step-pace) — with one Node timer per thread and a min-heap of due times: every turn steps each VM that is due, earliest first, and re-arms
  * the one timer for the earliest next due time. Pure apart from the one timer; the clock
  * and the timer are injectable for tests.
  */
@@ -44,6 +44,8 @@ export interface StepHandle {
    * `handlePacket` does after a frame goes in. Not from inside a step.
    */
   stepNow(): void;
+  /** The VM was stepped outside the scheduler: its next step is `delayUs` from now. */
+  rescheduleIn(delayUs: number): void;
   /** Takes the VM out; safe to call from inside its own step and more than once. */
   remove(): void;
   readonly active: boolean;
@@ -64,6 +66,9 @@ class Entry implements StepHandle {
   ) {}
   stepNow(): void {
     this.scheduler.stepNow(this);
+  }
+  rescheduleIn(delayUs: number): void {
+    this.scheduler.rescheduleIn(this, delayUs);
   }
   remove(): void {
     this.scheduler.remove(this);
@@ -98,6 +103,12 @@ export class StepScheduler {
   stepNow(entry: Entry): void {
     if (!entry.active) return;
     this.step(entry);
+    this.arm();
+  }
+
+  rescheduleIn(entry: Entry, delayUs: number): void {
+    if (!entry.active) return;
+    this.schedule(entry, this.clock.now() + Math.max(1, delayUs / 1000));
     this.arm();
   }
 

@@ -12,6 +12,7 @@
  */
 import { loadVmFactory, type RawVm } from "./bundle.js";
 import type { BoardSocket, SocketConnector, SocketTarget } from "./socket.js";
+import { nextStepUs } from "./step-pace.js";
 import { type StepHandle, threadScheduler } from "./step-scheduler.js";
 
 export interface VmHooks {
@@ -129,9 +130,9 @@ export class Vm {
    * Starts the runtime with no program: its own Jacdac services (settings, DeviceScript
    * manager, ...) come up and announce themselves. GC stress stays off.
    *
-   * The glue's `devsStart()` would step this instance on a timer of its own; instead it
-   * is stepped by the thread's scheduler (./step-scheduler), on the same schedule: the
-   * first step 10 ms after start, then each when the delay the last one returned is up.
+   * The glue's `devsStart()` would step this instance every 10 ms on a timer of its own;
+   * instead the thread's scheduler (./step-scheduler) steps it: first 10 ms after start,
+   * then when the runtime or the program next needs it (./step-pace).
    */
   start(deviceId: string): void {
     if (this.state !== "idle") throw new Error(`Cannot start a VM that is ${this.state}.`);
@@ -139,17 +140,24 @@ export class Vm {
     raw.devsGcStress(false);
     raw.devsSetDeviceId(deviceId);
     raw.devsInit();
-    // Past devsInit() the runtime is initialised: the export is called without the glue's wrapper.
-    const step = raw.exports.jd_em_process;
     this.stepping = threadScheduler().add(
       {
-        step: () => step(),
+        step: () => this.step(),
         // As the glue's step loop does: report the error; the VM is stepped no more.
         failed: error => raw.error(error),
       },
       FIRST_STEP_MS,
     );
     this.state = "running";
+  }
+
+  /** One step; returns the µs until the next is due. */
+  private step(): number {
+    // Past devsInit() the runtime is initialised: the exports are called without the glue's wrapper.
+    const wasm = this.raw.exports;
+    const stepUs = wasm.jd_em_process();
+    const ctx = wasm.devsmgr_get_ctx();
+    return nextStepUs(stepUs, ctx === 0 ? undefined : wasm.devs_fiber_get_max_sleep(ctx));
   }
 
   /** Writes the bytecode to the VM's flash and starts it. */
@@ -256,8 +264,10 @@ export class Vm {
       raw._jd_em_tcpsock_on_event(type, ptr, bytes ? bytes.length : 0);
       // Let the program react before the next event goes in. The runtime's net library
       // waits for "open" with an emitter that keeps only the last value: "open" and
-      // "data" delivered in one go make its connect() fail an assertion.
-      raw._jd_em_process();
+      // "data" delivered in one go make its connect() fail an assertion. The next step
+      // then comes when this one says (the program may have a timer due sooner than the
+      // scheduled step).
+      this.stepping?.rescheduleIn(this.step());
     } catch (error) {
       // As the instance's own step loop does: a throwing VM is stopped.
       this.later(() => this.hooks.fault(error));

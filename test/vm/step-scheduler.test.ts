@@ -1,7 +1,9 @@
 // The thread's VM step scheduler, on a fake clock: the glue's contract (a VM is stepped
 // once the delay its last step returned is up, never sooner, 1 ms at least), one timer
-// for all VMs, removal from inside a step, and a throwing VM dropped as the glue drops it.
+// for all VMs, removal from inside a step, and a throwing VM dropped as the glue drops it;
+// and the pace a running program is stepped at (devs-host/step-pace.ts).
 import test from "ava";
+import { IDLE_STEP_US, nextStepUs, STEP_CLAMP_US } from "../../devs-host/step-pace.js";
 import {
   type SchedulerClock,
   type StepHandle,
@@ -199,4 +201,20 @@ test("stepNow on a removed VM does nothing", t => {
   clock.advance(30);
   t.deepEqual(vm.at, []);
   t.is(clock.timers.size, 0);
+});
+
+test("pace: a step due sooner than the clamp is taken as it is", t => {
+  t.is(nextStepUs(3_000, 800_000), 3_000);
+  t.is(nextStepUs(0, undefined), 0);
+});
+
+test("pace: at the clamp, the next step comes when the program's next fiber is due, within the idle pace", t => {
+  t.is(nextStepUs(STEP_CLAMP_US, 37_000), 37_000);
+  t.is(nextStepUs(STEP_CLAMP_US, 100_000), IDLE_STEP_US);
+  // Read after the step, the fiber can be a moment nearer than the step saw it.
+  t.is(nextStepUs(STEP_CLAMP_US, 9_000), 9_000);
+});
+
+test("pace: without a program the runtime keeps its own 10 ms pace", t => {
+  t.is(nextStepUs(STEP_CLAMP_US, undefined), STEP_CLAMP_US);
 });

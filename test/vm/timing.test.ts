@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import test, { type ExecutionContext } from "ava";
 import { compileDeviceScript } from "../../devs-host/compile.js";
 import { SimulatedBoard } from "../../devs-host/device.js";
+import { IDLE_STEP_US } from "../../devs-host/step-pace.js";
 import { threadScheduler } from "../../devs-host/step-scheduler.js";
 import { waitForLog } from "../../devs-host/wait.js";
 
@@ -58,6 +59,7 @@ function checkSleeps(t: ExecutionContext, sleeps: Sleep[]) {
   // A loaded machine runs a step late now and then; the typical sleep is on time.
   const late = sleeps.map(s => s.took - s.ms).sort((a, b) => a - b);
   const median = late[Math.floor(late.length / 2)];
+  t.log(`lateness ${late.join(", ")} ms`);
   t.true(median <= STEP_MS, `median lateness ${median} ms (${late.join(", ")})`);
 }
 
@@ -89,4 +91,20 @@ test.serial("stopped boards leave the scheduler", async t => {
   t.is(threadScheduler().size, before + 1);
   await board.stop();
   t.is(threadScheduler().size, before);
+});
+
+test.serial("an idle program's VM is not stepped every 10 ms", async t => {
+  const bytecode = await timersProbe();
+  const board = new SimulatedBoard({ deviceId: "timing-idle", program: bytecode });
+  t.teardown(() => board.stop());
+  await board.start();
+  // The probe's first sleep is 2.5 s: nothing of the program is due for a while.
+  const before = threadScheduler().steps;
+  const since = performance.now();
+  await new Promise(resolve => setTimeout(resolve, 1000));
+  const perSecond = ((threadScheduler().steps - before) * 1000) / (performance.now() - since);
+  // 1000 / IDLE_STEP_US pace plus a step for each Jacdac frame in (announces); the glue's
+  // own pace was 100 a second.
+  t.true(perSecond <= 40, `${perSecond.toFixed(0)} steps a second`);
+  t.true(perSecond >= 1000 / (IDLE_STEP_US / 1000) / 2, `${perSecond.toFixed(0)} steps a second`);
 });

@@ -19,8 +19,13 @@
 /** jacdac-c's JD_MIN_MAX_SLEEP: the most a step ever returns (µs). */
 export const STEP_CLAMP_US = 10_000;
 
-/** The longest a running program's VM goes without a step (µs). */
-export const IDLE_STEP_US = 50_000;
+/**
+ * The longest a running program's VM goes without a step (µs): the horizon of
+ * `devs_fiber_get_max_sleep` itself (it never says more than 100 ms). The runtime's own
+ * periodic work is at most this late: its announce, every 500 ms, within 600 ms (Jacdac
+ * gives a device 1.5–2 s before it counts as gone).
+ */
+export const IDLE_STEP_US = 100_000;
 
 /**
  * µs until the next step. `stepUs`: what the step returned; `fiberSleepUs`: the program's

@@ -10,9 +10,10 @@
  * fired on its own.
  *
  * The scheduler keeps the glue's contract — a VM is stepped once the delay its last step
- * returned has passed, as soon as possible after (what that delay is, is the VM's business:
- * ./step-pace) — with one Node timer per thread and a min-heap of due times: every turn steps each VM that is due, earliest first, and re-arms
- * the one timer for the earliest next due time. Pure apart from the one timer; the clock
+ * returned has passed, as soon as possible after (what that delay is, is the VM's
+ * business: ./step-pace) — with one Node timer per thread and a min-heap of due times:
+ * every turn steps each VM that is due, earliest first, and re-arms the one timer for the
+ * earliest next due time. Pure apart from the one timer; the clock
  * and the timer are injectable for tests.
  */
 

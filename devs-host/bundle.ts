@@ -20,6 +20,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { runInThisContext } from "node:vm";
+import { withExtraExports } from "./wasm-exports.js";
 
 /** The `@devicescript/cli` version whose VM this file was checked against. */
 export const PINNED_CLI_VERSION = "2.16.4";
@@ -34,7 +35,10 @@ export const VM_SOURCE_SHA256 = "7b2c6f18a6a74eb5005aa7e625805520ffd050abeee4ea2
  * call time, so a host replaces them by assignment.
  */
 export interface RawVm {
+  /** Arms the glue's own step timer (after `devsInit`); the simulator steps VMs itself (./step-scheduler). */
   devsStart(): void;
+  /** What `devsStart` does before arming its timer: jacdac-c's init (once per instance). */
+  devsInit(): void;
   devsStop(): void;
   devsIsRunning(): boolean;
   devsSetDeviceId(id: string): void;
@@ -66,8 +70,25 @@ export interface RawVm {
   _free(ptr: number): void;
   /** One VM step (what the instance's own timer runs); returns µs until the next one is due. */
   _jd_em_process(): number;
+  /** The wasm instance's own exports (set by `loadVmFactory`). */
+  exports: WasmExports;
   /** Socket event into the VM: type OPEN=1 CLOSE=2 ERROR=3 MESSAGE=4, payload at ptr. */
   _jd_em_tcpsock_on_event(type: number, ptr: number, len: number): void;
+}
+
+/**
+ * The C functions as the wasm instance exports them. The glue's `_jd_em_process` & co. wrap
+ * each in a check that the runtime is initialised and an `apply`: at a hundred steps a
+ * second per board, the wrapper cost more than the step's own JavaScript side.
+ */
+export interface WasmExports {
+  jd_em_process(): number;
+  /** The DeviceScript context of the running program (0 before one is deployed). */
+  devsmgr_get_ctx(): number;
+  /** µs until the program's next fiber is due (what the step clamps to 10 ms). */
+  devs_fiber_get_max_sleep(ctx: number): number;
+  /** A Jacdac frame at `frame` in the heap (its size is in its header); < 0 when refused. */
+  jd_em_frame_received(frame: number): number;
 }
 
 /** Module options understood by the emscripten factory (only those used here). */
@@ -159,10 +180,16 @@ export function checkVmSource(source: string, where: string): void {
 }
 
 /** How the VM source carries its wasm binary (emscripten SINGLE_FILE). */
+/**
+ * The VM's own functions the host also calls, exported by name (./wasm-exports): how long
+ * the program's fibers may sleep, which a step hides behind its 10 ms clamp.
+ */
+const EXTRA_EXPORTS = ["devsmgr_get_ctx", "devs_fiber_get_max_sleep"];
+
 const WASM_DATA_URI = /wasmBinaryFile = "data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)"/;
 
 /** The wasm binary inlined in the VM source. Pure. */
-function extractWasmBinary(source: string): Uint8Array {
+export function extractWasmBinary(source: string): Uint8Array {
   const match = WASM_DATA_URI.exec(source);
   if (!match)
     throw new VmBundleError("The VM module no longer inlines its wasm binary as a base64 data URI.");
@@ -249,12 +276,17 @@ export function loadVmFactory(): VmFactory {
   // Left alone, every instance decodes the base64 binary and compiles it again: over
   // half of the CPU an instance costs to create. The compiled module holds no state
   // (each instance makes its own memory), so one serves them all.
-  const wasm = new wasmApi.Module(extractWasmBinary(source));
-  const instantiateWasm: RawVmOptions["instantiateWasm"] = (imports, receive) => {
-    const instance = new wasmApi.Instance(wasm, imports);
-    receive(instance, wasm);
-    return instance.exports;
+  const wasm = new wasmApi.Module(withExtraExports(extractWasmBinary(source), EXTRA_EXPORTS));
+  cachedFactory = async options => {
+    let exports: object | undefined;
+    const instantiateWasm: RawVmOptions["instantiateWasm"] = (imports, receive) => {
+      const instance = new wasmApi.Instance(wasm, imports);
+      exports = instance.exports;
+      receive(instance, wasm);
+      return instance.exports;
+    };
+    const raw = await factory({ instantiateWasm, ...options });
+    return Object.assign(raw, { exports: exports as WasmExports });
   };
-  cachedFactory = options => factory({ instantiateWasm, ...options });
   return cachedFactory;
 }

@@ -12,6 +12,8 @@
  */
 import { loadVmFactory, type RawVm } from "./bundle.js";
 import type { BoardSocket, SocketConnector, SocketTarget } from "./socket.js";
+import { nextStepUs } from "./step-pace.js";
+import { type StepHandle, threadScheduler } from "./step-scheduler.js";
 
 export interface VmHooks {
   /** A Jacdac frame the VM sent. Called inside a VM step: queue it, do not answer it here. */
@@ -28,6 +30,9 @@ export interface VmHooks {
 /** Event types of `_jd_em_tcpsock_on_event` (JD_CONN_EV_* in the runtime). */
 const SockEvent = { Open: 1, Close: 2, Error: 3, Message: 4 } as const;
 type SockEvent = (typeof SockEvent)[keyof typeof SockEvent];
+
+/** The glue's `devsStart()` steps a VM first 10 ms after it starts. */
+const FIRST_STEP_MS = 10;
 
 /** How many bytes of a host name the C side may pass (as the CLI's own host reads it). */
 const MAX_HOST_BYTES = 256;
@@ -61,6 +66,7 @@ export class Vm {
   private socket: BoardSocket | null = null;
   private outbox: Array<() => void> = [];
   private outboxTimer: NodeJS.Immediate | undefined;
+  private stepping: StepHandle | undefined;
 
   private constructor(
     private readonly raw: RawVm,
@@ -123,13 +129,35 @@ export class Vm {
   /**
    * Starts the runtime with no program: its own Jacdac services (settings, DeviceScript
    * manager, ...) come up and announce themselves. GC stress stays off.
+   *
+   * The glue's `devsStart()` would step this instance every 10 ms on a timer of its own;
+   * instead the thread's scheduler (./step-scheduler) steps it: first 10 ms after start,
+   * then when the runtime or the program next needs it (./step-pace).
    */
   start(deviceId: string): void {
     if (this.state !== "idle") throw new Error(`Cannot start a VM that is ${this.state}.`);
-    this.raw.devsGcStress(false);
-    this.raw.devsSetDeviceId(deviceId);
-    this.raw.devsStart();
+    const raw = this.raw;
+    raw.devsGcStress(false);
+    raw.devsSetDeviceId(deviceId);
+    raw.devsInit();
+    this.stepping = threadScheduler().add(
+      {
+        step: () => this.step(),
+        // As the glue's step loop does: report the error; the VM is stepped no more.
+        failed: error => raw.error(error),
+      },
+      FIRST_STEP_MS,
+    );
     this.state = "running";
+  }
+
+  /** One step; returns the µs until the next is due. */
+  private step(): number {
+    // Past devsInit() the runtime is initialised: the exports are called without the glue's wrapper.
+    const wasm = this.raw.exports;
+    const stepUs = wasm.jd_em_process();
+    const ctx = wasm.devsmgr_get_ctx();
+    return nextStepUs(stepUs, ctx === 0 ? undefined : wasm.devs_fiber_get_max_sleep(ctx));
   }
 
   /** Writes the bytecode to the VM's flash and starts it. */
@@ -143,9 +171,24 @@ export class Vm {
     }
   }
 
-  /** Feeds one Jacdac frame in. Must not be called from inside a VM step. */
+  /**
+   * Feeds one Jacdac frame in and steps the VM at once, as the glue's `handlePacket` does
+   * (it cannot here: it only acts while its own timer is armed). Must not be called from
+   * inside a VM step.
+   */
   receive(frame: Uint8Array): void {
-    if (this.state === "running") this.raw.handlePacket(frame);
+    if (this.state !== "running") return;
+    const raw = this.raw;
+    const ptr = raw._malloc(frame.length);
+    raw.HEAPU8.set(frame, ptr);
+    try {
+      raw.exports.jd_em_frame_received(ptr);
+    } catch {
+      // As handlePacket: a frame the runtime throws on is dropped.
+    } finally {
+      raw._free(ptr);
+    }
+    this.stepping?.stepNow();
   }
 
   /** Stops the VM; the socket is closed gracefully (pending data flushed, then FIN). */
@@ -161,9 +204,8 @@ export class Vm {
   private halt(close: (sock: BoardSocket) => void): void {
     if (this.state === "stopped") return;
     this.state = "stopped";
-    this.raw.devsStop();
-    // If this runs inside a VM step, the step re-arms its timer after returning.
-    queueMicrotask(() => this.raw.devsStop());
+    // Also from inside a VM step: the scheduler does not step it again.
+    this.stepping?.remove();
     const sock = this.socket;
     this.socket = null;
     if (sock) close(sock);
@@ -222,8 +264,10 @@ export class Vm {
       raw._jd_em_tcpsock_on_event(type, ptr, bytes ? bytes.length : 0);
       // Let the program react before the next event goes in. The runtime's net library
       // waits for "open" with an emitter that keeps only the last value: "open" and
-      // "data" delivered in one go make its connect() fail an assertion.
-      raw._jd_em_process();
+      // "data" delivered in one go make its connect() fail an assertion. The next step
+      // then comes when this one says (the program may have a timer due sooner than the
+      // scheduled step).
+      this.stepping?.rescheduleIn(this.step());
     } catch (error) {
       // As the instance's own step loop does: a throwing VM is stopped.
       this.later(() => this.hooks.fault(error));

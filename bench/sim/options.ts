@@ -16,6 +16,8 @@ export interface SimBenchOptions {
     embedded: boolean
     /** Run only this many boards, with the board host under --cpu-prof, and summarise. */
     profile: number | undefined
+    /** Keep the profile files (.cpuprofile, one per worker) and print where they are. */
+    keepProfile: boolean
     seed: number
     /** Boards starting at once, in each worker. */
     startConcurrency: number
@@ -31,6 +33,7 @@ const DEFAULTS: SimBenchOptions = {
     budgetMs: 900_000,
     embedded: false,
     profile: undefined,
+    keepProfile: false,
     seed: 1,
     // A fleet's start-up is mostly waiting on each board's bus, so a few at once bring it
     // up several times faster; many more only queue behind each other on the one event
@@ -55,12 +58,13 @@ function positive(name: string, text: string): number {
     return value
 }
 
-/** Parses `--name=value` options (and the flags `--quick`, `--embedded`). */
+/** Parses `--name=value` options (and the flags `--quick`, `--embedded`, `--keep-profile`). */
 export function parseOptions(args: readonly string[]): SimBenchOptions {
     const options = { ...DEFAULTS, ...(args.includes("--quick") ? QUICK : {}) }
     for (const arg of args) {
         const m = /^--([a-z-]+)=(.*)$/.exec(arg)
         if (arg === "--embedded") options.embedded = true
+        if (arg === "--keep-profile") options.keepProfile = true
         if (!m) continue
         const [, name, value] = m
         if (name === "ladder") options.ladder = value.split(",").map(n => positive(name, n))

@@ -9,7 +9,7 @@
  * budget would run out.
  *
  *   node --import tsx --conditions=source bench/run.ts sim [--quick] [--ladder=10,50,100] [--window=20]
- *       [--settle=5] [--budget=900] [--workers=2] [--embedded] [--profile=100]
+ *       [--settle=5] [--budget=900] [--workers=2] [--embedded] [--profile=100 [--keep-profile]]
  *
  * `--profile=N` runs one rung of N boards with the V8 sampling profiler over the window
  * and prints where the host's time went.
@@ -168,7 +168,9 @@ async function main(): Promise<void> {
             const files = rungs[0]?.host.profiles ?? []
             console.log(renderProfile(summariseProfile(files.map(readProfile)), cpuMs))
         } finally {
-            rmSync(profileDir, { recursive: true, force: true })
+            // Kept, the files open in a browser's developer tools (Performance, Load profile).
+            if (o.keepProfile) console.log(`profiles kept in ${profileDir}`)
+            else rmSync(profileDir, { recursive: true, force: true })
         }
     }
 }

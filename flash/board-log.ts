@@ -5,6 +5,9 @@
  * which lists them in the order a board prints them: storage, firmware, WiFi.
  */
 
+/** The firmware's own line once its broker connection is up (firmware/src/device.ts). */
+export const BOARD_ONLINE_LINE = /^fieldlink: online$/
+
 export interface LogNote {
     /** Which part of the boot it belongs to. */
     stage: "storage" | "firmware" | "wifi"

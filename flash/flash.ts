@@ -16,7 +16,7 @@ import { idError } from "@fieldlink/protocol/mqtt"
 import { loadAllProfiles, loadProfile, type BoardProfile, type SettingValue } from "@fieldlink/boards/profile"
 import { BirthWatch } from "./birth.js"
 import { idInUseWarning, retainedStatus } from "./id-in-use.js"
-import { whatToLookFor } from "./board-log.js"
+import { BOARD_ONLINE_LINE, whatToLookFor } from "./board-log.js"
 import { brokerWarnings } from "./broker-warnings.js"
 import type { FirmwareProject } from "@fieldlink/devs-host/firmware"
 import { buildBoardFirmware } from "./build.js"
@@ -308,7 +308,11 @@ async function writeAndWait(o: FlashOptions, ui: FlashUi, p: Prepared): Promise<
         `waiting up to ${o.timeoutS} s for ${deviceId} to come online (${watch.statusTopic} on ${p.broker.host})`,
     )
     const monitor = o.monitor ? await monitorLog(ui, p.target!.port, profile.log?.baud ?? 115200) : undefined
-    const birth = await watch.wait(o.timeoutS * 1000).finally(() => monitor?.close())
+    // Once online, the log up to the board's own "online" line is shown: the lines before it
+    // (its settings, the broker it tried) are what a user reads when something looks wrong.
+    const birth = await watch
+        .wait(o.timeoutS * 1000)
+        .finally(() => monitor?.close({ until: BOARD_ONLINE_LINE }))
     if (!birth) throw notOnline(deviceId!, o.timeoutS, composed.settings, p.target!.port, profile)
     const info = birth.info
         ? ` (fw ${String(birth.info.fw)}, board ${String(birth.info.board)}, transport ${String(birth.info.transport)})`

@@ -20,10 +20,10 @@ export interface Monitor {
     /**
      * Shows what the port still holds, then closes it: lines the board wrote just before
      * the broker saw it online are still in flight (the USB link, the OS buffer) when the
-     * caller decides to stop. Waits until the port has been quiet for `quietMs` (200), at
-     * most `maxMs` (2000).
+     * caller decides to stop. Waits until a line matching `until` has been shown (when
+     * given) and the port has been quiet for `quietMs` (200), at most `maxMs` (2000).
      */
-    close(options?: { quietMs?: number; maxMs?: number }): Promise<void>
+    close(options?: { until?: RegExp; quietMs?: number; maxMs?: number }): Promise<void>
 }
 
 // eslint-disable-next-line no-control-regex
@@ -49,6 +49,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
     const port = await open(o.path, o.baud, o.openWithinMs ?? 5000)
     let partial = ""
     let lastDataAt = Date.now()
+    const shown: string[] = []
     port.on("data", (chunk: Buffer) => {
         lastDataAt = Date.now()
         const parts = (partial + chunk.toString("utf8")).split(/\r?\n/)
@@ -57,16 +58,19 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
             const line = raw.replace(CONTROL, "")
             if (!line.trim()) continue
             o.print(line)
+            shown.push(line)
             const note = noteFor(line)
             if (note) o.print(`    ^ ${note.note}`)
         }
     })
     port.on("error", () => undefined)
     return {
-        close: async ({ quietMs = 200, maxMs = 2000 } = {}) => {
+        close: async ({ until, quietMs = 200, maxMs = 2000 } = {}) => {
             const deadline = Date.now() + maxMs
-            while (port.isOpen && Date.now() - lastDataAt < quietMs && Date.now() < deadline)
-                await new Promise(r => setTimeout(r, 50))
+            const done = () =>
+                (until === undefined || shown.some(line => until.test(line))) &&
+                Date.now() - lastDataAt >= quietMs
+            while (port.isOpen && !done() && Date.now() < deadline) await new Promise(r => setTimeout(r, 50))
             await new Promise<void>(resolve => {
                 if (!port.isOpen) return resolve()
                 port.close(() => resolve())

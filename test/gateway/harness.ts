@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import type { ExecutionContext } from "ava"
+import { configFromObject } from "../../gateway/config/load.js"
+import type { BrokerConfig } from "../../gateway/config/types.js"
 import { startCli, type RunningCli } from "../support/cli.js"
 import { freePort, waitFor } from "../support/wait.js"
 
@@ -24,6 +26,15 @@ export interface RunningGateway {
     /** SIGTERM and wait for the exit code. */
     stop(): Promise<number | null>
     kill(): Promise<void>
+}
+
+/** A link's broker settings as the gateway resolves them from a config naming only `url` (reconnect quick for tests). */
+export function resolvedBroker(url: string): BrokerConfig {
+    const raw = {
+        broker: { url, reconnect: { baseMs: 100, capMs: 1000 } },
+        ports: [{ path: "/dev/ttyUSB0" }],
+    }
+    return configFromObject(raw, "test", { baseDir: "/", env: {} }).broker
 }
 
 export function tempDir(t: ExecutionContext, prefix = "fieldlink-gw-"): string {

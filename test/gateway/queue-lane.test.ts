@@ -13,6 +13,7 @@ import { LowerIdProvider, QUEUE_ID_FIRST } from "../../gateway/upstream/message-
 import { PubackSplitter } from "../../gateway/upstream/puback-splitter.js"
 import { isQueueId, QueueLane, TopicBytes } from "../../gateway/upstream/queue-lane.js"
 import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
+import { resolvedBroker } from "./harness.js"
 import { waitFor } from "../support/wait.js"
 import { mqttWitness, witnessAvailable } from "../support/witness.js"
 
@@ -182,16 +183,7 @@ brokerTest(
                 name: "lane",
                 clientId: "fieldlink-lane-test",
                 will: { topic: "lane/status", payload: "offline" },
-                broker: {
-                    url: broker.url,
-                    urls: [broker.url],
-                    protocolVersion: 4,
-                    keepaliveS: 30,
-                    connectTimeoutMs: 5000,
-                    clientIdPrefix: "fieldlink-",
-                    qos: 1,
-                    reconnect: { baseMs: 100, capMs: 1000 },
-                } as unknown as ConstructorParameters<typeof MqttLink>[0]["broker"],
+                broker: resolvedBroker(broker.url),
                 log: createLogger({ level: "silent", format: "json" }),
                 metrics: createGatewayMetrics(),
                 duplicateHint: "",

@@ -6,6 +6,7 @@ import os from "node:os"
 import path from "node:path"
 import { processIdentity } from "@fieldlink/lib/process/lock-file"
 import { lockStateDir } from "../../gateway/lock.js"
+import { resolvedBroker } from "./harness.js"
 import { Registry, escapeLabel } from "../../gateway/obs/metrics.js"
 import { LogThrottle } from "../../gateway/obs/throttle.js"
 import { Journal, parseJournal, RecordEncoder } from "../../gateway/queue/journal.js"
@@ -243,17 +244,8 @@ test("mqtt.js options of a link: no per-message logging or keep-alive timer work
         name: "d1",
         clientId: "fieldlink-d1",
         will: { topic: "fieldlink/devices/d1/status", payload: "offline" },
-        broker: {
-            url: "mqtt://127.0.0.1:1883",
-            urls: ["mqtt://127.0.0.1:1883"],
-            protocolVersion: 4,
-            keepaliveS: 30,
-            connectTimeoutMs: 5000,
-            clientIdPrefix: "fieldlink-",
-            qos: 1,
-            reconnect: { baseMs: 100, capMs: 1000 },
-        },
-    } as unknown as Parameters<typeof mqttOptions>[0]
+        broker: resolvedBroker("mqtt://127.0.0.1:1883"),
+    }
     const before = process.env.DEBUG
     t.teardown(() => {
         if (before === undefined) delete process.env.DEBUG

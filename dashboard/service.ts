@@ -5,6 +5,7 @@
  */
 import type { MqttClient } from "mqtt"
 import { connectWatcher } from "@fieldlink/lib/mqtt/watcher"
+import { safeUrl } from "@fieldlink/lib/mqtt/safe-url"
 import type { AddressInfo } from "node:net"
 import { deviceTopic } from "@fieldlink/protocol/fieldlink-topics"
 import { HomeAssistantDiscovery } from "@fieldlink/homeassistant/service"
@@ -63,7 +64,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         commands: o.commands,
         snapshot: () => state.snapshot(),
         command,
-        about: { broker: redacted(o.broker), topicRoot: o.topicRoot },
+        about: { broker: safeUrl(o.broker), topicRoot: o.topicRoot },
     })
     client.on("message", (topic, payload, packet) =>
         server.broadcast(state.apply(topic, payload.toString("utf8"), packet.retain)),
@@ -124,12 +125,4 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
             await client.endAsync()
         },
     }
-}
-
-/** The broker URL without credentials, for the page. */
-function redacted(url: URL): string {
-    const u = new URL(url.toString())
-    u.username = ""
-    u.password = ""
-    return u.toString()
 }

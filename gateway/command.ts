@@ -8,6 +8,7 @@ import { existsSync } from "node:fs"
 import { UsageError } from "@fieldlink/lib/cli/errors"
 import { brokerFlags, commandFlags, wholeFlag, type ParsedFlags } from "@fieldlink/lib/cli/flags"
 import { ConfigError } from "@fieldlink/lib/config/errors"
+import { safeUrl } from "@fieldlink/lib/mqtt/safe-url"
 import type { GatewayConfig } from "./config/types.js"
 import { genericIdWarning } from "./config/generic-id.js"
 // The gateway itself and its dependencies (mqtt, serialport, pino, ajv, yaml) are
@@ -141,7 +142,7 @@ export async function gatewayCommand(argv: string[], program = "fieldlink gatewa
 
     let config: GatewayConfig
     const loader = await import("./config/load.js")
-    const { createLogger, safeUrl } = await import("./obs/logger.js")
+    const { createLogger } = await import("./obs/logger.js")
     try {
         config =
             v.config !== undefined

@@ -45,15 +45,3 @@ export function createLogger(options: LoggerOptions): Logger {
     }
     return pino(base, destination as pino.DestinationStream)
 }
-
-/** A URL as it may be logged: no user name or password. */
-export function safeUrl(url: string): string {
-    try {
-        const u = new URL(url)
-        u.username = ""
-        u.password = ""
-        return u.toString()
-    } catch {
-        return "(unparsable URL)"
-    }
-}

@@ -7,6 +7,7 @@
  * connection is lost, as the boards and the gateway do.
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt"
+import { safeUrl } from "./safe-url.js"
 
 /** The nodes as mqtt.js's `servers`, which it takes in turn at each reconnect. */
 function servers(nodes: readonly URL[]): IClientOptions["servers"] {
@@ -16,13 +17,6 @@ function servers(nodes: readonly URL[]): IClientOptions["servers"] {
         port: Number(url.port) || (url.protocol === "mqtts:" ? 8883 : 1883),
         protocol: url.protocol === "mqtts:" ? "mqtts" : "mqtt",
     }))
-}
-
-function withoutCredentials(url: URL): string {
-    const shown = new URL(url.toString())
-    shown.username = ""
-    shown.password = ""
-    return shown.toString()
 }
 
 /** Connects to `nodes` (one URL, or the nodes of one broker; credentials from the first). */
@@ -38,7 +32,7 @@ export async function connectWatcher(nodes: URL | readonly URL[], clientId: stri
         })
     } catch (e) {
         throw new Error(
-            `cannot reach the broker at ${list.map(withoutCredentials).join(", ")} (${(e as Error).message}); check --broker and that the broker is running`,
+            `cannot reach the broker at ${list.map(safeUrl).join(", ")} (${(e as Error).message}); check --broker and that the broker is running`,
         )
     }
 }

@@ -11,18 +11,18 @@
 import net from "node:net"
 import { Duplex } from "node:stream"
 import tls from "node:tls"
+import { socketAddress } from "@fieldlink/lib/mqtt/address"
 import type { BrokerConfig } from "../config/types.js"
 import type { PubackSplitter } from "./puback-splitter.js"
 
 /** A socket to the broker at `url` (mqtt:// or mqtts://), with the broker's TLS settings. */
 export function openBrokerSocket(url: URL, broker: BrokerConfig): net.Socket {
-    // new URL() keeps an IPv6 host in brackets; sockets want it bare.
-    const host = url.hostname.replace(/^\[(.*)\]$/, "$1")
-    if (url.protocol !== "mqtts:") return net.createConnection({ host, port: Number(url.port || 1883) })
+    const { host, port, tls: secure } = socketAddress(url)
+    if (!secure) return net.createConnection({ host, port })
     const t = broker.tls
     return tls.connect({
         host,
-        port: Number(url.port || 8883),
+        port,
         // As mqtt.js does: a host name is also the name the certificate must carry (SNI).
         servername: t?.servername ?? (net.isIP(host) === 0 ? host : undefined),
         rejectUnauthorized: t?.rejectUnauthorized ?? true,

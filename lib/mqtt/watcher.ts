@@ -7,16 +7,15 @@
  * connection is lost, as the boards and the gateway do.
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt"
+import { socketAddress } from "./address.js"
 import { safeUrl } from "./safe-url.js"
 
 /** The nodes as mqtt.js's `servers`, which it takes in turn at each reconnect. */
 function servers(nodes: readonly URL[]): IClientOptions["servers"] {
-    return nodes.map(url => ({
-        // URL keeps the brackets of an IPv6 host; the socket wants the address alone.
-        host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
-        port: Number(url.port) || (url.protocol === "mqtts:" ? 8883 : 1883),
-        protocol: url.protocol === "mqtts:" ? "mqtts" : "mqtt",
-    }))
+    return nodes.map(url => {
+        const { host, port, tls } = socketAddress(url)
+        return { host, port, protocol: tls ? "mqtts" : "mqtt" }
+    })
 }
 
 /** Connects to `nodes` (one URL, or the nodes of one broker; credentials from the first). */

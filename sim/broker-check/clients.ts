@@ -8,6 +8,7 @@ import tls from "node:tls"
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt"
 import { encodeConnect, type WillOptions } from "@fieldlink/protocol/mqtt"
 import { nodeBytes, toBuffer } from "@fieldlink/lib/bytes-node"
+import { socketAddress } from "@fieldlink/lib/mqtt/address"
 
 export interface Received {
     topic: string
@@ -106,11 +107,10 @@ export class Connections {
      */
     async silent(url: string, clientId: string, keepAliveS: number, will: WillOptions): Promise<net.Socket> {
         const target = new URL(url)
-        const port = Number(target.port || (target.protocol === "mqtts:" ? 8883 : 1883))
-        const socket =
-            target.protocol === "mqtts:"
-                ? tls.connect({ host: target.hostname, port, servername: target.hostname })
-                : net.connect({ host: target.hostname, port })
+        const { host, port, tls: secure } = socketAddress(target)
+        const socket = secure
+            ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined })
+            : net.connect({ host, port })
         this.sockets.add(socket)
         const username = target.username ? decodeURIComponent(target.username) : undefined
         const password = target.password

@@ -4,11 +4,10 @@
  * (the boards and the gateway find the next node on their own).
  */
 import net from "node:net"
+import { socketAddress } from "@fieldlink/lib/mqtt/address"
 
 function accepts(url: URL, timeoutMs: number): Promise<boolean> {
-    const port = Number(url.port) || (url.protocol === "mqtts:" ? 8883 : 1883)
-    // URL keeps the brackets of an IPv6 host; net wants the address alone.
-    const host = url.hostname.replace(/^\[(.*)\]$/, "$1")
+    const { host, port } = socketAddress(url)
     return new Promise(resolve => {
         const socket = net.connect({ host, port })
         const done = (ok: boolean) => {

@@ -26,6 +26,9 @@ export interface Monitor {
     close(options?: { until?: RegExp; quietMs?: number; maxMs?: number }): Promise<void>
 }
 
+/** How many of the latest lines close({ until }) looks through. */
+const RECENT_LINES = 100
+
 // eslint-disable-next-line no-control-regex
 const CONTROL = /\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f]/g
 
@@ -49,6 +52,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
     const port = await open(o.path, o.baud, o.openWithinMs ?? 5000)
     let partial = ""
     let lastDataAt = Date.now()
+    // The latest lines, for close({ until }); `fieldlink monitor` runs for days, so bounded.
     const shown: string[] = []
     port.on("data", (chunk: Buffer) => {
         lastDataAt = Date.now()
@@ -59,6 +63,7 @@ export async function startMonitor(o: MonitorOptions): Promise<Monitor> {
             if (!line.trim()) continue
             o.print(line)
             shown.push(line)
+            if (shown.length > RECENT_LINES) shown.shift()
             const note = noteFor(line)
             if (note) o.print(`    ^ ${note.note}`)
         }

@@ -13,6 +13,10 @@
  * bindings-cpp's: a read that fails with anything but EAGAIN is thrown as before and ends
  * the port.
  *
+ * Second change: every wait on the port's poller keeps the others armed (see
+ * armEveryWait): bindings-cpp's own poller lets a read's wait cancel a write's, and the
+ * other way round.
+ *
  * Windows has no poller and reads with overlapped I/O of its own: it keeps its binding.
  */
 import { readSync } from "node:fs"
@@ -31,9 +35,45 @@ interface UnixPort {
     }
 }
 
+/** bindings-cpp's Poller, as far as armEveryWait uses it. */
+interface WaitingPoller {
+    poll(flags?: number): void
+    listenerCount(event: string): number
+}
+
 function isUnixPort(port: unknown): port is UnixPort {
     const p = port as Partial<UnixPort>
     return typeof p.fd === "number" && typeof p.poller?.once === "function"
+}
+
+function isWaitingPoller(poller: unknown): poller is WaitingPoller {
+    const p = poller as Partial<WaitingPoller>
+    return typeof p.poll === "function" && typeof p.listenerCount === "function"
+}
+
+/** bindings-cpp's poller flags (its EVENTS): libuv's UV_READABLE, UV_WRITABLE, UV_DISCONNECT. */
+const POLL_FLAGS = { readable: 1, writable: 2, disconnect: 4 } as const
+
+/**
+ * Makes each request of `poller` ask for every event still waited for, not only its own.
+ *
+ * bindings-cpp's Poller hands libuv the events of the latest request alone, and
+ * uv_poll_start replaces the set it watches. So a read that waits for `readable` while a
+ * write waits for room (`writable`: a device that stopped reading, the output buffer
+ * full) silently cancels the write's wait, and a write's wait cancels a pending read's.
+ * Seen on a pseudo-terminal: while a write waited, not one byte the device sent was read;
+ * once the device read again, the write never finished, so every later answer and
+ * command for that device stayed queued until the port closed. Listeners are counted
+ * before the new one is added, so the request's own flag is kept as given.
+ */
+export function armEveryWait(poller: WaitingPoller): void {
+    const poll = poller.poll.bind(poller)
+    poller.poll = (flags = 0) => {
+        let all = flags
+        for (const [event, flag] of Object.entries(POLL_FLAGS))
+            if (poller.listenerCount(event) > 0) all |= flag
+        poll(all)
+    }
 }
 
 /** The error bindings-cpp gives a read of a port that closed meanwhile: the stream ignores it. */
@@ -76,7 +116,10 @@ export async function readWhenReadable(
     }
 }
 
-/** `binding` whose ports read with readWhenReadable where they can (Linux, macOS). */
+/**
+ * `binding` whose ports read with readWhenReadable and keep every poller wait armed where
+ * they can (Linux, macOS).
+ */
 export function readNowBinding(binding: Binding = SerialPort.binding): Binding {
     return {
         ...binding,
@@ -85,6 +128,7 @@ export function readNowBinding(binding: Binding = SerialPort.binding): Binding {
             const port = await binding.open(options as never)
             if (!isUnixPort(port)) return port
             const unix: UnixPort = port
+            if (isWaitingPoller(unix.poller)) armEveryWait(unix.poller)
             port.read = (buffer: Buffer, offset: number, length: number) =>
                 readWhenReadable(unix, buffer, offset, length)
             return port

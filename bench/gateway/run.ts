@@ -1,8 +1,9 @@
 /**
  * Gateway benchmark (not a test): the same pseudo-terminal load through this gateway at
  * its defaults (QoS 1, disk queue), through a bare serialport + mqtt.js bridge
- * (bare-bridge.ts) and, when installed, through Node-RED at QoS 0 and QoS 1
- * (node-red.ts), in one run, against one mosquitto, for 1 and 16 devices.
+ * (bare-bridge.ts), when installed through Node-RED at QoS 0 and QoS 1 (node-red.ts),
+ * and through the harness's floor (native-floor.ts: mosquitto_pub, no Node), in one run,
+ * against one mosquitto, for 1 and 16 devices.
  *
  * Only the bridge is measured: the load generator (test-support's serial-load.ts, owning
  * the PTYs) and the subscriber (its line-counter.ts around `mosquitto_sub`) run in processes of their own, so
@@ -14,8 +15,11 @@
  * peer measured in the same run.
  *
  *   node --import tsx --conditions=source bench/gateway/run.ts [--quick] [--install-node-red]
- *        [--only=gateway,bare,node-red-q0,node-red-q1] [--devices=1,16] [--profile=DIR]
- *        [--subscriber-window=N] [--gateway-node-flags=--flag,--flag=value]
+ *        [--only=gateway,bare,node-red-q0,node-red-q1,native] [--devices=1,16] [--profile=DIR]
+ *        [--subscriber-window=N] [--gateway-node-flags=--flag,--flag=value] [--dist]
+ *
+ * The gateway runs as shipped (the package's bundle, the systemd unit's environment);
+ * `--dist` runs the checkout's compiled files instead (gateway-under-test.ts).
  *
  * Needs mosquitto, mosquitto_sub and socat (as the tests do). Pseudo-terminals have no
  * baud rate, so the rates here are far beyond what a real UART carries.
@@ -31,6 +35,7 @@ import { freePort, sleep, waitFor } from "@fieldlink/test-support/wait"
 import { LINE_COUNTER, SERIAL_LOAD, startHelper } from "@fieldlink/test-support/helper-process"
 import type { CountReply, CountRequest, RunCount } from "@fieldlink/test-support/line-counter"
 import type { LoadReply, LoadRequest } from "@fieldlink/test-support/serial-load"
+import { gatewayUnderTest, type GatewayUnderTest } from "./gateway-under-test.js"
 import { installNodeRed, nodeRedInstalled, startNodeRed } from "./node-red.js"
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
@@ -45,14 +50,17 @@ const CLK_TCK = 100
 /** mosquitto's max_inflight_messages towards the subscriber: 0 = no limit (see brokerConfig). */
 const SUBSCRIBER_WINDOW = Number(arg("subscriber-window") ?? 0)
 
-const SYSTEMS = ["gateway", "bare", "node-red-q0", "node-red-q1"] as const
+const SYSTEMS = ["gateway", "bare", "node-red-q0", "node-red-q1", "native"] as const
 type System = (typeof SYSTEMS)[number]
 const NAMES: Record<System, string> = {
     gateway: "fieldlink gateway (QoS 1, disk queue)",
     bare: "bare bridge (QoS 1)",
     "node-red-q0": "Node-RED 4.1.15 QoS 0",
     "node-red-q1": "Node-RED 4.1.15 QoS 1",
+    native: "floor: mosquitto_pub -l per port (C, QoS 1)",
 }
+/** Systems measured as one process: the floor is one process per port (no CPU or RSS figure). */
+const ONE_PROCESS = (system: System) => system !== "native"
 
 interface Result {
     system: System
@@ -85,6 +93,7 @@ async function startSystem(
     broker: Mosquitto,
     paths: string[],
     dir: string,
+    gateway: GatewayUnderTest,
 ): Promise<ChildProcess> {
     let child: ChildProcess
     if (system === "gateway") {
@@ -108,14 +117,26 @@ async function startSystem(
             : []
         // --gateway-node-flags=--trace-gc,--max-semi-space-size=2 passes Node flags to it.
         const flags = arg("gateway-node-flags")?.split(",") ?? []
-        // The compiled gateway, as installed (npm run build first).
-        child = spawn(
-            process.execPath,
-            [...profile, ...flags, path.join(ROOT, "gateway/bin/fieldlink-gateway.js"), "--config", file],
-            { stdio: ["ignore", "inherit", "inherit"] },
-        )
+        child = spawn(process.execPath, [...profile, ...flags, gateway.bin, "--config", file], {
+            env: { ...process.env, ...gateway.env },
+            stdio: ["ignore", "inherit", "inherit"],
+        })
     } else if (system === "node-red-q0" || system === "node-red-q1") {
         child = startNodeRed(broker.url, paths, dir, await freePort(), system === "node-red-q0" ? 0 : 1)
+    } else if (system === "native") {
+        child = spawn(
+            process.execPath,
+            [
+                "--import",
+                "tsx",
+                "--conditions=source",
+                path.join(ROOT, "bench/gateway/native-floor.ts"),
+                "127.0.0.1",
+                String(broker.port),
+                ...paths,
+            ],
+            { stdio: ["ignore", "ignore", "inherit"], cwd: ROOT },
+        )
     } else {
         child = spawn(
             process.execPath,
@@ -141,7 +162,13 @@ async function stopSystem(child: ChildProcess) {
     await Promise.race([exited, sleep(10000).then(() => child.kill("SIGKILL"))])
 }
 
-async function measure(system: System, count: number, broker: Mosquitto, dir: string): Promise<Result> {
+async function measure(
+    system: System,
+    count: number,
+    broker: Mosquitto,
+    dir: string,
+    gateway: GatewayUnderTest,
+): Promise<Result> {
     const names = Array.from({ length: count }, (_, i) => `${system}-${count}-${i}`)
     const gen = startHelper<LoadRequest, LoadReply>(SERIAL_LOAD, [dir, ...names])
     const sub = startHelper<CountRequest, CountReply>(LINE_COUNTER, [
@@ -150,7 +177,7 @@ async function measure(system: System, count: number, broker: Mosquitto, dir: st
     ])
     const ready = await gen.first
     if (ready.kind !== "ready") throw new Error("the load generator did not start")
-    const child = await startSystem(system, broker, ready.paths, dir)
+    const child = await startSystem(system, broker, ready.paths, dir, gateway)
     const tag = (what: string) => `${system}-${count}-${what}`
     const load = (run: string, total: number, rate: number) =>
         gen.ask({ kind: "load", run: tag(run), total, rate })
@@ -180,7 +207,8 @@ async function measure(system: System, count: number, broker: Mosquitto, dir: st
             const cpu0 = cpuSeconds(child.pid!)
             await load(`r${rate}`, total, rate)
             await delivered(`r${rate}`, total, 30000)
-            if (rate === 1000) cpuPerKAt1000 = ((cpuSeconds(child.pid!) - cpu0) * 1e6) / total
+            if (rate === 1000 && ONE_PROCESS(system))
+                cpuPerKAt1000 = ((cpuSeconds(child.pid!) - cpu0) * 1e6) / total
             latency[rate] = { ...(await counted(`r${rate}`)), sent: total }
         }
         const cpu0 = cpuSeconds(child.pid!)
@@ -189,8 +217,10 @@ async function measure(system: System, count: number, broker: Mosquitto, dir: st
         await delivered("max", SUSTAINED_LINES, 120000)
         const max = await counted("max")
         const sustained = max.distinct / ((performance.now() - t0) / 1000)
-        const cpuPerK = ((cpuSeconds(child.pid!) - cpu0) * 1e6) / Math.max(1, max.distinct)
-        const rssMb = peakRssMb(child.pid!)
+        const cpuPerK = ONE_PROCESS(system)
+            ? ((cpuSeconds(child.pid!) - cpu0) * 1e6) / Math.max(1, max.distinct)
+            : NaN
+        const rssMb = ONE_PROCESS(system) ? peakRssMb(child.pid!) : NaN
 
         // Outage: the broker is stopped, 100 lines are sent, the broker comes back.
         await broker.stop()
@@ -323,12 +353,14 @@ async function main() {
         )
     const loadBefore = os.loadavg()[0]
     const results: Result[] = []
+    let gateway: GatewayUnderTest | undefined
     try {
+        gateway = await gatewayUnderTest(dir, process.argv.includes("--dist"))
         for (const count of DEVICE_COUNTS)
             for (const system of systems) {
                 console.error(`running ${system} with ${count} device(s)…`)
                 const from = broker.mark()
-                const result = await measure(system, count, broker, dir)
+                const result = await measure(system, count, broker, dir, gateway)
                 result.brokerDropped = broker
                     .logLines()
                     .slice(from)
@@ -340,6 +372,7 @@ async function main() {
         rmSync(dir, { recursive: true, force: true })
     }
     console.log(table(results, systems))
+    if (systems.includes("gateway")) console.log(`\nThe fieldlink gateway: ${gateway!.description}.`)
     console.log(
         `\n${os.cpus().length} cores; 1-minute load average ${loadBefore.toFixed(1)} before the bench, ${os.loadavg()[0].toFixed(1)} after it (the load column: at the end of each case). Other work on the cores moves every figure; compare within a run.`,
     )

@@ -1,9 +1,11 @@
-// The installed gateway command, started as a user (or systemd) would: bin/NAME from the
-// install prefix, with PATH choosing the Node that its `#!/usr/bin/env node` line finds.
+// The installed gateway command, started as the shipped systemd unit does: bin/NAME from
+// the install prefix, with PATH choosing the Node that its `#!/usr/bin/env node` line finds,
+// and the unit's Environment= settings (its V8 young-generation size among them).
 import { spawn, type ChildProcess } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { tieToParent } from "../support/cleanup.js"
+import { serviceEnvironment } from "../support/service-unit.js"
 import { freePort, waitFor } from "../support/wait.js"
 import type { Installed } from "./install.js"
 
@@ -56,7 +58,8 @@ export function startInstalledGateway(
     const [name, ...leading] = command
     const bin = path.join(installed.prefix, "bin", name)
     const startedAt = performance.now()
-    const child = spawn(bin, [...leading, ...args], { env: installed.env, stdio: ["ignore", "pipe", "pipe"] })
+    const env = { ...installed.env, ...serviceEnvironment() }
+    const child = spawn(bin, [...leading, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
     tieToParent(child)
     if (child.pid === undefined) throw new Error(`could not start ${bin}`)
     const pid = child.pid

@@ -21,6 +21,7 @@
  */
 import { readSync } from "node:fs"
 import { SerialPort } from "serialport"
+import { armEveryWait, isWaitingPoller } from "@fieldlink/lib/serial/poller-waits"
 
 type Binding = typeof SerialPort.binding
 type PortBinding = Awaited<ReturnType<Binding["open"]>>
@@ -35,45 +36,9 @@ interface UnixPort {
     }
 }
 
-/** bindings-cpp's Poller, as far as armEveryWait uses it. */
-interface WaitingPoller {
-    poll(flags?: number): void
-    listenerCount(event: string): number
-}
-
 function isUnixPort(port: unknown): port is UnixPort {
     const p = port as Partial<UnixPort>
     return typeof p.fd === "number" && typeof p.poller?.once === "function"
-}
-
-function isWaitingPoller(poller: unknown): poller is WaitingPoller {
-    const p = poller as Partial<WaitingPoller>
-    return typeof p.poll === "function" && typeof p.listenerCount === "function"
-}
-
-/** bindings-cpp's poller flags (its EVENTS): libuv's UV_READABLE, UV_WRITABLE, UV_DISCONNECT. */
-const POLL_FLAGS = { readable: 1, writable: 2, disconnect: 4 } as const
-
-/**
- * Makes each request of `poller` ask for every event still waited for, not only its own.
- *
- * bindings-cpp's Poller hands libuv the events of the latest request alone, and
- * uv_poll_start replaces the set it watches. So a read that waits for `readable` while a
- * write waits for room (`writable`: a device that stopped reading, the output buffer
- * full) silently cancels the write's wait, and a write's wait cancels a pending read's.
- * Seen on a pseudo-terminal: while a write waited, not one byte the device sent was read;
- * once the device read again, the write never finished, so every later answer and
- * command for that device stayed queued until the port closed. Listeners are counted
- * before the new one is added, so the request's own flag is kept as given.
- */
-export function armEveryWait(poller: WaitingPoller): void {
-    const poll = poller.poll.bind(poller)
-    poller.poll = (flags = 0) => {
-        let all = flags
-        for (const [event, flag] of Object.entries(POLL_FLAGS))
-            if (poller.listenerCount(event) > 0) all |= flag
-        poll(all)
-    }
 }
 
 /** The error bindings-cpp gives a read of a port that closed meanwhile: the stream ignores it. */

@@ -10,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import { existsSync, mkdirSync } from "node:fs"
 import path from "node:path"
 import { SerialPort } from "serialport"
+import { armEveryWait, isWaitingPoller } from "@fieldlink/lib/serial/poller-waits"
 import { tieToParent } from "@fieldlink/lib/process/children"
 
 export const PORTS_DIR = "ports"
@@ -88,6 +89,9 @@ export class PtyPair {
         )
         const port = new SerialPort({ path: this.devicePath, baudRate: 115200, autoOpen: false })
         await new Promise<void>((resolve, reject) => port.open(e => (e ? reject(e) : resolve())))
+        // The device end reads and writes at once, as the gateway's does: keep both waits armed.
+        const poller = (port.port as { poller?: unknown } | undefined)?.poller
+        if (isWaitingPoller(poller)) armEveryWait(poller)
         port.on("error", () => undefined)
         port.on("data", (chunk: Buffer) => {
             const parts = (this.partial + chunk.toString("utf8")).split("\n")

@@ -6,10 +6,19 @@
  * synchronously, so a direct hand-over would feed a frame back into the VM while it
  * is still running (the VM drops frames that arrive then).
  *
+ * Two things keep a running board cheap. The firmware's sensor reading gets are answered
+ * by a `ReadingShortcut` (./reading-shortcut) in the same flush, not by jacdac-ts. And the
+ * frames of one flush go into the VM together, with one step after them — none when they
+ * are only announces: nothing in a program waits on one, and the VM takes them at its
+ * next scheduled step (./step-pace), at most 100 ms later, as a device busy with other
+ * work would.
+ *
  * Every timer jacdac-ts starts for this bus goes through a `TrackedScheduler`, so
  * `close()` can clear them all and the process can exit.
  */
 import { createProxyBridge, JDBus, type Scheduler } from "./jacdac.js";
+import { isAnnounceOnly } from "./jd-frame.js";
+import type { ReadingShortcut } from "./reading-shortcut.js";
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -71,8 +80,14 @@ export class TrackedScheduler implements Scheduler {
   }
 }
 
+/** Hands frames to the VM; `wake`: step it at once (else they wait for its next step). */
+export type DeliverFrames = (frames: Uint8Array[], wake: boolean) => void;
+
 export class BoardBus {
   readonly bus: JDBus;
+  /** Frames the VM sent that went through jacdac-ts / that the reading shortcut answered (for tests). */
+  readonly counts = { toJacdac: 0, shortcut: 0 };
+  private shortcut: ReadingShortcut | undefined;
   readonly scheduler = new TrackedScheduler();
   private readonly bridge: ReturnType<typeof createProxyBridge>;
   private toBus: Uint8Array[] = [];
@@ -80,8 +95,8 @@ export class BoardBus {
   private flushTimer: NodeJS.Immediate | undefined;
   private closed = false;
 
-  /** `deliver` hands a frame to the VM; it is never called from inside a VM step. */
-  constructor(private readonly deliver: (frame: Uint8Array) => void) {
+  /** `deliver` hands frames to the VM; it is never called from inside a VM step. */
+  constructor(private readonly deliver: DeliverFrames) {
     this.bus = new JDBus([], { scheduler: this.scheduler, disableRoleManager: true });
     // jacdac-ts polls, every 50 ms, every register of every device on the bus for ones
     // a client streams or listens to. Nothing on a board's bus reads registers that way:
@@ -90,6 +105,11 @@ export class BoardBus {
     this.bus.backgroundRefreshRegisters = false;
     this.bridge = createProxyBridge(frame => this.enqueue(this.toVm, frame.slice()));
     this.bridge.bus = this.bus;
+  }
+
+  /** From now on, reading gets `shortcut` recognises are answered by it, not by the bus. */
+  answerReadings(shortcut: ReadingShortcut): void {
+    this.shortcut = shortcut;
   }
 
   /** A frame the VM sent (may be called from inside a VM step). */
@@ -105,19 +125,25 @@ export class BoardBus {
 
   private flush(): void {
     this.flushTimer = undefined;
-    // Frames produced while flushing wait for the next turn.
+    // Frames jacdac-ts produces while flushing wait for the next turn; the shortcut's
+    // answers go in with this one.
     const toBus = this.toBus;
     const toVm = this.toVm;
     this.toBus = [];
     this.toVm = [];
     for (const frame of toBus) {
       if (this.closed) return;
-      this.bridge.receiveFrameOrPacket(frame);
+      const answers = this.shortcut?.answer(frame);
+      if (answers) {
+        this.counts.shortcut++;
+        toVm.push(...answers);
+      } else {
+        this.counts.toJacdac++;
+        this.bridge.receiveFrameOrPacket(frame);
+      }
     }
-    for (const frame of toVm) {
-      if (this.closed) return;
-      this.deliver(frame);
-    }
+    if (this.closed || toVm.length === 0) return;
+    this.deliver(toVm, !toVm.every(isAnnounceOnly));
   }
 
   async close(): Promise<void> {

@@ -22,7 +22,7 @@ import {
 } from "./jacdac.js";
 import { BoardBus } from "./bus.js";
 import { type DmesgLine, parseDmesg } from "./log.js";
-import { addSensors, type SensorSpec } from "./sensors.js";
+import { addSensors, sensorReadingShortcut, type SensorSpec } from "./sensors.js";
 import { type BoardSettings, deliverSettings, encodeSettings, waitForVmDevice } from "./settings.js";
 import { netConnector, type SocketConnector } from "./socket.js";
 import type { ActuatorSpec } from "./actuators.js";
@@ -105,6 +105,11 @@ export class SimulatedBoard {
     return this.vmDeviceId;
   }
 
+  /** Frames the VM sent that went through jacdac-ts / that the reading shortcut answered (for tests). */
+  get frameCounts(): Readonly<BoardBus["counts"]> | undefined {
+    return this.boardBus?.counts;
+  }
+
   /** The board's Jacdac bus while it runs (to add more simulated devices). */
   get bus(): JDBus | undefined {
     return this.boardBus?.bus;
@@ -151,14 +156,15 @@ export class SimulatedBoard {
       );
       this.vm = vm;
       abort.signal.throwIfAborted();
-      const boardBus = new BoardBus(frame => vm.receive(frame));
+      const boardBus = new BoardBus((frames, wake) => vm.receive(frames, wake));
       this.boardBus = boardBus;
-      addSensors(
+      const sensorDevice = addSensors(
         boardBus.bus,
         this.options.sensors ?? [],
         message => this.emit("error", new Error(message)),
         this.options.actuators ?? [],
       );
+      if (sensorDevice) boardBus.answerReadings(sensorReadingShortcut(sensorDevice));
       vm.start(this.deviceId);
       // Announce the sensor device now rather than at the bus's next 0.5 s tick, so the
       // program's roles can bind as soon as it creates them.

@@ -9,7 +9,7 @@
 import {
   addServiceProvider,
   type JDBus,
-  type JDServiceProvider,
+  type JDServerServiceProvider,
   REGISTER_PRE_GET,
   SensorServer,
   SRV_AIR_PRESSURE,
@@ -21,6 +21,7 @@ import {
   type JDServiceServer,
 } from "./jacdac.js";
 import { type ActuatorSpec, createActuator } from "./actuators.js";
+import { type ReadingRegister, ReadingShortcut } from "./reading-shortcut.js";
 
 /** Sensor kinds, with the unit `read()` returns and the DeviceScript role that reads it. */
 export const SENSOR_KINDS = {
@@ -107,15 +108,37 @@ export function addSensors(
   specs: readonly SensorSpec[],
   onError: SensorErrorSink,
   actuators: readonly ActuatorSpec[] = [],
-): JDServiceProvider | undefined {
+): JDServerServiceProvider | undefined {
   if (specs.length === 0 && actuators.length === 0) return undefined;
   const servers: JDServiceServer[] = [
     ...specs.map(spec => createServer(spec, onError)),
     ...actuators.map(createActuator),
   ];
+  // Without a `factory` in the definition, jacdac-ts makes a JDServerServiceProvider.
   return addServiceProvider(bus, {
     name: SENSOR_DEVICE_NAME,
     serviceClasses: servers.map(server => server.serviceClass),
     services: () => servers,
+  }) as JDServerServiceProvider;
+}
+
+/**
+ * The shortcut that answers the program's reading gets for `provider`'s sensors (the
+ * device `addSensors` made) without the bus's send path: ./reading-shortcut.
+ */
+export function sensorReadingShortcut(provider: JDServerServiceProvider): ReadingShortcut {
+  const readings = new Map<number, ReadingRegister>();
+  for (const server of provider.services()) {
+    // A register with error injection answers with noise added: left to the bus.
+    if (server instanceof SensorServer && !server.reading.errorRegister)
+      readings.set(server.serviceIndex, server.reading);
+  }
+  // jacdac-ts's server device counts the packets it sends between announces and puts the
+  // count in its next announce; its send path is bypassed here, so count them here.
+  const counted = provider as unknown as { _packetCount: number };
+  return new ReadingShortcut({
+    deviceId: provider.deviceId,
+    readings,
+    onSent: () => counted._packetCount++,
   });
 }

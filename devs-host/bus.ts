@@ -103,6 +103,12 @@ export class BoardBus {
     // start-up uses refresh() and commands, which send their own requests. At 100 boards
     // the poll was a fifth of the simulator's CPU.
     this.bus.backgroundRefreshRegisters = false;
+    // Every 499 ms jacdac-ts announces its own bus device (an "infrastructure" device, a
+    // tool's view of the bus that no board has), processes that announce itself, and
+    // forwards it to the VM, which processes it too: a tenth of a running board's CPU for
+    // a device nothing on a board binds to. Its simulated devices (the sensors) still
+    // announce. jacdac-ts declares the method private, hence the cast.
+    (this.bus as unknown as { sendAnnounce(): Promise<void> }).sendAnnounce = () => Promise.resolve();
     this.bridge = createProxyBridge(frame => this.enqueue(this.toVm, frame.slice()));
     this.bridge.bus = this.bus;
   }

@@ -142,6 +142,22 @@ test("announces from the bus reach the VM without stepping it", async t => {
   );
 });
 
+test("the VM hears the bus's simulated devices announce, not jacdac-ts's own bus device", async t => {
+  const bus = busWithSensors(t, [{ kind: "temperature", read: () => 20 }]);
+  // Two announce rounds.
+  bus.boardBus.bus.emit(SELF_ANNOUNCE);
+  bus.boardBus.bus.emit(SELF_ANNOUNCE);
+  await waitFor(() => bus.deliveries.flatMap(d => d.frames).length >= 2, {
+    timeoutMs: 2000,
+    what: "two announces",
+  });
+  const senders = new Set(
+    bus.deliveries.flatMap(d => d.frames).map(f => Buffer.from(f.subarray(4, 12)).toString("hex")),
+  );
+  t.deepEqual([...senders], [bus.device.deviceId]);
+  t.not(bus.boardBus.bus.selfDeviceId, bus.device.deviceId);
+});
+
 let program: Promise<Uint8Array> | undefined;
 const readingsProbe = () =>
   (program ??= compileDeviceScript({ projectDir: PROBE_DIR, entry: "readings.ts" }).then(r => r.bytecode));

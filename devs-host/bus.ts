@@ -22,6 +22,9 @@ import type { ReadingShortcut } from "./reading-shortcut.js";
 
 type Timer = ReturnType<typeof setTimeout>;
 
+/** jacdac-ts's announce tick: every device on a bus announces itself about twice a second. */
+const ANNOUNCE_INTERVAL_MS = 499;
+
 /** Wall-clock scheduler that remembers its live timers so they can all be cleared. */
 export class TrackedScheduler implements Scheduler {
   private readonly startTime = performance.now();
@@ -85,9 +88,13 @@ export type DeliverFrames = (frames: Uint8Array[], wake: boolean) => void;
 
 export class BoardBus {
   readonly bus: JDBus;
-  /** Frames the VM sent that went through jacdac-ts / that the reading shortcut answered (for tests). */
-  readonly counts = { toJacdac: 0, shortcut: 0 };
+  /**
+   * Frames the VM sent: through jacdac-ts, answered by the reading shortcut, announces
+   * not handed to jacdac-ts while lean (for tests).
+   */
+  readonly counts = { toJacdac: 0, shortcut: 0, leanDropped: 0 };
   private shortcut: ReadingShortcut | undefined;
+  private leanAnnounce: Timer | undefined;
   readonly scheduler = new TrackedScheduler();
   private readonly bridge: ReturnType<typeof createProxyBridge>;
   private toBus: Uint8Array[] = [];
@@ -111,6 +118,37 @@ export class BoardBus {
     (this.bus as unknown as { sendAnnounce(): Promise<void> }).sendAnnounce = () => Promise.resolve();
     this.bridge = createProxyBridge(frame => this.enqueue(this.toVm, frame.slice()));
     this.bridge.bus = this.bus;
+  }
+
+  /**
+   * Once the board runs: jacdac-ts's own timers stop — its announce tick (every 499 ms,
+   * which announced the simulated devices through its whole send path, processing each
+   * announce itself too) and its device expiry — and `announce()` (./sensors
+   * sensorAnnouncer: the same frame) goes straight to the VM on a timer of its own. The
+   * VM's announces are no longer handed to jacdac-ts: what it knows of the VM (start-up
+   * needed it) stays as it was. Every other frame still goes through jacdac-ts, which
+   * processes frames with its timers stopped. `full()` undoes it.
+   */
+  lean(announce: () => Uint8Array): void {
+    if (this.closed || this.leanAnnounce) return;
+    this.leanAnnounce = this.scheduler.setInterval(() => {
+      this.enqueue(this.toVm, announce());
+    }, ANNOUNCE_INTERVAL_MS);
+    void this.bus.stop();
+  }
+
+  /** jacdac-ts's bus runs in full again, timers and all (for a caller who adds devices to it). */
+  full(): void {
+    if (this.closed || !this.leanAnnounce) return;
+    this.scheduler.clearInterval(this.leanAnnounce);
+    this.leanAnnounce = undefined;
+    this.bus.start();
+    // start() turns the register poll back on; see the constructor.
+    this.bus.backgroundRefreshRegisters = false;
+  }
+
+  get isLean(): boolean {
+    return this.leanAnnounce !== undefined;
   }
 
   /** From now on, reading gets `shortcut` recognises are answered by it, not by the bus. */
@@ -140,7 +178,9 @@ export class BoardBus {
     for (const frame of toBus) {
       if (this.closed) return;
       const answers = this.shortcut?.answer(frame);
-      if (answers) {
+      if (this.leanAnnounce && !answers && isAnnounceOnly(frame)) {
+        this.counts.leanDropped++;
+      } else if (answers) {
         this.counts.shortcut++;
         toVm.push(...answers);
       } else {

@@ -21,6 +21,7 @@ import {
   type JDServiceServer,
 } from "./jacdac.js";
 import { type ActuatorSpec, createActuator } from "./actuators.js";
+import { reportFrame } from "./jd-frame.js";
 import { type ReadingRegister, ReadingShortcut } from "./reading-shortcut.js";
 
 /** Sensor kinds, with the unit `read()` returns and the DeviceScript role that reads it. */
@@ -141,4 +142,44 @@ export function sensorReadingShortcut(provider: JDServerServiceProvider): Readin
     readings,
     onSent: () => counted._packetCount++,
   });
+}
+
+/** Control service announce flags jacdac-ts's server devices set (StatusLightRgbNoFade | SupportsACK). */
+const ANNOUNCE_FLAGS = 0x20 | 0x100;
+/** Jacdac's restart counter stops at 15: a device restarted since it was first seen. */
+const MAX_RESTART_COUNTER = 15;
+
+/**
+ * What jacdac-ts's server device does on each of its bus's announce ticks
+ * (JDServerServiceProvider.handleSelfAnnounce and ControlServer.announce), as a function
+ * that returns the announce frame instead of sending it through the bus: restart counter
+ * up (to 15), the announce (flags, packets sent since the last one + 1, service classes),
+ * uptime updated, status codes that are set reported, the packet count reset. For a bus
+ * whose own ticks are stopped (BoardBus.lean).
+ */
+export function sensorAnnouncer(provider: JDServerServiceProvider): () => Uint8Array {
+  const state = provider as unknown as { _restartCounter: number; _packetCount: number };
+  const control = provider.controlService as unknown as {
+    startTime: number;
+    uptime: { setValues(values: [number], skipChangeEvent: boolean): void };
+  };
+  const deviceId = Uint8Array.from(provider.deviceId.match(/../g)!, byte => parseInt(byte, 16));
+  const classes = provider
+    .services()
+    .slice(1)
+    .map(server => server.serviceClass);
+  return () => {
+    if (state._restartCounter < MAX_RESTART_COUNTER) state._restartCounter++;
+    const data = new Uint8Array(4 + 4 * classes.length);
+    const view = new DataView(data.buffer);
+    view.setUint16(0, state._restartCounter | ANNOUNCE_FLAGS, true);
+    data[2] = (state._packetCount + 1) & 0xff;
+    classes.forEach((serviceClass, i) => view.setUint32(4 + 4 * i, serviceClass, true));
+    control.uptime.setValues([(Date.now() - control.startTime) * 100], true);
+    for (const server of provider.services()) {
+      if (server.statusCode.data.some(byte => byte !== 0)) void server.statusCode.sendGetAsync();
+    }
+    state._packetCount = 0;
+    return reportFrame(deviceId, 0, 0, data);
+  };
 }

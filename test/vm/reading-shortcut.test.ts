@@ -82,7 +82,7 @@ test("a reading get is answered with the very frame jacdac-ts sends, in the same
     t.true(answer.wake, "an answer steps the VM at once");
     t.deepEqual(nonAnnounce(answer), nonAnnounce(expected), `service ${serviceIndex}, value ${value}`);
   }
-  t.deepEqual(viaShortcut.boardBus.counts, { toJacdac: 0, shortcut: 3 });
+  t.deepEqual(viaShortcut.boardBus.counts, { toJacdac: 0, shortcut: 3, leanDropped: 0 });
 });
 
 test("each answer counts as a packet the sensor device sent (its next announce says how many)", t => {

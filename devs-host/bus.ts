@@ -6,12 +6,24 @@
  * synchronously, so a direct hand-over would feed a frame back into the VM while it
  * is still running (the VM drops frames that arrive then).
  *
+ * Two things keep a running board cheap. The firmware's sensor reading gets are answered
+ * by a `ReadingShortcut` (./reading-shortcut) in the same flush, not by jacdac-ts. And the
+ * frames of one flush go into the VM together, with one step after them — none when they
+ * are only announces: nothing in a program waits on one, and the VM takes them at its
+ * next scheduled step (./step-pace), at most 100 ms later, as a device busy with other
+ * work would.
+ *
  * Every timer jacdac-ts starts for this bus goes through a `TrackedScheduler`, so
  * `close()` can clear them all and the process can exit.
  */
 import { createProxyBridge, JDBus, type Scheduler } from "./jacdac.js";
+import { isAnnounceOnly } from "./jd-frame.js";
+import type { ReadingShortcut } from "./reading-shortcut.js";
 
 type Timer = ReturnType<typeof setTimeout>;
+
+/** jacdac-ts's announce tick: every device on a bus announces itself about twice a second. */
+const ANNOUNCE_INTERVAL_MS = 499;
 
 /** Wall-clock scheduler that remembers its live timers so they can all be cleared. */
 export class TrackedScheduler implements Scheduler {
@@ -71,8 +83,18 @@ export class TrackedScheduler implements Scheduler {
   }
 }
 
+/** Hands frames to the VM; `wake`: step it at once (else they wait for its next step). */
+export type DeliverFrames = (frames: Uint8Array[], wake: boolean) => void;
+
 export class BoardBus {
   readonly bus: JDBus;
+  /**
+   * Frames the VM sent: through jacdac-ts, answered by the reading shortcut, announces
+   * not handed to jacdac-ts while lean (for tests).
+   */
+  readonly counts = { toJacdac: 0, shortcut: 0, leanDropped: 0 };
+  private shortcut: ReadingShortcut | undefined;
+  private leanAnnounce: Timer | undefined;
   readonly scheduler = new TrackedScheduler();
   private readonly bridge: ReturnType<typeof createProxyBridge>;
   private toBus: Uint8Array[] = [];
@@ -80,16 +102,58 @@ export class BoardBus {
   private flushTimer: NodeJS.Immediate | undefined;
   private closed = false;
 
-  /** `deliver` hands a frame to the VM; it is never called from inside a VM step. */
-  constructor(private readonly deliver: (frame: Uint8Array) => void) {
+  /** `deliver` hands frames to the VM; it is never called from inside a VM step. */
+  constructor(private readonly deliver: DeliverFrames) {
     this.bus = new JDBus([], { scheduler: this.scheduler, disableRoleManager: true });
     // jacdac-ts polls, every 50 ms, every register of every device on the bus for ones
     // a client streams or listens to. Nothing on a board's bus reads registers that way:
     // start-up uses refresh() and commands, which send their own requests. At 100 boards
     // the poll was a fifth of the simulator's CPU.
     this.bus.backgroundRefreshRegisters = false;
+    // Every 499 ms jacdac-ts announces its own bus device (an "infrastructure" device, a
+    // tool's view of the bus that no board has), processes that announce itself, and
+    // forwards it to the VM, which processes it too: a tenth of a running board's CPU for
+    // a device nothing on a board binds to. Its simulated devices (the sensors) still
+    // announce. jacdac-ts declares the method private, hence the cast.
+    (this.bus as unknown as { sendAnnounce(): Promise<void> }).sendAnnounce = () => Promise.resolve();
     this.bridge = createProxyBridge(frame => this.enqueue(this.toVm, frame.slice()));
     this.bridge.bus = this.bus;
+  }
+
+  /**
+   * Once the board runs: jacdac-ts's own timers stop — its announce tick (every 499 ms,
+   * which announced the simulated devices through its whole send path, processing each
+   * announce itself too) and its device expiry — and `announce()` (./sensors
+   * sensorAnnouncer: the same frame) goes straight to the VM on a timer of its own. The
+   * VM's announces are no longer handed to jacdac-ts: what it knows of the VM (start-up
+   * needed it) stays as it was. Every other frame still goes through jacdac-ts, which
+   * processes frames with its timers stopped. `full()` undoes it.
+   */
+  lean(announce: () => Uint8Array): void {
+    if (this.closed || this.leanAnnounce) return;
+    this.leanAnnounce = this.scheduler.setInterval(() => {
+      this.enqueue(this.toVm, announce());
+    }, ANNOUNCE_INTERVAL_MS);
+    void this.bus.stop();
+  }
+
+  /** jacdac-ts's bus runs in full again, timers and all (for a caller who adds devices to it). */
+  full(): void {
+    if (this.closed || !this.leanAnnounce) return;
+    this.scheduler.clearInterval(this.leanAnnounce);
+    this.leanAnnounce = undefined;
+    this.bus.start();
+    // start() turns the register poll back on; see the constructor.
+    this.bus.backgroundRefreshRegisters = false;
+  }
+
+  get isLean(): boolean {
+    return this.leanAnnounce !== undefined;
+  }
+
+  /** From now on, reading gets `shortcut` recognises are answered by it, not by the bus. */
+  answerReadings(shortcut: ReadingShortcut): void {
+    this.shortcut = shortcut;
   }
 
   /** A frame the VM sent (may be called from inside a VM step). */
@@ -105,19 +169,27 @@ export class BoardBus {
 
   private flush(): void {
     this.flushTimer = undefined;
-    // Frames produced while flushing wait for the next turn.
+    // Frames jacdac-ts produces while flushing wait for the next turn; the shortcut's
+    // answers go in with this one.
     const toBus = this.toBus;
     const toVm = this.toVm;
     this.toBus = [];
     this.toVm = [];
     for (const frame of toBus) {
       if (this.closed) return;
-      this.bridge.receiveFrameOrPacket(frame);
+      const answers = this.shortcut?.answer(frame);
+      if (this.leanAnnounce && !answers && isAnnounceOnly(frame)) {
+        this.counts.leanDropped++;
+      } else if (answers) {
+        this.counts.shortcut++;
+        toVm.push(...answers);
+      } else {
+        this.counts.toJacdac++;
+        this.bridge.receiveFrameOrPacket(frame);
+      }
     }
-    for (const frame of toVm) {
-      if (this.closed) return;
-      this.deliver(frame);
-    }
+    if (this.closed || toVm.length === 0) return;
+    this.deliver(toVm, !toVm.every(isAnnounceOnly));
   }
 
   async close(): Promise<void> {

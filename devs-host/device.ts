@@ -22,7 +22,7 @@ import {
 } from "./jacdac.js";
 import { BoardBus } from "./bus.js";
 import { type DmesgLine, parseDmesg } from "./log.js";
-import { addSensors, type SensorSpec } from "./sensors.js";
+import { addSensors, sensorAnnouncer, sensorReadingShortcut, type SensorSpec } from "./sensors.js";
 import { type BoardSettings, deliverSettings, encodeSettings, waitForVmDevice } from "./settings.js";
 import { netConnector, type SocketConnector } from "./socket.js";
 import type { ActuatorSpec } from "./actuators.js";
@@ -105,8 +105,18 @@ export class SimulatedBoard {
     return this.vmDeviceId;
   }
 
-  /** The board's Jacdac bus while it runs (to add more simulated devices). */
+  /** What became of the frames the VM sent (./bus BoardBus.counts; for tests). */
+  get frameCounts(): Readonly<BoardBus["counts"]> | undefined {
+    return this.boardBus?.counts;
+  }
+
+  /**
+   * The board's Jacdac bus while it runs (to add more simulated devices). A running board
+   * keeps jacdac-ts lean (./bus BoardBus.lean); whoever asks for the bus gets all of it,
+   * timers and announces, from then on.
+   */
   get bus(): JDBus | undefined {
+    this.boardBus?.full();
     return this.boardBus?.bus;
   }
 
@@ -151,14 +161,15 @@ export class SimulatedBoard {
       );
       this.vm = vm;
       abort.signal.throwIfAborted();
-      const boardBus = new BoardBus(frame => vm.receive(frame));
+      const boardBus = new BoardBus((frames, wake) => vm.receive(frames, wake));
       this.boardBus = boardBus;
-      addSensors(
+      const sensorDevice = addSensors(
         boardBus.bus,
         this.options.sensors ?? [],
         message => this.emit("error", new Error(message)),
         this.options.actuators ?? [],
       );
+      if (sensorDevice) boardBus.answerReadings(sensorReadingShortcut(sensorDevice));
       vm.start(this.deviceId);
       // Announce the sensor device now rather than at the bus's next 0.5 s tick, so the
       // program's roles can bind as soon as it creates them.
@@ -179,6 +190,9 @@ export class SimulatedBoard {
       await untilAborted(this.waitUntilRunning(device, abort.signal), abort.signal);
       abort.signal.throwIfAborted();
       this.state = "running";
+      // Start-up needed jacdac-ts's view of the VM; running, the board needs its sensors
+      // announced and answered, which the bus does without jacdac-ts's timers.
+      if (sensorDevice) boardBus.lean(sensorAnnouncer(sensorDevice));
     } catch (error) {
       const lastError = this.lastVmError;
       // Aborted = the deadline passed or stop() was called; otherwise a step failed.

@@ -14,6 +14,7 @@ const jd = runtime as typeof Types;
 export type JDDevice = Types.JDDevice;
 export type JDService = Types.JDService;
 export type JDServiceProvider = Types.JDServiceProvider;
+export type JDServerServiceProvider = Types.JDServerServiceProvider;
 export type Scheduler = Types.Scheduler;
 
 export type JDBus = Types.JDBus;
@@ -42,6 +43,7 @@ export const {
   SRV_BUTTON,
   SRV_RELAY,
   CHANGE,
+  crc,
   SRV_DEVICE_SCRIPT_MANAGER,
   SRV_HUMIDITY,
   SRV_ILLUMINANCE,

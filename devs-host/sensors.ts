@@ -9,7 +9,7 @@
 import {
   addServiceProvider,
   type JDBus,
-  type JDServiceProvider,
+  type JDServerServiceProvider,
   REGISTER_PRE_GET,
   SensorServer,
   SRV_AIR_PRESSURE,
@@ -21,6 +21,8 @@ import {
   type JDServiceServer,
 } from "./jacdac.js";
 import { type ActuatorSpec, createActuator } from "./actuators.js";
+import { reportFrame } from "./jd-frame.js";
+import { type ReadingRegister, ReadingShortcut } from "./reading-shortcut.js";
 
 /** Sensor kinds, with the unit `read()` returns and the DeviceScript role that reads it. */
 export const SENSOR_KINDS = {
@@ -107,15 +109,77 @@ export function addSensors(
   specs: readonly SensorSpec[],
   onError: SensorErrorSink,
   actuators: readonly ActuatorSpec[] = [],
-): JDServiceProvider | undefined {
+): JDServerServiceProvider | undefined {
   if (specs.length === 0 && actuators.length === 0) return undefined;
   const servers: JDServiceServer[] = [
     ...specs.map(spec => createServer(spec, onError)),
     ...actuators.map(createActuator),
   ];
+  // Without a `factory` in the definition, jacdac-ts makes a JDServerServiceProvider.
   return addServiceProvider(bus, {
     name: SENSOR_DEVICE_NAME,
     serviceClasses: servers.map(server => server.serviceClass),
     services: () => servers,
+  }) as JDServerServiceProvider;
+}
+
+/**
+ * The shortcut that answers the program's reading gets for `provider`'s sensors (the
+ * device `addSensors` made) without the bus's send path: ./reading-shortcut.
+ */
+export function sensorReadingShortcut(provider: JDServerServiceProvider): ReadingShortcut {
+  const readings = new Map<number, ReadingRegister>();
+  for (const server of provider.services()) {
+    // A register with error injection answers with noise added: left to the bus.
+    if (server instanceof SensorServer && !server.reading.errorRegister)
+      readings.set(server.serviceIndex, server.reading);
+  }
+  // jacdac-ts's server device counts the packets it sends between announces and puts the
+  // count in its next announce; its send path is bypassed here, so count them here.
+  const counted = provider as unknown as { _packetCount: number };
+  return new ReadingShortcut({
+    deviceId: provider.deviceId,
+    readings,
+    onSent: () => counted._packetCount++,
   });
+}
+
+/** Control service announce flags jacdac-ts's server devices set (StatusLightRgbNoFade | SupportsACK). */
+const ANNOUNCE_FLAGS = 0x20 | 0x100;
+/** Jacdac's restart counter stops at 15: a device restarted since it was first seen. */
+const MAX_RESTART_COUNTER = 15;
+
+/**
+ * What jacdac-ts's server device does on each of its bus's announce ticks
+ * (JDServerServiceProvider.handleSelfAnnounce and ControlServer.announce), as a function
+ * that returns the announce frame instead of sending it through the bus: restart counter
+ * up (to 15), the announce (flags, packets sent since the last one + 1, service classes),
+ * uptime updated, status codes that are set reported, the packet count reset. For a bus
+ * whose own ticks are stopped (BoardBus.lean).
+ */
+export function sensorAnnouncer(provider: JDServerServiceProvider): () => Uint8Array {
+  const state = provider as unknown as { _restartCounter: number; _packetCount: number };
+  const control = provider.controlService as unknown as {
+    startTime: number;
+    uptime: { setValues(values: [number], skipChangeEvent: boolean): void };
+  };
+  const deviceId = Uint8Array.from(provider.deviceId.match(/../g)!, byte => parseInt(byte, 16));
+  const classes = provider
+    .services()
+    .slice(1)
+    .map(server => server.serviceClass);
+  return () => {
+    if (state._restartCounter < MAX_RESTART_COUNTER) state._restartCounter++;
+    const data = new Uint8Array(4 + 4 * classes.length);
+    const view = new DataView(data.buffer);
+    view.setUint16(0, state._restartCounter | ANNOUNCE_FLAGS, true);
+    data[2] = (state._packetCount + 1) & 0xff;
+    classes.forEach((serviceClass, i) => view.setUint32(4 + 4 * i, serviceClass, true));
+    control.uptime.setValues([(Date.now() - control.startTime) * 100], true);
+    for (const server of provider.services()) {
+      if (server.statusCode.data.some(byte => byte !== 0)) void server.statusCode.sendGetAsync();
+    }
+    state._packetCount = 0;
+    return reportFrame(deviceId, 0, 0, data);
+  };
 }

@@ -172,23 +172,27 @@ export class Vm {
   }
 
   /**
-   * Feeds one Jacdac frame in and steps the VM at once, as the glue's `handlePacket` does
-   * (it cannot here: it only acts while its own timer is armed). Must not be called from
-   * inside a VM step.
+   * Feeds Jacdac frames in; with `wake`, then steps the VM at once, as the glue's
+   * `handlePacket` does (it cannot here: it only acts while its own timer is armed).
+   * Without, they wait in the runtime's receive queue for the VM's next scheduled step,
+   * which takes every queued frame (jacdac-c's jd_process_everything). Must not be called
+   * from inside a VM step.
    */
-  receive(frame: Uint8Array): void {
+  receive(frames: readonly Uint8Array[], wake = true): void {
     if (this.state !== "running") return;
     const raw = this.raw;
-    const ptr = raw._malloc(frame.length);
-    raw.HEAPU8.set(frame, ptr);
-    try {
-      raw.exports.jd_em_frame_received(ptr);
-    } catch {
-      // As handlePacket: a frame the runtime throws on is dropped.
-    } finally {
-      raw._free(ptr);
+    for (const frame of frames) {
+      const ptr = raw._malloc(frame.length);
+      raw.HEAPU8.set(frame, ptr);
+      try {
+        raw.exports.jd_em_frame_received(ptr);
+      } catch {
+        // As handlePacket: a frame the runtime throws on is dropped.
+      } finally {
+        raw._free(ptr);
+      }
     }
-    this.stepping?.stepNow();
+    if (wake) this.stepping?.stepNow();
   }
 
   /** Stops the VM; the socket is closed gracefully (pending data flushed, then FIN). */

@@ -77,7 +77,8 @@ export async function buildStorage(o: StorageOptions): Promise<Uint8Array> {
     vm.error = error => log.push(`error: ${String(error)}`)
     vm.panicHandler = () => undefined
     vm.sockIsAvailable = () => false
-    const bus = new BoardBus(frame => vm.handlePacket(frame))
+    // The glue's handlePacket steps the VM after each frame: announces included, as before.
+    const bus = new BoardBus(frames => frames.forEach(frame => vm.handlePacket(frame)))
     vm.sendPacket = frame => bus.fromVm(frame)
     const abort = new AbortController()
     const timeoutMs = o.timeoutMs ?? 20_000

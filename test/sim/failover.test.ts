@@ -189,11 +189,13 @@ failoverTest(
         t.log(
             `online on B after A stopped: ${topics.map(topic => `${topic.split("/")[2]} ${after(topic)} ms`).join(", ")} (bounds: boards ${boardBound} ms, gateway ${gatewayBound} ms)`,
         )
-        t.true(
-            everyId.every(id =>
-                seen.some(m => m.topic === `fieldlink/devices/${id}/info` && m.at > stoppedAt),
-            ),
-            "info published again on B",
+        // `info` follows each birth (not with it): wait for it rather than look at once.
+        await waitFor(
+            () =>
+                everyId.every(id =>
+                    seen.some(m => m.topic === `fieldlink/devices/${id}/info` && m.at > stoppedAt),
+                ),
+            { what: "every device's info published again on B after its birth", timeoutMs: 10000 },
         )
 
         // Nothing queued is lost. Let a second of traffic flow on B first.

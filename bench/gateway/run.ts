@@ -33,10 +33,11 @@ import { startMosquitto, type Mosquitto } from "@fieldlink/test-support/mosquitt
 import { tieToParent } from "@fieldlink/test-support/cleanup"
 import { freePort, sleep, waitFor } from "@fieldlink/test-support/wait"
 import { LINE_COUNTER, SERIAL_LOAD, startHelper } from "@fieldlink/test-support/helper-process"
-import type { CountReply, CountRequest, RunCount } from "@fieldlink/test-support/line-counter"
+import type { CountReply, CountRequest } from "@fieldlink/test-support/line-counter"
 import type { LoadReply, LoadRequest } from "@fieldlink/test-support/serial-load"
 import { gatewayUnderTest, type GatewayUnderTest } from "./gateway-under-test.js"
 import { installNodeRed, nodeRedInstalled, startNodeRed } from "./node-red.js"
+import { SYSTEMS, table, type Result, type System } from "./report.js"
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 const QUICK = process.argv.includes("--quick")
@@ -50,33 +51,8 @@ const CLK_TCK = 100
 /** mosquitto's max_inflight_messages towards the subscriber: 0 = no limit (see brokerConfig). */
 const SUBSCRIBER_WINDOW = Number(arg("subscriber-window") ?? 0)
 
-const SYSTEMS = ["gateway", "bare", "node-red-q0", "node-red-q1", "native"] as const
-type System = (typeof SYSTEMS)[number]
-const NAMES: Record<System, string> = {
-    gateway: "fieldlink gateway (QoS 1, disk queue)",
-    bare: "bare bridge (QoS 1)",
-    "node-red-q0": "Node-RED 4.1.15 QoS 0",
-    "node-red-q1": "Node-RED 4.1.15 QoS 1",
-    native: "floor: mosquitto_pub -l per port (C, QoS 1)",
-}
 /** Systems measured as one process: the floor is one process per port (no CPU or RSS figure). */
 const ONE_PROCESS = (system: System) => system !== "native"
-
-interface Result {
-    system: System
-    devices: number
-    sustained: number
-    /** Bridge CPU ms per 1,000 lines: in the sustained run, and at 1,000 lines/s. */
-    cpuPerK: number
-    cpuPerKAt1000: number
-    latency: Record<number, RunCount & { sent: number }>
-    rssMb: number
-    outage: { sent: number; delivered: number }
-    /** mosquitto logged that it dropped messages to the subscriber: the counts are not exact. */
-    brokerDropped?: boolean
-    /** The machine's 1-minute load average when the case ended: other work competes for the cores. */
-    load: number
-}
 
 function cpuSeconds(pid: number): number {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
@@ -247,69 +223,6 @@ async function measure(
     }
 }
 
-function fmt(n: number, digits = 0): string {
-    return Number.isFinite(n) ? n.toFixed(digits) : "—"
-}
-
-function table(results: Result[], systems: System[]): string {
-    const rows: string[][] = [
-        [
-            "devices",
-            "bridge",
-            "lines/s",
-            "CPU ms/1k @max",
-            "CPU ms/1k @1000/s",
-            ...RATES.flatMap(r => [`p50 ms @${r}/s`, `p99 ms @${r}/s`]),
-            "peak RSS MB",
-            "outage",
-            "load",
-        ],
-    ]
-    for (const count of DEVICE_COUNTS) {
-        const of = (system: System) => results.find(r => r.system === system && r.devices === count)
-        for (const r of results.filter(x => x.devices === count)) {
-            const lost = RATES.map(rate => r.latency[rate].sent - r.latency[rate].distinct).reduce(
-                (a, b) => a + b,
-                0,
-            )
-            rows.push([
-                String(count),
-                NAMES[r.system] +
-                    (lost > 0 ? ` (${lost} lost at fixed rates)` : "") +
-                    (r.brokerDropped ? " (BROKER DROPPED MESSAGES: counts not exact)" : ""),
-                fmt(r.sustained),
-                fmt(r.cpuPerK),
-                fmt(r.cpuPerKAt1000),
-                ...RATES.flatMap(rate => [fmt(r.latency[rate].p50, 2), fmt(r.latency[rate].p99, 2)]),
-                fmt(r.rssMb),
-                `${r.outage.delivered}/${r.outage.sent}`,
-                fmt(r.load, 1),
-            ])
-        }
-        const gw = of("gateway")
-        for (const peer of systems.filter(s => s !== "gateway")) {
-            const p = of(peer)
-            if (!gw || !p) continue
-            rows.push([
-                String(count),
-                `  gateway ÷ ${NAMES[peer]}`,
-                fmt(gw.sustained / p.sustained, 2),
-                fmt(gw.cpuPerK / p.cpuPerK, 2),
-                fmt(gw.cpuPerKAt1000 / p.cpuPerKAt1000, 2),
-                ...RATES.flatMap(rate => [
-                    fmt(gw.latency[rate].p50 / p.latency[rate].p50, 2),
-                    fmt(gw.latency[rate].p99 / p.latency[rate].p99, 2),
-                ]),
-                fmt(gw.rssMb / p.rssMb, 2),
-                "",
-                "",
-            ])
-        }
-    }
-    const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))
-    return rows.map(r => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n")
-}
-
 /**
  * The broker must pass on everything it gets, as fast as it gets it, so that what is
  * measured is the bridge:
@@ -371,7 +284,7 @@ async function main() {
         await broker.stop()
         rmSync(dir, { recursive: true, force: true })
     }
-    console.log(table(results, systems))
+    console.log(table(results, systems, DEVICE_COUNTS, RATES))
     if (systems.includes("gateway")) console.log(`\nThe fieldlink gateway: ${gateway!.description}.`)
     console.log(
         `\n${os.cpus().length} cores; 1-minute load average ${loadBefore.toFixed(1)} before the bench, ${os.loadavg()[0].toFixed(1)} after it (the load column: at the end of each case). Other work on the cores moves every figure; compare within a run.`,

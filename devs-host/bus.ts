@@ -95,6 +95,8 @@ export class BoardBus {
   readonly counts = { toJacdac: 0, shortcut: 0, leanDropped: 0 };
   private shortcut: ReadingShortcut | undefined;
   private leanAnnounce: Timer | undefined;
+  /** `full()` was asked for: the bus is never made lean again. */
+  private keptFull = false;
   readonly scheduler = new TrackedScheduler();
   private readonly bridge: ReturnType<typeof createProxyBridge>;
   private toBus: Uint8Array[] = [];
@@ -130,15 +132,20 @@ export class BoardBus {
    * processes frames with its timers stopped. `full()` undoes it.
    */
   lean(announce: () => Uint8Array): void {
-    if (this.closed || this.leanAnnounce) return;
+    if (this.closed || this.leanAnnounce || this.keptFull) return;
     this.leanAnnounce = this.scheduler.setInterval(() => {
       this.enqueue(this.toVm, announce());
     }, ANNOUNCE_INTERVAL_MS);
     void this.bus.stop();
   }
 
-  /** jacdac-ts's bus runs in full again, timers and all (for a caller who adds devices to it). */
+  /**
+   * jacdac-ts's bus runs in full again, timers and all, and stays so (for a caller who adds
+   * devices to it: their announces come from jacdac-ts's tick). Asked before the board
+   * runs, it keeps a later `lean()` from stopping that tick.
+   */
   full(): void {
+    this.keptFull = true;
     if (this.closed || !this.leanAnnounce) return;
     this.scheduler.clearInterval(this.leanAnnounce);
     this.leanAnnounce = undefined;

@@ -61,6 +61,17 @@ test("lean: jacdac-ts's timers stop and the host announces in their place; full 
   t.is(boardBus.scheduler.liveTimers, jacdacTimers);
 });
 
+test("asked for in full before the board runs, the bus is never made lean", async t => {
+  // Someone took board.bus during start-up to add a device: its announces come from
+  // jacdac-ts's tick, which lean() would stop once the board runs.
+  const { boardBus, device } = busWithSensors(t);
+  const jacdacTimers = boardBus.scheduler.liveTimers;
+  boardBus.full();
+  boardBus.lean(sensorAnnouncer(device));
+  t.false(boardBus.isLean);
+  t.is(boardBus.scheduler.liveTimers, jacdacTimers);
+});
+
 let program: Promise<Uint8Array> | undefined;
 const readingsProbe = () =>
   (program ??= compileDeviceScript({ projectDir: PROBE_DIR, entry: "readings.ts" }).then(r => r.bytecode));

@@ -6,6 +6,7 @@ import test from "ava"
 import { loadProfile } from "../../boards/profile.js"
 import { buildBoardFirmware } from "../../flash/build.js"
 import { SimulatedBoard } from "../../devs-host/index.js"
+import type { JDBus } from "../../devs-host/jacdac.js"
 import { firmwareProgram } from "../support/firmware.js"
 import { waitFor } from "../support/wait.js"
 import { addWifiStandIn } from "../flash/support/wifi-stand-in.js"
@@ -14,6 +15,7 @@ async function boot(
     t: import("ava").ExecutionContext,
     program: Uint8Array,
     settings: Record<string, string | number | boolean>,
+    onBus?: (bus: JDBus) => void,
 ) {
     const lines: string[] = []
     const board = new SimulatedBoard({
@@ -25,7 +27,19 @@ async function boot(
         onError: e => t.log(e.message),
     })
     t.teardown(() => board.stop())
-    await board.start()
+    const started = board.start()
+    if (onBus) {
+        // The bus exists before the program runs: a device added now is there when the
+        // firmware starts looking for it, as on a real board, not seconds later on a
+        // loaded machine (the firmware waits 10 s for its WiFi service, then gives up).
+        const bus = await waitFor(() => board.bus, {
+            what: "the board's bus",
+            timeoutMs: 30_000,
+            intervalMs: 1,
+        })
+        onBus(bus)
+    }
+    await started
     return { board, lines }
 }
 
@@ -33,12 +47,15 @@ test.serial(
     "a board build joins the WiFi named in its settings and starts no hardware drivers in the VM",
     async t => {
         const program = (await buildBoardFirmware(loadProfile("seeed_xiao_esp32c3"))).bytecode
-        const { board, lines } = await boot(t, program, { wifi_ssid: "fieldnet", wifi_pass: "12345678" })
         const added: [string, string][] = []
-        addWifiStandIn(board.bus!, (ssid, password) => added.push([ssid, password]))
+        const { lines } = await boot(t, program, { wifi_ssid: "fieldnet", wifi_pass: "12345678" }, bus =>
+            addWifiStandIn(bus, (ssid, password) => added.push([ssid, password])),
+        )
         await waitFor(() => lines.some(l => l === "fieldlink: wifi: joined 'fieldnet'"), {
             what: "the firmware to join the stand-in WiFi",
             timeoutMs: 15_000,
+        }).catch((error: Error) => {
+            throw new Error(`${error.message}\nthe board's log:\n${lines.join("\n")}`)
         })
         t.deepEqual(added, [["fieldnet", "12345678"]])
         t.true(

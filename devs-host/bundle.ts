@@ -179,13 +179,13 @@ export function checkVmSource(source: string, where: string): void {
   }
 }
 
-/** How the VM source carries its wasm binary (emscripten SINGLE_FILE). */
 /**
  * The VM's own functions the host also calls, exported by name (./wasm-exports): how long
  * the program's fibers may sleep, which a step hides behind its 10 ms clamp.
  */
 const EXTRA_EXPORTS = ["devsmgr_get_ctx", "devs_fiber_get_max_sleep"];
 
+/** How the VM source carries its wasm binary (emscripten SINGLE_FILE). */
 const WASM_DATA_URI = /wasmBinaryFile = "data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)"/;
 
 /** The wasm binary inlined in the VM source. Pure. */

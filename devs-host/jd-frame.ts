@@ -27,6 +27,14 @@ export const CMD_GET_REGISTER = 0x1000;
 const CONTROL_SERVICE_INDEX = 0x00;
 const CMD_ANNOUNCE = 0x0000;
 
+/** A device identifier as jacdac-ts writes it (16 hex digits) as the 8 bytes of a frame. */
+export function deviceIdBytes(deviceId: string): Uint8Array {
+  if (!/^[0-9a-f]{16}$/i.test(deviceId)) {
+    throw new RangeError(`Device identifier "${deviceId}" is not 16 hex digits.`);
+  }
+  return Uint8Array.from(deviceId.match(/../g)!, byte => parseInt(byte, 16));
+}
+
 export interface FramePacket {
   serviceIndex: number;
   serviceCommand: number;

@@ -15,7 +15,7 @@
  * through the bus as before. The VM cannot tell the two apart; test/vm/reading-shortcut
  * compares the frames byte for byte.
  */
-import { FrameFlag, readFrame, reportFrame, CMD_GET_REGISTER } from "./jd-frame.js";
+import { CMD_GET_REGISTER, deviceIdBytes, FrameFlag, readFrame, reportFrame } from "./jd-frame.js";
 import { REGISTER_PRE_GET } from "./jacdac.js";
 
 /** The `reading` register of the Sensor base service (0x101). */
@@ -44,10 +44,7 @@ export class ReadingShortcut {
   private readonly deviceId: Uint8Array;
 
   constructor(private readonly options: ReadingShortcutOptions) {
-    if (!/^[0-9a-f]{16}$/i.test(options.deviceId)) {
-      throw new RangeError(`Device identifier "${options.deviceId}" is not 16 hex digits.`);
-    }
-    this.deviceId = Uint8Array.from(options.deviceId.match(/../g)!, byte => parseInt(byte, 16));
+    this.deviceId = deviceIdBytes(options.deviceId);
   }
 
   /**

@@ -21,7 +21,7 @@ import {
   type JDServiceServer,
 } from "./jacdac.js";
 import { type ActuatorSpec, createActuator } from "./actuators.js";
-import { reportFrame } from "./jd-frame.js";
+import { deviceIdBytes, reportFrame } from "./jd-frame.js";
 import { type ReadingRegister, ReadingShortcut } from "./reading-shortcut.js";
 
 /** Sensor kinds, with the unit `read()` returns and the DeviceScript role that reads it. */
@@ -163,7 +163,7 @@ export function sensorAnnouncer(provider: JDServerServiceProvider): () => Uint8A
     startTime: number;
     uptime: { setValues(values: [number], skipChangeEvent: boolean): void };
   };
-  const deviceId = Uint8Array.from(provider.deviceId.match(/../g)!, byte => parseInt(byte, 16));
+  const deviceId = deviceIdBytes(provider.deviceId);
   const classes = provider
     .services()
     .slice(1)

@@ -15,6 +15,8 @@ const NAMES: Record<System, string> = {
 }
 
 export interface Result {
+    /** Which round of the run (--rounds): the systems take turns, one case each per round. */
+    round: number
     system: System
     devices: number
     sustained: number
@@ -28,66 +30,110 @@ export interface Result {
     brokerDropped?: boolean
     /** The machine's 1-minute load average when the case ended: other work competes for the cores. */
     load: number
+    /** What the machine did during the case (machine.ts). */
+    machine: {
+        /** % of the cores' time the hypervisor gave to others, from the 1,000 lines/s run to the end. */
+        steal: number
+        /** Cores the rest of the harness kept busy in the sustained run (one-process bridges only). */
+        othersCores: number
+        /** How late a 1 ms sleep woke during the 1,000 lines/s run, ms. */
+        wakeups: { p50: number; p99: number }
+    }
 }
 
 function fmt(n: number, digits = 0): string {
     return Number.isFinite(n) ? n.toFixed(digits) : "—"
 }
 
+function median(values: number[]): number {
+    const sorted = values.filter(Number.isFinite).sort((a, b) => a - b)
+    if (sorted.length === 0) return NaN
+    const mid = sorted.length >> 1
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/** A figure of a case: the one round's, or the median over the rounds. */
+type Figure = (r: Result) => number
+
+function figures(rates: number[]): { name: string; of: Figure; digits: number }[] {
+    return [
+        { name: "lines/s", of: r => r.sustained, digits: 0 },
+        { name: "CPU ms/1k @max", of: r => r.cpuPerK, digits: 0 },
+        { name: "CPU ms/1k @1000/s", of: r => r.cpuPerKAt1000, digits: 0 },
+        ...rates.flatMap(rate => [
+            { name: `p50 ms @${rate}/s`, of: (r: Result) => r.latency[rate].p50, digits: 2 },
+            { name: `p99 ms @${rate}/s`, of: (r: Result) => r.latency[rate].p99, digits: 2 },
+        ]),
+        { name: "peak RSS MB", of: r => r.rssMb, digits: 0 },
+    ]
+}
+
+/** Machine columns: what the cores did meanwhile, not a property of the bridge. */
+const MACHINE: { name: string; of: Figure; digits: number }[] = [
+    { name: "wake-up p99 ms", of: r => r.machine.wakeups.p99, digits: 1 },
+    { name: "steal %", of: r => r.machine.steal, digits: 0 },
+    { name: "others' cores", of: r => r.machine.othersCores, digits: 2 },
+    { name: "load", of: r => r.load, digits: 1 },
+]
+
+/**
+ * One row per bridge and device count (the median over the rounds when there are
+ * several), then the gateway's ratio to each peer: with several rounds, the median of
+ * the per-round ratios and their range.
+ */
 export function table(results: Result[], systems: System[], deviceCounts: number[], rates: number[]): string {
+    const columns = figures(rates)
+    const rounds = Math.max(...results.map(r => r.round))
     const rows: string[][] = [
-        [
-            "devices",
-            "bridge",
-            "lines/s",
-            "CPU ms/1k @max",
-            "CPU ms/1k @1000/s",
-            ...rates.flatMap(r => [`p50 ms @${r}/s`, `p99 ms @${r}/s`]),
-            "peak RSS MB",
-            "outage",
-            "load",
-        ],
+        ["devices", "bridge", ...columns.map(c => c.name), "outage", ...MACHINE.map(c => c.name)],
     ]
     for (const count of deviceCounts) {
-        const of = (system: System) => results.find(r => r.system === system && r.devices === count)
-        for (const r of results.filter(x => x.devices === count)) {
-            const lost = rates
-                .map(rate => r.latency[rate].sent - r.latency[rate].distinct)
+        const of = (system: System) => results.filter(r => r.system === system && r.devices === count)
+        for (const system of systems) {
+            const rs = of(system)
+            if (rs.length === 0) continue
+            const lost = rs
+                .flatMap(r => rates.map(rate => r.latency[rate].sent - r.latency[rate].distinct))
                 .reduce((a, b) => a + b, 0)
+            const outage = rs
+                .map(r => r.outage)
+                .reduce((worst, o) => (o.delivered < worst.delivered ? o : worst))
             rows.push([
                 String(count),
-                NAMES[r.system] +
+                NAMES[system] +
                     (lost > 0 ? ` (${lost} lost at fixed rates)` : "") +
-                    (r.brokerDropped ? " (BROKER DROPPED MESSAGES: counts not exact)" : ""),
-                fmt(r.sustained),
-                fmt(r.cpuPerK),
-                fmt(r.cpuPerKAt1000),
-                ...rates.flatMap(rate => [fmt(r.latency[rate].p50, 2), fmt(r.latency[rate].p99, 2)]),
-                fmt(r.rssMb),
-                `${r.outage.delivered}/${r.outage.sent}`,
-                fmt(r.load, 1),
+                    (rs.some(r => r.brokerDropped) ? " (BROKER DROPPED MESSAGES: counts not exact)" : ""),
+                ...columns.map(c => fmt(median(rs.map(c.of)), c.digits)),
+                `${outage.delivered}/${outage.sent}`,
+                ...MACHINE.map(c => fmt(median(rs.map(c.of)), c.digits)),
             ])
         }
         const gw = of("gateway")
         for (const peer of systems.filter(s => s !== "gateway")) {
             const p = of(peer)
-            if (!gw || !p) continue
+            if (gw.length === 0 || p.length === 0) continue
+            const ratio = (f: Figure): string => {
+                const each = gw
+                    .map(g => {
+                        const q = p.find(x => x.round === g.round)
+                        return q ? f(g) / f(q) : NaN
+                    })
+                    .filter(Number.isFinite)
+                if (each.length <= 1) return fmt(each[0] ?? NaN, 2)
+                return `${fmt(median(each), 2)} (${fmt(Math.min(...each), 2)}–${fmt(Math.max(...each), 2)})`
+            }
             rows.push([
                 String(count),
                 `  gateway ÷ ${NAMES[peer]}`,
-                fmt(gw.sustained / p.sustained, 2),
-                fmt(gw.cpuPerK / p.cpuPerK, 2),
-                fmt(gw.cpuPerKAt1000 / p.cpuPerKAt1000, 2),
-                ...rates.flatMap(rate => [
-                    fmt(gw.latency[rate].p50 / p.latency[rate].p50, 2),
-                    fmt(gw.latency[rate].p99 / p.latency[rate].p99, 2),
-                ]),
-                fmt(gw.rssMb / p.rssMb, 2),
+                ...columns.map(c => ratio(c.of)),
                 "",
-                "",
+                ...MACHINE.map(() => ""),
             ])
         }
     }
     const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))
-    return rows.map(r => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n")
+    const text = rows.map(r => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n")
+    return rounds > 1
+        ? `${text}\n\n${rounds} rounds: each figure is the median of its rounds; a ratio is the median of the per-round ratios (their range in brackets); outage: the worst round.`
+        : text
 }

@@ -16,16 +16,22 @@
  *
  *   node --import tsx --conditions=source bench/gateway/run.ts [--quick] [--install-node-red]
  *        [--only=gateway,bare,node-red-q0,node-red-q1,native] [--devices=1,16] [--profile=DIR]
- *        [--subscriber-window=N] [--gateway-node-flags=--flag,--flag=value] [--dist]
+ *        [--subscriber-window=N] [--gateway-node-flags=--flag,--flag=value] [--dist] [--rounds=N]
  *
  * The gateway runs as shipped (the package's bundle, the systemd unit's environment);
  * `--dist` runs the checkout's compiled files instead (gateway-under-test.ts).
+ *
+ * On a shared machine one case can be a third faster or slower than the same case a
+ * minute later. `--rounds=N` runs every case N times, the systems taking turns, and
+ * prints each figure's median with the range of the gateway's per-round ratios. Each case
+ * also says what the machine did meanwhile (machine.ts): the hypervisor's steal, the cores
+ * the rest of the harness kept busy, and how late a 1 ms sleep woke.
  *
  * Needs mosquitto, mosquitto_sub and socat (as the tests do). Pseudo-terminals have no
  * baud rate, so the rates here are far beyond what a real UART carries.
  */
 import { spawn, type ChildProcess } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -36,6 +42,7 @@ import { LINE_COUNTER, SERIAL_LOAD, startHelper } from "@fieldlink/test-support/
 import type { CountReply, CountRequest } from "@fieldlink/test-support/line-counter"
 import type { LoadReply, LoadRequest } from "@fieldlink/test-support/serial-load"
 import { gatewayUnderTest, type GatewayUnderTest } from "./gateway-under-test.js"
+import { busyCores, cpuTimes, peakRssMb, probeWakeups, processCpuSeconds, stealPercent } from "./machine.js"
 import { installNodeRed, nodeRedInstalled, startNodeRed } from "./node-red.js"
 import { SYSTEMS, table, type Result, type System } from "./report.js"
 
@@ -47,22 +54,12 @@ const DEVICE_COUNTS = (arg("devices") ?? "1,16").split(",").map(Number)
 const RATES = [1000, 5000]
 const RATE_SECONDS = QUICK ? 2 : 5
 const SUSTAINED_LINES = QUICK ? 10000 : 50000
-const CLK_TCK = 100
+const ROUNDS = Number(arg("rounds") ?? 1)
 /** mosquitto's max_inflight_messages towards the subscriber: 0 = no limit (see brokerConfig). */
 const SUBSCRIBER_WINDOW = Number(arg("subscriber-window") ?? 0)
 
 /** Systems measured as one process: the floor is one process per port (no CPU or RSS figure). */
 const ONE_PROCESS = (system: System) => system !== "native"
-
-function cpuSeconds(pid: number): number {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
-}
-
-function peakRssMb(pid: number): number {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
-    return m ? Number(m[1]) / 1024 : 0
-}
 
 async function startSystem(
     system: System,
@@ -139,13 +136,14 @@ async function stopSystem(child: ChildProcess) {
 }
 
 async function measure(
+    round: number,
     system: System,
     count: number,
     broker: Mosquitto,
     dir: string,
     gateway: GatewayUnderTest,
 ): Promise<Result> {
-    const names = Array.from({ length: count }, (_, i) => `${system}-${count}-${i}`)
+    const names = Array.from({ length: count }, (_, i) => `${system}-${count}-${round}-${i}`)
     const gen = startHelper<LoadRequest, LoadReply>(SERIAL_LOAD, [dir, ...names])
     const sub = startHelper<CountRequest, CountReply>(LINE_COUNTER, [
         String(broker.port),
@@ -154,7 +152,7 @@ async function measure(
     const ready = await gen.first
     if (ready.kind !== "ready") throw new Error("the load generator did not start")
     const child = await startSystem(system, broker, ready.paths, dir, gateway)
-    const tag = (what: string) => `${system}-${count}-${what}`
+    const tag = (what: string) => `${system}-${count}-${round}-${what}`
     const load = (run: string, total: number, rate: number) =>
         gen.ask({ kind: "load", run: tag(run), total, rate })
     const counted = async (run: string) =>
@@ -167,35 +165,46 @@ async function measure(
         }).catch(() => undefined)
     try {
         // Warm up until lines flow through (ports open, connections up, subscription made).
-        let round = 0
+        let attempt = 0
         await waitFor(
             async () => {
-                await load(`warm${round}`, count, 0)
+                await load(`warm${attempt}`, count, 0)
                 await sleep(200)
-                return (await counted(`warm${round++}`)).distinct >= count
+                return (await counted(`warm${attempt++}`)).distinct >= count
             },
             { what: `${system} to pass lines`, timeoutMs: 60000, intervalMs: 300 },
         )
+        const machine0 = cpuTimes()
         const latency: Result["latency"] = {}
         let cpuPerKAt1000 = NaN
+        let wakeups = { p50: NaN, p99: NaN }
         for (const rate of RATES) {
             const total = Math.round(rate * RATE_SECONDS)
-            const cpu0 = cpuSeconds(child.pid!)
+            const cpu0 = processCpuSeconds(child.pid!)
+            // How late the machine wakes a sleeper while the bridge carries 1,000 lines/s.
+            const probe = rate === 1000 ? probeWakeups(RATE_SECONDS * 1000) : undefined
             await load(`r${rate}`, total, rate)
+            if (probe) wakeups = await probe
             await delivered(`r${rate}`, total, 30000)
             if (rate === 1000 && ONE_PROCESS(system))
-                cpuPerKAt1000 = ((cpuSeconds(child.pid!) - cpu0) * 1e6) / total
+                cpuPerKAt1000 = ((processCpuSeconds(child.pid!) - cpu0) * 1e6) / total
             latency[rate] = { ...(await counted(`r${rate}`)), sent: total }
         }
-        const cpu0 = cpuSeconds(child.pid!)
+        const cpu0 = processCpuSeconds(child.pid!)
+        const cores0 = cpuTimes()
         const t0 = performance.now()
         await load("max", SUSTAINED_LINES, 0)
         await delivered("max", SUSTAINED_LINES, 120000)
         const max = await counted("max")
-        const sustained = max.distinct / ((performance.now() - t0) / 1000)
-        const cpuPerK = ONE_PROCESS(system)
-            ? ((cpuSeconds(child.pid!) - cpu0) * 1e6) / Math.max(1, max.distinct)
+        const seconds = (performance.now() - t0) / 1000
+        const sustained = max.distinct / seconds
+        const bridgeSeconds = processCpuSeconds(child.pid!) - cpu0
+        const cpuPerK = ONE_PROCESS(system) ? (bridgeSeconds * 1e6) / Math.max(1, max.distinct) : NaN
+        // The cores the rest kept busy meanwhile: generator, pseudo-terminals, broker, subscriber.
+        const othersCores = ONE_PROCESS(system)
+            ? busyCores(cores0, cpuTimes(), seconds) - bridgeSeconds / seconds
             : NaN
+        const steal = stealPercent(machine0, cpuTimes())
         const rssMb = ONE_PROCESS(system) ? peakRssMb(child.pid!) : NaN
 
         // Outage: the broker is stopped, 100 lines are sent, the broker comes back.
@@ -206,6 +215,7 @@ async function measure(
         await delivered("outage", 100, 15000)
         const outage = { sent: 100, delivered: (await counted("outage")).distinct }
         return {
+            round,
             system,
             devices: count,
             sustained,
@@ -215,6 +225,7 @@ async function measure(
             rssMb,
             outage,
             load: os.loadavg()[0],
+            machine: { steal, othersCores, wakeups },
         }
     } finally {
         await stopSystem(child)
@@ -269,17 +280,20 @@ async function main() {
     let gateway: GatewayUnderTest | undefined
     try {
         gateway = await gatewayUnderTest(dir, process.argv.includes("--dist"))
-        for (const count of DEVICE_COUNTS)
-            for (const system of systems) {
-                console.error(`running ${system} with ${count} device(s)…`)
-                const from = broker.mark()
-                const result = await measure(system, count, broker, dir, gateway)
-                result.brokerDropped = broker
-                    .logLines()
-                    .slice(from)
-                    .some(line => DROPPED.test(line))
-                results.push(result)
-            }
+        for (let round = 1; round <= ROUNDS; round++)
+            for (const count of DEVICE_COUNTS)
+                for (const system of systems) {
+                    console.error(
+                        `running ${system} with ${count} device(s)${ROUNDS > 1 ? `, round ${round} of ${ROUNDS}` : ""}…`,
+                    )
+                    const from = broker.mark()
+                    const result = await measure(round, system, count, broker, dir, gateway)
+                    result.brokerDropped = broker
+                        .logLines()
+                        .slice(from)
+                        .some(line => DROPPED.test(line))
+                    results.push(result)
+                }
     } finally {
         await broker.stop()
         rmSync(dir, { recursive: true, force: true })

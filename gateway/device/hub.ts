@@ -14,6 +14,8 @@ export interface PortHandle {
     /** The port's path: who holds an id. */
     readonly key: string
     command(command: DeviceCommand): void
+    /** true: stop reading the port (its device's queue is deep while the broker is up); false: read again. */
+    holdReading(hold: boolean): void
 }
 
 export interface HubContext {
@@ -79,6 +81,7 @@ export class DeviceHub {
         if (this.holders.get(id) !== port) return
         this.holders.delete(id)
         this.returning.delete(id)
+        port.holdReading(false)
         this.ctx.metrics.deviceOnline.set({ device: id, port: port.key }, 0)
         this.uplinks.get(id)?.setAbsent()
     }
@@ -107,6 +110,7 @@ export class DeviceHub {
             metrics: this.ctx.metrics,
             onCommand: (device, command) => this.command(device, command),
             onRetired: device => this.retired(device),
+            onBacklog: (device, hold) => this.holders.get(device)?.holdReading(hold),
         })
         this.uplinks.set(id, uplink)
         return uplink

@@ -67,6 +67,8 @@ export class PortSession implements PortHandle {
     private lastValidAt = 0
     private liveTimer: NodeJS.Timeout | undefined
     private pendingTx = 0
+    /** Reading is held back (the device's queue is deep while the broker is up). */
+    private held = false
     private readonly now: () => number
     /** Per-line counters, their label keys built once for this port. */
     private readonly bytesInSeries: CounterSeries
@@ -123,8 +125,23 @@ export class PortSession implements PortHandle {
         this.liveTimer = undefined
         this.framer.reset()
         this.serial = undefined
+        this.held = false
         if (this.attached && detach) this.goOffline("its port closed")
         this.ctx.throttle.forget(this.key + "|")
+    }
+
+    /**
+     * Holds back reading the port, or reads it again. While held the device is not
+     * silent, only unread: the liveness bound restarts when reading does.
+     */
+    holdReading(hold: boolean): void {
+        if (hold === this.held) return
+        this.held = hold
+        if (hold) this.serial?.pause()
+        else {
+            this.lastValidAt = this.now()
+            this.serial?.resume()
+        }
     }
 
     /** A command from the broker for this port's device. */
@@ -276,6 +293,7 @@ export class PortSession implements PortHandle {
         const live = this.liveSeconds
         if (live === 0 || !this.attached) return
         const check = () => {
+            if (this.held) this.lastValidAt = this.now()
             const left = this.lastValidAt + live * 1500 - this.now()
             if (left > 0) {
                 this.liveTimer = setTimeout(check, left)

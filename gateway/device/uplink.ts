@@ -42,6 +42,12 @@ export interface UplinkContext {
     metrics: GatewayMetrics
     onCommand(id: string, command: DeviceCommand): void
     onRetired(id: string): void
+    /**
+     * The broker is up but takes the device's messages slower than it sends them: true asks
+     * its port to stop being read until the queue has drained (see `checkBacklog`), false
+     * lets it be read again.
+     */
+    onBacklog?(id: string, hold: boolean): void
 }
 
 /** Messages in flight at once per device: enough to fill a link, few enough to resend. */
@@ -58,10 +64,13 @@ export class DeviceUplink {
     private readonly topics = new Map<string, string>()
     private readonly published: CounterSeries
     private readonly droppedSeries: CounterSeries
+    private readonly backlogSeries: CounterSeries
     /** A refill of the send window is scheduled (see pump). */
     private refill: NodeJS.Immediate | undefined
     /** New messages wait for the end of the serial read that brought them (see enqueue). */
     private sendQueued = false
+    /** The port is asked not to be read: the queue is deep while the broker is up. */
+    private holding = false
 
     constructor(
         readonly id: string,
@@ -71,6 +80,7 @@ export class DeviceUplink {
         const c = ctx.config
         this.published = ctx.metrics.published.series({ device: id })
         this.droppedSeries = ctx.metrics.queueDropped.series({ device: id })
+        this.backlogSeries = ctx.metrics.queueBackpressure.series({ device: id })
         this.link = new MqttLink(
             {
                 name: id,
@@ -85,11 +95,13 @@ export class DeviceUplink {
                 connected: () => {
                     this.announced = "none"
                     this.reconcile()
+                    this.checkBacklog()
                 },
                 queueAcked: seq => this.sent(seq, undefined),
                 disconnected: () => {
                     this.announced = "none"
                     this.stored.queue.resendUnacked()
+                    this.checkBacklog()
                 },
                 message: (topic, payload, retained) => {
                     const name = commandName(c.topicRoot, id, topic)
@@ -136,6 +148,7 @@ export class DeviceUplink {
 
     setAbsent(): void {
         this.present = false
+        this.checkBacklog()
         this.link.start()
         this.reconcile()
     }
@@ -153,6 +166,7 @@ export class DeviceUplink {
             this.ctx.config.broker.qos,
         )
         if (dropped > 0) this.droppedSeries.inc(dropped)
+        if (!this.holding) this.checkBacklog()
         if (!this.sendQueued) {
             this.sendQueued = true
             queueMicrotask(() => {
@@ -166,6 +180,7 @@ export class DeviceUplink {
     /** Gateway shutdown: `offline` from us, then DISCONNECT (no will). The queue stays for next time. */
     async shutdown(): Promise<void> {
         this.finishing = true
+        this.checkBacklog()
         await this.link.stop({ topic: this.topic("status"), payload: STATUS_OFFLINE })
     }
 
@@ -255,11 +270,40 @@ export class DeviceUplink {
         lane?.flush()
     }
 
+    /**
+     * Backpressure while the broker is up. A device can write faster than its link
+     * carries (a remote broker 100 ms away takes at most SEND_WINDOW messages per round
+     * trip); its queue would then fill and drop its oldest messages although nothing is
+     * wrong. So past half the queue's bounds, with the link up, the port stops being read —
+     * the device, the OS and the line wait, as on any slow consumer — until the queue is
+     * down to a quarter. During an outage the port is read as before: the queue (and its
+     * journal) is what outlives the outage, and past its bounds the oldest are dropped.
+     */
+    private checkBacklog(): void {
+        const queue = this.stored.queue
+        const { maxMessages, maxBytes } = queue.limits
+        const deep = queue.depth >= maxMessages / 2 || queue.bytes >= maxBytes / 2
+        const drained = queue.depth <= maxMessages / 4 && queue.bytes <= maxBytes / 4
+        const hold =
+            this.link.connected && this.present && !this.finishing && (this.holding ? !drained : deep)
+        if (hold === this.holding) return
+        this.holding = hold
+        if (hold) this.backlogSeries.inc()
+        this.ctx.log.debug(
+            { device: this.id, queued: queue.depth },
+            hold
+                ? "the broker takes messages slower than the device sends them: its port waits until the queue drains"
+                : "reading the device's port again",
+        )
+        this.ctx.onBacklog?.(this.id, hold)
+    }
+
     private sent(seq: number, error: Error | undefined): void {
         if (error) return // the connection went; the queue resends from its head
         const queue = this.stored.queue
         const consumed = queue.ack(seq)
         if (consumed > 0) this.published.inc(consumed)
+        if (this.holding) this.checkBacklog()
         if (!this.present && queue.depth === 0) this.reconcile()
         else
             this.refill ??= setImmediate(() => {

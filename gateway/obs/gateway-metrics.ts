@@ -13,6 +13,7 @@ export interface GatewayMetrics {
     txDropped: Counter
     deviceOnline: Gauge
     queueDropped: Counter
+    queueBackpressure: Counter
     published: Counter
     commands: Counter
     upstreamConnected: Gauge
@@ -49,6 +50,10 @@ export function createGatewayMetrics(): GatewayMetrics {
         queueDropped: r.counter(
             "fieldlink_gateway_queue_dropped_total",
             "Messages dropped, oldest first, because the device's queue was full.",
+        ),
+        queueBackpressure: r.counter(
+            "fieldlink_gateway_queue_backpressure_total",
+            "Times the device's port stopped being read because its queue was half full while the broker was up (it sent faster than the broker took).",
         ),
         published: r.counter("fieldlink_gateway_published_total", "Device messages the broker acknowledged."),
         commands: r.counter(

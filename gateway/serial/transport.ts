@@ -20,6 +20,9 @@ export interface SerialHandlers {
 
 export interface OpenSerial {
     write(data: Buffer, done: (error?: Error | null) => void): void
+    /** Stops reading the port (what the OS holds waits there) until `resume`. */
+    pause(): void
+    resume(): void
     close(): Promise<void>
 }
 
@@ -72,6 +75,8 @@ export const nodeSerialTransport: SerialTransport = {
                     write: (data, done) => {
                         port.write(data, e => done(e ?? null))
                     },
+                    pause: () => void port.pause(),
+                    resume: () => void port.resume(),
                     close: () =>
                         new Promise<void>(done => {
                             if (!port.isOpen) {

@@ -1,5 +1,6 @@
 // A TCP proxy between an MQTT client and a broker, for fault injection: count packets,
-// drop chosen ones (swallow PINGRESP), go silent (blackhole), or cut every connection.
+// drop chosen ones (swallow PINGRESP), go silent (blackhole), cut every connection, or
+// hold what one side sends for a while (a broker far away).
 //
 //   const proxy = await startProxy({ targetPort: broker.port, filterDownstream: (p) => p.name === "pingresp" ? "drop" : "pass" });
 //   … point the client at proxy.url …
@@ -23,6 +24,8 @@ export interface ProxyOptions {
     targetHost?: string
     filterDownstream?: PacketFilter
     filterUpstream?: PacketFilter
+    /** Each packet passed in this direction is forwarded this many ms after it came, in order. */
+    delayMs?: Partial<Record<Direction, number>>
 }
 
 export interface FaultProxy {
@@ -103,7 +106,11 @@ export async function startProxy(options: ProxyOptions): Promise<FaultProxy> {
             for (const packet of packets) {
                 seen[direction][packet.name]++
                 const verdict = silent ? "drop" : (filters[direction]?.(packet, connection) ?? "pass")
+                const delay = options.delayMs?.[direction] ?? 0
                 if (verdict === "drop") dropped[direction][packet.name]++
+                else if (delay > 0 && verdict === "pass")
+                    // Timers of one duration fire in the order they were set: the order holds.
+                    setTimeout(() => to.destroyed || to.write(packet.bytes), delay)
                 else if (!to.destroyed) to.write(packet.bytes)
                 if (verdict === "close") {
                     to.end()

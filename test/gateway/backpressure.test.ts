@@ -1,0 +1,89 @@
+// A device that writes faster than its broker takes (issue 10, the hot path): with the
+// broker up, its queue must not fill and drop its oldest lines; the port waits instead.
+// The broker is made slow by a proxy that holds each of its packets 50 ms (a broker far
+// away: a round trip carries at most one send window of 64 messages).
+import test from "ava"
+import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
+import { startProxy } from "../support/proxy.js"
+import { socatAvailable, startDevice } from "../support/pty.js"
+import { waitFor } from "../support/wait.js"
+import { mqttWitness, witnessAvailable } from "../support/witness.js"
+import { startGateway, tempDir, testConfig, writeConfig } from "./harness.js"
+
+const ready = [mosquittoAvailable(), witnessAvailable(), socatAvailable()]
+const brokerTest = ready.every(a => a.ok) ? test : test.skip
+if (!ready.every(a => a.ok))
+    test("gateway backpressure tests are skipped here", t =>
+        t.pass(ready.map(a => (a.ok ? "" : a.reason)).join(" ")))
+
+const LINES = 6000
+const QUEUE_MAX = 1000
+
+/** A counter's value in the gateway's /metrics (0 when the series is not there). */
+async function metric(port: number, name: string): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+    const line = text.split("\n").find(l => l.startsWith(`${name}{`) && l.includes('device="fast"'))
+    return line ? Number(line.split(" ").at(-1)) : 0
+}
+
+brokerTest("a device faster than its broker: the port waits, nothing is dropped, order holds", async t => {
+    const broker = await startMosquitto({ extraConfig: ["max_queued_messages 0"] })
+    t.teardown(() => broker.stop())
+    const proxy = await startProxy({ targetPort: broker.port, delayMs: { down: 50 } })
+    t.teardown(() => proxy.close())
+    const dir = tempDir(t)
+    const device = await startDevice(dir, "fast")
+    t.teardown(() => device.stop())
+    const witness = await mqttWitness(broker.url, "fieldlink/devices/fast/#", { qos: 1 })
+    t.teardown(() => witness.stop())
+    const gw = startGateway(
+        t,
+        writeConfig(
+            dir,
+            await testConfig(dir, proxy.url, [{ path: device.path }], {
+                queue: { maxMessages: QUEUE_MAX },
+                log: { level: "info", format: "json" },
+            }),
+        ),
+    )
+    await gw.waitForPorts(1)
+    await device.write("hello id=fast\n")
+    await witness.waitFor(m => m.topic === "fieldlink/devices/fast/status" && m.text === "online", 20000)
+    await device.waitForLine(l => l === "ok hello", 10000)
+
+    // Six times the queue's bound at once; the slow broker takes ~1,300 a second.
+    let burst = ""
+    for (let seq = 1; seq <= LINES; seq++) burst += `{"seq":${seq}}\n`
+    await device.write(burst)
+    const telemetry = () =>
+        witness
+            .messages()
+            .filter(m => m.topic === "fieldlink/devices/fast/telemetry")
+            .map(m => JSON.parse(m.text).seq as number)
+    await waitFor(() => new Set(telemetry()).size >= LINES, {
+        what: `all ${LINES} lines at the broker`,
+        timeoutMs: 60000,
+        intervalMs: 200,
+    }).catch(() => undefined)
+    const seqs = telemetry()
+    const http = gw.httpPort!
+    t.is(
+        await metric(http, "fieldlink_gateway_queue_dropped_total"),
+        0,
+        "no line dropped by the queue's bound",
+    )
+    t.is(new Set(seqs).size, LINES, `${LINES - new Set(seqs).size} of ${LINES} lines missing`)
+    t.deepEqual(
+        seqs.filter((s, i) => i > 0 && s < seqs[i - 1]),
+        [],
+        "in order (a resent tail would repeat, never go back)",
+    )
+    t.true(
+        (await metric(http, "fieldlink_gateway_queue_backpressure_total")) >= 1,
+        "the port was held back at least once",
+    )
+    t.false(
+        gw.logs().some(l => /device offline/.test(l.msg)),
+        "a held port is not a silent device",
+    )
+})

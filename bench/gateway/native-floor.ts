@@ -14,6 +14,7 @@ import path from "node:path"
 import { tieToParent } from "@fieldlink/test-support/cleanup"
 
 const [host, port, ...ports] = process.argv.slice(2)
+let stopping = false
 const children: ChildProcess[] = ports.map(p => {
     // O_NOCTTY: reading a terminal must not make it this process's controlling terminal.
     const fd = openSync(p, constants.O_RDONLY | constants.O_NOCTTY)
@@ -24,10 +25,14 @@ const children: ChildProcess[] = ports.map(p => {
     )
     closeSync(fd)
     tieToParent(child)
-    child.once("exit", code => console.error(`native-floor: mosquitto_pub for ${p} exited (${code})`))
+    child.once("exit", code => {
+        if (!stopping)
+            console.error(`native-floor: mosquitto_pub for ${p} exited (${code}) before the bench stopped it`)
+    })
     return child
 })
 process.on("SIGTERM", () => {
+    stopping = true
     const exited = children.map(c => c.exitCode !== null || new Promise(r => c.once("exit", r)))
     for (const c of children) c.kill("SIGTERM")
     void Promise.all(exited).then(() => process.exit(0))

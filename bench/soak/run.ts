@@ -7,13 +7,19 @@
  * no queue file is left and the RSS drift is under 10 %.
  *
  *   node --import tsx --conditions=source bench/run.ts soak [--minutes=60] [--devices=16]
- *        [--rate=100] [--restart-every=300] [--unplug-every=60] [--unplugged=5]
+ *        [--rate=100] [--restart-every=300] [--unplug-every=60] [--unplugged=5] [--dist]
  *
- * The parts and what counts as sent: test/support/soak.ts and serial-load.ts. Its
- * two-minute version runs in CI: test/gateway/soak.test.ts. `npm run build` first (it
- * runs the compiled gateway; `npm run bench` builds).
+ * The gateway runs as shipped, as in the gateway bench (../gateway/gateway-under-test.ts):
+ * the package's bundle with the systemd unit's environment; `--dist` runs the checkout's
+ * compiled files with Node's defaults. The parts and what counts as sent:
+ * test/support/soak.ts and serial-load.ts. Its two-minute version runs in CI:
+ * test/gateway/soak.test.ts. `npm run build` first (`npm run bench` builds).
  */
+import { mkdtempSync, rmSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
 import { runSoak } from "@fieldlink/test-support/soak"
+import { gatewayUnderTest } from "../gateway/gateway-under-test.js"
 
 const arg = (name: string, fallback: number) => {
     const value = process.argv.find(a => a.startsWith(`--${name}=`))?.split("=")[1]
@@ -36,10 +42,17 @@ const plan = {
     unpluggedMs: arg("unplugged", 5) * 1000,
 }
 const started = new Date()
+const staging = mkdtempSync(path.join(os.tmpdir(), "fieldlink-soak-gateway-"))
+const gateway = await gatewayUnderTest(staging, process.argv.includes("--dist"))
 console.log(
-    `soak: ${plan.devices} devices × ${plan.rate} lines/s for ${plan.durationMs / 60000} min; broker restarted every ${plan.restartEveryMs / 1000} s, a device unplugged every ${plan.unplugEveryMs / 1000} s for ${plan.unpluggedMs / 1000} s (started ${started.toISOString()})`,
+    `soak: ${plan.devices} devices × ${plan.rate} lines/s for ${plan.durationMs / 60000} min; broker restarted every ${plan.restartEveryMs / 1000} s, a device unplugged every ${plan.unplugEveryMs / 1000} s for ${plan.unpluggedMs / 1000} s (started ${started.toISOString()}); ${gateway.description}`,
 )
-const figures = await runSoak({ ...plan, probeHeap: true, progress: line => console.log(`  ${line}`) })
+const figures = await runSoak({
+    ...plan,
+    gateway,
+    probeHeap: true,
+    progress: line => console.log(`  ${line}`),
+}).finally(() => rmSync(staging, { recursive: true, force: true }))
 
 const rows = [
     [

@@ -56,6 +56,12 @@ export interface SoakPlan {
     probeHeap?: boolean
     /** Progress lines (one per restart, unplug, RSS sample). */
     progress?: (line: string) => void
+    /**
+     * The gateway to run: its `fieldlink-gateway` script and what to add to the environment
+     * (the bench runs the package's bundle with the systemd unit's environment). Default:
+     * the checkout's compiled gateway with Node's defaults.
+     */
+    gateway?: { bin: string; env: Record<string, string> }
 }
 
 export interface DeviceFigures extends StreamCount, RunCount {
@@ -241,7 +247,7 @@ export async function runSoak(plan: SoakPlan): Promise<SoakFigures> {
     }
 }
 
-/** The compiled gateway, as installed: its output in <dir>/gateway.log (JSON lines). */
+/** The gateway (the plan's, or the checkout's compiled one): its output in <dir>/gateway.log (JSON lines). */
 async function startSoakGateway(dir: string, brokerUrl: string, paths: string[], plan: SoakPlan) {
     const { scanIntervalMs } = plan
     const config = {
@@ -261,10 +267,11 @@ async function startSoakGateway(dir: string, brokerUrl: string, paths: string[],
     const logFile = path.join(dir, "gateway.log")
     const out = openSync(logFile, "a")
     const probe = path.join(dir, "heap-probe.txt")
+    const env = { ...(plan.probeHeap ? heapProbeEnv(probe) : process.env), ...plan.gateway?.env }
     const child = spawn(
         process.execPath,
-        [...(plan.probeHeap ? heapProbeArgs() : []), GATEWAY_BIN, "--config", file],
-        { stdio: ["ignore", out, out], env: plan.probeHeap ? heapProbeEnv(probe) : process.env },
+        [...(plan.probeHeap ? heapProbeArgs() : []), plan.gateway?.bin ?? GATEWAY_BIN, "--config", file],
+        { stdio: ["ignore", out, out], env },
     )
     closeSync(out)
     tieToParent(child)

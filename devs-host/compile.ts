@@ -6,7 +6,8 @@
  * `node_modules/` and writes `.devicescript/bin/bytecode.devs`. Because that output
  * path is shared, builds of one project are serialised, across processes too, with a
  * lock file. Results are cached under `.devicescript/fieldlink-cache/`, keyed by the
- * hash of the CLI version, the entry and every source file of the project.
+ * hash of the CLI version, the entry and every source file of the project; the
+ * `CACHE_KEEP` most recently used entries stay (cache-prune.ts).
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -15,6 +16,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import { join, relative, resolve, sep } from "node:path";
 import { takeLockFile } from "@fieldlink/lib/process/lock-file";
 import { locateCli } from "./bundle.js";
+import { pruneCache, touchEntry } from "./cache-prune.js";
 import type { ProgramService } from "./roles.js";
 
 export interface CompileOptions {
@@ -45,6 +47,8 @@ const BYTECODE = join(GEN_DIR, "bin", "bytecode.devs");
 const DEBUG_INFO = join(GEN_DIR, "bin", "bytecode-dbg.json");
 const CACHE_DIR = join(GEN_DIR, "fieldlink-cache");
 const LOCK_FILE = join(GEN_DIR, "fieldlink-build.lock");
+/** Compile results kept: every edit of the firmware makes one (~30 KB each). */
+export const CACHE_KEEP = 32;
 // dist: a shared package's compiled output is not what DeviceScript compiles.
 const SKIP_DIRS = new Set(["node_modules", GEN_DIR, ".git", "dist"]);
 
@@ -146,6 +150,7 @@ async function readServices(projectDir: string): Promise<ProgramService[]> {
 }
 
 async function readCached(cachePath: string, key: string): Promise<CompileResult> {
+  await touchEntry(cachePath);
   const services = JSON.parse(await readFile(`${cachePath}.services.json`, "utf8")) as ProgramService[];
   return { bytecode: new Uint8Array(await readFile(cachePath)), cached: true, key, services };
 }
@@ -182,6 +187,12 @@ export async function compileDeviceScript(options: CompileOptions): Promise<Comp
     // The services first: a cache entry counts only once its bytecode is there too.
     await writeAtomically(`${cachePath}.services.json`, JSON.stringify(services));
     await writeAtomically(cachePath, bytecode);
+    await pruneCache(join(projectDir, CACHE_DIR), {
+      entry: name => name.endsWith(".devs"),
+      keep: CACHE_KEEP,
+      minAgeMs: 0,
+      companions: name => [`${name}.services.json`],
+    });
     return { bytecode, cached: false, key, services };
   });
 }

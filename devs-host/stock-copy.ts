@@ -7,15 +7,22 @@
  * copy of its stock project in the user's cache folder: the firmware's sources and the
  * packages' sources they import (the protocol) in the copy's node_modules, as in the install. The copy's folder is named by
  * the digest of what it holds, so an upgrade makes a new one and two processes that make
- * the same one at once make the same bytes.
+ * the same one at once make the same bytes. Copies no build used for a day are removed
+ * beyond the newest `COPIES_KEPT` (cache-prune.ts).
  */
 import { createHash } from "node:crypto";
 import { constants, existsSync } from "node:fs";
 import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative } from "node:path";
+import { pruneCache, touchEntry } from "./cache-prune.js";
 import { listSources } from "./compile.js";
 import type { FirmwareProject } from "./firmware.js";
+
+/** Copies of the stock firmware kept in the user's cache: one per installed version in use. */
+const COPIES_KEPT = 3;
+/** A copy used within this time is never removed: another install may be building in it. */
+const COPY_MIN_AGE_MS = 24 * 3600_000;
 
 /** Where a package the firmware imports goes in the copy: its node_modules, as in the install. */
 async function packageFolder(dir: string): Promise<string> {
@@ -97,7 +104,12 @@ export async function buildableProject(project: FirmwareProject): Promise<Firmwa
       // Another process made the same copy first.
       if (!existsSync(copy)) throw error;
     });
-  }
+    await pruneCache(root, {
+      entry: name => name.startsWith("firmware-"),
+      keep: COPIES_KEPT,
+      minAgeMs: COPY_MIN_AGE_MS,
+    });
+  } else await touchEntry(copy);
   return {
     ...project,
     dir: copy + "/",

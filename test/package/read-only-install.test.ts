@@ -5,7 +5,16 @@
 // Run as root (CI), the commands run as the user `nobody`; run as anyone else, the
 // install's firmware folder is made read-only instead.
 import { execFile } from "node:child_process"
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import {
+    chmodSync,
+    chownSync,
+    existsSync,
+    mkdirSync,
+    mkdtempSync,
+    readdirSync,
+    rmSync,
+    utimesSync,
+} from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -80,6 +89,23 @@ test("an install the user cannot write builds the stock firmware from a copy in 
             (e: Ran) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
         )
 
+    // Copies left by three earlier versions, unused for two days and more: the newest two
+    // stay beside the new one, the oldest goes (devs-host/stock-copy.ts).
+    const cache = path.join(home, ".cache", "fieldlink")
+    const earlier = ["firmware-0000000000000001", "firmware-0000000000000002", "firmware-0000000000000003"]
+    earlier.forEach((name, i) => {
+        mkdirSync(path.join(cache, name, "src"), { recursive: true })
+        const at = new Date(Date.now() - (48 + i) * 3600_000)
+        utimesSync(path.join(cache, name), at, at)
+    })
+    if (asRoot)
+        for (const dir of [
+            path.join(home, ".cache"),
+            cache,
+            ...earlier.flatMap(n => [path.join(cache, n), path.join(cache, n, "src")]),
+        ])
+            chownSync(dir, NOBODY, NOBODY)
+
     const board = await fieldlink(["build", "--board", "esp32c3_supermini"], home)
     t.is(board.code, 0, board.stderr)
     t.regex(
@@ -87,6 +113,13 @@ test("an install the user cannot write builds the stock firmware from a copy in 
         /^firmware for esp32c3_supermini: \d+ bytes of bytecode from .*\.cache\/fieldlink\/firmware-[0-9a-f]{16}\//,
     )
     t.false(existsSync(path.join(firmware, ".devicescript")), "nothing written into the install")
+    const copies = readdirSync(cache).filter(n => n.startsWith("firmware-"))
+    t.is(copies.length, 3, `copies kept: ${copies.join(", ")}`)
+    t.deepEqual(
+        copies.filter(n => earlier.includes(n)).sort(),
+        earlier.slice(0, 2),
+        "the copy unused longest is removed",
+    )
 
     // A service user without a home (nobody's is /nonexistent): the temp folder.
     const homeless = await fieldlink(["build"], "/nonexistent")

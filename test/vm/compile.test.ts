@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test, { type ExecutionContext } from "ava";
-import { cacheKey, compileDeviceScript } from "../../devs-host/compile.js";
+import { CACHE_KEEP, cacheKey, compileDeviceScript } from "../../devs-host/compile.js";
 
 const PROBE_DIR = fileURLToPath(new URL("../../firmware/probe/", import.meta.url));
 
@@ -54,4 +54,35 @@ test("a folder without devsconfig.json or a missing entry is refused", async t =
   await t.throwsAsync(compileDeviceScript({ projectDir: PROBE_DIR, entry: "missing.ts" }), {
     message: /^The entry file .*missing\.ts does not exist\.$/,
   });
+});
+
+test("the compile cache keeps its most recently used entries, not every edit ever built", async t => {
+  const dir = tempProject(t, 'console.log("kept")\n');
+  const cache = join(dir, ".devicescript", "fieldlink-cache");
+  mkdirSync(cache, { recursive: true });
+  // Entries left by earlier edits, one a minute older each; the newest of them is used again below.
+  const old = Array.from({ length: CACHE_KEEP + 8 }, (_, i) => `old${String(i).padStart(2, "0")}.devs`);
+  old.forEach((name, i) => {
+    writeFileSync(join(cache, name), "bytecode");
+    writeFileSync(join(cache, `${name}.services.json`), "[]");
+    const at = new Date(Date.now() - (i + 10) * 60_000);
+    utimesSync(join(cache, name), at, at);
+  });
+  writeFileSync(join(cache, "notes.txt"), "not an entry");
+  const built = await compileDeviceScript({ projectDir: dir, entry: "main.ts" });
+  const left = readdirSync(cache);
+  const entries = left.filter(n => n.endsWith(".devs"));
+  t.is(entries.length, CACHE_KEEP);
+  t.true(entries.includes(`${built.key}.devs`), "the new entry stays");
+  t.deepEqual(
+    entries.filter(n => n.startsWith("old")).sort(),
+    old.slice(0, CACHE_KEEP - 1),
+    "the oldest go, the most recent stay",
+  );
+  t.is(
+    left.filter(n => n.endsWith(".services.json")).length,
+    CACHE_KEEP,
+    "an entry's services file goes with it",
+  );
+  t.true(left.includes("notes.txt"), "what is not an entry is left alone");
 });

@@ -52,6 +52,13 @@ export interface UplinkContext {
 
 /** Messages in flight at once per device: enough to fill a link, few enough to resend. */
 export const SEND_WINDOW = 64
+/** QoS 1 messages of the uplink's own that may be in flight beside the queue's: birth and info. */
+const OWN_IN_FLIGHT = 2
+
+/** The queue's window on a connection whose broker takes at most `receiveMaximum` unacknowledged. */
+export function sendWindow(receiveMaximum: number): number {
+    return Math.max(1, Math.min(SEND_WINDOW, receiveMaximum - OWN_IN_FLIGHT))
+}
 
 export class DeviceUplink {
     private present = false
@@ -244,7 +251,8 @@ export class DeviceUplink {
         // QoS 1 messages go by the link's queue lane when it has one (MQTT 3.1.1): one
         // write for the whole refill, no per-message work in mqtt.js.
         const lane = this.link.queueLane
-        while (queue.inFlight < SEND_WINDOW) {
+        const window = sendWindow(this.link.receiveMaximum)
+        while (queue.inFlight < window) {
             const m = queue.nextToSend()
             if (m === undefined) break
             const waitedMs = queue.waited(m)

@@ -44,6 +44,11 @@ export const nodeSerialTransport: SerialTransport = {
             rtscts: options.rtscts,
             lock: true,
             autoOpen: false,
+            // Bytes read at once and kept read ahead (serialport's default: 64 KB each). A port
+            // held back (its device's queue is deep) still delivers what was read before the
+            // hold: 16 KB keeps that within the queue's headroom even for tiny lines, and is
+            // far above what a UART delivers between two reads.
+            highWaterMark: 16 * 1024,
         }
         // SerialPort's type leaves `binding` out, but it passes one on (its default is
         // only spread under the options).

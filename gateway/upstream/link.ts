@@ -57,6 +57,9 @@ export interface LinkOptions {
     random?: () => number
 }
 
+/** Receive Maximum when the broker does not say (MQTT 5 §3.2.2.3.3), and the field's largest value. */
+const MQTT_MAX_RECEIVE = 65535
+
 /** MQTT 5 DISCONNECT reason "Session taken over" (MQTT 5 §3.14.2.1). */
 export const REASON_SESSION_TAKEN_OVER = 0x8e
 
@@ -79,6 +82,12 @@ export class MqttLink {
     private lane: QueueLane | undefined
     /** Topic bytes for the lanes, kept across connections. */
     private readonly topicBytes = new TopicBytes()
+    /**
+     * QoS 1 PUBLISHes the broker accepts unacknowledged at once on this connection: MQTT 5's
+     * Receive Maximum from its CONNACK (§3.2.2.3.3; mosquitto says 20, HiveMQ 10, and a
+     * broker may disconnect a client that exceeds it [MQTT-3.3.4-9]). MQTT 3.1.1 has none.
+     */
+    private brokerReceiveMaximum = MQTT_MAX_RECEIVE
 
     constructor(
         private readonly options: LinkOptions,
@@ -104,6 +113,11 @@ export class MqttLink {
     /** The last failure, explained (for health output). */
     get lastFailure(): string | undefined {
         return this.lastError?.message
+    }
+
+    /** How many QoS 1 PUBLISHes may await their PUBACK at once (see brokerReceiveMaximum). */
+    get receiveMaximum(): number {
+        return this.brokerReceiveMaximum
     }
 
     /** The broker URL the next connection attempt uses. */
@@ -213,9 +227,10 @@ export class MqttLink {
         this.client = client
         let failure: Error | undefined
         let disconnectReason: number | undefined
-        client.on("connect", () => {
+        client.on("connect", connack => {
             if (this.client !== client || this.move("connack") !== "connected") return
             this.connectedAt = Date.now()
+            this.brokerReceiveMaximum = connack.properties?.receiveMaximum ?? MQTT_MAX_RECEIVE
             if (this.lastError)
                 o.log.info(
                     { client: o.name, ...(o.broker.urls.length > 1 ? { broker: url } : {}) },

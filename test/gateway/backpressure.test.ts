@@ -1,10 +1,12 @@
 // A device that writes faster than its broker takes (issue 10, the hot path): with the
 // broker up, its queue must not fill and drop its oldest lines; the port waits instead.
-// The broker is made slow by a proxy that holds each of its packets 50 ms (a broker far
-// away: a round trip carries at most one send window of 64 messages).
+// And however fast the device, no more messages await their PUBACK than the broker said
+// it takes (MQTT 5 Receive Maximum). The broker is made slow by a proxy that holds each of
+// its packets 50 ms (a broker far away: a round trip carries at most one send window).
 import test from "ava"
+import mqtt, { type IConnackPacket } from "mqtt"
 import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
-import { startProxy } from "../support/proxy.js"
+import { startProxy, type PacketFilter } from "../support/proxy.js"
 import { socatAvailable, startDevice } from "../support/pty.js"
 import { waitFor } from "../support/wait.js"
 import { mqttWitness, witnessAvailable } from "../support/witness.js"
@@ -16,14 +18,19 @@ if (!ready.every(a => a.ok))
     test("gateway backpressure tests are skipped here", t =>
         t.pass(ready.map(a => (a.ok ? "" : a.reason)).join(" ")))
 
-const LINES = 6000
-const QUEUE_MAX = 1000
+const LINES = 8000
+const QUEUE_MAX = 2000
 
-/** A counter's value in the gateway's /metrics (0 when the series is not there). */
+/** A counter of device "fast" in the gateway's /metrics (NaN when the series is not there). */
 async function metric(port: number, name: string): Promise<number> {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
     const line = text.split("\n").find(l => l.startsWith(`${name}{`) && l.includes('device="fast"'))
-    return line ? Number(line.split(" ").at(-1)) : 0
+    return line ? Number(line.split(" ").at(-1)) : NaN
+}
+
+/** ~60 bytes, like a real sample. */
+function sample(seq: number): string {
+    return `{"seq":${seq},"temperature_c":21.5,"humidity_pct":40.25,"ok":1}\n`
 }
 
 brokerTest("a device faster than its broker: the port waits, nothing is dropped, order holds", async t => {
@@ -51,9 +58,9 @@ brokerTest("a device faster than its broker: the port waits, nothing is dropped,
     await witness.waitFor(m => m.topic === "fieldlink/devices/fast/status" && m.text === "online", 20000)
     await device.waitForLine(l => l === "ok hello", 10000)
 
-    // Six times the queue's bound at once; the slow broker takes ~1,300 a second.
+    // Four times the queue's bound at once; the slow broker takes ~1,300 a second.
     let burst = ""
-    for (let seq = 1; seq <= LINES; seq++) burst += `{"seq":${seq}}\n`
+    for (let seq = 1; seq <= LINES; seq++) burst += sample(seq)
     await device.write(burst)
     const telemetry = () =>
         witness
@@ -62,13 +69,18 @@ brokerTest("a device faster than its broker: the port waits, nothing is dropped,
             .map(m => JSON.parse(m.text).seq as number)
     await waitFor(() => new Set(telemetry()).size >= LINES, {
         what: `all ${LINES} lines at the broker`,
-        timeoutMs: 60000,
+        // Within the device's silence bound (45 s), so its metric series are still there.
+        timeoutMs: 30000,
         intervalMs: 200,
     }).catch(() => undefined)
     const seqs = telemetry()
     const http = gw.httpPort!
+    t.true(
+        Number.isFinite(await metric(http, "fieldlink_gateway_published_total")),
+        "the device's series are there (it was not retired meanwhile)",
+    )
     t.is(
-        await metric(http, "fieldlink_gateway_queue_dropped_total"),
+        (await metric(http, "fieldlink_gateway_queue_dropped_total")) || 0,
         0,
         "no line dropped by the queue's bound",
     )
@@ -87,3 +99,53 @@ brokerTest("a device faster than its broker: the port waits, nothing is dropped,
         "a held port is not a silent device",
     )
 })
+
+brokerTest(
+    "MQTT 5: no more PUBLISHes await their PUBACK than the broker's Receive Maximum (mosquitto: 20)",
+    async t => {
+        const broker = await startMosquitto({ extraConfig: ["max_queued_messages 0"] })
+        t.teardown(() => broker.stop())
+        // Counted where the broker sees them: QoS 1 PUBLISHes in, PUBACKs out.
+        let awaiting = 0
+        let most = 0
+        const up: PacketFilter = p => {
+            if (p.name === "publish" && (p.flags & 0x06) === 0x02) most = Math.max(most, ++awaiting)
+            return "pass"
+        }
+        const down: PacketFilter = p => {
+            if (p.name === "puback") awaiting--
+            return "pass"
+        }
+        const proxy = await startProxy({
+            targetPort: broker.port,
+            delayMs: { down: 50 },
+            filterUpstream: up,
+            filterDownstream: down,
+        })
+        t.teardown(() => proxy.close())
+        const dir = tempDir(t)
+        const device = await startDevice(dir, "fast")
+        t.teardown(() => device.stop())
+        const witness = await mqttWitness(broker.url, "fieldlink/devices/fast/telemetry", { qos: 1 })
+        t.teardown(() => witness.stop())
+        const config = await testConfig(dir, proxy.url, [{ path: device.path }])
+        const gw = startGateway(
+            t,
+            writeConfig(dir, { ...config, broker: { ...(config.broker as object), protocolVersion: 5 } }),
+        )
+        await gw.waitForPorts(1)
+        await device.write("hello id=fast\n")
+        await device.waitForLine(l => l === "ok hello", 20000)
+        let burst = ""
+        for (let seq = 1; seq <= 1000; seq++) burst += `{"seq":${seq}}\n`
+        await device.write(burst)
+        await witness.waitFor(m => JSON.parse(m.text).seq === 1000, 30000)
+        // What this mosquitto tells an MQTT 5 client (its max_inflight_messages, 20 by default).
+        const probe = mqtt.connect(broker.url, { protocolVersion: 5, reconnectPeriod: 0 })
+        const connack = await new Promise<IConnackPacket>(resolve => probe.once("connect", resolve))
+        await probe.endAsync()
+        t.is(connack.properties?.receiveMaximum, 20)
+        t.true(most <= 20, `${most} PUBLISHes awaited their PUBACK at once`)
+        t.true(most >= 15, `the window is used, not starved (${most} at most)`)
+    },
+)

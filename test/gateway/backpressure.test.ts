@@ -3,7 +3,7 @@
 // And however fast the device, no more messages await their PUBACK than the broker said
 // it takes (MQTT 5 Receive Maximum). The broker is made slow by a proxy that holds each of
 // its packets 50 ms (a broker far away: a round trip carries at most one send window).
-import test from "ava"
+import test, { type ExecutionContext } from "ava"
 import mqtt, { type IConnackPacket } from "mqtt"
 import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
 import { startProxy, type PacketFilter } from "../support/proxy.js"
@@ -33,30 +33,44 @@ function sample(seq: number): string {
     return `{"seq":${seq},"temperature_c":21.5,"humidity_pct":40.25,"ok":1}\n`
 }
 
-brokerTest("a device faster than its broker: the port waits, nothing is dropped, order holds", async t => {
+/**
+ * mosquitto behind a proxy that holds its packets 50 ms, a device "fast" that has said
+ * hello, a witness of its topics at the broker, and the gateway with `broker` settings
+ * and `extra` config added.
+ */
+async function slowBrokerRig(
+    t: ExecutionContext,
+    options: { broker?: object; extra?: Record<string, unknown>; up?: PacketFilter; down?: PacketFilter },
+) {
     const broker = await startMosquitto({ extraConfig: ["max_queued_messages 0"] })
     t.teardown(() => broker.stop())
-    const proxy = await startProxy({ targetPort: broker.port, delayMs: { down: 50 } })
+    const proxy = await startProxy({
+        targetPort: broker.port,
+        delayMs: { down: 50 },
+        filterUpstream: options.up,
+        filterDownstream: options.down,
+    })
     t.teardown(() => proxy.close())
     const dir = tempDir(t)
     const device = await startDevice(dir, "fast")
     t.teardown(() => device.stop())
     const witness = await mqttWitness(broker.url, "fieldlink/devices/fast/#", { qos: 1 })
     t.teardown(() => witness.stop())
+    const config = await testConfig(dir, proxy.url, [{ path: device.path }], options.extra)
     const gw = startGateway(
         t,
-        writeConfig(
-            dir,
-            await testConfig(dir, proxy.url, [{ path: device.path }], {
-                queue: { maxMessages: QUEUE_MAX },
-                log: { level: "info", format: "json" },
-            }),
-        ),
+        writeConfig(dir, { ...config, broker: { ...(config.broker as object), ...options.broker } }),
     )
     await gw.waitForPorts(1)
     await device.write("hello id=fast\n")
-    await witness.waitFor(m => m.topic === "fieldlink/devices/fast/status" && m.text === "online", 20000)
-    await device.waitForLine(l => l === "ok hello", 10000)
+    await device.waitForLine(l => l === "ok hello", 20000)
+    return { broker, device, witness, gw }
+}
+
+brokerTest("a device faster than its broker: the port waits, nothing is dropped, order holds", async t => {
+    const { device, witness, gw } = await slowBrokerRig(t, {
+        extra: { queue: { maxMessages: QUEUE_MAX }, log: { level: "info", format: "json" } },
+    })
 
     // Four times the queue's bound at once; the slow broker takes ~1,300 a second.
     let burst = ""
@@ -103,8 +117,6 @@ brokerTest("a device faster than its broker: the port waits, nothing is dropped,
 brokerTest(
     "MQTT 5: no more PUBLISHes await their PUBACK than the broker's Receive Maximum (mosquitto: 20)",
     async t => {
-        const broker = await startMosquitto({ extraConfig: ["max_queued_messages 0"] })
-        t.teardown(() => broker.stop())
         // Counted where the broker sees them: QoS 1 PUBLISHes in, PUBACKs out.
         let awaiting = 0
         let most = 0
@@ -116,30 +128,15 @@ brokerTest(
             if (p.name === "puback") awaiting--
             return "pass"
         }
-        const proxy = await startProxy({
-            targetPort: broker.port,
-            delayMs: { down: 50 },
-            filterUpstream: up,
-            filterDownstream: down,
+        const { broker, device, witness } = await slowBrokerRig(t, {
+            broker: { protocolVersion: 5 },
+            up,
+            down,
         })
-        t.teardown(() => proxy.close())
-        const dir = tempDir(t)
-        const device = await startDevice(dir, "fast")
-        t.teardown(() => device.stop())
-        const witness = await mqttWitness(broker.url, "fieldlink/devices/fast/telemetry", { qos: 1 })
-        t.teardown(() => witness.stop())
-        const config = await testConfig(dir, proxy.url, [{ path: device.path }])
-        const gw = startGateway(
-            t,
-            writeConfig(dir, { ...config, broker: { ...(config.broker as object), protocolVersion: 5 } }),
-        )
-        await gw.waitForPorts(1)
-        await device.write("hello id=fast\n")
-        await device.waitForLine(l => l === "ok hello", 20000)
         let burst = ""
         for (let seq = 1; seq <= 1000; seq++) burst += `{"seq":${seq}}\n`
         await device.write(burst)
-        await witness.waitFor(m => JSON.parse(m.text).seq === 1000, 30000)
+        await witness.waitFor(m => m.topic.endsWith("/telemetry") && JSON.parse(m.text).seq === 1000, 30000)
         // What this mosquitto tells an MQTT 5 client (its max_inflight_messages, 20 by default).
         const probe = mqtt.connect(broker.url, { protocolVersion: 5, reconnectPeriod: 0 })
         const connack = await new Promise<IConnackPacket>(resolve => probe.once("connect", resolve))

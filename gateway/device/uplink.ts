@@ -18,6 +18,7 @@ import type { CounterSeries } from "../obs/metrics.js"
 import type { Logger } from "../obs/logger.js"
 import { stampMessage } from "../queue/stamp.js"
 import type { StoredQueue } from "../queue/store.js"
+import { LogThrottle } from "../obs/throttle.js"
 import { MqttLink } from "../upstream/link.js"
 
 export interface DeviceInfo {
@@ -52,12 +53,13 @@ export interface UplinkContext {
 
 /** Messages in flight at once per device: enough to fill a link, few enough to resend. */
 export const SEND_WINDOW = 64
-/** QoS 1 messages of the uplink's own that may be in flight beside the queue's: birth and info. */
-const OWN_IN_FLIGHT = 2
 
-/** The queue's window on a connection whose broker takes at most `receiveMaximum` unacknowledged. */
-export function sendWindow(receiveMaximum: number): number {
-    return Math.max(1, Math.min(SEND_WINDOW, receiveMaximum - OWN_IN_FLIGHT))
+/**
+ * The queue's window on a connection whose broker takes at most `receiveMaximum`
+ * unacknowledged QoS 1 messages, `own` of the uplink's own (birth, info) among them.
+ */
+export function sendWindow(receiveMaximum: number, own: number): number {
+    return Math.max(0, Math.min(SEND_WINDOW, receiveMaximum - own))
 }
 
 export class DeviceUplink {
@@ -78,6 +80,12 @@ export class DeviceUplink {
     private sendQueued = false
     /** The port is asked not to be read: the queue is deep while the broker is up. */
     private holding = false
+    /** The uplink's own QoS 1 messages (birth, info) awaiting their PUBACK on this connection. */
+    private ownInFlight = 0
+    /** Connections made so far: which one an own message went out on. */
+    private connection = 0
+    /** Holds are logged once, then at most once a minute with how many came between. */
+    private readonly holdLog = new LogThrottle(60_000)
 
     constructor(
         readonly id: string,
@@ -101,6 +109,8 @@ export class DeviceUplink {
             {
                 connected: () => {
                     this.announced = "none"
+                    this.connection++
+                    this.ownInFlight = 0
                     this.reconcile()
                     this.checkBacklog()
                 },
@@ -219,13 +229,13 @@ export class DeviceUplink {
         if (this.present) {
             if (this.announced !== "online") {
                 // Birth first, then info, then the queue: one connection keeps this order.
-                this.link.publish(this.topic("status"), STATUS_ONLINE, 1, true)
-                this.link.publish(this.topic("info"), this.infoPayload(), 1, true)
+                this.publishOwn("status", STATUS_ONLINE)
+                this.publishOwn("info", this.infoPayload())
                 this.link.subscribe(this.topic("cmd/#"))
                 this.announced = "online"
                 this.infoDirty = false
             } else if (this.infoDirty) {
-                this.link.publish(this.topic("info"), this.infoPayload(), 1, true)
+                this.publishOwn("info", this.infoPayload())
                 this.infoDirty = false
             }
         }
@@ -251,7 +261,7 @@ export class DeviceUplink {
         // QoS 1 messages go by the link's queue lane when it has one (MQTT 3.1.1): one
         // write for the whole refill, no per-message work in mqtt.js.
         const lane = this.link.queueLane
-        const window = sendWindow(this.link.receiveMaximum)
+        const window = sendWindow(this.link.receiveMaximum, this.ownInFlight)
         while (queue.inFlight < window) {
             const m = queue.nextToSend()
             if (m === undefined) break
@@ -279,6 +289,25 @@ export class DeviceUplink {
     }
 
     /**
+     * Publishes one of the uplink's own retained messages at QoS 1, counted against the
+     * broker's Receive Maximum with the queue's until its PUBACK (or the connection's end).
+     */
+    private publishOwn(leaf: string, payload: string): void {
+        const connection = this.connection
+        if (!this.link.publish(this.topic(leaf), payload, 1, true, () => this.ownDone(connection))) return
+        this.ownInFlight++
+    }
+
+    private ownDone(connection: number): void {
+        if (connection !== this.connection) return // counted afresh on the new connection
+        this.ownInFlight--
+        this.refill ??= setImmediate(() => {
+            this.refill = undefined
+            this.pump()
+        })
+    }
+
+    /**
      * Backpressure while the broker is up. A device can write faster than its link
      * carries (a remote broker 100 ms away takes at most SEND_WINDOW messages per round
      * trip); its queue would then fill and drop its oldest messages although nothing is
@@ -296,13 +325,20 @@ export class DeviceUplink {
             this.link.connected && this.present && !this.finishing && (this.holding ? !drained : deep)
         if (hold === this.holding) return
         this.holding = hold
-        if (hold) this.backlogSeries.inc()
-        this.ctx.log.debug(
-            { device: this.id, queued: queue.depth },
-            hold
-                ? "the broker takes messages slower than the device sends them: its port waits until the queue drains"
-                : "reading the device's port again",
-        )
+        if (hold) {
+            this.backlogSeries.inc()
+            // Worth knowing (a link too slow for the device), not worth a line per hold.
+            const verdict = this.holdLog.check("hold")
+            if (verdict.log)
+                this.ctx.log.info(
+                    {
+                        device: this.id,
+                        queued: queue.depth,
+                        ...(verdict.suppressed ? { repeated: verdict.suppressed } : {}),
+                    },
+                    "the broker takes this device's messages slower than it sends them: its port is read again once its queue drains",
+                )
+        }
         this.ctx.onBacklog?.(this.id, hold)
     }
 

@@ -108,6 +108,11 @@ brokerTest("a device faster than its broker: the port waits, nothing is dropped,
         (await metric(http, "fieldlink_gateway_queue_backpressure_total")) >= 1,
         "the port was held back at least once",
     )
+    t.is(
+        gw.logs().filter(l => /slower than it sends them/.test(l.msg)).length,
+        1,
+        "said once (then at most once a minute), not once per hold",
+    )
     t.false(
         gw.logs().some(l => /device offline/.test(l.msg)),
         "a held port is not a silent device",

@@ -26,6 +26,8 @@ export interface Result {
     latency: Record<number, RunCount & { sent: number }>
     rssMb: number
     outage: { sent: number; delivered: number }
+    /** Lines of the sustained run not delivered before its deadline (its lines/s is then void). */
+    short: number
     /** mosquitto logged that it dropped messages to the subscriber: the counts are not exact. */
     brokerDropped?: boolean
     /** The machine's 1-minute load average when the case ended: other work competes for the cores. */
@@ -102,6 +104,10 @@ export function table(results: Result[], systems: System[], deviceCounts: number
                 String(count),
                 NAMES[system] +
                     (lost > 0 ? ` (${lost} lost at fixed rates)` : "") +
+                    rs
+                        .filter(r => r.short > 0)
+                        .map(r => ` (round ${r.round}: ${r.short} lines of the burst never came)`)
+                        .join("") +
                     (rs.some(r => r.brokerDropped) ? " (BROKER DROPPED MESSAGES: counts not exact)" : ""),
                 ...columns.map(c => fmt(median(rs.map(c.of)), c.digits)),
                 `${outage.delivered}/${outage.sent}`,

@@ -224,6 +224,7 @@ async function measure(
             latency,
             rssMb,
             outage,
+            short: SUSTAINED_LINES - max.distinct,
             load: os.loadavg()[0],
             machine: { steal, othersCores, wakeups },
         }

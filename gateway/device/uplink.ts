@@ -16,9 +16,9 @@ import type { GatewayConfig } from "../config/types.js"
 import type { GatewayMetrics } from "../obs/gateway-metrics.js"
 import type { CounterSeries } from "../obs/metrics.js"
 import type { Logger } from "../obs/logger.js"
+import { LogThrottle } from "../obs/throttle.js"
 import { stampMessage } from "../queue/stamp.js"
 import type { StoredQueue } from "../queue/store.js"
-import { LogThrottle } from "../obs/throttle.js"
 import { MqttLink } from "../upstream/link.js"
 
 export interface DeviceInfo {

@@ -110,7 +110,7 @@ export async function startProxy(options: ProxyOptions): Promise<FaultProxy> {
                 if (verdict === "drop") dropped[direction][packet.name]++
                 else if (delay > 0 && verdict === "pass")
                     // Timers of one duration fire in the order they were set: the order holds.
-                    setTimeout(() => to.destroyed || to.write(packet.bytes), delay)
+                    setTimeout(() => to.destroyed || to.writableEnded || to.write(packet.bytes), delay)
                 else if (!to.destroyed) to.write(packet.bytes)
                 if (verdict === "close") {
                     to.end()

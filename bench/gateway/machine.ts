@@ -1,6 +1,6 @@
 /**
- * What the machine did during a case, read from /proc: a process's CPU time and peak RSS,
- * and the cores' own account (how much the other processes used, and how much the
+ * What the machine did during a case (the readings themselves: ../proc.ts): a process's
+ * peak RSS, the cores' own account (how much the other processes used, and how much the
  * hypervisor took: steal), plus a probe of how late a timed wait wakes. On a shared
  * virtual machine these bound what any bridge can show, so the bench prints them beside
  * its figures instead of leaving a reader to guess.
@@ -9,15 +9,7 @@ import { fork } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { tieToParent } from "@fieldlink/test-support/cleanup"
-
-/** Kernel clock ticks a second (USER_HZ): 100 on every Linux this runs on. */
-const CLK_TCK = 100
-
-/** User + system CPU seconds of process `pid` so far. */
-export function processCpuSeconds(pid: number): number {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
-}
+import type { MachineTimes } from "../proc.js"
 
 /** Peak resident memory of process `pid`, MB (VmHWM). */
 export function peakRssMb(pid: number): number {
@@ -25,34 +17,14 @@ export function peakRssMb(pid: number): number {
     return m ? Number(m[1]) / 1024 : 0
 }
 
-/** The cores' time so far, seconds summed over cores (/proc/stat's first line). */
-export interface CpuTimes {
-    /** Running anything: user, nice, system, irq, softirq. */
-    busy: number
-    /** Wanting to run while the hypervisor ran someone else's virtual CPU. */
-    steal: number
-    /** Everything, idle and waiting for I/O included. */
-    all: number
-}
-
-export function cpuTimes(): CpuTimes {
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync("/proc/stat", "utf8")
-        .split("\n")[0]
-        .split(/\s+/)
-        .slice(1, 9)
-        .map(n => Number(n) / CLK_TCK)
-    const busy = user + nice + system + irq + softirq
-    return { busy, steal, all: busy + idle + iowait + steal }
-}
-
 /** Steal as a share of the cores' time between two readings, %. */
-export function stealPercent(from: CpuTimes, to: CpuTimes): number {
-    return (100 * (to.steal - from.steal)) / Math.max(1e-9, to.all - from.all)
+export function stealPercent(from: MachineTimes, to: MachineTimes): number {
+    return (100 * (to.steal - from.steal)) / (to.total - from.total)
 }
 
-/** Cores kept busy between two readings (1 = one core all the time). */
-export function busyCores(from: CpuTimes, to: CpuTimes, seconds: number): number {
-    return (to.busy - from.busy) / seconds
+/** Cores kept running between two readings (1 = one core all the time), steal left out. */
+export function busyCores(from: MachineTimes, to: MachineTimes, seconds: number): number {
+    return (to.busy - to.steal - (from.busy - from.steal)) / seconds
 }
 
 export interface Wakeups {

@@ -42,7 +42,8 @@ import { LINE_COUNTER, SERIAL_LOAD, startHelper } from "@fieldlink/test-support/
 import type { CountReply, CountRequest } from "@fieldlink/test-support/line-counter"
 import type { LoadReply, LoadRequest } from "@fieldlink/test-support/serial-load"
 import { gatewayUnderTest, type GatewayUnderTest } from "./gateway-under-test.js"
-import { busyCores, cpuTimes, peakRssMb, probeWakeups, processCpuSeconds, stealPercent } from "./machine.js"
+import { machineTimes, processCpuSeconds } from "../proc.js"
+import { busyCores, peakRssMb, probeWakeups, stealPercent } from "./machine.js"
 import { installNodeRed, nodeRedInstalled, startNodeRed } from "./node-red.js"
 import { SYSTEMS, table, type Result, type System } from "./report.js"
 
@@ -174,7 +175,7 @@ async function measure(
             },
             { what: `${system} to pass lines`, timeoutMs: 60000, intervalMs: 300 },
         )
-        const machine0 = cpuTimes()
+        const machine0 = machineTimes()
         const latency: Result["latency"] = {}
         let cpuPerKAt1000 = NaN
         let wakeups = { p50: NaN, p99: NaN }
@@ -191,7 +192,7 @@ async function measure(
             latency[rate] = { ...(await counted(`r${rate}`)), sent: total }
         }
         const cpu0 = processCpuSeconds(child.pid!)
-        const cores0 = cpuTimes()
+        const cores0 = machineTimes()
         const t0 = performance.now()
         await load("max", SUSTAINED_LINES, 0)
         await delivered("max", SUSTAINED_LINES, 120000)
@@ -202,9 +203,9 @@ async function measure(
         const cpuPerK = ONE_PROCESS(system) ? (bridgeSeconds * 1e6) / Math.max(1, max.distinct) : NaN
         // The cores the rest kept busy meanwhile: generator, pseudo-terminals, broker, subscriber.
         const othersCores = ONE_PROCESS(system)
-            ? busyCores(cores0, cpuTimes(), seconds) - bridgeSeconds / seconds
+            ? busyCores(cores0, machineTimes(), seconds) - bridgeSeconds / seconds
             : NaN
-        const steal = stealPercent(machine0, cpuTimes())
+        const steal = stealPercent(machine0, machineTimes())
         const rssMb = ONE_PROCESS(system) ? peakRssMb(child.pid!) : NaN
 
         // Outage: the broker is stopped, 100 lines are sent, the broker comes back.

@@ -1,7 +1,8 @@
 /**
- * CPU time of the whole machine and of other processes (the broker), from Linux's
- * /proc. The bench runs beside whatever else the machine does; the machine's busy share
- * over the window tells a reader whether the boards had the cores to themselves.
+ * CPU time of the whole machine and of single processes (a broker, a bridge), from
+ * Linux's /proc, for the benches. A bench runs beside whatever else the machine does;
+ * the machine's busy share over the window tells a reader whether what was measured had
+ * the cores to itself, and steal whether the hypervisor gave them to other guests.
  * Elsewhere these read as NaN.
  */
 import { readFileSync } from "node:fs"
@@ -14,6 +15,8 @@ export interface MachineTimes {
     busy: number
     /** Seconds of every state, summed over cores. */
     total: number
+    /** Of `busy`: seconds a virtual CPU wanted to run while the hypervisor ran another guest. */
+    steal: number
 }
 
 export function machineTimes(): MachineTimes {
@@ -23,9 +26,9 @@ export function machineTimes(): MachineTimes {
         const total = ticks.reduce((a, b) => a + b, 0)
         // idle and iowait are the 4th and 5th.
         const busy = total - ticks[3] - ticks[4]
-        return { busy: busy / CLK_TCK, total: total / CLK_TCK }
+        return { busy: busy / CLK_TCK, total: total / CLK_TCK, steal: ticks[7] / CLK_TCK }
     } catch {
-        return { busy: NaN, total: NaN }
+        return { busy: NaN, total: NaN, steal: NaN }
     }
 }
 

@@ -301,10 +301,7 @@ export class DeviceUplink {
     private ownDone(connection: number): void {
         if (connection !== this.connection) return // counted afresh on the new connection
         this.ownInFlight--
-        this.refill ??= setImmediate(() => {
-            this.refill = undefined
-            this.pump()
-        })
+        this.scheduleRefill()
     }
 
     /**
@@ -349,10 +346,14 @@ export class DeviceUplink {
         if (consumed > 0) this.published.inc(consumed)
         if (this.holding) this.checkBacklog()
         if (!this.present && queue.depth === 0) this.reconcile()
-        else
-            this.refill ??= setImmediate(() => {
-                this.refill = undefined
-                this.pump()
-            })
+        else this.scheduleRefill()
+    }
+
+    /** A slot of the window came free: refill once every PUBACK of this read is counted (see pump). */
+    private scheduleRefill(): void {
+        this.refill ??= setImmediate(() => {
+            this.refill = undefined
+            this.pump()
+        })
     }
 }

@@ -65,7 +65,10 @@ if (mosquitto.ok && browser.ok) {
         await card("br-1").locator('input[name="interval"]').fill("2000")
         await card("br-1").locator("form.command button").click()
         await one.waitForLine(/^cmd interval: now 2000 ms$/, 10000, from)
-        t.regex(await card("br-1").locator("output.result").innerText(), /sent interval = 2000 to br-1/)
+        // The page says "sent" on the broker's PUBACK, which may come after the board has it.
+        const result = card("br-1").locator("output.result")
+        await result.filter({ hasText: /sent interval = 2000 to br-1/ }).waitFor({ timeout: 10000 })
+        t.regex(await result.innerText(), /sent interval = 2000 to br-1/)
 
         // A killed board (power cut: its socket is reset) goes offline on the page.
         const killedAt = Date.now()

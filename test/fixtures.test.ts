@@ -12,6 +12,8 @@ import { generate } from "mqtt-packet"
 import { startEmbeddedBroker } from "../sim/broker/embedded.js"
 import { findBinary, requireBinaries } from "./support/binaries.js"
 import { tieToParent } from "./support/cleanup.js"
+import { LINE_COUNTER, startHelper } from "./support/helper-process.js"
+import type { CountReply, CountRequest, RunCount } from "./support/line-counter.js"
 import { startMosquitto, mosquittoAvailable } from "./support/mosquitto.js"
 import { MqttFramer, readFixedHeader } from "./support/mqtt-framer.js"
 import { startProxy } from "./support/proxy.js"
@@ -249,6 +251,79 @@ brokerTest("restart keeps the port, after a stop and after a crash, and clients 
     )
     t.is(broker.logLines().filter(line => /mosquitto version \S+ running/.test(line)).length, 3)
 })
+
+brokerTest(
+    "the line counter counts each run's distinct seqs, repeats and gaps, and keeps its session across a broker restart",
+    async t => {
+        const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-counter-"))
+        t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+        // As the soak's broker: sessions and their queued messages survive a restart.
+        const broker = await startMosquitto({
+            extraConfig: [
+                "persistence true",
+                `persistence_location ${dir}${path.sep}`,
+                "max_inflight_messages 0",
+            ],
+        })
+        t.teardown(() => broker.stop())
+        const startCounter = async () => {
+            const counter = startHelper<CountRequest, CountReply>(LINE_COUNTER, [
+                String(broker.port),
+                "counter",
+            ])
+            t.teardown(() => counter.stop())
+            t.deepEqual(await counter.first, { kind: "ready" })
+            return counter
+        }
+        const countedOnce = (
+            counter: Awaited<ReturnType<typeof startCounter>>,
+            run: string,
+            enough: (c: RunCount) => boolean,
+        ) =>
+            waitFor(
+                async () => {
+                    const reply = await counter.ask({ kind: "count", run })
+                    return reply.kind === "count" && enough(reply.count) ? reply.count : undefined
+                },
+                { what: `the counter to receive run ${run}`, timeoutMs: 15000 },
+            )
+        const device = await connect(t, broker.url, { reconnectPeriod: 100 })
+        const send = async (run: string, seqs: number[]) => {
+            for (const seq of seqs)
+                await device.publishAsync(
+                    "fieldlink/devices/d1/telemetry",
+                    JSON.stringify({ run, seq, t: performance.timeOrigin + performance.now(), v: 21.5 }),
+                    { qos: 1 },
+                )
+        }
+        const seqs = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
+
+        const first = await startCounter()
+        await send("a", [1, 2, 3, 3, 5]) // 3 repeated, 4 missing
+        await device.publishAsync("fieldlink/devices/d1/telemetry", "not a line of the load", { qos: 1 })
+        const a = await countedOnce(first, "a", c => c.received >= 5)
+        t.like(a, { received: 5, distinct: 4, max: 5, skips: 1 })
+        t.true(a.p50 >= 0 && a.p99 < 5000, `latencies ${a.p50} / ${a.p99} ms`)
+        await first.stop()
+
+        // Sent while no counter is there, kept through a broker restart by its session.
+        await send("b", seqs(100))
+        await broker.restart()
+        const second = await startCounter()
+        t.like(await countedOnce(second, "b", c => c.distinct >= 100), { distinct: 100, max: 100, skips: 0 })
+        t.like(
+            await countedOnce(second, "a", () => true),
+            { received: 0 },
+            "the first counter acknowledged run a",
+        )
+
+        // A restart under a running counter: it connects again by itself.
+        await broker.restart()
+        await waitFor(() => device.connected, { what: "the device to reconnect", timeoutMs: 10000 })
+        await send("c", seqs(50))
+        t.like(await countedOnce(second, "c", c => c.distinct >= 50), { distinct: 50, skips: 0 })
+    },
+)
 
 brokerTest("a failed start-up or a taken port ends in an error that carries the log", async t => {
     await t.throwsAsync(startMosquitto({ extraConfig: ["no_such_option true"] }), {

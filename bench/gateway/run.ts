@@ -6,7 +6,7 @@
  * against one mosquitto, for 1 and 16 devices.
  *
  * Only the bridge is measured: the load generator (test-support's serial-load.ts, owning
- * the PTYs) and the subscriber (its line-counter.ts around `mosquitto_sub`) run in processes of their own, so
+ * the PTYs) and the subscriber (its line-counter.ts) run in processes of their own, so
  * neither shares an event loop with the bridge or with each other. Figures: lines/s
  * sustained (lines written at once, counted at the subscriber), CPU time of the bridge
  * process per 1,000 lines (at 1,000 lines/s and at the sustained rate), p50/p99 latency
@@ -16,7 +16,7 @@
  *
  *   node --import tsx --conditions=source bench/gateway/run.ts [--quick] [--install-node-red]
  *        [--only=gateway,bare,node-red-q0,node-red-q1,native] [--devices=1,16] [--profile=DIR]
- *        [--subscriber-window=N] [--gateway-node-flags=--flag,--flag=value] [--dist] [--rounds=N]
+ *        [--gateway-node-flags=--flag,--flag=value] [--dist] [--rounds=N]
  *
  * The gateway runs as shipped (the package's bundle, the systemd unit's environment);
  * `--dist` runs the checkout's compiled files instead (gateway-under-test.ts).
@@ -27,7 +27,7 @@
  * also says what the machine did meanwhile (machine.ts): the hypervisor's steal, the cores
  * the rest of the harness kept busy, and how late a 1 ms sleep woke.
  *
- * Needs mosquitto, mosquitto_sub and socat (as the tests do). Pseudo-terminals have no
+ * Needs mosquitto, mosquitto_pub and socat (as the tests do). Pseudo-terminals have no
  * baud rate, so the rates here are far beyond what a real UART carries.
  */
 import { spawn, type ChildProcess } from "node:child_process"
@@ -56,8 +56,6 @@ const RATES = [1000, 5000]
 const RATE_SECONDS = QUICK ? 2 : 5
 const SUSTAINED_LINES = QUICK ? 10000 : 50000
 const ROUNDS = Number(arg("rounds") ?? 1)
-/** mosquitto's max_inflight_messages towards the subscriber: 0 = no limit (see brokerConfig). */
-const SUBSCRIBER_WINDOW = Number(arg("subscriber-window") ?? 0)
 
 /** Systems measured as one process: the floor is one process per port (no CPU or RSS figure). */
 const ONE_PROCESS = (system: System) => system !== "native"
@@ -242,8 +240,8 @@ async function measure(
  *
  * - `max_inflight_messages`: mosquitto sends QoS 1 to a subscriber with at most 20
  *   unacknowledged by default, so a QoS 1 bridge could be measured at the subscriber's
- *   window (QoS 0 traffic reaches a QoS 1 subscriber at QoS 0, unwindowed). 0 lifts it;
- *   `--subscriber-window=20` puts mosquitto's default back, to see the difference.
+ *   window (QoS 0 traffic reaches a QoS 1 subscriber at QoS 0, unwindowed). 0 lifts it,
+ *   and the subscriber (line-counter.ts) acknowledges in batches, relying on that.
  * - `max_queued_messages 0`: messages beyond the window are queued without bound, never
  *   dropped (mosquitto would log "Outgoing messages are being dropped"; the bench checks).
  * - The test helper's `log_type all` logs several lines per PUBLISH and PUBACK: the broker
@@ -256,7 +254,7 @@ function brokerConfig(dir: string): string[] {
         "persistence true",
         `persistence_location ${dir}${path.sep}`,
         "max_queued_messages 0",
-        `max_inflight_messages ${SUBSCRIBER_WINDOW}`,
+        "max_inflight_messages 0",
         "log_type none",
         "log_type error",
         "log_type warning",
@@ -309,7 +307,7 @@ async function main() {
         `\nSerial line-rate ceiling for 60-byte lines (8N1, 10 bits a byte): 115200 baud ≈ ${Math.floor(115200 / 10 / 60)} lines/s, 921600 baud ≈ ${Math.floor(921600 / 10 / 60)} lines/s per port.`,
     )
     console.log(
-        `Rates are totals across the devices. lines/s: ${SUSTAINED_LINES} lines written at once, distinct seqs counted at the subscriber. CPU: the bridge process's user+system time. Latency: from the write on the serial side to mosquitto_sub's arrival stamp (QoS 1 subscription; mosquitto's window of unacknowledged QoS 1 messages to it: ${SUBSCRIBER_WINDOW === 0 ? "unlimited" : SUBSCRIBER_WINDOW}, its queue: unlimited, its per-packet log: off). Outage: 100 lines sent while the broker was stopped, counted once each after its restart (QoS 0 and the bare bridge may lose them). Ratios < 1 are better for CPU, latency and RSS; > 1 for lines/s.`,
+        `Rates are totals across the devices. lines/s: ${SUSTAINED_LINES} lines written at once, distinct seqs counted at the subscriber. CPU: the bridge process's user+system time. Latency: from the write on the serial side to the subscriber's read of it (QoS 1 subscription; mosquitto's window of unacknowledged QoS 1 messages to it: unlimited, its queue: unlimited, its per-packet log: off). Outage: 100 lines sent while the broker was stopped, counted once each after its restart (QoS 0 and the bare bridge may lose them). Ratios < 1 are better for CPU, latency and RSS; > 1 for lines/s.`,
     )
 }
 

@@ -2,7 +2,7 @@
  * The gateway's long-life soak (issue 10): 16 pseudo-terminal devices at 100 lines/s each
  * for an hour, the broker restarted every 5 minutes, a device unplugged and replugged
  * every minute. Prints the gateway's RSS at start and end (and before every restart;
- * each read right after a full garbage collection, with the live heap), lines sent vs delivered per device (distinct `seq` at a `mosquitto_sub`), and the queue
+ * each read right after a full garbage collection, with the live heap), lines sent vs delivered per device (distinct `seq` at a subscriber), and the queue
  * files left; fails (exit 1) unless nothing is lost, every device's lines came in order,
  * no queue file is left and the RSS drift is under 10 %.
  *
@@ -106,7 +106,7 @@ live heap at the same moments (MB): ${figures.heapMb.map(s => `${s.atS}s ${s.hea
 (each reading right after a full garbage collection in the gateway: node --expose-gc and a SIGUSR2 hook, test/support/heap-probe.ts)
 queue files left after delivery and unplugging every device: ${figures.queueFiles.length}${figures.queueFiles.length ? ` (${figures.queueFiles.join(", ")})` : ""}
 gateway: exit code ${figures.gatewayExitCode} after SIGTERM, ${figures.gatewayErrors.length} error log lines${figures.gatewayErrors.length ? `, first: ${figures.gatewayErrors[0]}` : ""}
-sent = lines written into an open port (the gateway acknowledged each with "ok json" before a cable was pulled${unconfirmed ? `; ${unconfirmed} were not acknowledged in time and count as sent` : ""}); not sent = lines due while the cable was out, never written; delivered = distinct seq at a mosquitto_sub with a persistent QoS 1 session; duplicates = copies of a seq (at-least-once resends); out of order = a new seq that skipped ahead.`)
+sent = lines written into an open port (the gateway acknowledged each with "ok json" before a cable was pulled${unconfirmed ? `; ${unconfirmed} were not acknowledged in time and count as sent` : ""}); not sent = lines due while the cable was out, never written; delivered = distinct seq at a subscriber with a persistent QoS 1 session; duplicates = copies of a seq (at-least-once resends); out of order = a new seq that skipped ahead.`)
 
 const failures = [
     lost > 0 && `${lost} lines lost`,

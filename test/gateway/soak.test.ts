@@ -1,7 +1,7 @@
 // The long-life soak (issue 10) in two minutes: the hour-long bench (bench/soak) compressed
 // in time, same parts (test/support/soak.ts): 16 pseudo-terminal devices at 100 lines/s
 // each through the compiled gateway, mosquitto restarted on its port every 30 s, a
-// device's cable pulled for 3 s every 20 s, a mosquitto_sub with a persistent QoS 1
+// device's cable pulled for 3 s every 20 s, a subscriber with a persistent QoS 1
 // session counting every device's `seq`s.
 import test from "ava"
 import { mosquittoAvailable } from "../support/mosquitto.js"

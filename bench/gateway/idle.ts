@@ -11,13 +11,14 @@
  * esbuild bundle, staged in a temporary folder) instead of the compiled dist/ files.
  */
 import { spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 import { startMosquitto } from "@fieldlink/test-support/mosquitto"
 import { tieToParent } from "@fieldlink/test-support/cleanup"
 import { startDevice, type FakeDevice } from "@fieldlink/test-support/pty"
+import { processMemory, type ProcessMemory } from "@fieldlink/test-support/proc"
 import { freePort, sleep, waitFor } from "@fieldlink/test-support/wait"
 import { startWitness } from "@fieldlink/test-support/witness"
 // @ts-expect-error: a plain JavaScript build script, without declarations
@@ -28,20 +29,8 @@ const arg = (name: string) => process.argv.find(a => a.startsWith(`--${name}=`))
 const DEVICES = Number(arg("devices") ?? 16)
 const BUNDLE = process.argv.includes("--bundle")
 const SETTLE_S = Number(arg("settle") ?? 60)
-const MB = 1024 * 1024
 
-function memory(pid: number): { rss: number; peak: number } {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8")
-    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024
-    return { rss: kb("VmRSS"), peak: kb("VmHWM") }
-}
-
-async function idle(
-    count: number,
-    dir: string,
-    url: string,
-    bin: string,
-): Promise<{ rss: number; peak: number }> {
+async function idle(count: number, dir: string, url: string, bin: string): Promise<ProcessMemory> {
     const witness = await startWitness(url, "fieldlink/devices/+/status")
     const devices: FakeDevice[] = []
     const ids = Array.from({ length: count }, (_, i) => `idle-${count}-${i + 1}`)
@@ -79,7 +68,7 @@ async function idle(
                 )
             const left = SETTLE_S * 1000 - (performance.now() - startedAt)
             if (left > 0) await sleep(left)
-            return memory(gateway.pid!)
+            return processMemory(gateway.pid!, "the gateway")
         } finally {
             gateway.kill("SIGTERM")
             await new Promise(r => gateway.once("exit", r))
@@ -100,9 +89,9 @@ try {
     }
     const one = await idle(1, dir, broker.url, bin)
     const some = await idle(DEVICES, dir, broker.url, bin)
-    const mb = (b: number) => (b / MB).toFixed(1)
+    const mb = (m: number) => m.toFixed(1)
     console.log(
-        `idle gateway${BUNDLE ? " (bundled as packaged)" : ""}, RSS ${SETTLE_S} s after start: 1 device ${mb(one.rss)} MB (peak ${mb(one.peak)}); ${DEVICES} devices ${mb(some.rss)} MB (peak ${mb(some.peak)}); ≈ ${((some.rss - one.rss) / (DEVICES - 1) / 1024).toFixed(0)} KB a further device`,
+        `idle gateway${BUNDLE ? " (bundled as packaged)" : ""}, RSS ${SETTLE_S} s after start: 1 device ${mb(one.rssMb)} MB (peak ${mb(one.peakMb)}); ${DEVICES} devices ${mb(some.rssMb)} MB (peak ${mb(some.peakMb)}); ≈ ${(((some.rssMb - one.rssMb) / (DEVICES - 1)) * 1024).toFixed(0)} KB a further device`,
     )
 } finally {
     await broker.stop()

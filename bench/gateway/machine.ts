@@ -1,21 +1,14 @@
 /**
- * What the machine did during a case (the readings themselves: ../proc.ts): a process's
- * peak RSS, the cores' own account (how much the other processes used, and how much the
+ * What the machine did during a case (the readings themselves: test-support's proc.ts):
+ * the cores' own account (how much the other processes used, and how much the
  * hypervisor took: steal), plus a probe of how late a timed wait wakes. On a shared
  * virtual machine these bound what any bridge can show, so the bench prints them beside
  * its figures instead of leaving a reader to guess.
  */
 import { fork } from "node:child_process"
-import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { tieToParent } from "@fieldlink/test-support/cleanup"
-import type { MachineTimes } from "../proc.js"
-
-/** Peak resident memory of process `pid`, MB (VmHWM). */
-export function peakRssMb(pid: number): number {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
-    return m ? Number(m[1]) / 1024 : 0
-}
+import type { MachineTimes } from "@fieldlink/test-support/proc"
 
 /** Steal as a share of the cores' time between two readings, %. */
 export function stealPercent(from: MachineTimes, to: MachineTimes): number {

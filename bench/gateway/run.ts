@@ -42,8 +42,8 @@ import { LINE_COUNTER, SERIAL_LOAD, startHelper } from "@fieldlink/test-support/
 import type { CountReply, CountRequest } from "@fieldlink/test-support/line-counter"
 import type { LoadReply, LoadRequest } from "@fieldlink/test-support/serial-load"
 import { gatewayUnderTest, type GatewayUnderTest } from "./gateway-under-test.js"
-import { machineTimes, processCpuSeconds } from "../proc.js"
-import { busyCores, peakRssMb, probeWakeups, stealPercent } from "./machine.js"
+import { machineTimes, processCpuSeconds, processMemory } from "@fieldlink/test-support/proc"
+import { busyCores, probeWakeups, stealPercent } from "./machine.js"
 import { installNodeRed, nodeRedInstalled, startNodeRed } from "./node-red.js"
 import { SYSTEMS, table, type Result, type System } from "./report.js"
 
@@ -204,7 +204,7 @@ async function measure(
             ? busyCores(cores0, machineTimes(), seconds) - bridgeSeconds / seconds
             : NaN
         const steal = stealPercent(machine0, machineTimes())
-        const rssMb = ONE_PROCESS(system) ? peakRssMb(child.pid!) : NaN
+        const rssMb = ONE_PROCESS(system) ? processMemory(child.pid!, system).peakMb : NaN
 
         // Outage: the broker is stopped, 100 lines are sent, the broker comes back.
         await broker.stop()

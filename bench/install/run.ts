@@ -25,6 +25,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { startMosquitto, type Mosquitto } from "@fieldlink/test-support/mosquitto"
+import type { ProcessMemory } from "@fieldlink/test-support/proc"
 import { startWitness, type Witness } from "@fieldlink/test-support/witness"
 import { sleep } from "@fieldlink/test-support/wait"
 import { startDevice } from "@fieldlink/test-support/pty"
@@ -90,7 +91,7 @@ async function idleRss(
     broker: Mosquitto,
     witness: Witness,
     dir: string,
-): Promise<{ rss: number; peak: number }> {
+): Promise<ProcessMemory> {
     const ids = Array.from({ length: 16 }, (_, i) => `idle-${i + 1}`)
     const devices = []
     for (const id of ids) {
@@ -214,9 +215,9 @@ async function main(): Promise<void> {
     const idle = await idleRss(installed, subject, broker, witness, dir)
     rows.push({
         figure: `16 idle devices, RSS after ${SETTLE_S} s`,
-        measured: `${(idle.rss / MB).toFixed(0)} MB (peak ${(idle.peak / MB).toFixed(0)})`,
+        measured: `${idle.rssMb.toFixed(0)} MB (peak ${idle.peakMb.toFixed(0)})`,
         target: "≤ 60 MB",
-        met: idle.rss <= 60 * MB,
+        met: idle.rssMb <= 60,
     })
 
     if (argv.includes("--skip-arm64")) {

@@ -8,7 +8,7 @@ import os from "node:os"
 import { fileURLToPath } from "node:url"
 import { tieToParent } from "@fieldlink/test-support/cleanup"
 import { deliveryFigures, type DeliveryFigures } from "./figures.js"
-import { busyPercent, machineTimes, processCpuSeconds } from "../proc.js"
+import { busyPercent, machineTimes, processCpuSeconds } from "@fieldlink/test-support/proc"
 import {
     type BenchMessage,
     boardIds,

@@ -5,12 +5,10 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { tieToParent } from "../support/cleanup.js"
+import { processCpuSeconds, processMemory, type ProcessMemory } from "../support/proc.js"
 import { serviceEnvironment } from "../support/service-unit.js"
 import { freePort, waitFor } from "../support/wait.js"
 import type { Installed } from "./install.js"
-
-/** USER_HZ: 100 on Linux for x86-64 and arm64. */
-const CLOCK_TICKS_PER_S = 100
 
 export interface GatewayProcess {
     readonly child: ChildProcess
@@ -21,8 +19,8 @@ export interface GatewayProcess {
     /** Log lines (JSON) whose `msg` is `msg`. */
     logged(msg: string): number
     waitForLogged(msg: string, count: number, timeoutMs: number): Promise<void>
-    /** Resident and peak resident memory now, in bytes, from /proc. */
-    memory(): { rss: number; peak: number }
+    /** Resident and peak resident memory now, from /proc. */
+    memory(): ProcessMemory
     /** CPU time the process has used so far (user + system), in seconds, from /proc. */
     cpuSeconds(): number
     /** The native files the process has mapped (for qemu: the guest's, by their host path). */
@@ -97,17 +95,8 @@ export function startInstalledGateway(
                     `the gateway exited (${child.exitCode ?? child.signalCode}) before logging "${msg}" ${count} times`,
                 )
         },
-        memory: () => {
-            const status = readFileSync(`/proc/${pid}/status`, "utf8")
-            const kb = (field: string) =>
-                Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024
-            return { rss: kb("VmRSS"), peak: kb("VmHWM") }
-        },
-        cpuSeconds: () => {
-            // Fields 14 and 15 of /proc/PID/stat (after the command in parentheses), in clock ticks.
-            const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
-            return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S
-        },
+        memory: () => processMemory(pid, "the installed gateway"),
+        cpuSeconds: () => processCpuSeconds(pid),
         mappedFiles: pattern => {
             const files = readFileSync(`/proc/${pid}/maps`, "utf8")
                 .split("\n")

@@ -28,6 +28,7 @@ import { fileURLToPath } from "node:url"
 import { tieToParent } from "./cleanup.js"
 import { heapProbeArgs, heapProbeEnv, readLiveHeap, type LiveHeap } from "./heap-probe.js"
 import { LINE_COUNTER, SERIAL_LOAD, startHelper } from "./helper-process.js"
+import { processMemory } from "./proc.js"
 import type { CountReply, CountRequest, RunCount } from "./line-counter.js"
 import { startMosquitto } from "./mosquitto.js"
 import type { LoadReply, LoadRequest, StreamCount } from "./serial-load.js"
@@ -95,18 +96,6 @@ export interface SoakFigures {
     gatewayExitCode: number | null
 }
 
-/** A figure of /proc/<pid>/status in MB; throws a readable error when the gateway is gone. */
-function status(pid: number, field: "VmRSS" | "VmHWM"): number {
-    let text: string
-    try {
-        text = readFileSync(`/proc/${pid}/status`, "utf8")
-    } catch {
-        throw new Error(`the gateway (pid ${pid}) is not running any more: see its log`)
-    }
-    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)
-    return m ? Number(m[1]) / 1024 : NaN
-}
-
 /** Sleeps until `at` (a Date.now() time). */
 const sleepUntil = (at: number) => sleep(Math.max(0, at - Date.now()))
 
@@ -144,7 +133,7 @@ export async function runSoak(plan: SoakPlan): Promise<SoakFigures> {
         const end = t0 + plan.durationMs
         const atS = () => Math.round((Date.now() - t0) / 1000)
         say(
-            `${names.length} devices streaming ${plan.rate} lines/s each; gateway RSS ${status(gateway.pid, "VmRSS").toFixed(1)} MB`,
+            `${names.length} devices streaming ${plan.rate} lines/s each; gateway RSS ${processMemory(gateway.pid, "the gateway").rssMb.toFixed(1)} MB`,
         )
 
         const rssMb: SoakFigures["rssMb"] = []
@@ -152,7 +141,7 @@ export async function runSoak(plan: SoakPlan): Promise<SoakFigures> {
         const read = async () => {
             const at = atS()
             if (plan.probeHeap) heapMb.push({ atS: at, ...(await gateway.liveHeap()) })
-            rssMb.push({ atS: at, mb: status(gateway.pid, "VmRSS") })
+            rssMb.push({ atS: at, mb: processMemory(gateway.pid, "the gateway").rssMb })
         }
         let restarts = 0
         let unplugs = 0
@@ -183,7 +172,7 @@ export async function runSoak(plan: SoakPlan): Promise<SoakFigures> {
         })()
         await Promise.all([restarting, unplugging, sleepUntil(end)])
         await read()
-        const peakRssMb = status(gateway.pid, "VmHWM")
+        const peakRssMb = processMemory(gateway.pid, "the gateway").peakMb
         const elapsedS = (Date.now() - t0) / 1000
 
         const halted = await load.ask({ kind: "halt" })

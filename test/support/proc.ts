@@ -1,6 +1,6 @@
 /**
- * CPU time of the whole machine and of single processes (a broker, a bridge), from
- * Linux's /proc, for the benches. A bench runs beside whatever else the machine does;
+ * CPU time of the whole machine and CPU time and memory of single processes (a broker, a
+ * bridge, a gateway), from Linux's /proc, for the benches and the long-life tests. A bench runs beside whatever else the machine does;
  * the machine's busy share over the window tells a reader whether what was measured had
  * the cores to itself, and steal whether the hypervisor gave them to other guests.
  * Elsewhere these read as NaN.
@@ -48,4 +48,23 @@ export function processCpuSeconds(pid: number | undefined): number {
     } catch {
         return NaN
     }
+}
+
+export interface ProcessMemory {
+    /** Resident memory now, MB (VmRSS). */
+    rssMb: number
+    /** The most it has been resident since it started, MB (VmHWM). */
+    peakMb: number
+}
+
+/** Memory of process `pid`; throws, naming `what`, when the process is gone. */
+export function processMemory(pid: number, what = "the process"): ProcessMemory {
+    let status: string
+    try {
+        status = readFileSync(`/proc/${pid}/status`, "utf8")
+    } catch {
+        throw new Error(`${what} (pid ${pid}) is not running any more: see its log`)
+    }
+    const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024
+    return { rssMb: mb("VmRSS"), peakMb: mb("VmHWM") }
 }

@@ -8,7 +8,8 @@
  * packages' sources they import (the protocol) in the copy's node_modules, as in the install. The copy's folder is named by
  * the digest of what it holds, so an upgrade makes a new one and two processes that make
  * the same one at once make the same bytes. Copies no build used for a day are removed
- * beyond the newest `COPIES_KEPT` (cache-prune.ts).
+ * beyond the newest `COPIES_KEPT` (cache-prune.ts), and so are half-made copies that a
+ * build which died while copying left behind.
  */
 import { createHash } from "node:crypto";
 import { constants, existsSync } from "node:fs";
@@ -23,6 +24,11 @@ import type { FirmwareProject } from "./firmware.js";
 const COPIES_KEPT = 3;
 /** A copy used within this time is never removed: another install may be building in it. */
 const COPY_MIN_AGE_MS = 24 * 3600_000;
+/**
+ * A half-made copy (`.firmware-*`) older than this was left by a build that died while
+ * copying (a copy takes seconds): removed. A younger one may be another build's, at work.
+ */
+const PARTIAL_MAX_AGE_MS = 3600_000;
 
 /** Where a package the firmware imports goes in the copy: its node_modules, as in the install. */
 async function packageFolder(dir: string): Promise<string> {
@@ -108,6 +114,11 @@ export async function buildableProject(project: FirmwareProject): Promise<Firmwa
       entry: name => name.startsWith("firmware-"),
       keep: COPIES_KEPT,
       minAgeMs: COPY_MIN_AGE_MS,
+    });
+    await pruneCache(root, {
+      entry: name => name.startsWith(".firmware-"),
+      keep: 0,
+      minAgeMs: PARTIAL_MAX_AGE_MS,
     });
   } else await touchEntry(copy);
   return {

@@ -98,11 +98,19 @@ test("an install the user cannot write builds the stock firmware from a copy in 
         const at = new Date(Date.now() - (48 + i) * 3600_000)
         utimesSync(path.join(cache, name), at, at)
     })
+    // Half-made copies: one a build that died two hours ago left, one another build is
+    // making now. The first goes, the second stays.
+    const partials = [".firmware-died", ".firmware-busy"]
+    partials.forEach((name, i) => {
+        mkdirSync(path.join(cache, name, "src"), { recursive: true })
+        const at = new Date(Date.now() - (i === 0 ? 2 * 3600_000 : 0))
+        utimesSync(path.join(cache, name), at, at)
+    })
     if (asRoot)
         for (const dir of [
             path.join(home, ".cache"),
             cache,
-            ...earlier.flatMap(n => [path.join(cache, n), path.join(cache, n, "src")]),
+            ...[...earlier, ...partials].flatMap(n => [path.join(cache, n), path.join(cache, n, "src")]),
         ])
             chownSync(dir, NOBODY, NOBODY)
 
@@ -119,6 +127,11 @@ test("an install the user cannot write builds the stock firmware from a copy in 
         copies.filter(n => earlier.includes(n)).sort(),
         earlier.slice(0, 2),
         "the copy unused longest is removed",
+    )
+    t.deepEqual(
+        readdirSync(cache).filter(n => n.startsWith(".firmware-")),
+        [".firmware-busy"],
+        "a half-made copy two hours old is removed, one being made is not",
     )
 
     // A service user without a home (nobody's is /nonexistent): the temp folder.

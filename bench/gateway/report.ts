@@ -3,6 +3,7 @@
  * gateway's ratio to each peer of the same run.
  */
 import type { RunCount } from "@fieldlink/test-support/line-counter"
+import { median } from "@fieldlink/test-support/stats"
 
 export const SYSTEMS = ["gateway", "bare", "node-red-q0", "node-red-q1", "native"] as const
 export type System = (typeof SYSTEMS)[number]
@@ -45,13 +46,6 @@ export interface Result {
 
 function fmt(n: number, digits = 0): string {
     return Number.isFinite(n) ? n.toFixed(digits) : "—"
-}
-
-function median(values: number[]): number {
-    const sorted = values.filter(Number.isFinite).sort((a, b) => a - b)
-    if (sorted.length === 0) return NaN
-    const mid = sorted.length >> 1
-    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 /** A figure of a case: the one round's, or the median over the rounds. */

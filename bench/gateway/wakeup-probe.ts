@@ -6,6 +6,8 @@
  *
  *   forked with: <duration ms>
  */
+import { percentile } from "@fieldlink/test-support/stats"
+
 const durationMs = Number(process.argv[2])
 const cell = new Int32Array(new SharedArrayBuffer(4))
 const lateness: number[] = []
@@ -16,5 +18,4 @@ while (performance.now() < end) {
     lateness.push(performance.now() - t - 1)
 }
 const sorted = Float64Array.from(lateness).sort()
-const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-process.send!({ p50: at(50), p99: at(99) }, () => process.exit(0))
+process.send!({ p50: percentile(sorted, 50), p99: percentile(sorted, 99) }, () => process.exit(0))

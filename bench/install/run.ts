@@ -26,6 +26,7 @@ import os from "node:os"
 import path from "node:path"
 import { startMosquitto, type Mosquitto } from "@fieldlink/test-support/mosquitto"
 import type { ProcessMemory } from "@fieldlink/test-support/proc"
+import { median } from "@fieldlink/test-support/stats"
 import { startWitness, type Witness } from "@fieldlink/test-support/witness"
 import { sleep } from "@fieldlink/test-support/wait"
 import { startDevice } from "@fieldlink/test-support/pty"
@@ -47,11 +48,6 @@ interface Row {
 }
 const rows: Row[] = []
 const cleanups: Array<() => unknown> = []
-
-function median(values: number[]): number {
-    const sorted = [...values].sort((a, b) => a - b)
-    return sorted[Math.floor(sorted.length / 2)]
-}
 
 /** Figure 2: wall time (s) and peak RSS (bytes) of one run of the command, by GNU time. */
 function timedRun(

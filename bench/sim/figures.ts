@@ -1,6 +1,7 @@
 /**
  * What the subscriber saw over one window, reduced to the bench's figures. Pure.
  */
+import { percentile } from "@fieldlink/test-support/stats"
 import type { Arrival } from "./subscriber.js"
 
 export interface DeliveryFigures {
@@ -22,13 +23,6 @@ export interface DeliveryFigures {
     periodMaxMs: number
     /** A board that was not complete, and why (for the notes). */
     example?: string
-}
-
-/** Nearest-rank percentile; NaN for no values. */
-export function percentile(sorted: readonly number[], p: number): number {
-    if (sorted.length === 0) return NaN
-    const rank = Math.ceil((p / 100) * sorted.length)
-    return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]
 }
 
 interface BoardVerdict {

@@ -26,6 +26,8 @@ export interface Result {
     cpuPerKAt1000: number
     latency: Record<number, RunCount & { sent: number }>
     rssMb: number
+    /** Peak private memory in the sustained run (RssAnon, sampled): RSS less Node's shared code. */
+    privateMb: number
     outage: { sent: number; delivered: number }
     /** Lines of the sustained run not delivered before its deadline (its lines/s is then void). */
     short: number
@@ -61,6 +63,7 @@ function figures(rates: number[]): { name: string; of: Figure; digits: number }[
             { name: `p99 ms @${rate}/s`, of: (r: Result) => r.latency[rate].p99, digits: 2 },
         ]),
         { name: "peak RSS MB", of: r => r.rssMb, digits: 0 },
+        { name: "private MB", of: r => r.privateMb, digits: 0 },
     ]
 }
 

@@ -11,7 +11,8 @@
  * sustained (lines written at once, counted at the subscriber), CPU time of the bridge
  * process per 1,000 lines (at 1,000 lines/s and at the sustained rate), p50/p99 latency
  * from the write on the serial side to the subscriber at fixed rates, peak RSS of the
- * bridge, and lines delivered across a broker outage; then the gateway's ratios to each
+ * bridge and its private part (RSS less the files it maps: Node's own code, the same for
+ * every Node bridge), and lines delivered across a broker outage; then the gateway's ratios to each
  * peer measured in the same run.
  *
  *   node --import tsx --conditions=source bench/gateway/run.ts [--quick] [--install-node-red]
@@ -42,7 +43,7 @@ import { LINE_COUNTER, SERIAL_LOAD, startHelper } from "@fieldlink/test-support/
 import type { CountReply, CountRequest } from "@fieldlink/test-support/line-counter"
 import type { LoadReply, LoadRequest } from "@fieldlink/test-support/serial-load"
 import { gatewayUnderTest, type GatewayUnderTest } from "./gateway-under-test.js"
-import { machineTimes, processCpuSeconds, processMemory } from "@fieldlink/test-support/proc"
+import { machineTimes, processCpuSeconds, processMemory, samplePeakAnon } from "@fieldlink/test-support/proc"
 import { busyCores, probeWakeups, stealPercent } from "./machine.js"
 import { installNodeRed, nodeRedInstalled, startNodeRed } from "./node-red.js"
 import { SYSTEMS, table, type Result, type System } from "./report.js"
@@ -192,9 +193,12 @@ async function measure(
         const cpu0 = processCpuSeconds(child.pid!)
         const cores0 = machineTimes()
         const t0 = performance.now()
+        // The memory peak comes with the burst: what the bridge holds while it catches up.
+        const privatePeak = ONE_PROCESS(system) ? samplePeakAnon(child.pid!) : () => NaN
         await load("max", SUSTAINED_LINES, 0)
         await delivered("max", SUSTAINED_LINES, 120000)
         const max = await counted("max")
+        const privateMb = privatePeak()
         const seconds = (performance.now() - t0) / 1000
         const sustained = max.distinct / seconds
         const bridgeSeconds = processCpuSeconds(child.pid!) - cpu0
@@ -222,6 +226,7 @@ async function measure(
             cpuPerKAt1000,
             latency,
             rssMb,
+            privateMb,
             outage,
             short: SUSTAINED_LINES - max.distinct,
             load: os.loadavg()[0],
@@ -307,7 +312,7 @@ async function main() {
         `\nSerial line-rate ceiling for 60-byte lines (8N1, 10 bits a byte): 115200 baud ≈ ${Math.floor(115200 / 10 / 60)} lines/s, 921600 baud ≈ ${Math.floor(921600 / 10 / 60)} lines/s per port.`,
     )
     console.log(
-        `Rates are totals across the devices. lines/s: ${SUSTAINED_LINES} lines written at once, distinct seqs counted at the subscriber. CPU: the bridge process's user+system time. Latency: from the write on the serial side to the subscriber's read of it (QoS 1 subscription; mosquitto's window of unacknowledged QoS 1 messages to it: unlimited, its queue: unlimited, its per-packet log: off). Outage: 100 lines sent while the broker was stopped, counted once each after its restart (QoS 0 and the bare bridge may lose them). Ratios < 1 are better for CPU, latency and RSS; > 1 for lines/s.`,
+        `Rates are totals across the devices. lines/s: ${SUSTAINED_LINES} lines written at once, distinct seqs counted at the subscriber. CPU: the bridge process's user+system time. Latency: from the write on the serial side to the subscriber's read of it (QoS 1 subscription; mosquitto's window of unacknowledged QoS 1 messages to it: unlimited, its queue: unlimited, its per-packet log: off). Private: the most of the bridge's RSS that was its own memory (RssAnon, read every 20 ms in the sustained run); the rest of its RSS is the files it maps, for a Node bridge mostly Node's own code. Outage: 100 lines sent while the broker was stopped, counted once each after its restart (QoS 0 and the bare bridge may lose them). Ratios < 1 are better for CPU, latency and memory; > 1 for lines/s.`,
     )
 }
 

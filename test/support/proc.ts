@@ -55,6 +55,12 @@ export interface ProcessMemory {
     rssMb: number
     /** The most it has been resident since it started, MB (VmHWM). */
     peakMb: number
+    /**
+     * Of `rssMb`, the private part (RssAnon): the heap and all else the process allocated.
+     * The rest is the files it maps, mostly Node's own code (~43 MB for any Node program
+     * under load here), shared by every Node process and dropped by the kernel when short.
+     */
+    anonMb: number
 }
 
 /** Memory of process `pid`; throws, naming `what`, when the process is gone. */
@@ -66,5 +72,29 @@ export function processMemory(pid: number, what = "the process"): ProcessMemory 
         throw new Error(`${what} (pid ${pid}) is not running any more: see its log`)
     }
     const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024
-    return { rssMb: mb("VmRSS"), peakMb: mb("VmHWM") }
+    return { rssMb: mb("VmRSS"), peakMb: mb("VmHWM"), anonMb: mb("RssAnon") }
+}
+
+/**
+ * Reads the private memory (`anonMb`) of process `pid` every `everyMs` until the returned
+ * function is called, which returns the most seen (NaN if never read). The kernel keeps a
+ * peak for RSS as a whole (VmHWM), not for this part.
+ */
+export function samplePeakAnon(pid: number, everyMs = 20): () => number {
+    let peak = NaN
+    const read = () => {
+        try {
+            const anon = processMemory(pid).anonMb
+            if (!(anon <= peak)) peak = anon
+        } catch {
+            // gone: the peak so far stands
+        }
+    }
+    read()
+    const timer = setInterval(read, everyMs)
+    return () => {
+        clearInterval(timer)
+        read()
+        return peak
+    }
 }

@@ -17,7 +17,7 @@
  * Why not `mosquitto_sub` and a reader of its output, as before: on the bench's two cores
  * the pair cost 14–20 µs of CPU a line (mosquitto_sub ~10, the reader 4–8), more than the
  * gateway it was counting, and that CPU is taken from every bridge alike, which squeezes
- * their ratios towards 1. This process costs ~3 µs a line.
+ * their ratios towards 1. This process costs 3–8 µs a line.
  */
 import net from "node:net"
 import { nodeBytes } from "@fieldlink/lib/bytes-node"

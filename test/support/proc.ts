@@ -1,9 +1,9 @@
 /**
  * CPU time of the whole machine and CPU time and memory of single processes (a broker, a
- * bridge, a gateway), from Linux's /proc, for the benches and the long-life tests. A bench runs beside whatever else the machine does;
- * the machine's busy share over the window tells a reader whether what was measured had
- * the cores to itself, and steal whether the hypervisor gave them to other guests.
- * Elsewhere these read as NaN.
+ * bridge, a gateway), from Linux's /proc, for the benches and the long-life tests. A
+ * bench runs beside whatever else the machine does; the machine's busy share over the
+ * window tells a reader whether what was measured had the cores to itself, and steal
+ * whether the hypervisor gave them to other guests. Elsewhere the CPU figures read as NaN.
  */
 import { readFileSync } from "node:fs"
 

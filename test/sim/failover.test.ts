@@ -219,6 +219,15 @@ failoverTest(
         // Boards: every sample the firmware took was written, in order (its queue lost
         // none), and every one not handed to A before it stopped reached B's subscriber.
         // QoS 0 samples written to A in its last moment may die unread with it: counted.
+        // The boards keep writing: what was written to B until now must arrive, and the
+        // last of it may still be on its way (a CI run checked 1 ms after a write).
+        const checkedAt = Date.now()
+        const writtenToB = (id: string) =>
+            written.get(id)!.filter(x => x.port === b.port && x.at <= checkedAt)
+        await waitFor(() => boardIds.every(id => writtenToB(id).every(x => seqsAt(id).has(x.seq))), {
+            what: "every sample written to B so far to reach the subscriber",
+            timeoutMs: 5000,
+        }).catch(() => undefined) // the assertions below name what is missing
         const queuedFigures: string[] = []
         for (const id of boardIds) {
             const w = written.get(id)!
@@ -231,7 +240,9 @@ failoverTest(
             const got = seqsAt(id)
             const onA = w.filter(x => x.port === a.port)
             const onB = w.filter(x => x.port === b.port)
-            const lostOnB = onB.filter(x => !got.has(x.seq)).map(x => x.seq)
+            const lostOnB = writtenToB(id)
+                .filter(x => !got.has(x.seq))
+                .map(x => x.seq)
             t.deepEqual(lostOnB, [], `${id}: samples written to B that never arrived`)
             const lostOnA = onA.filter(x => !got.has(x.seq))
             for (const x of lostOnA)

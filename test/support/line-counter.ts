@@ -162,9 +162,13 @@ let acks: Buffer[] = []
 let ackTimer: NodeJS.Timeout | undefined
 
 function flushAcks(): void {
+    if (acks.length > 0 && socket?.writable) socket.write(Buffer.concat(acks))
+    dropAcks()
+}
+
+function dropAcks(): void {
     clearTimeout(ackTimer)
     ackTimer = undefined
-    if (acks.length > 0 && socket?.writable) socket.write(Buffer.concat(acks))
     acks = []
 }
 
@@ -192,9 +196,7 @@ function connect(): void {
     })
     s.on("error", () => undefined) // "close" follows: connect again
     s.on("close", () => {
-        clearTimeout(ackTimer)
-        ackTimer = undefined
-        acks = []
+        dropAcks()
         if (!stopping) setTimeout(connect, RETRY_MS)
     })
 }

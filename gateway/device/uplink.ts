@@ -17,6 +17,7 @@ import type { GatewayMetrics } from "../obs/gateway-metrics.js"
 import type { CounterSeries } from "../obs/metrics.js"
 import type { Logger } from "../obs/logger.js"
 import { LogThrottle } from "../obs/throttle.js"
+import type { OutgoingMessage } from "../queue/queue.js"
 import { stampMessage } from "../queue/stamp.js"
 import type { StoredQueue } from "../queue/store.js"
 import { MqttLink } from "../upstream/link.js"
@@ -266,7 +267,8 @@ export class DeviceUplink {
             const m = queue.nextToSend()
             if (m === undefined) break
             const waitedMs = queue.waited(m)
-            let payload = m.payload
+            // The queued bytes as they are, unless stamped: a string only when needed.
+            let payload: string | OutgoingMessage = m
             let properties: { userProperties: { age_ms: string } } | undefined
             if (lateAge(waitedMs) !== 0 || config.timestamp !== "off") {
                 // Its age (if late) and receive time are added now, as it goes (queue/stamp.ts).
@@ -283,7 +285,8 @@ export class DeviceUplink {
             // What the lane holds goes first: one connection, one order.
             lane?.flush()
             const seq = m.seq
-            this.link.publish(m.topic, payload, m.qos, m.retain, error => this.sent(seq, error), properties)
+            const text = typeof payload === "string" ? payload : m.payload
+            this.link.publish(m.topic, text, m.qos, m.retain, error => this.sent(seq, error), properties)
         }
         lane?.flush()
     }

@@ -100,9 +100,12 @@ export class QueueStore {
         return [...this.queues.values()]
     }
 
-    /** Writes what each journal lacks (see journal.ts). */
+    /** Writes what each journal lacks (see journal.ts); gives back memory a burst left. */
     flush(): void {
-        for (const s of this.queues.values()) this.flushOne(s)
+        for (const s of this.queues.values()) {
+            this.flushOne(s)
+            s.queue.trim()
+        }
     }
 
     private flushOne(s: StoredQueue): void {

@@ -53,6 +53,11 @@ export class PubackTap extends Duplex {
         socket.on("close", () => this.destroy())
     }
 
+    /** Every byte written to the tap has been handed to the kernel: none waits in a stream. */
+    get drained(): boolean {
+        return this.writableLength === 0 && this.socket.writableLength === 0
+    }
+
     override _read(): void {
         this.socket.resume()
     }

@@ -9,7 +9,6 @@
  * One lane per connection: ids and what they stand for end with it. What was not
  * acknowledged is the queue's to send again on the next connection, as before.
  */
-import type { Writable } from "node:stream"
 import { remainingLengthSize, topicNameError, writeRemainingLength } from "@fieldlink/protocol/mqtt"
 import { QUEUE_ID_COUNT, QUEUE_ID_FIRST } from "./message-ids.js"
 
@@ -34,6 +33,21 @@ export class TopicBytes {
     }
 }
 
+/**
+ * Where the lane writes: the connection's stream. `drained` says every byte written so
+ * far has left the process (handed to the kernel); a stream without it never is.
+ */
+export interface LaneSink {
+    write(chunk: Buffer): unknown
+    readonly drained?: boolean
+}
+
+/** A payload already in UTF-8 bytes (a queued message's), copied as it is. */
+export interface PayloadBytes {
+    readonly byteLength: number
+    copyTo(target: Buffer, at: number): number
+}
+
 export class QueueLane {
     /** The queue's seq for each id of the range in flight (0: none). */
     private readonly seqs = new Float64Array(QUEUE_ID_COUNT)
@@ -44,7 +58,7 @@ export class QueueLane {
     private end = 0
 
     constructor(
-        private readonly stream: Writable,
+        private readonly stream: LaneSink,
         private readonly topics: TopicBytes,
         /** A PUBACK came for the message with this seq. */
         private readonly acked: (seq: number) => void,
@@ -54,15 +68,18 @@ export class QueueLane {
      * Adds a QoS 1 PUBLISH to the batch (sent by `flush`). Returns false, adding
      * nothing, when the topic is not a valid MQTT topic name (mqtt.js then says why).
      */
-    add(seq: number, topic: string, payload: string, retain: boolean): boolean {
+    add(seq: number, topic: string, payload: string | PayloadBytes, retain: boolean): boolean {
         const topicBytes = this.topics.get(topic)
         if (topicBytes === null) return false
-        const remaining = 2 + topicBytes.length + 2 + Buffer.byteLength(payload)
+        const payloadBytes = typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength
+        const remaining = 2 + topicBytes.length + 2 + payloadBytes
         const size = 1 + remainingLengthSize(remaining) + remaining
         if (this.end + size > this.slab.length) {
-            this.flush()
-            this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size))
-            this.start = this.end = 0
+            this.flush() // which may free the slab (see flush)
+            if (this.end + size > this.slab.length) {
+                this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size))
+                this.start = this.end = 0
+            }
         }
         const id = this.claimId(seq)
         const out = this.slab
@@ -72,15 +89,21 @@ export class QueueLane {
         pos = out.writeUInt16BE(topicBytes.length, pos)
         pos += topicBytes.copy(out, pos)
         pos = out.writeUInt16BE(id, pos)
-        pos += out.write(payload, pos)
+        pos += typeof payload === "string" ? out.write(payload, pos) : payload.copyTo(out, pos)
         this.end = pos
         return true
     }
 
-    /** Writes the batch onto the connection's stream, behind whatever mqtt.js wrote before it. */
+    /**
+     * Writes the batch onto the connection's stream, behind whatever mqtt.js wrote before
+     * it. When the stream took it through to the kernel at once (the usual case), the slab
+     * is written over from its start next time: a slab given up instead outlives the young
+     * generation under a burst, and its memory comes back only at the next full collection.
+     */
     flush(): void {
         if (this.end === this.start) return
         this.stream.write(this.slab.subarray(this.start, this.end))
+        if (this.stream.drained === true) this.end = 0
         this.start = this.end
     }
 

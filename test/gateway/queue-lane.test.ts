@@ -3,13 +3,16 @@
 // parser by packet id. Pure parts against the shared codec and a reference; the link
 // against a real mosquitto.
 import test from "ava"
+import { once } from "node:events"
+import net from "node:net"
 import { Writable } from "node:stream"
 import { encodePublish } from "@fieldlink/protocol/mqtt"
 import { nodeBytes, toBuffer } from "../../lib/bytes-node.js"
 import { createGatewayMetrics } from "../../gateway/obs/gateway-metrics.js"
 import { createLogger } from "../../gateway/obs/logger.js"
 import { MqttLink } from "../../gateway/upstream/link.js"
-import { LowerIdProvider, QUEUE_ID_FIRST } from "../../gateway/upstream/message-ids.js"
+import { PubackTap } from "../../gateway/upstream/broker-stream.js"
+import { LowerIdProvider, QUEUE_ID_COUNT, QUEUE_ID_FIRST } from "../../gateway/upstream/message-ids.js"
 import { PubackSplitter } from "../../gateway/upstream/puback-splitter.js"
 import { isQueueId, QueueLane, TopicBytes } from "../../gateway/upstream/queue-lane.js"
 import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
@@ -138,6 +141,75 @@ test("lane: each PUBLISH is byte for byte what the shared codec encodes; a batch
         lane.add(seq, "fieldlink/devices/a/telemetry", `{"seq":${seq}}`, false)
     lane.flush()
     t.is(writes.length, 4, "a full window of small messages: one write")
+})
+
+test("lane over a real socket: its slab is written over only once the kernel has what was cut from it; every byte arrives as encoded, the reader stalled or not", async t => {
+    const received: Buffer[] = []
+    let receivedBytes = 0
+    let peer: net.Socket | undefined
+    const server = net.createServer(s => {
+        peer = s
+        s.on("data", (chunk: Buffer) => {
+            received.push(chunk)
+            receivedBytes += chunk.length
+        })
+    })
+    server.listen(0, "127.0.0.1")
+    await once(server, "listening")
+    const socket = net.createConnection((server.address() as net.AddressInfo).port, "127.0.0.1")
+    t.teardown(() => {
+        socket.destroy()
+        server.close()
+    })
+    await once(socket, "connect")
+    const reader = await waitFor(() => peer, { what: "the server's end of the socket" })
+    const tap = new PubackTap(socket, new PubackSplitter(isQueueId, () => undefined))
+    // Which slabs the writes were cut from: one serves all while every write goes through.
+    const slabs = new Set<ArrayBufferLike>()
+    const write = tap.write.bind(tap) as (chunk: Buffer) => boolean
+    Object.assign(tap, { write: (chunk: Buffer) => (slabs.add(chunk.buffer), write(chunk)) })
+    const lane = new QueueLane(tap, new TopicBytes(), () => undefined)
+    const expected: Buffer[] = []
+    let expectedBytes = 0
+    let seq = 0
+    const send = (count: number) => {
+        for (let i = 0; i < count; i++) {
+            const payload = `{"seq":${++seq},"pad":"${"x".repeat(seq % 97)}"}`
+            lane.add(seq, "fieldlink/devices/a/telemetry", payload, false)
+            const packet = toBuffer(
+                encodePublish(nodeBytes, {
+                    topic: "fieldlink/devices/a/telemetry",
+                    payload: Buffer.from(payload),
+                    qos: 1,
+                    retain: false,
+                    dup: false,
+                    packetId: QUEUE_ID_FIRST + ((seq - 1) % QUEUE_ID_COUNT),
+                }),
+            )
+            expected.push(packet)
+            expectedBytes += packet.length
+        }
+        lane.flush()
+    }
+    for (let i = 0; i < 500; i++) send(4)
+    t.is(slabs.size, 1, "every write reached the kernel at once: the slab was written over each time")
+    // The reader stalls: the kernel's buffers fill, writes wait in the streams, and what
+    // they hold must stay as it was until it is written.
+    reader.pause()
+    while (tap.drained && expectedBytes < 64 * 1024 * 1024) send(64)
+    t.false(tap.drained, "the writes never had to wait: the case is not tested")
+    const stalledAt = expectedBytes
+    while (expectedBytes < stalledAt + 4 * 1024 * 1024) send(64)
+    t.true(slabs.size > 100, "slabs waiting to be written were not written over")
+    reader.resume()
+    await waitFor(() => receivedBytes >= expectedBytes, {
+        what: "every byte at the reader",
+        timeoutMs: 30_000,
+    })
+    t.true(
+        Buffer.concat(received).equals(Buffer.concat(expected)),
+        "the bytes read are the PUBLISHes encoded",
+    )
 })
 
 test("lane: a PUBACK gives back its message's seq once; ids come round only after the whole range", t => {

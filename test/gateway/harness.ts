@@ -8,7 +8,7 @@ import type { ExecutionContext } from "ava"
 import { configFromObject } from "../../gateway/config/load.js"
 import type { BrokerConfig } from "../../gateway/config/types.js"
 import { startCli, type RunningCli } from "../support/cli.js"
-import { freePort, waitFor } from "../support/wait.js"
+import { waitFor } from "../support/wait.js"
 
 export interface LogLine {
     level: number
@@ -49,7 +49,7 @@ export function writeConfig(dir: string, config: unknown, name = "gateway.json")
     return file
 }
 
-/** A config for tests: fast scans, stats every second, a free HTTP port, state in `dir`. */
+/** A config for tests: fast scans, stats every second, HTTP on a port the gateway picks, state in `dir`. */
 export async function testConfig(
     dir: string,
     broker: string,
@@ -68,7 +68,9 @@ export async function testConfig(
         broker: { url: broker, keepaliveS: 5, reconnect: { baseMs: 100, capMs: 1000 } },
         queue: { flushMs: 50, ...queue },
         ports,
-        http: { port: await freePort() },
+        // 0: the gateway picks a free port and logs it (startGateway reads it): a port
+        // found free here could be taken by another test before the gateway listens.
+        http: { port: 0 },
         log: { level: "debug", format: "json" },
         ...rest,
     }

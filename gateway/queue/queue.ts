@@ -137,6 +137,8 @@ export class MessageQueue {
     /** The first message the journal has not looked at. */
     private saveIndex = 0
     private byteCount = 0
+    /** Sizes of the rows from head to sendIndex (in flight, or acknowledged behind the head). */
+    private sentBytes = 0
     private nextSeq: number
     /** Messages dropped because a bound was hit, since start. */
     dropped = 0
@@ -159,6 +161,11 @@ export class MessageQueue {
 
     get inFlight(): number {
         return this.sendIndex - this.head
+    }
+
+    /** Topic and payload bytes of the messages in flight (sent, not yet at the head's ack). */
+    get inFlightBytes(): number {
+        return this.sentBytes
     }
 
     /** What its storage holds now: bytes of payload pages, rows of the columns. */
@@ -253,9 +260,11 @@ export class MessageQueue {
 
     /** The next message to publish (marked in flight), or undefined. */
     nextToSend(): OutgoingMessage | undefined {
-        while (this.sendIndex < this.tail && this.has(this.sendIndex, ACKED)) this.sendIndex++
+        while (this.sendIndex < this.tail && this.has(this.sendIndex, ACKED))
+            this.sentBytes += this.sizes[this.row(this.sendIndex++)]
         if (this.sendIndex >= this.tail) return undefined
         const r = this.row(this.sendIndex++)
+        this.sentBytes += this.sizes[r]
         const flags = this.flags[r]
         return new Outgoing(
             this.seqs[r],
@@ -287,6 +296,7 @@ export class MessageQueue {
     /** The connection was lost: everything not acknowledged will be sent again, in order. */
     resendUnacked(): void {
         this.sendIndex = this.head
+        this.sentBytes = 0
     }
 
     /** Unacknowledged messages the journal has not written yet; marks them as written. */
@@ -360,6 +370,7 @@ export class MessageQueue {
     private removeHead(): void {
         const r = this.row(this.head)
         this.byteCount -= this.sizes[r]
+        if (this.head < this.sendIndex) this.sentBytes -= this.sizes[r]
         this.topics[r] = undefined
         this.head++
         if (this.sendIndex < this.head) this.sendIndex = this.head

@@ -11,8 +11,8 @@ type MessageIdProvider = NonNullable<IClientOptions["messageIdProvider"]>
 /** The first id of the queue's range; mqtt.js's range is 1 to this − 1. */
 export const QUEUE_ID_FIRST = 0x8000
 /**
- * Ids the queue lane cycles through, from QUEUE_ID_FIRST: far more than a device's send
- * window (64), few enough that the lane's id → seq table stays small (32 KB).
+ * Ids the queue lane cycles through, from QUEUE_ID_FIRST: four times a device's send
+ * window (1,024), few enough that the lane's id → seq table stays small (32 KB).
  */
 export const QUEUE_ID_COUNT = 4096
 

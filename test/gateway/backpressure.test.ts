@@ -1,8 +1,9 @@
 // A device that writes faster than its broker takes (issue 10, the hot path): with the
 // broker up, its queue must not fill and drop its oldest lines; the port waits instead.
-// And however fast the device, no more messages await their PUBACK than the broker said
-// it takes (MQTT 5 Receive Maximum). The broker is made slow by a proxy that holds each of
-// its packets 50 ms (a broker far away: a round trip carries at most one send window).
+// The send window: a far broker's round trip carries up to SEND_WINDOW messages, at most
+// SEND_WINDOW_BYTES of them (one is always let go), and no more than the broker said it
+// takes (MQTT 5 Receive Maximum). The broker is made far by a proxy that holds each of
+// its packets on the way back (a round trip carries at most one send window).
 import test, { type ExecutionContext } from "ava"
 import mqtt, { type IConnackPacket } from "mqtt"
 import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
@@ -10,6 +11,7 @@ import { startProxy, type PacketFilter } from "../support/proxy.js"
 import { socatAvailable, startDevice } from "../support/pty.js"
 import { waitFor } from "../support/wait.js"
 import { mqttWitness, witnessAvailable } from "../support/witness.js"
+import { SEND_WINDOW, SEND_WINDOW_BYTES } from "../../gateway/device/uplink.js"
 import { startGateway, tempDir, testConfig, writeConfig } from "./harness.js"
 
 const ready = [mosquittoAvailable(), witnessAvailable(), socatAvailable()]
@@ -28,6 +30,39 @@ async function metric(port: number, name: string): Promise<number> {
     return line ? Number(line.split(" ").at(-1)) : NaN
 }
 
+/**
+ * QoS 1 PUBLISHes awaiting their PUBACK, counted where the broker sees them (PUBLISHes
+ * in, PUBACKs out): the most at once, as messages and as bytes on the wire.
+ */
+function inFlightAtBroker() {
+    const awaiting = new Map<number, number>() // packet id → the PUBLISH's bytes
+    let bytes = 0
+    const most = { messages: 0, bytes: 0 }
+    const up: PacketFilter = p => {
+        if (p.name === "publish" && (p.flags & 0x06) === 0x02) {
+            // Fixed header, Remaining Length (1-4 bytes), topic length and topic, packet id.
+            let at = 1
+            while (p.bytes[at] & 0x80) at++
+            at += 1
+            const id = p.bytes.readUInt16BE(at + 2 + p.bytes.readUInt16BE(at))
+            awaiting.set(id, p.bytes.length)
+            bytes += p.bytes.length
+            most.messages = Math.max(most.messages, awaiting.size)
+            most.bytes = Math.max(most.bytes, bytes)
+        }
+        return "pass"
+    }
+    const down: PacketFilter = p => {
+        if (p.name === "puback") {
+            const id = p.bytes.readUInt16BE(2)
+            bytes -= awaiting.get(id) ?? 0
+            awaiting.delete(id)
+        }
+        return "pass"
+    }
+    return { up, down, most }
+}
+
 /** ~60 bytes, like a real sample. */
 function sample(seq: number): string {
     return `{"seq":${seq},"temperature_c":21.5,"humidity_pct":40.25,"ok":1}\n`
@@ -40,13 +75,21 @@ function sample(seq: number): string {
  */
 async function slowBrokerRig(
     t: ExecutionContext,
-    options: { broker?: object; extra?: Record<string, unknown>; up?: PacketFilter; down?: PacketFilter },
+    options: {
+        broker?: object
+        port?: object
+        extra?: Record<string, unknown>
+        up?: PacketFilter
+        down?: PacketFilter
+        /** How long the proxy holds each packet on its way back. */
+        delayMs?: number
+    },
 ) {
     const broker = await startMosquitto({ extraConfig: ["max_queued_messages 0"] })
     t.teardown(() => broker.stop())
     const proxy = await startProxy({
         targetPort: broker.port,
-        delayMs: { down: 50 },
+        delayMs: { down: options.delayMs ?? 50 },
         filterUpstream: options.up,
         filterDownstream: options.down,
     })
@@ -56,7 +99,7 @@ async function slowBrokerRig(
     t.teardown(() => device.stop())
     const witness = await mqttWitness(broker.url, "fieldlink/devices/fast/#", { qos: 1 })
     t.teardown(() => witness.stop())
-    const config = await testConfig(dir, proxy.url, [{ path: device.path }], options.extra)
+    const config = await testConfig(dir, proxy.url, [{ path: device.path, ...options.port }], options.extra)
     const gw = startGateway(
         t,
         writeConfig(dir, { ...config, broker: { ...(config.broker as object), ...options.broker } }),
@@ -72,7 +115,7 @@ brokerTest("a device faster than its broker: the port waits, nothing is dropped,
         extra: { queue: { maxMessages: QUEUE_MAX }, log: { level: "info", format: "json" } },
     })
 
-    // Four times the queue's bound at once; the slow broker takes ~1,300 a second.
+    // Four times the queue's bound at once; the far broker takes one window (SEND_WINDOW) per 50 ms.
     let burst = ""
     for (let seq = 1; seq <= LINES; seq++) burst += sample(seq)
     await device.write(burst)
@@ -122,21 +165,11 @@ brokerTest("a device faster than its broker: the port waits, nothing is dropped,
 brokerTest(
     "MQTT 5: no more PUBLISHes await their PUBACK than the broker's Receive Maximum (mosquitto: 20)",
     async t => {
-        // Counted where the broker sees them: QoS 1 PUBLISHes in, PUBACKs out.
-        let awaiting = 0
-        let most = 0
-        const up: PacketFilter = p => {
-            if (p.name === "publish" && (p.flags & 0x06) === 0x02) most = Math.max(most, ++awaiting)
-            return "pass"
-        }
-        const down: PacketFilter = p => {
-            if (p.name === "puback") awaiting--
-            return "pass"
-        }
+        const inFlight = inFlightAtBroker()
         const { broker, device, witness } = await slowBrokerRig(t, {
             broker: { protocolVersion: 5 },
-            up,
-            down,
+            up: inFlight.up,
+            down: inFlight.down,
         })
         let burst = ""
         for (let seq = 1; seq <= 1000; seq++) burst += `{"seq":${seq}}\n`
@@ -147,7 +180,53 @@ brokerTest(
         const connack = await new Promise<IConnackPacket>(resolve => probe.once("connect", resolve))
         await probe.endAsync()
         t.is(connack.properties?.receiveMaximum, 20)
-        t.true(most <= 20, `${most} PUBLISHes awaited their PUBACK at once`)
-        t.true(most >= 15, `the window is used, not starved (${most} at most)`)
+        const { messages } = inFlight.most
+        t.true(messages <= 20, `${messages} PUBLISHes awaited their PUBACK at once`)
+        t.true(messages >= 15, `the window is used, not starved (${messages} at most)`)
     },
 )
+
+brokerTest("a far broker (500 ms): a round trip carries a whole send window of small messages", async t => {
+    const inFlight = inFlightAtBroker()
+    const { device, witness } = await slowBrokerRig(t, { up: inFlight.up, down: inFlight.down, delayMs: 500 })
+    let burst = ""
+    for (let seq = 1; seq <= 3 * SEND_WINDOW; seq++) burst += sample(seq)
+    await device.write(burst)
+    await witness.waitFor(
+        m => m.topic.endsWith("/telemetry") && JSON.parse(m.text).seq === 3 * SEND_WINDOW,
+        30000,
+    )
+    const { messages } = inFlight.most
+    // Up to 2 more: the device's own retained `online` and `info` may still await theirs.
+    t.true(messages >= SEND_WINDOW, `the window is filled (${messages} at most)`)
+    t.true(messages <= SEND_WINDOW + 2, `${messages} PUBLISHes awaited their PUBACK at once`)
+})
+
+brokerTest("large lines: at most SEND_WINDOW_BYTES (and one message more) await their PUBACK", async t => {
+    const LINE_BYTES = 50_000
+    const COUNT = 30 // 1.5 MB: under half the queue's default 4 MiB, so the port is never held
+    const inFlight = inFlightAtBroker()
+    const { device, witness } = await slowBrokerRig(t, {
+        up: inFlight.up,
+        down: inFlight.down,
+        // Long enough for the gateway to read past the byte window before a PUBACK comes
+        // back, even on a busy machine (the lines reach it through a pseudo-terminal).
+        delayMs: 1000,
+        port: { maxLineBytes: 65536 },
+    })
+    let burst = ""
+    for (let seq = 1; seq <= COUNT; seq++) {
+        const head = `{"seq":${seq},"pad":"`
+        burst += `${head}${"x".repeat(LINE_BYTES - head.length - 2)}"}\n`
+    }
+    await device.write(burst)
+    await witness.waitFor(m => m.topic.endsWith("/telemetry") && JSON.parse(m.text).seq === COUNT, 30000)
+    const { messages, bytes } = inFlight.most
+    // A window's worth of payload and topic, one message more, their packets' headers and
+    // the device's own `online` and `info`.
+    t.true(bytes <= SEND_WINDOW_BYTES + LINE_BYTES + 2_000, `${bytes} bytes awaited their PUBACK at once`)
+    t.true(
+        bytes >= SEND_WINDOW_BYTES,
+        `the byte window is used (${bytes} bytes, ${messages} messages at most)`,
+    )
+})

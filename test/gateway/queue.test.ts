@@ -44,6 +44,10 @@ class ListQueue {
         return this.items.reduce((sum, m) => sum + m.size, 0)
     }
 
+    get inFlightBytes(): number {
+        return this.items.slice(0, this.send).reduce((sum, m) => sum + m.size, 0)
+    }
+
     nextToSend(): StoredMessage | undefined {
         while (this.send < this.items.length && this.items[this.send].acked) this.send++
         return this.send < this.items.length ? this.items[this.send++] : undefined
@@ -122,8 +126,8 @@ test("queue: the columns keep what a list of objects keeps, through growth, wrap
                 t.deepEqual(q.takeUnsaved().map(fields), list.takeUnsaved().map(fields), `journal at ${step}`)
             }
             t.deepEqual(
-                [q.depth, q.bytes, q.dropped],
-                [list.items.length, list.bytes, list.dropped],
+                [q.depth, q.bytes, q.dropped, q.inFlight, q.inFlightBytes],
+                [list.items.length, list.bytes, list.dropped, list.send, list.inFlightBytes],
                 `at ${step}`,
             )
         }

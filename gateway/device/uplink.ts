@@ -55,11 +55,12 @@ export interface UplinkContext {
 /**
  * Messages in flight at once per device (sent, PUBACK not yet in), and their topic and
  * payload bytes. Enough to fill a far link: 1,024 per round trip is ~10,000 messages a
- * second to a broker 100 ms away, more than a port at 921,600 baud carries; and on a near
- * one, more messages per socket write and per PUBACK read (64, the window before, cost a
- * quarter to a third more CPU per line at full rate in the gateway bench). Few enough that a lost
- * connection resends a short tail, and a device of long lines does not fill the socket's
- * buffers: past SEND_WINDOW_BYTES no more go until PUBACKs come (one always may).
+ * second to a broker 100 ms away, more than a port at 921,600 baud carries; and on a
+ * near one, more messages per socket write and per PUBACK read (with 64, the window
+ * before, the gateway bench measured a quarter to a third more CPU per line at full
+ * rate). Few enough that a lost connection resends a short tail, and that a device of
+ * long lines does not fill the socket's buffers: past SEND_WINDOW_BYTES no more go until
+ * PUBACKs come (one always may).
  */
 export const SEND_WINDOW = 1024
 export const SEND_WINDOW_BYTES = 256 * 1024

@@ -163,7 +163,7 @@ export class MessageQueue {
         return this.sendIndex - this.head
     }
 
-    /** Topic and payload bytes of the messages in flight (sent, not yet at the head's ack). */
+    /** Topic and payload bytes of the messages in flight (counted as inFlight counts them). */
     get inFlightBytes(): number {
         return this.sentBytes
     }

@@ -63,6 +63,15 @@ function inFlightAtBroker() {
     return { up, down, most }
 }
 
+/** The distinct `seq`s of device "fast"'s telemetry the witness saw. */
+function seqsSeen(witness: { messages(): { topic: string; text: string }[] }): number {
+    const seqs = witness
+        .messages()
+        .filter(m => m.topic === "fieldlink/devices/fast/telemetry")
+        .map(m => JSON.parse(m.text).seq as number)
+    return new Set(seqs).size
+}
+
 /** ~60 bytes, like a real sample. */
 function sample(seq: number): string {
     return `{"seq":${seq},"temperature_c":21.5,"humidity_pct":40.25,"ok":1}\n`
@@ -196,6 +205,7 @@ brokerTest("a far broker (500 ms): a round trip carries a whole send window of s
         m => m.topic.endsWith("/telemetry") && JSON.parse(m.text).seq === 3 * SEND_WINDOW,
         30000,
     )
+    t.is(seqsSeen(witness), 3 * SEND_WINDOW, "every line delivered")
     const { messages } = inFlight.most
     // Up to 2 more: the device's own retained `online` and `info` may still await theirs.
     t.true(messages >= SEND_WINDOW, `the window is filled (${messages} at most)`)
@@ -221,6 +231,7 @@ brokerTest("large lines: at most SEND_WINDOW_BYTES (and one message more) await 
     }
     await device.write(burst)
     await witness.waitFor(m => m.topic.endsWith("/telemetry") && JSON.parse(m.text).seq === COUNT, 30000)
+    t.is(seqsSeen(witness), COUNT, "every line delivered")
     const { messages, bytes } = inFlight.most
     // A window's worth of payload and topic, one message more, their packets' headers and
     // the device's own `online` and `info`.

@@ -8,6 +8,7 @@ import test, { type ExecutionContext } from "ava"
 import mqtt, { type IConnackPacket } from "mqtt"
 import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
 import { startProxy, type PacketFilter } from "../support/proxy.js"
+import type { FramedPacket } from "../support/mqtt-framer.js"
 import { socatAvailable, startDevice } from "../support/pty.js"
 import { waitFor } from "../support/wait.js"
 import { mqttWitness, witnessAvailable } from "../support/witness.js"
@@ -38,14 +39,19 @@ function inFlightAtBroker() {
     const awaiting = new Map<number, number>() // packet id → the PUBLISH's bytes
     let bytes = 0
     const most = { messages: 0, bytes: 0 }
+    // Read by hand, not with protocol/mqtt's parser (MQTT 3.1.1 only): in MQTT 5 too the
+    // packet id comes right after the topic (PUBLISH) or the fixed header (PUBACK), before
+    // any properties or reason code.
+    const packetId = (p: FramedPacket): number => {
+        if (p.name === "puback") return p.bytes.readUInt16BE(2)
+        let at = 1 // past the fixed header's first byte, then its Remaining Length (1-4 bytes)
+        while (p.bytes[at] & 0x80) at++
+        at += 1
+        return p.bytes.readUInt16BE(at + 2 + p.bytes.readUInt16BE(at))
+    }
     const up: PacketFilter = p => {
         if (p.name === "publish" && (p.flags & 0x06) === 0x02) {
-            // Fixed header, Remaining Length (1-4 bytes), topic length and topic, packet id.
-            let at = 1
-            while (p.bytes[at] & 0x80) at++
-            at += 1
-            const id = p.bytes.readUInt16BE(at + 2 + p.bytes.readUInt16BE(at))
-            awaiting.set(id, p.bytes.length)
+            awaiting.set(packetId(p), p.bytes.length)
             bytes += p.bytes.length
             most.messages = Math.max(most.messages, awaiting.size)
             most.bytes = Math.max(most.bytes, bytes)
@@ -54,7 +60,7 @@ function inFlightAtBroker() {
     }
     const down: PacketFilter = p => {
         if (p.name === "puback") {
-            const id = p.bytes.readUInt16BE(2)
+            const id = packetId(p)
             bytes -= awaiting.get(id) ?? 0
             awaiting.delete(id)
         }
@@ -63,13 +69,12 @@ function inFlightAtBroker() {
     return { up, down, most }
 }
 
-/** The distinct `seq`s of device "fast"'s telemetry the witness saw. */
-function seqsSeen(witness: { messages(): { topic: string; text: string }[] }): number {
-    const seqs = witness
+/** The `seq`s of device "fast"'s telemetry the witness saw, in arrival order. */
+function telemetrySeqs(witness: { messages(): { topic: string; text: string }[] }): number[] {
+    return witness
         .messages()
         .filter(m => m.topic === "fieldlink/devices/fast/telemetry")
         .map(m => JSON.parse(m.text).seq as number)
-    return new Set(seqs).size
 }
 
 /** ~60 bytes, like a real sample. */
@@ -128,18 +133,13 @@ brokerTest("a device faster than its broker: the port waits, nothing is dropped,
     let burst = ""
     for (let seq = 1; seq <= LINES; seq++) burst += sample(seq)
     await device.write(burst)
-    const telemetry = () =>
-        witness
-            .messages()
-            .filter(m => m.topic === "fieldlink/devices/fast/telemetry")
-            .map(m => JSON.parse(m.text).seq as number)
-    await waitFor(() => new Set(telemetry()).size >= LINES, {
+    await waitFor(() => new Set(telemetrySeqs(witness)).size >= LINES, {
         what: `all ${LINES} lines at the broker`,
         // Within the device's silence bound (45 s), so its metric series are still there.
         timeoutMs: 30000,
         intervalMs: 200,
     }).catch(() => undefined)
-    const seqs = telemetry()
+    const seqs = telemetrySeqs(witness)
     const http = gw.httpPort!
     t.true(
         Number.isFinite(await metric(http, "fieldlink_gateway_published_total")),
@@ -205,7 +205,7 @@ brokerTest("a far broker (500 ms): a round trip carries a whole send window of s
         m => m.topic.endsWith("/telemetry") && JSON.parse(m.text).seq === 3 * SEND_WINDOW,
         30000,
     )
-    t.is(seqsSeen(witness), 3 * SEND_WINDOW, "every line delivered")
+    t.is(new Set(telemetrySeqs(witness)).size, 3 * SEND_WINDOW, "every line delivered")
     const { messages } = inFlight.most
     // Up to 2 more: the device's own retained `online` and `info` may still await theirs.
     t.true(messages >= SEND_WINDOW, `the window is filled (${messages} at most)`)
@@ -231,7 +231,7 @@ brokerTest("large lines: at most SEND_WINDOW_BYTES (and one message more) await 
     }
     await device.write(burst)
     await witness.waitFor(m => m.topic.endsWith("/telemetry") && JSON.parse(m.text).seq === COUNT, 30000)
-    t.is(seqsSeen(witness), COUNT, "every line delivered")
+    t.is(new Set(telemetrySeqs(witness)).size, COUNT, "every line delivered")
     const { messages, bytes } = inFlight.most
     // A window's worth of payload and topic, one message more, their packets' headers and
     // the device's own `online` and `info`.

@@ -46,12 +46,6 @@ function notOpen(): Error {
     return Object.assign(new Error("Port is not open"), { canceled: true })
 }
 
-function readable(port: UnixPort): Promise<void> {
-    return new Promise((resolve, reject) => {
-        port.poller.once("readable", error => (error ? reject(error) : resolve()))
-    })
-}
-
 const RETRY = new Set(["EAGAIN", "EWOULDBLOCK", "EINTR"])
 
 /**
@@ -59,26 +53,35 @@ const RETRY = new Set(["EAGAIN", "EWOULDBLOCK", "EINTR"])
  * even when data is already waiting: its `readable` comes in the event loop's poll phase,
  * beside the sockets, so a device that writes without pause cannot starve them (reading
  * again at once, from a microtask, would never let a PUBACK in while the port had data).
+ * One promise and its callbacks per read, no more: every chunk a device sends comes
+ * through here, mostly a line or two each.
  */
-export async function readWhenReadable(
+export function readWhenReadable(
     port: UnixPort,
     buffer: Buffer,
     offset: number,
     length: number,
 ): Promise<ReadResult> {
-    for (;;) {
-        if (!port.isOpen || port.fd === null) throw notOpen()
-        await readable(port)
-        if (!port.isOpen || port.fd === null) throw notOpen()
-        let bytesRead = 0
-        try {
-            bytesRead = readSync(port.fd, buffer, offset, length, null)
-        } catch (e) {
-            if (!RETRY.has((e as NodeJS.ErrnoException).code ?? "")) throw e
+    return new Promise((resolve, reject) => {
+        const wait = () => {
+            if (!port.isOpen || port.fd === null) reject(notOpen())
+            else port.poller.once("readable", onReadable)
         }
-        // 0 bytes or EAGAIN (another reader was first, or a spurious wake-up): wait again.
-        if (bytesRead > 0) return { bytesRead, buffer }
-    }
+        const onReadable = (error?: Error | null) => {
+            if (error) return reject(error)
+            if (!port.isOpen || port.fd === null) return reject(notOpen())
+            let bytesRead = 0
+            try {
+                bytesRead = readSync(port.fd, buffer, offset, length, null)
+            } catch (e) {
+                if (!RETRY.has((e as NodeJS.ErrnoException).code ?? "")) return reject(e)
+            }
+            // 0 bytes or EAGAIN (another reader was first, or a spurious wake-up): wait again.
+            if (bytesRead > 0) resolve({ bytesRead, buffer })
+            else wait()
+        }
+        wait()
+    })
 }
 
 /**

@@ -15,8 +15,15 @@ export function isWaitingPoller(poller: unknown): poller is WaitingPoller {
     return typeof p.poll === "function" && typeof p.listenerCount === "function"
 }
 
-/** bindings-cpp's poller flags (its EVENTS): libuv's UV_READABLE, UV_WRITABLE, UV_DISCONNECT. */
-const POLL_FLAGS = { readable: 1, writable: 2, disconnect: 4 } as const
+/**
+ * bindings-cpp's poller events and flags (its EVENTS): libuv's UV_READABLE, UV_WRITABLE,
+ * UV_DISCONNECT. A list made once: every read asks the poller, so no array is built per ask.
+ */
+const POLL_FLAGS: ReadonlyArray<readonly [event: string, flag: number]> = [
+    ["readable", 1],
+    ["writable", 2],
+    ["disconnect", 4],
+]
 
 /**
  * Makes each request of `poller` ask for every event still waited for, not only its own.
@@ -34,8 +41,8 @@ export function armEveryWait(poller: WaitingPoller): void {
     const poll = poller.poll.bind(poller)
     poller.poll = (flags = 0) => {
         let all = flags
-        for (const [event, flag] of Object.entries(POLL_FLAGS))
-            if (poller.listenerCount(event) > 0) all |= flag
+        for (let i = 0; i < POLL_FLAGS.length; i++)
+            if (poller.listenerCount(POLL_FLAGS[i][0]) > 0) all |= POLL_FLAGS[i][1]
         poll(all)
     }
 }

@@ -4,7 +4,8 @@
  * pseudo-terminals); tests or a simulator may pass another.
  *
  * Contract: open() resolves once the port is open or rejects with the OS error;
- * `data` delivers chunks as they come; `closed` fires once, whether the port went away
+ * `data` delivers chunks as they come (read by read-loop.ts, not by SerialPort's stream,
+ * which is used to open, set up, write and close); `closed` fires once, whether the port went away
  * (unplugged) or close() was called. Ports are opened with an exclusive flock(2) lock,
  * which the kernel releases when the descriptor closes, even if the process dies: no
  * stale lock file is ever left behind (unlike UUCP lock files in /var/lock).
@@ -12,6 +13,7 @@
 import { SerialPort, type SerialPortOpenOptions } from "serialport"
 import type { PortOptions } from "../config/types.js"
 import { readNowBinding } from "./read-now.js"
+import { ReadLoop, type ReadablePort } from "./read-loop.js"
 
 export interface SerialHandlers {
     data(chunk: Buffer): void
@@ -44,11 +46,6 @@ export const nodeSerialTransport: SerialTransport = {
             rtscts: options.rtscts,
             lock: true,
             autoOpen: false,
-            // Bytes read at once and kept read ahead (serialport's default: 64 KB each). A port
-            // held back (its device's queue is deep) still delivers what was read before the
-            // hold: 16 KB keeps that within the queue's headroom even for tiny lines, and is
-            // far above what a UART delivers between two reads.
-            highWaterMark: 16 * 1024,
         }
         // SerialPort's type leaves `binding` out, but it passes one on (its default is
         // only spread under the options).
@@ -64,24 +61,24 @@ export const nodeSerialTransport: SerialTransport = {
                 const onClose = (e?: Error) => {
                     if (closed) return
                     closed = true
+                    reader.stop()
                     port.removeAllListeners()
                     // A read error after close is harmless; never let it be unhandled.
                     port.on("error", () => undefined)
                     handlers.closed(e ?? undefined)
                 }
-                port.on("data", (chunk: Buffer) => handlers.data(chunk))
-                port.on("close", (e?: Error) => onClose(e))
-                port.on("error", (e: Error) => {
-                    // An error on an open port (EIO after an unplug) ends it.
-                    if (port.isOpen) port.close(() => onClose(e))
-                    else onClose(e)
-                })
+                // An error on an open port (EIO after an unplug) ends it, the error told.
+                const fail = (e: Error) => (port.isOpen ? port.close(undefined, e) : onClose(e))
+                const reader = new ReadLoop(port.port as ReadablePort, handlers.data, fail)
+                port.on("close", (e?: Error | null) => onClose(e ?? undefined))
+                port.on("error", fail)
+                reader.start()
                 resolve({
                     write: (data, done) => {
                         port.write(data, e => done(e ?? null))
                     },
-                    pause: () => void port.pause(),
-                    resume: () => void port.resume(),
+                    pause: () => reader.pause(),
+                    resume: () => reader.resume(),
                     close: () =>
                         new Promise<void>(done => {
                             if (!port.isOpen) {

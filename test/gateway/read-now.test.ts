@@ -11,6 +11,7 @@ import { EventEmitter } from "node:events"
 import { closeSync, constants, existsSync, openSync, readSync, writeFileSync, writeSync } from "node:fs"
 import path from "node:path"
 import { readNowBinding, readWhenReadable } from "../../gateway/serial/read-now.js"
+import type { PortOptions } from "../../gateway/config/types.js"
 import { nodeSerialTransport } from "../../gateway/serial/transport.js"
 import { tieToParent } from "../support/cleanup.js"
 import { socatAvailable, startDevice } from "../support/pty.js"
@@ -22,6 +23,19 @@ const ptyTest = ready.ok ? test : test.skip
 if (!ready.ok) test("serial read tests are skipped here", t => t.pass(ready.reason))
 
 const OPEN = { baudRate: 115200, dataBits: 8, stopBits: 1, parity: "none", lock: false } as const
+/** A gateway port's settings, for the transport. */
+const PORT_OPTIONS: PortOptions = {
+    baudRate: 115200,
+    dataBits: 8,
+    parity: "none",
+    stopBits: 1,
+    rtscts: false,
+    live: 0,
+    maxLineBytes: 1024,
+    checksum: "optional",
+    acks: false,
+    retainedCommands: [],
+}
 
 ptyTest("a read with nothing to read waits for the data, then returns it", async t => {
     const device = await startDevice(tempDir(t), "ttyR")
@@ -55,22 +69,10 @@ ptyTest("through the transport: a burst arrives whole and in order; an unplug cl
     t.teardown(() => device.stop())
     const chunks: Buffer[] = []
     let closed: { error?: Error } | undefined
-    const serial = await nodeSerialTransport.open(
-        device.path,
-        {
-            baudRate: 115200,
-            dataBits: 8,
-            parity: "none",
-            stopBits: 1,
-            rtscts: false,
-            live: 0,
-            maxLineBytes: 1024,
-            checksum: "optional",
-            acks: false,
-            retainedCommands: [],
-        },
-        { data: chunk => chunks.push(Buffer.from(chunk)), closed: error => (closed = { error }) },
-    )
+    const serial = await nodeSerialTransport.open(device.path, PORT_OPTIONS, {
+        data: chunk => chunks.push(Buffer.from(chunk)),
+        closed: error => (closed = { error }),
+    })
     t.teardown(() => serial.close())
     const lines = Array.from({ length: 2000 }, (_, i) => `{"seq":${i}}\n`).join("")
     await device.write(lines)
@@ -147,6 +149,50 @@ function nonBlocking(op: () => number): number {
         throw e
     }
 }
+
+ptyTest(
+    "through the transport: paused, the port is not read and the device is held back; resumed, all arrives in order",
+    async t => {
+        const { gatewayPath, device } = await rawPair(t)
+        const chunks: Buffer[] = []
+        const serial = await nodeSerialTransport.open(gatewayPath, PORT_OPTIONS, {
+            data: chunk => chunks.push(Buffer.from(chunk)),
+            closed: () => undefined,
+        })
+        t.teardown(() => serial.close())
+        serial.pause()
+        // The device writes until nothing more goes in for a while: the pseudo-terminals' and
+        // the relay's buffers are full, which they can only be if nobody reads the port.
+        const sent: Buffer[] = []
+        let seq = 0
+        let lastProgress = performance.now()
+        while (performance.now() - lastProgress < 300) {
+            const line = Buffer.from(`{"seq":${++seq},"temperature_c":21.5}\n`)
+            const n = nonBlocking(() => writeSync(device, line))
+            if (n === line.length) {
+                sent.push(line)
+                lastProgress = performance.now()
+            } else {
+                if (n > 0) sent.push(line.subarray(0, n))
+                seq--
+                await new Promise(resolve => setTimeout(resolve, 20))
+            }
+            t.true(
+                sent.length < 200_000,
+                "the device never filled the buffers: the paused port is being read",
+            )
+            if (sent.length >= 200_000) return
+        }
+        t.is(chunks.length, 0, "data came while the port was paused")
+        serial.resume()
+        const all = Buffer.concat(sent)
+        await waitFor(() => Buffer.concat(chunks).length >= all.length, {
+            what: "what the device sent to arrive once resumed",
+            timeoutMs: 10000,
+        })
+        t.true(Buffer.concat(chunks).equals(all), "bytes lost, doubled or out of order")
+    },
+)
 
 ptyTest(
     "a write waiting for room neither stops reads nor stays stuck once the device reads again",

@@ -8,7 +8,10 @@
  * `seq`s, and whether each new `seq` came in order. Ask for a run's figures over IPC
  * (CountRequest; start it with startHelper).
  *
- *   forked with: <broker port> <client id>
+ *   forked with: <broker port> <client id> [<subscription QoS: 1 (default) or 0>]
+ *
+ * At QoS 0 (the gateway bench's default) nothing is acknowledged; across an outage the
+ * broker then keeps what comes for it only with `queue_qos0_messages true`.
  *
  * It sends { kind: "ready" } once the broker has granted its subscription (SUBACK). Its
  * broker must not limit QoS 1 messages in flight to it (mosquitto: `max_inflight_messages
@@ -102,7 +105,12 @@ const ACK_DELAY_MS = 5
 /** Messages a second from which PUBACKs are batched. */
 const BURST_RATE = 10_000
 
-const [port, clientId] = process.argv.slice(2)
+const [port, clientId, qosArg = "1"] = process.argv.slice(2)
+if (qosArg !== "0" && qosArg !== "1") {
+    console.error(`line-counter: the subscription QoS must be 0 or 1, not ${JSON.stringify(qosArg)}`)
+    process.exit(2)
+}
+const SUBSCRIPTION_QOS = Number(qosArg) as 0 | 1
 const runs = new Map<string, Run>()
 
 /** The number written after `key` in a line such as {"run":"r1","seq":12,"t":1712345678901.123}. */
@@ -213,7 +221,7 @@ function onPacket(s: net.Socket, packet: MqttPacket, arrivedAt: number): void {
             process.exit(1)
         }
         // The session keeps the subscription; asking again is harmless and covers a broker without persistence.
-        s.write(encodeSubscribe(nodeBytes, 1, [{ topic: TOPIC, qos: 1 }]) as Buffer)
+        s.write(encodeSubscribe(nodeBytes, 1, [{ topic: TOPIC, qos: SUBSCRIPTION_QOS }]) as Buffer)
     } else if (packet.type === PacketType.SUBACK) {
         if (packet.granted?.[0] === SUBACK_FAILURE) {
             console.error(`line-counter: the broker refused the subscription to ${TOPIC}`)

@@ -43,7 +43,12 @@ export class ReadLoop {
     ) {}
 
     start(): void {
-        void this.run()
+        // What `data` throws ends this port's reading as a read error would: the port
+        // closes (and is opened again), and the other ports and the gateway go on.
+        this.run().catch((error: unknown) => {
+            this.stopped = true
+            this.failed(error instanceof Error ? error : new Error(String(error)))
+        })
     }
 
     pause(): void {

@@ -86,6 +86,25 @@ ptyTest("through the transport: a burst arrives whole and in order; an unplug cl
     t.pass()
 })
 
+ptyTest(
+    "through the transport: a data handler that throws closes that port with its error, nothing crashes",
+    async t => {
+        const device = await startDevice(tempDir(t), "ttyX")
+        t.teardown(() => device.stop())
+        let closed: { error?: Error } | undefined
+        const serial = await nodeSerialTransport.open(device.path, PORT_OPTIONS, {
+            data: () => {
+                throw new Error("a bug in the session")
+            },
+            closed: error => (closed = { error }),
+        })
+        t.teardown(() => serial.close())
+        await device.write("hello id=x1\n")
+        await waitFor(() => closed, { what: "the port to close", timeoutMs: 10000 })
+        t.is(closed?.error?.message, "a bug in the session")
+    },
+)
+
 test("a read waits for the poller even when data is already there, so a busy port cannot starve the sockets", async t => {
     // A real non-blocking FIFO holding data, and a stand-in for the port's poller (a test
     // double: only this test decides when `readable` comes). Reading again at once

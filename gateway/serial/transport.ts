@@ -4,9 +4,9 @@
  * pseudo-terminals); tests or a simulator may pass another.
  *
  * Contract: open() resolves once the port is open or rejects with the OS error;
- * `data` delivers chunks as they come (read by read-loop.ts, not by SerialPort's stream,
- * which is used to open, set up, write and close); `closed` fires once, whether the port went away
- * (unplugged) or close() was called. Ports are opened with an exclusive flock(2) lock,
+ * `data` delivers chunks as they come (read by read-loop.ts; SerialPort opens, sets up,
+ * writes and closes); `closed` fires once, whether the port went away (unplugged) or
+ * close() was called. Ports are opened with an exclusive flock(2) lock,
  * which the kernel releases when the descriptor closes, even if the process dies: no
  * stale lock file is ever left behind (unlike UUCP lock files in /var/lock).
  */

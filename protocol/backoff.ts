@@ -1,12 +1,13 @@
 /**
- * Reconnect delays: exponential backoff with full jitter and a cap.
+ * Reconnect delays: exponential backoff with a cap. The delay is drawn with full jitter
+ * under this ceiling (protocol/reconnect.ts, which also bounds it by the time down).
  *
  * Full jitter (delay drawn uniformly from [0, min(cap, base·2^attempt)]) spreads a fleet
  * that lost its broker at the same instant, so a restarted broker is not stampeded by
  * every board reconnecting on the same tick.
  * See https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
  *
- * Pure: the random source is a parameter, so tests pin it.
+ * Pure.
  */
 
 export interface BackoffPolicy {
@@ -24,12 +25,4 @@ export function backoffCeiling(attempt: number, policy: BackoffPolicy): number {
     const exponent = attempt < 0 ? 0 : attempt > 30 ? 30 : attempt
     const ceiling = policy.baseMs * Math.pow(2, exponent)
     return ceiling < policy.capMs ? ceiling : policy.capMs
-}
-
-/**
- * The delay before reconnect attempt `attempt` (0 = first retry).
- * `random` returns a number in [0, 1), like Math.random.
- */
-export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number): number {
-    return Math.floor(random() * backoffCeiling(attempt, policy))
 }

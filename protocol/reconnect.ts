@@ -2,6 +2,15 @@
  * When to reconnect, across connections: the one policy of the firmware and the gateway
  * (gateway/upstream/link.ts uses it too).
  *
+ * The wait before an attempt is drawn with full jitter under a ceiling that doubles with
+ * each failed or short-lived connection (protocol/backoff.ts) and is never more than the
+ * time already spent without a connection that held (`base` at least). Connects that fail
+ * at once ("network unreachable" while a router reboots) escalate the count quickly, and a
+ * ceiling from the count alone could keep a board silent for a minute after a 10 s cut,
+ * its offline queue overflowing meanwhile; bounded by the time down, the wait after a cut
+ * is at most about as long as the cut was, and a fleet that lost a broker together is
+ * still spread over a window as long as the broker was away.
+ *
  * A connection the broker accepts and then drops within `holdMs` does not count as a
  * success: the backoff attempt keeps growing, so a broker that kicks us right after
  * CONNACK (a packet we choke on, a broker-side limit, a second client with our id) sees
@@ -24,7 +33,7 @@
  *
  * Pure and clock-free: the caller passes the time and how long the connection held.
  */
-import { BackoffPolicy, backoffCeiling, backoffDelay } from "./backoff.js"
+import { BackoffPolicy, backoffCeiling } from "./backoff.js"
 
 export interface ReconnectPolicy {
     backoff: BackoffPolicy
@@ -63,6 +72,10 @@ export const enum ConnectionEnd {
 export interface ReconnectState {
     /** Failed or short-lived connections since the last one that held: the backoff exponent + 1. */
     attempt: number
+    /** When the first of those ended (caller's clock, ms). */
+    downSince: number
+    /** How long without a connection that held, when the last end was noted (ms). */
+    downForMs: number
     /** Clean closes by the broker in the current run. */
     brokerCloses: number
     /** When the current run of closes began (caller's clock, ms). */
@@ -74,7 +87,15 @@ export interface ReconnectState {
 }
 
 export function reconnectStart(): ReconnectState {
-    return { attempt: 0, brokerCloses: 0, runStartedAt: 0, takeover: false, takeovers: 0 }
+    return {
+        attempt: 0,
+        downSince: 0,
+        downForMs: 0,
+        brokerCloses: 0,
+        runStartedAt: 0,
+        takeover: false,
+        takeovers: 0,
+    }
 }
 
 /** How long a connection must hold to clear the state: longer than the cap while a takeover is suspected. */
@@ -96,7 +117,10 @@ export function noteConnectionEnd(
     policy: ReconnectPolicy,
 ): boolean {
     const held = end !== ConnectionEnd.NEVER_ONLINE && heldMs >= holdNeededMs(state, policy)
+    if (held || state.attempt === 0) state.downSince = now
     state.attempt = held ? 1 : state.attempt + 1
+    // A clock that went back (the gateway's is monotonic; a caller's may not be) counts as no time.
+    state.downForMs = now > state.downSince ? now - state.downSince : 0
     if (end === ConnectionEnd.OURS) {
         state.brokerCloses = 0
         if (held) state.takeover = false
@@ -132,10 +156,13 @@ export function noteConnectionEnd(
 export function reconnectDelay(state: ReconnectState, policy: ReconnectPolicy, random: () => number): number {
     const cap = policy.backoff.capMs
     if (state.takeover) return Math.floor(cap / 2 + random() * (cap / 2))
-    return backoffDelay(state.attempt - 1, policy.backoff, random)
+    return Math.floor(random() * reconnectCeiling(state, policy))
 }
 
 /** The upper bound of the next delay (for tests and logs). */
 export function reconnectCeiling(state: ReconnectState, policy: ReconnectPolicy): number {
-    return state.takeover ? policy.backoff.capMs : backoffCeiling(state.attempt - 1, policy.backoff)
+    if (state.takeover) return policy.backoff.capMs
+    const byCount = backoffCeiling(state.attempt - 1, policy.backoff)
+    const byTimeDown = state.downForMs > policy.backoff.baseMs ? state.downForMs : policy.backoff.baseMs
+    return byCount < byTimeDown ? byCount : byTimeDown
 }

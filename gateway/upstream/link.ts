@@ -71,6 +71,7 @@ export class MqttLink {
     private client: MqttClient | undefined
     private readonly reconnect = reconnectStart()
     private readonly policy: ReconnectPolicy
+    /** performance.now() at CONNACK: monotonic, so a wall clock that jumps bends no backoff. */
     private connectedAt: number | undefined
     private timer: NodeJS.Timeout | undefined
     /** Index into broker.urls of the node this link tries next; moves on after every close. */
@@ -229,7 +230,7 @@ export class MqttLink {
         let disconnectReason: number | undefined
         client.on("connect", connack => {
             if (this.client !== client || this.move("connack") !== "connected") return
-            this.connectedAt = Date.now()
+            this.connectedAt = performance.now()
             this.brokerReceiveMaximum = connack.properties?.receiveMaximum ?? MQTT_MAX_RECEIVE
             if (this.lastError)
                 o.log.info(
@@ -263,7 +264,7 @@ export class MqttLink {
             client.removeAllListeners("connect")
             client.end(true)
             const online = was === "connected" && this.connectedAt !== undefined
-            const heldMs = online ? Date.now() - this.connectedAt! : 0
+            const heldMs = online ? performance.now() - this.connectedAt! : 0
             const end = !online
                 ? ConnectionEnd.NEVER_ONLINE
                 : disconnectReason === REASON_SESSION_TAKEN_OVER
@@ -271,7 +272,7 @@ export class MqttLink {
                   : failure !== undefined
                     ? ConnectionEnd.OURS
                     : ConnectionEnd.BROKER_CLOSED
-            if (noteConnectionEnd(this.reconnect, end, heldMs, Date.now(), this.policy))
+            if (noteConnectionEnd(this.reconnect, end, heldMs, performance.now(), this.policy))
                 this.reportTakeover(disconnectReason)
             else {
                 const closed = Object.assign(

@@ -1,6 +1,6 @@
 // Pure firmware logic, run on Node: the same files DeviceScript compiles into the firmware.
 import test from "ava"
-import { backoffCeiling, backoffDelay, DEFAULT_BACKOFF } from "../../protocol/backoff.js"
+import { backoffCeiling } from "../../protocol/backoff.js"
 import { DropOldestQueue } from "../../firmware/src/core/queue.js"
 import {
     KeepAliveAction,
@@ -36,25 +36,6 @@ test("backoff: ceiling doubles from the base and stops at the cap", t => {
     t.deepEqual(
         [0, 1, 2, 3, 4, 5, 60, 5000].map(a => backoffCeiling(a, policy)),
         [500, 1000, 2000, 4000, 8000, 8000, 8000, 8000],
-    )
-})
-
-test("backoff: full jitter spans [0, ceiling) and is a pure function of attempt and random", t => {
-    t.is(
-        backoffDelay(3, DEFAULT_BACKOFF, () => 0),
-        0,
-    )
-    t.is(
-        backoffDelay(3, DEFAULT_BACKOFF, () => 0.5),
-        2000,
-    )
-    t.is(
-        backoffDelay(3, DEFAULT_BACKOFF, () => 0.999999),
-        3999,
-    )
-    t.is(
-        backoffDelay(100, DEFAULT_BACKOFF, () => 0.5),
-        DEFAULT_BACKOFF.capMs / 2,
     )
 })
 
@@ -259,22 +240,58 @@ test("reconnect: connections dropped soon after CONNACK keep growing the backoff
     const s = reconnectStart()
     const ceilings: number[] = []
     for (let i = 0; i < 5; i++) {
-        noteConnectionEnd(s, ConnectionEnd.OURS, 200, i * 1000, policy) // our own error each time: no takeover
+        noteConnectionEnd(s, ConnectionEnd.OURS, 200, i * 10_000, policy) // our own error each time: no takeover
         ceilings.push(reconnectCeiling(s, policy))
     }
     t.deepEqual(ceilings, [500, 1000, 2000, 4000, 8000])
     t.false(s.takeover)
-    noteConnectionEnd(s, ConnectionEnd.OURS, policy.holdMs, 60000, policy) // held 10 s: start over
+    noteConnectionEnd(s, ConnectionEnd.OURS, policy.holdMs, 100_000, policy) // held 10 s: start over
     t.is(s.attempt, 1)
     t.is(reconnectCeiling(s, policy), 500)
 })
 
 test("reconnect: failures before CONNACK grow the backoff but never suggest a takeover", t => {
     const s = reconnectStart()
-    for (let i = 0; i < 10; i++) t.false(noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, i, policy))
+    for (let i = 0; i < 10; i++)
+        t.false(noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, i * 10_000, policy))
     t.is(s.attempt, 10)
     t.is(s.brokerCloses, 0)
     t.is(reconnectDelay(s, policy, half), 4000)
+})
+
+test("reconnect: full jitter spans [0, ceiling)", t => {
+    const s = reconnectStart()
+    for (let i = 0; i < 4; i++) noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, i * 10_000, policy)
+    t.is(reconnectCeiling(s, policy), 4000)
+    t.deepEqual(
+        [0, 0.5, 0.999999].map(r => reconnectDelay(s, policy, () => r)),
+        [0, 2000, 3999],
+    )
+})
+
+test("reconnect: after a cut where every connect failed at once, the wait is never longer than the time down", t => {
+    // Connects failing at once with the shortest draws escalate the count fastest: 20
+    // attempts within 1 s would put the ceiling at the cap (60 s) by the count alone.
+    const slow = reconnectPolicy({ baseMs: 500, capMs: 60000 })
+    const s = reconnectStart()
+    noteConnectionEnd(s, ConnectionEnd.OURS, 3_600_000, 1_000_000, slow) // the link was reset: down from here
+    t.is(reconnectCeiling(s, slow), 500, "at once: the base")
+    for (let now = 1_000_050; now <= 1_001_000; now += 50)
+        noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, now, slow)
+    t.true(s.attempt > 20)
+    t.is(reconnectCeiling(s, slow), 1000, "1 s down: at most 1 s")
+    noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, 1_010_000, slow)
+    t.is(reconnectCeiling(s, slow), 10_000, "10 s down: at most 10 s")
+    noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, 1_300_000, slow)
+    t.is(reconnectCeiling(s, slow), 60_000, "5 minutes down: the cap")
+    // A connection dropped soon after CONNACK does not end the time down…
+    noteConnectionEnd(s, ConnectionEnd.OURS, 200, 1_300_500, slow)
+    t.is(s.downForMs, 300_500)
+    // …one that held does, and a clock that went back counts as no time down.
+    noteConnectionEnd(s, ConnectionEnd.OURS, slow.holdMs, 1_400_000, slow)
+    noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, 1_390_000, slow)
+    t.is(s.downForMs, 0)
+    t.is(reconnectCeiling(s, slow), 500)
 })
 
 test("reconnect: three clean broker closes in a row suggest a takeover once; the delay stays in the cap's upper half", t => {

@@ -9,7 +9,7 @@
  * This file is the I/O shell only. Options and the CONNECT they make are in `options`,
  * packets come from the shared pure codec (protocol/mqtt), the connection life from
  * `core/connection`, ping timing from
- * `core/keepalive`, reconnect delays from `core/reconnect` (a connection the broker drops
+ * `core/keepalive`, reconnect delays from `protocol/reconnect` (a connection the broker drops
  * soon after CONNACK does not reset the backoff; a run of them means a duplicate client
  * id), broker-side input it cannot use from `inbound`. Every packet goes out in exactly
  * one socket write.

@@ -1,5 +1,5 @@
 /**
- * The client's side of the reconnect policy (core/reconnect.ts): it follows one connection
+ * The client's side of the reconnect policy (protocol/reconnect.ts): it follows one connection
  * at a time — when it came online, whether we ended it — and turns how it ended into the
  * delay before the next attempt, saying once when the pattern looks like another client
  * using our client id.

@@ -31,7 +31,8 @@ export class Gateway {
     private readonly hub: DeviceHub
     private readonly ports: PortManager
     private readonly link: MqttLink
-    private readonly startedAt = Date.now()
+    /** performance.now(): the uptime in stats does not follow a wall clock that steps. */
+    private readonly startedAt = performance.now()
     private releaseLock: (() => void) | undefined
     private statsTimer: NodeJS.Timeout | undefined
     private http: HealthServer | undefined

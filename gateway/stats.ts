@@ -13,6 +13,7 @@ export interface UpstreamSummary {
 }
 
 export function gatewayStats(
+    /** performance.now() when the gateway started. */
     startedAt: number,
     ports: PortManager,
     hub: DeviceHub,
@@ -64,7 +65,7 @@ export function gatewayStats(
         totals.queued += u.queue.depth
     }
     return {
-        uptime_s: Math.round((Date.now() - startedAt) / 1000),
+        uptime_s: Math.round((performance.now() - startedAt) / 1000),
         upstream: upstream.connected ? "connected" : "disconnected",
         upstream_takeovers: upstream.takeovers,
         totals,

@@ -49,6 +49,7 @@ export const DRAIN_MAX_MS = 3000
 export class PortManager {
     private readonly open = new Map<string, OpenPort>()
     private readonly opening = new Set<string>()
+    /** Ports waiting to be opened again: `at` is on the monotonic clock (a wall clock may step back). */
     private readonly retry = new Map<string, { attempt: number; at: number }>()
     /** The last hello id seen on each port, kept while the gateway runs. */
     private readonly helloIds = new Map<string, string>()
@@ -137,7 +138,7 @@ export class PortManager {
                 await this.close(p, true)
             }
         }
-        const t = Date.now()
+        const t = performance.now()
         for (const f of found) {
             if (this.stopped || this.open.has(f.path) || this.opening.has(f.path)) continue
             const wait = this.retry.get(f.path)
@@ -221,7 +222,7 @@ export class PortManager {
     private backoff(p: string): number {
         const attempt = (this.retry.get(p)?.attempt ?? -1) + 1
         const delay = backoffCeiling(attempt, REOPEN)
-        this.retry.set(p, { attempt, at: Date.now() + delay })
+        this.retry.set(p, { attempt, at: performance.now() + delay })
         return delay
     }
 

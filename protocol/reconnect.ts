@@ -4,12 +4,14 @@
  *
  * The wait before an attempt is drawn with full jitter under a ceiling that doubles with
  * each failed or short-lived connection (protocol/backoff.ts) and is never more than the
- * time already spent without a connection that held (`base` at least). Connects that fail
- * at once ("network unreachable" while a router reboots) escalate the count quickly, and a
- * ceiling from the count alone could keep a board silent for a minute after a 10 s cut,
- * its offline queue overflowing meanwhile; bounded by the time down, the wait after a cut
- * is at most about as long as the cut was, and a fleet that lost a broker together is
- * still spread over a window as long as the broker was away.
+ * waits already drawn since the last connection that held (`base` at least). Connects that
+ * fail at once ("network unreachable" while a router reboots) escalate the count quickly,
+ * and a ceiling from the count alone could keep a board silent for a minute after a 10 s
+ * cut, its offline queue overflowing meanwhile. When attempts fail at once the waits are
+ * the time down, so the wait after a cut is at most about as long as the cut was; a fleet
+ * that lost a broker together is still spread over a window as long as the broker was
+ * away. The waits drawn, not a clock, bound it: a seed gives the same delays on every run
+ * (the simulator's promise), and no clock step bends it.
  *
  * A connection the broker accepts and then drops within `holdMs` does not count as a
  * success: the backoff attempt keeps growing, so a broker that kicks us right after
@@ -72,10 +74,8 @@ export const enum ConnectionEnd {
 export interface ReconnectState {
     /** Failed or short-lived connections since the last one that held: the backoff exponent + 1. */
     attempt: number
-    /** When the first of those ended (caller's clock, ms). */
-    downSince: number
-    /** How long without a connection that held, when the last end was noted (ms). */
-    downForMs: number
+    /** The waits drawn since then (ms): the time down, short of the attempts themselves. */
+    waitedMs: number
     /** Clean closes by the broker in the current run. */
     brokerCloses: number
     /** When the current run of closes began (caller's clock, ms). */
@@ -89,8 +89,7 @@ export interface ReconnectState {
 export function reconnectStart(): ReconnectState {
     return {
         attempt: 0,
-        downSince: 0,
-        downForMs: 0,
+        waitedMs: 0,
         brokerCloses: 0,
         runStartedAt: 0,
         takeover: false,
@@ -117,10 +116,8 @@ export function noteConnectionEnd(
     policy: ReconnectPolicy,
 ): boolean {
     const held = end !== ConnectionEnd.NEVER_ONLINE && heldMs >= holdNeededMs(state, policy)
-    if (held || state.attempt === 0) state.downSince = now
     state.attempt = held ? 1 : state.attempt + 1
-    // A clock that went back (the gateway's is monotonic; a caller's may not be) counts as no time.
-    state.downForMs = now > state.downSince ? now - state.downSince : 0
+    if (held) state.waitedMs = 0
     if (end === ConnectionEnd.OURS) {
         state.brokerCloses = 0
         if (held) state.takeover = false
@@ -152,17 +149,23 @@ export function noteConnectionEnd(
     return true
 }
 
-/** The delay before the next attempt; `random` in [0, 1). */
+/**
+ * Draws the delay before the next attempt (`random` in [0, 1)) and counts it as waited:
+ * call it once per noted end.
+ */
 export function reconnectDelay(state: ReconnectState, policy: ReconnectPolicy, random: () => number): number {
     const cap = policy.backoff.capMs
-    if (state.takeover) return Math.floor(cap / 2 + random() * (cap / 2))
-    return Math.floor(random() * reconnectCeiling(state, policy))
+    const delay = state.takeover
+        ? Math.floor(cap / 2 + random() * (cap / 2))
+        : Math.floor(random() * reconnectCeiling(state, policy))
+    state.waitedMs += delay
+    return delay
 }
 
 /** The upper bound of the next delay (for tests and logs). */
 export function reconnectCeiling(state: ReconnectState, policy: ReconnectPolicy): number {
     if (state.takeover) return policy.backoff.capMs
     const byCount = backoffCeiling(state.attempt - 1, policy.backoff)
-    const byTimeDown = state.downForMs > policy.backoff.baseMs ? state.downForMs : policy.backoff.baseMs
-    return byCount < byTimeDown ? byCount : byTimeDown
+    const byWaits = state.waitedMs > policy.backoff.baseMs ? state.waitedMs : policy.backoff.baseMs
+    return byCount < byWaits ? byCount : byWaits
 }

@@ -27,6 +27,7 @@ import {
     reconnectDelay,
     reconnectPolicy,
     reconnectStart,
+    type ReconnectState,
 } from "../../protocol/reconnect.js"
 import { LogLimiter, suppressedNote } from "../../firmware/src/core/log-limit.js"
 import { RateLimiter } from "../../firmware/src/core/rate.js"
@@ -234,63 +235,95 @@ test("random: seeds of 2^31 and above give sequences of their own (DeviceScript 
 // ---------------------------------------------------------------- reconnect policy (firmware and gateway)
 
 const policy = reconnectPolicy({ baseMs: 500, capMs: 8000 })
-const half = () => 0.5
+
+/** A connection ended at `now` and the wait after it was drawn with `random`: the two calls the clients make. */
+function ended(
+    s: ReconnectState,
+    end: ConnectionEnd,
+    heldMs: number,
+    now: number,
+    random: () => number,
+    p = policy,
+) {
+    noteConnectionEnd(s, end, heldMs, now, p)
+    return reconnectDelay(s, p, random)
+}
 
 test("reconnect: connections dropped soon after CONNACK keep growing the backoff; one that held resets it", t => {
     const s = reconnectStart()
     const ceilings: number[] = []
-    for (let i = 0; i < 5; i++) {
-        noteConnectionEnd(s, ConnectionEnd.OURS, 200, i * 10_000, policy) // our own error each time: no takeover
+    // Our own error each time (no takeover); the longest draws, so the waits never bind.
+    for (let i = 0; i < 7; i++) {
+        noteConnectionEnd(s, ConnectionEnd.OURS, 200, i * 10_000, policy)
         ceilings.push(reconnectCeiling(s, policy))
+        reconnectDelay(s, policy, () => 0.999999)
     }
-    t.deepEqual(ceilings, [500, 1000, 2000, 4000, 8000])
+    // Doubling by the count (500 · 2^n, capped at 8000), each at most the waits before it.
+    t.deepEqual(ceilings, [500, 500, 998, 1995, 3989, 7977, 8000])
     t.false(s.takeover)
     noteConnectionEnd(s, ConnectionEnd.OURS, policy.holdMs, 100_000, policy) // held 10 s: start over
     t.is(s.attempt, 1)
+    t.is(s.waitedMs, 0)
     t.is(reconnectCeiling(s, policy), 500)
 })
 
 test("reconnect: failures before CONNACK grow the backoff but never suggest a takeover", t => {
     const s = reconnectStart()
-    for (let i = 0; i < 10; i++)
+    for (let i = 0; i < 10; i++) {
         t.false(noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, i * 10_000, policy))
+        reconnectDelay(s, policy, () => 0.999999)
+    }
     t.is(s.attempt, 10)
     t.is(s.brokerCloses, 0)
-    t.is(reconnectDelay(s, policy, half), 4000)
+    t.is(reconnectCeiling(s, policy), 8000)
 })
 
 test("reconnect: full jitter spans [0, ceiling)", t => {
-    const s = reconnectStart()
-    for (let i = 0; i < 4; i++) noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, i * 10_000, policy)
-    t.is(reconnectCeiling(s, policy), 4000)
     t.deepEqual(
-        [0, 0.5, 0.999999].map(r => reconnectDelay(s, policy, () => r)),
-        [0, 2000, 3999],
+        [0, 0.5, 0.999999].map(r => ended(reconnectStart(), ConnectionEnd.NEVER_ONLINE, 0, 0, () => r)),
+        [0, 250, 499],
     )
 })
 
-test("reconnect: after a cut where every connect failed at once, the wait is never longer than the time down", t => {
-    // Connects failing at once with the shortest draws escalate the count fastest: 20
-    // attempts within 1 s would put the ceiling at the cap (60 s) by the count alone.
+test("reconnect: after a cut where every connect failed at once, no wait is longer than the waits before it", t => {
+    // Connects that fail at once take no time: the waits are the time down.
     const slow = reconnectPolicy({ baseMs: 500, capMs: 60000 })
-    const s = reconnectStart()
-    noteConnectionEnd(s, ConnectionEnd.OURS, 3_600_000, 1_000_000, slow) // the link was reset: down from here
-    t.is(reconnectCeiling(s, slow), 500, "at once: the base")
-    for (let now = 1_000_050; now <= 1_001_000; now += 50)
-        noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, now, slow)
-    t.true(s.attempt > 20)
-    t.is(reconnectCeiling(s, slow), 1000, "1 s down: at most 1 s")
-    noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, 1_010_000, slow)
-    t.is(reconnectCeiling(s, slow), 10_000, "10 s down: at most 10 s")
-    noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, 1_300_000, slow)
-    t.is(reconnectCeiling(s, slow), 60_000, "5 minutes down: the cap")
-    // A connection dropped soon after CONNACK does not end the time down…
-    noteConnectionEnd(s, ConnectionEnd.OURS, 200, 1_300_500, slow)
-    t.is(s.downForMs, 300_500)
-    // …one that held does, and a clock that went back counts as no time down.
-    noteConnectionEnd(s, ConnectionEnd.OURS, slow.holdMs, 1_400_000, slow)
-    noteConnectionEnd(s, ConnectionEnd.NEVER_ONLINE, 0, 1_390_000, slow)
-    t.is(s.downForMs, 0)
+    const cut = (random: () => number) => {
+        const s = reconnectStart()
+        let down = 0
+        while (down < 10_000) {
+            const waited = s.waitedMs
+            const delay = ended(s, ConnectionEnd.NEVER_ONLINE, 0, down, random, slow)
+            if (delay > Math.max(slow.backoff.baseMs, waited))
+                t.fail(`a wait of ${delay} ms after ${waited} ms down`)
+            down += delay
+        }
+        return { s, down }
+    }
+    // The firmware's own jitter source, many seeds: the cut ends while the board waits, and
+    // it is back within about as long again.
+    for (let seed = 1; seed <= 200; seed++) {
+        const { s, down } = cut(xorshift32(seed))
+        const more = reconnectCeiling(s, slow)
+        if (more > down) t.fail(`seed ${seed}: after ${down} ms down, up to ${more} ms more`)
+    }
+    // Short draws escalate the count fastest: by the count alone the ceiling would be at the
+    // cap, and a board could stay silent for a minute after a 10 s cut.
+    const { s, down } = cut(() => 0.05)
+    t.is(
+        backoffCeiling(s.attempt - 1, slow.backoff),
+        60_000,
+        `${s.attempt} attempts: the count's ceiling is the cap`,
+    )
+    t.true(
+        reconnectCeiling(s, slow) <= down,
+        `after ${down} ms down, at most ${reconnectCeiling(s, slow)} ms more`,
+    )
+    // A connection dropped soon after CONNACK does not end the time down; one that held does.
+    noteConnectionEnd(s, ConnectionEnd.OURS, 200, down, slow)
+    t.is(s.waitedMs, down)
+    noteConnectionEnd(s, ConnectionEnd.OURS, slow.holdMs, down + 20_000, slow)
+    t.is(s.waitedMs, 0)
     t.is(reconnectCeiling(s, slow), 500)
 })
 

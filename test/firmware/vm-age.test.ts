@@ -51,9 +51,9 @@ if (!available.ok) {
         link.set("cut")
         await sleep(CUT_MS) // the cut's length is what this test is about
         link.set("up")
-        // Every connect during the cut fails at once ("network unreachable"): the wait drawn
-        // last is never longer than the time down (protocol/reconnect.ts), so the board is
-        // back within about the cut's length after the link is. Before that bound it could
+        // Every connect during the cut fails at once ("network unreachable"), so the waits
+        // are the time down, and no wait is longer than the waits before it
+        // (protocol/reconnect.ts): the board is back within about the cut's length. Before that bound it could
         // draw up to the 60 s cap, and the queue (32 samples) overflowed in CI.
         await b.waitForLine(/^online$/, CUT_MS + 5000, mark)
         const online = arrivals().length

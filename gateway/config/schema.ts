@@ -263,7 +263,7 @@ export const CONFIG_SCHEMA = {
                     maximum: 60000,
                     default: 200,
                     description:
-                        "A message not yet acknowledged by the broker after this long is written to disk.",
+                        "How often the messages not yet acknowledged by the broker are written to disk (a crash loses at most this long of them).",
                 },
                 fsync: {
                     type: "boolean",

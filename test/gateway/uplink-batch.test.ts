@@ -1,16 +1,19 @@
-// The lines of one serial read leave in one socket write (issue 10, the hot path): a
-// device uplink against a real mosquitto, the writes counted on the real socket.
-import test from "ava"
+// The lines of one serial read leave in one socket write, and while many await their
+// PUBACK new ones leave with the refill PUBACKs bring (issue 10, the hot path): a device
+// uplink against a real mosquitto (behind a proxy that delays its answers, where the
+// test needs a far broker), the writes counted on the real socket.
+import test, { type ExecutionContext } from "ava"
 import { mkdtempSync, rmSync } from "node:fs"
 import net from "node:net"
 import os from "node:os"
 import path from "node:path"
 import { configFromObject } from "../../gateway/config/load.js"
-import { DeviceUplink } from "../../gateway/device/uplink.js"
+import { ACK_CLOCKED_FROM, DeviceUplink } from "../../gateway/device/uplink.js"
 import { createGatewayMetrics } from "../../gateway/obs/gateway-metrics.js"
 import { createLogger } from "../../gateway/obs/logger.js"
 import { QueueStore } from "../../gateway/queue/store.js"
 import { mosquittoAvailable, startMosquitto } from "../support/mosquitto.js"
+import { startProxy } from "../support/proxy.js"
 import { waitFor } from "../support/wait.js"
 import { mqttWitness, witnessAvailable } from "../support/witness.js"
 
@@ -20,15 +23,14 @@ const PUBLISH_QOS1 = 0x32
 const ready = [mosquittoAvailable(), witnessAvailable()]
 const brokerTest = ready.every(a => a.ok) ? test : test.skip
 
-brokerTest("uplink: the messages of one serial read go out in one socket write, in order", async t => {
-    const broker = await startMosquitto()
-    t.teardown(() => broker.stop())
-    const witness = await mqttWitness(broker.url, "fieldlink/devices/batch/#", { qos: 1 })
+/** A device's uplink on `brokerUrl`, online, and its PUBLISH writes from now on; `witnessUrl` is the broker itself. */
+async function onlineUplink(t: ExecutionContext, brokerUrl: string, witnessUrl: string, id: string) {
+    const witness = await mqttWitness(witnessUrl, `fieldlink/devices/${id}/#`, { qos: 1 })
     t.teardown(() => witness.stop())
     const dir = mkdtempSync(path.join(os.tmpdir(), "fieldlink-uplink-"))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     const config = configFromObject(
-        { broker: { url: broker.url }, ports: [{ path: "/dev/ttyUSB0" }], gateway: { stateDir: dir } },
+        { broker: { url: brokerUrl }, ports: [{ path: "/dev/ttyUSB0" }], gateway: { stateDir: dir } },
         "test",
         { baseDir: dir, env: {} },
     )
@@ -36,7 +38,7 @@ brokerTest("uplink: the messages of one serial read go out in one socket write, 
     const store = new QueueStore(config.stateDir, config.queue, log)
     store.start()
     t.teardown(() => store.close())
-    const uplink = new DeviceUplink("batch", store.get("batch"), {
+    const uplink = new DeviceUplink(id, store.get(id), {
         config,
         log,
         metrics: createGatewayMetrics(),
@@ -47,32 +49,109 @@ brokerTest("uplink: the messages of one serial read go out in one socket write, 
     uplink.setPresent({ port: "/dev/ttyUSB0", live: 0 })
     await witness.waitFor(m => m.topic.endsWith("/info"), 10000)
 
-    // Writes carrying PUBLISHes, seen on every socket of this process (observed, then passed on).
-    const publishWrites: number[] = []
+    // Writes carrying PUBLISHes to the broker (or the proxy before it), seen on the sockets
+    // of this process (observed, then passed on): the proxy's own writes onward are not counted.
+    const port = Number(new URL(brokerUrl).port)
+    const publishWrites: { bytes: number; at: number }[] = []
     const write = net.Socket.prototype.write
-    t.teardown(() => void (net.Socket.prototype.write = write))
+    const restore = () => void (net.Socket.prototype.write = write)
+    t.teardown(restore)
     net.Socket.prototype.write = function (this: net.Socket, chunk: unknown, ...rest: unknown[]) {
-        if (Buffer.isBuffer(chunk) && chunk[0] === PUBLISH_QOS1) publishWrites.push(chunk.length)
+        if (Buffer.isBuffer(chunk) && chunk[0] === PUBLISH_QOS1 && this.remotePort === port)
+            publishWrites.push({ bytes: chunk.length, at: performance.now() })
         return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest)
     } as typeof write
-
-    // What a session does with a read of twenty lines: twenty enqueues in one turn.
-    for (let seq = 1; seq <= 20; seq++) uplink.enqueue("telemetry", `{"seq":${seq}}`, false)
-    await waitFor(() => witness.messages().filter(m => m.topic.endsWith("/telemetry")).length >= 20, {
-        what: "the twenty messages at the broker",
-        timeoutMs: 10000,
-    })
-    net.Socket.prototype.write = write
-    t.is(
-        publishWrites.length,
-        1,
-        `one write, not one per message (writes of ${publishWrites.join(", ")} bytes)`,
-    )
-    t.deepEqual(
+    const telemetry = () =>
         witness
             .messages()
             .filter(m => m.topic.endsWith("/telemetry"))
-            .map(m => JSON.parse(m.text).seq as number),
+            .map(m => JSON.parse(m.text).seq as number)
+    return { uplink, publishWrites, restore, telemetry }
+}
+
+const turn = () => new Promise(resolve => setImmediate(resolve))
+
+brokerTest("uplink: the messages of one serial read go out in one socket write, in order", async t => {
+    const broker = await startMosquitto()
+    t.teardown(() => broker.stop())
+    const { uplink, publishWrites, restore, telemetry } = await onlineUplink(
+        t,
+        broker.url,
+        broker.url,
+        "batch",
+    )
+
+    // What a session does with a read of twenty lines: twenty enqueues in one turn.
+    for (let seq = 1; seq <= 20; seq++) uplink.enqueue("telemetry", `{"seq":${seq}}`, false)
+    await waitFor(() => telemetry().length >= 20, {
+        what: "the twenty messages at the broker",
+        timeoutMs: 10000,
+    })
+    restore()
+    t.is(
+        publishWrites.length,
+        1,
+        `one write, not one per message (writes of ${publishWrites.map(w => w.bytes).join(", ")} bytes)`,
+    )
+    t.deepEqual(
+        telemetry(),
         Array.from({ length: 20 }, (_, i) => i + 1),
     )
 })
+
+brokerTest(
+    `uplink: with ${ACK_CLOCKED_FROM} or more awaiting their PUBACK, new messages leave together when PUBACKs come; with fewer, at once`,
+    async t => {
+        const broker = await startMosquitto()
+        t.teardown(() => broker.stop())
+        const PUBACK_DELAY_MS = 60
+        const far = await startProxy({ targetPort: broker.port, delayMs: { down: PUBACK_DELAY_MS } })
+        t.teardown(() => far.close())
+        const { uplink, publishWrites, restore, telemetry } = await onlineUplink(
+            t,
+            far.url,
+            broker.url,
+            "clocked",
+        )
+
+        // A serial read of 40 lines: one write, 40 in flight for the next 60 ms.
+        let seq = 0
+        for (let i = 0; i < 40; i++) uplink.enqueue("telemetry", `{"seq":${++seq}}`, false)
+        await turn()
+        t.is(publishWrites.length, 1)
+        const first = publishWrites[0].at
+        // Ten reads of one line each, in ten turns, while those 40 await their PUBACKs.
+        for (let i = 0; i < 10; i++) {
+            uplink.enqueue("telemetry", `{"seq":${++seq}}`, false)
+            await turn()
+        }
+        t.is(publishWrites.length, 1, "none written while the 40 await their PUBACKs")
+        await waitFor(() => telemetry().length >= 50, {
+            what: "the fifty messages at the broker",
+            timeoutMs: 10000,
+        })
+        const later = publishWrites.slice(1)
+        t.true(later.length >= 1 && later.length <= 2, `${later.length} writes for the ten, not ten`)
+        t.true(
+            later[0].at - first >= PUBACK_DELAY_MS * 0.9,
+            `written with the PUBACKs' refill, ${Math.round(later[0].at - first)} ms after the first`,
+        )
+
+        // Everything acknowledged: a line goes at once, in its own turn.
+        await waitFor(() => telemetry().length >= 50 && publishWrites.length === 1 + later.length, {
+            what: "quiet",
+            timeoutMs: 5000,
+        })
+        const before = publishWrites.length
+        await new Promise(resolve => setTimeout(resolve, PUBACK_DELAY_MS * 2)) // the PUBACKs of the ten come back
+        uplink.enqueue("telemetry", `{"seq":${++seq}}`, false)
+        await turn()
+        t.is(publishWrites.length, before + 1, "written in the same turn")
+        await waitFor(() => telemetry().length >= 51, { what: "the last message", timeoutMs: 10000 })
+        restore()
+        t.deepEqual(
+            telemetry(),
+            Array.from({ length: 51 }, (_, i) => i + 1),
+        )
+    },
+)

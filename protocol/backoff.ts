@@ -1,6 +1,6 @@
 /**
  * Reconnect delays: exponential backoff with a cap. The delay is drawn with full jitter
- * under this ceiling (protocol/reconnect.ts, which also bounds it by the time down).
+ * under this ceiling (protocol/reconnect.ts, which also bounds it by the waits before it).
  *
  * Full jitter (delay drawn uniformly from [0, min(cap, base·2^attempt)]) spreads a fleet
  * that lost its broker at the same instant, so a restarted broker is not stampeded by

@@ -252,13 +252,14 @@ function ended(
 test("reconnect: connections dropped soon after CONNACK keep growing the backoff; one that held resets it", t => {
     const s = reconnectStart()
     const ceilings: number[] = []
-    // Our own error each time (no takeover); the longest draws, so the waits never bind.
+    // Our own error each time (no takeover), the longest draws.
     for (let i = 0; i < 7; i++) {
         noteConnectionEnd(s, ConnectionEnd.OURS, 200, i * 10_000, policy)
         ceilings.push(reconnectCeiling(s, policy))
         reconnectDelay(s, policy, () => 0.999999)
     }
-    // Doubling by the count (500 · 2^n, capped at 8000), each at most the waits before it.
+    // Doubling by the count (500 · 2^n, capped at 8000), each at most the waits before it
+    // (a draw just under its ceiling leaves the waits a few ms short of the next one).
     t.deepEqual(ceilings, [500, 500, 998, 1995, 3989, 7977, 8000])
     t.false(s.takeover)
     noteConnectionEnd(s, ConnectionEnd.OURS, policy.holdMs, 100_000, policy) // held 10 s: start over

@@ -214,7 +214,7 @@ export class DeviceUplink {
         )
         if (dropped > 0) this.droppedSeries.inc(dropped)
         if (!this.holding) this.checkBacklog()
-        if (!this.sendQueued && this.stored.queue.inFlight < ACK_CLOCKED_FROM) {
+        if (!this.sendQueued && !this.ahead()) {
             this.sendQueued = true
             queueMicrotask(() => {
                 this.sendQueued = false
@@ -386,8 +386,13 @@ export class DeviceUplink {
     private scheduleRefill(): void {
         if (this.refill !== undefined) return
         const queue = this.stored.queue
-        // Behind (see ACK_CLOCKED_FROM): a millisecond gathers more PUBACKs and lines per write.
-        const behind = queue.inFlight >= ACK_CLOCKED_FROM && queue.depth > queue.inFlight
-        this.refill = behind ? setTimeout(this.refillNow, 1) : setImmediate(this.refillNow)
+        // Ahead with messages still to send: a millisecond gathers more PUBACKs and lines per write.
+        const waiting = this.ahead() && queue.depth > queue.inFlight
+        this.refill = waiting ? setTimeout(this.refillNow, 1) : setImmediate(this.refillNow)
+    }
+
+    /** The device is ahead of the broker: sending is clocked by PUBACKs (ACK_CLOCKED_FROM). */
+    private ahead(): boolean {
+        return this.stored.queue.inFlight >= ACK_CLOCKED_FROM
     }
 }

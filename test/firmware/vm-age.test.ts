@@ -53,8 +53,9 @@ if (!available.ok) {
         link.set("up")
         // Every connect during the cut fails at once ("network unreachable"), so the waits
         // are the time down, and no wait is longer than the waits before it
-        // (protocol/reconnect.ts): the board is back within about the cut's length. Before that bound it could
-        // draw up to the 60 s cap, and the queue (32 samples) overflowed in CI.
+        // (protocol/reconnect.ts): the board is back within about the cut's length. Before
+        // that bound it could draw up to the 60 s cap, and the queue (32 samples) overflowed
+        // in CI.
         await b.waitForLine(/^online$/, CUT_MS + 5000, mark)
         const online = arrivals().length
         // Samples taken in the last 2 s before the flush are queued yet not late (no age):

@@ -24,6 +24,11 @@ export interface Result {
     /** Bridge CPU ms per 1,000 lines: in the sustained run, and at 1,000 lines/s. */
     cpuPerK: number
     cpuPerKAt1000: number
+    /**
+     * The broker's CPU ms per 1,000 lines in the sustained run: the work a bridge's way of
+     * publishing asks of it (at QoS 1 a PUBACK written back for every message).
+     */
+    brokerCpuPerK: number
     latency: Record<number, RunCount & { sent: number }>
     rssMb: number
     /** Peak private memory in the sustained run (RssAnon, sampled): RSS less Node's shared code. */
@@ -58,6 +63,7 @@ function figures(rates: number[]): { name: string; of: Figure; digits: number }[
         { name: "lines/s", of: r => r.sustained, digits: 0 },
         { name: "CPU ms/1k @max", of: r => r.cpuPerK, digits: 0 },
         { name: "CPU ms/1k @1000/s", of: r => r.cpuPerKAt1000, digits: 0 },
+        { name: "broker CPU ms/1k @max", of: r => r.brokerCpuPerK, digits: 0 },
         ...rates.flatMap(rate => [
             { name: `p50 ms @${rate}/s`, of: (r: Result) => r.latency[rate].p50, digits: 2 },
             { name: `p99 ms @${rate}/s`, of: (r: Result) => r.latency[rate].p99, digits: 2 },

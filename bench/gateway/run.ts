@@ -214,6 +214,7 @@ async function measure(
             latency[rate] = { ...(await counted(`r${rate}`)), sent: total }
         }
         const cpu0 = processCpuSeconds(child.pid!)
+        const brokerCpu0 = processCpuSeconds(broker.pid)
         const cores0 = machineTimes()
         const t0 = performance.now()
         // The memory peak comes with the burst: what the bridge holds while it catches up.
@@ -225,6 +226,7 @@ async function measure(
         const seconds = (performance.now() - t0) / 1000
         const sustained = max.distinct / seconds
         const bridgeSeconds = processCpuSeconds(child.pid!) - cpu0
+        const brokerCpuPerK = ((processCpuSeconds(broker.pid) - brokerCpu0) * 1e6) / Math.max(1, max.distinct)
         const cpuPerK = ONE_PROCESS(system) ? (bridgeSeconds * 1e6) / Math.max(1, max.distinct) : NaN
         // The cores the rest kept busy meanwhile: generator, pseudo-terminals, broker, subscriber.
         const othersCores = ONE_PROCESS(system)
@@ -247,6 +249,7 @@ async function measure(
             sustained,
             cpuPerK,
             cpuPerKAt1000,
+            brokerCpuPerK,
             latency,
             rssMb,
             privateMb,

@@ -29,18 +29,28 @@ export interface Wakeups {
 const PROBE = fileURLToPath(new URL("./wakeup-probe.ts", import.meta.url))
 
 /**
- * Runs the wake-up probe (wakeup-probe.ts) in a process of its own for `ms`: how late a
- * thread that asks to sleep 1 ms wakes up, while the case runs beside it. No latency
- * through the cores can be below what a single wake-up takes.
+ * Starts the wake-up probe (wakeup-probe.ts) in a process of its own and waits until it
+ * is loaded; `measure()` then has it measure for `ms`: how late a thread that asks to
+ * sleep 1 ms wakes up, while the case runs beside it. No latency through the cores can be
+ * below what a single wake-up takes. Started ahead of the run it watches, so that its own
+ * start-up is not in that run.
  */
-export function probeWakeups(ms: number): Promise<Wakeups> {
+export async function startWakeupProbe(ms: number): Promise<{ measure(): Promise<Wakeups> }> {
     const child = fork(PROBE, [String(ms)], {
         execArgv: ["--import=tsx", "--conditions=source"],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
     })
     tieToParent(child)
-    return new Promise((resolve, reject) => {
-        child.once("message", m => resolve(m as Wakeups))
-        child.once("exit", code => reject(new Error(`the wake-up probe exited (${code}) without a result`)))
-    })
+    const exited = new Promise<never>((_, reject) =>
+        child.once("exit", code => reject(new Error(`the wake-up probe exited (${code}) without a result`))),
+    )
+    exited.catch(() => {}) // awaited through the races below; an exit after the result is expected
+    await Promise.race([new Promise(resolve => child.once("message", resolve)), exited])
+    return {
+        measure() {
+            const result = new Promise<Wakeups>(resolve => child.once("message", m => resolve(m as Wakeups)))
+            child.send("go")
+            return Promise.race([result, exited])
+        },
+    }
 }

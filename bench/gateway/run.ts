@@ -44,7 +44,7 @@ import type { CountReply, CountRequest } from "@fieldlink/test-support/line-coun
 import type { LoadReply, LoadRequest } from "@fieldlink/test-support/serial-load"
 import { gatewayUnderTest, type GatewayUnderTest } from "./gateway-under-test.js"
 import { machineTimes, processCpuSeconds, processMemory, samplePeakAnon } from "@fieldlink/test-support/proc"
-import { busyCores, probeWakeups, stealPercent } from "./machine.js"
+import { busyCores, startWakeupProbe, stealPercent } from "./machine.js"
 import { installNodeRed, nodeRedInstalled, startNodeRed } from "./node-red.js"
 import { SYSTEMS, table, type Result, type System } from "./report.js"
 
@@ -205,7 +205,7 @@ async function measure(
             const total = Math.round(rate * RATE_SECONDS)
             const cpu0 = processCpuSeconds(child.pid!)
             // How late the machine wakes a sleeper while the bridge carries 1,000 lines/s.
-            const probe = rate === 1000 ? probeWakeups(RATE_SECONDS * 1000) : undefined
+            const probe = rate === 1000 ? (await startWakeupProbe(RATE_SECONDS * 1000)).measure() : undefined
             await load(`r${rate}`, total, rate)
             if (probe) wakeups = await probe
             await delivered(`r${rate}`, total, 30000)

@@ -38,7 +38,8 @@ async function onlineUplink(t: ExecutionContext, brokerUrl: string, witnessUrl: 
     const store = new QueueStore(config.stateDir, config.queue, log)
     store.start()
     t.teardown(() => store.close())
-    const uplink = new DeviceUplink(id, store.get(id), {
+    const stored = store.get(id)
+    const uplink = new DeviceUplink(id, stored, {
         config,
         log,
         metrics: createGatewayMetrics(),
@@ -66,7 +67,7 @@ async function onlineUplink(t: ExecutionContext, brokerUrl: string, witnessUrl: 
             .messages()
             .filter(m => m.topic.endsWith("/telemetry"))
             .map(m => JSON.parse(m.text).seq as number)
-    return { uplink, publishWrites, restore, telemetry }
+    return { uplink, queue: stored.queue, publishWrites, restore, telemetry }
 }
 
 const turn = () => new Promise(resolve => setImmediate(resolve))
@@ -107,7 +108,7 @@ brokerTest(
         const PUBACK_DELAY_MS = 60
         const far = await startProxy({ targetPort: broker.port, delayMs: { down: PUBACK_DELAY_MS } })
         t.teardown(() => far.close())
-        const { uplink, publishWrites, restore, telemetry } = await onlineUplink(
+        const { uplink, queue, publishWrites, restore, telemetry } = await onlineUplink(
             t,
             far.url,
             broker.url,
@@ -137,13 +138,10 @@ brokerTest(
             `written with the PUBACKs' refill, ${Math.round(later[0].at - first)} ms after the first`,
         )
 
-        // Everything acknowledged: a line goes at once, in its own turn.
-        await waitFor(() => telemetry().length >= 50 && publishWrites.length === 1 + later.length, {
-            what: "quiet",
-            timeoutMs: 5000,
-        })
+        // Everything acknowledged (the PUBACKs of the ten back through the proxy): a line
+        // goes at once, in its own turn.
+        await waitFor(() => queue.inFlight === 0, { what: "every PUBACK back", timeoutMs: 5000 })
         const before = publishWrites.length
-        await new Promise(resolve => setTimeout(resolve, PUBACK_DELAY_MS * 2)) // the PUBACKs of the ten come back
         uplink.enqueue("telemetry", `{"seq":${++seq}}`, false)
         await turn()
         t.is(publishWrites.length, before + 1, "written in the same turn")

@@ -45,12 +45,23 @@ export async function startWakeupProbe(ms: number): Promise<{ measure(): Promise
         child.once("exit", code => reject(new Error(`the wake-up probe exited (${code}) without a result`))),
     )
     exited.catch(() => {}) // awaited through the races below; an exit after the result is expected
-    await Promise.race([new Promise(resolve => child.once("message", resolve)), exited])
+    /** A probe that neither answers nor exits (stopped, swapped out) must not hang the bench. */
+    const within = <T>(answer: Promise<T>, after: number, what: string): Promise<T> => {
+        let timer: NodeJS.Timeout | undefined
+        const late = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+                child.kill("SIGKILL")
+                reject(new Error(`the wake-up probe did not ${what} within ${after / 1000} s`))
+            }, after)
+        })
+        return Promise.race([answer, exited, late]).finally(() => clearTimeout(timer))
+    }
+    await within(new Promise(resolve => child.once("message", resolve)), 30_000, "start")
     return {
         measure() {
             const result = new Promise<Wakeups>(resolve => child.once("message", m => resolve(m as Wakeups)))
             child.send("go")
-            return Promise.race([result, exited])
+            return within(result, ms + 30_000, "report")
         },
     }
 }

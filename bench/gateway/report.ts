@@ -20,21 +20,24 @@ export interface Result {
     round: number
     system: System
     devices: number
+    /** Lines/s of the second burst, the bridge's code compiled by then; the burst figures below are of it too. */
     sustained: number
-    /** Bridge CPU ms per 1,000 lines: in the sustained run, and at 1,000 lines/s. */
+    /** The bridge's first burst: lines/s and CPU ms per 1,000 lines, compiling included. */
+    firstBurst: { sustained: number; cpuPerK: number }
+    /** Bridge CPU ms per 1,000 lines: in the second burst, and at 1,000 lines/s. */
     cpuPerK: number
     cpuPerKAt1000: number
     /**
-     * The broker's CPU ms per 1,000 lines in the sustained run: the work a bridge's way of
+     * The broker's CPU ms per 1,000 lines in the second burst: the work a bridge's way of
      * publishing asks of it (at QoS 1 a PUBACK written back for every message).
      */
     brokerCpuPerK: number
     latency: Record<number, RunCount & { sent: number }>
     rssMb: number
-    /** Peak private memory in the sustained run (RssAnon, sampled): RSS less Node's shared code. */
+    /** Peak private memory through the bursts (RssAnon, sampled): RSS less Node's shared code. */
     privateMb: number
     outage: { sent: number; delivered: number }
-    /** Lines of the sustained run not delivered before its deadline (its lines/s is then void). */
+    /** Lines of the bursts not delivered before their deadline (their lines/s is then void). */
     short: number
     /** mosquitto logged that it dropped messages to the subscriber: the counts are not exact. */
     brokerDropped?: boolean
@@ -44,7 +47,7 @@ export interface Result {
     machine: {
         /** % of the cores' time the hypervisor gave to others, from the 1,000 lines/s run to the end. */
         steal: number
-        /** Cores the rest of the harness kept busy in the sustained run (one-process bridges only). */
+        /** Cores the rest of the harness kept busy in the second burst (one-process bridges only). */
         othersCores: number
         /** How late a 1 ms sleep woke during the 1,000 lines/s run, ms. */
         wakeups: { p50: number; p99: number }
@@ -61,7 +64,9 @@ type Figure = (r: Result) => number
 function figures(rates: number[]): { name: string; of: Figure; digits: number }[] {
     return [
         { name: "lines/s", of: r => r.sustained, digits: 0 },
+        { name: "lines/s 1st burst", of: r => r.firstBurst.sustained, digits: 0 },
         { name: "CPU ms/1k @max", of: r => r.cpuPerK, digits: 0 },
+        { name: "CPU ms/1k 1st burst", of: r => r.firstBurst.cpuPerK, digits: 0 },
         { name: "CPU ms/1k @1000/s", of: r => r.cpuPerKAt1000, digits: 0 },
         { name: "broker CPU ms/1k @max", of: r => r.brokerCpuPerK, digits: 0 },
         ...rates.flatMap(rate => [
@@ -109,7 +114,7 @@ export function table(results: Result[], systems: System[], deviceCounts: number
                     (lost > 0 ? ` (${lost} lost at fixed rates)` : "") +
                     rs
                         .filter(r => r.short > 0)
-                        .map(r => ` (round ${r.round}: ${r.short} lines of the burst never came)`)
+                        .map(r => ` (round ${r.round}: ${r.short} lines of the bursts never came)`)
                         .join("") +
                     (rs.some(r => r.brokerDropped) ? " (BROKER DROPPED MESSAGES: counts not exact)" : ""),
                 ...columns.map(c => fmt(median(rs.map(c.of)), c.digits)),

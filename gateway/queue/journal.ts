@@ -28,6 +28,7 @@ import {
     writeSync,
 } from "node:fs"
 import type { StoredMessage } from "./queue.js"
+import { RecordWriter, type JournalMessage } from "./records.js"
 
 interface MessageRecord {
     s: number
@@ -45,30 +46,6 @@ export interface LoadedJournal {
     nextSeq: number
     /** Lines that could not be read (a torn write). */
     skipped: number
-}
-
-/** Topics kept as JSON text per journal; a device uses a handful. */
-const MAX_TOPICS = 32
-
-/**
- * Writes MessageRecords as lines, by hand (a burst writes thousands), the same text as
- * JSON.stringify. A device's topics are few: each is quoted once, not per message.
- */
-export class RecordEncoder {
-    private readonly topics = new Map<string, string>()
-
-    encode(m: StoredMessage): string {
-        return `{"s":${m.seq},"t":${this.topicJson(m.topic)},"p":${JSON.stringify(m.payload)},"r":${m.retain ? 1 : 0},"q":${m.qos},"w":${m.receivedAt}}\n`
-    }
-
-    private topicJson(topic: string): string {
-        let json = this.topics.get(topic)
-        if (json === undefined) {
-            json = JSON.stringify(topic)
-            if (this.topics.size < MAX_TOPICS) this.topics.set(topic, json)
-        }
-        return json
-    }
 }
 
 /**
@@ -124,7 +101,8 @@ export class Journal {
     /** Highest consumed sequence number written (or implied by a truncation). */
     private consumedWritten = 0
     private size: number
-    private readonly encoder = new RecordEncoder()
+    /** Records go to the file in chunks as a batch is built (records.ts). */
+    private readonly records = new RecordWriter(bytes => writeAll(this.fd, bytes))
 
     constructor(
         readonly file: string,
@@ -150,13 +128,8 @@ export class Journal {
      * One batch: `unsaved` messages, then how far the queue has been consumed. Returns
      * true when the file should be rewritten (it outgrew `rewriteAt` bytes).
      */
-    write(unsaved: StoredMessage[], consumedSeq: number, rewriteAt: number): boolean {
-        let text = ""
-        for (const m of unsaved) {
-            text += this.encoder.encode(m)
-            this.savedSeq = Math.max(this.savedSeq, m.seq)
-        }
-        if (consumedSeq >= this.savedSeq && this.size > 0 && unsaved.length === 0) {
+    write(unsaved: JournalMessage[], consumedSeq: number, rewriteAt: number): boolean {
+        if (unsaved.length === 0 && consumedSeq >= this.savedSeq && this.size > 0) {
             // Everything on disk has left the queue: start the file over.
             ftruncateSync(this.fd, 0)
             this.size = 0
@@ -164,20 +137,26 @@ export class Journal {
             if (this.fsync) fsyncSync(this.fd)
             return false
         }
-        if (consumedSeq > this.consumedWritten && this.size + text.length > 0) {
-            text += `{"c":${consumedSeq}}\n`
-            this.consumedWritten = consumedSeq
-        }
-        if (text === "") return false
-        const buffer = Buffer.from(text)
+        const records = this.records
+        let written: number
         try {
-            writeAll(this.fd, buffer)
+            for (const m of unsaved) {
+                records.message(m)
+                this.savedSeq = Math.max(this.savedSeq, m.seq)
+            }
+            if (consumedSeq > this.consumedWritten && this.size + records.length > 0) {
+                records.consumed(consumedSeq)
+                this.consumedWritten = consumedSeq
+            }
+            written = records.end()
         } catch (e) {
             // Part of the batch may be on disk, torn: only a rewrite makes the file true again.
+            records.discard()
             this.needsRewrite = true
             throw e
         }
-        this.size += buffer.length
+        if (written === 0) return false
+        this.size += written
         if (this.fsync) fsyncSync(this.fd)
         return this.size > rewriteAt
     }
@@ -189,16 +168,16 @@ export class Journal {
     needsRewrite = false
 
     /** Replaces the file with exactly `pending` (atomic: temporary file + rename). */
-    rewrite(pending: StoredMessage[], consumedSeq: number): void {
+    rewrite(pending: JournalMessage[], consumedSeq: number): void {
         const temporary = `${this.file}.tmp`
         const fd = openSync(temporary, "w", 0o600)
         try {
-            const buffer = Buffer.from(
-                pending.map(m => this.encoder.encode(m)).join("") + `{"c":${consumedSeq}}\n`,
-            )
-            writeAll(fd, buffer)
+            const records = new RecordWriter(bytes => writeAll(fd, bytes))
+            for (const m of pending) records.message(m)
+            records.consumed(consumedSeq)
+            const written = records.end()
             fsyncSync(fd)
-            this.size = buffer.length
+            this.size = written
         } finally {
             closeSync(fd)
         }

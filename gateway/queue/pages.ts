@@ -51,11 +51,6 @@ export class PayloadPages {
         return length
     }
 
-    /** The payload of `length` bytes at `offset` of page `pageNo`, as text. */
-    text(pageNo: number, offset: number, length: number): string {
-        return this.page(pageNo).toString("utf8", offset, offset + length)
-    }
-
     /** Page `pageNo`, while a payload in it is kept. */
     page(pageNo: number): Buffer {
         return this.pages[pageNo - this.firstNo]

@@ -38,10 +38,15 @@ export interface QueuedMessage extends StoredMessage {
 }
 
 /**
- * A message on its way out (nextToSend): its payload is also there as the UTF-8 bytes
- * the queue keeps, to be copied as they are. Read it before the message leaves the queue.
+ * A message as the queue has it (nextToSend, takeUnsaved, pending): its payload is also
+ * there as the UTF-8 bytes the queue keeps, to be copied or escaped as they are (the
+ * queue lane, the journal). Read them before the message leaves the queue; never keep or
+ * change them.
  */
 export interface OutgoingMessage extends QueuedMessage {
+    /** The page that holds the payload's UTF-8 bytes, from byteOffset. */
+    readonly bytes: Buffer
+    readonly byteOffset: number
     /** The payload's length in UTF-8 bytes. */
     readonly byteLength: number
     /** Copies the payload's bytes into `target` at `at`; returns how many. */
@@ -57,17 +62,17 @@ class Outgoing implements OutgoingMessage {
         readonly qos: 0 | 1,
         readonly receivedAt: number,
         readonly heldSince: number,
-        private readonly page: Buffer,
-        private readonly offset: number,
+        readonly bytes: Buffer,
+        readonly byteOffset: number,
         readonly byteLength: number,
     ) {}
 
     get payload(): string {
-        return this.page.toString("utf8", this.offset, this.offset + this.byteLength)
+        return this.bytes.toString("utf8", this.byteOffset, this.byteOffset + this.byteLength)
     }
 
     copyTo(target: Buffer, at: number): number {
-        return this.page.copy(target, at, this.offset, this.offset + this.byteLength)
+        return this.bytes.copy(target, at, this.byteOffset, this.byteOffset + this.byteLength)
     }
 }
 
@@ -263,20 +268,9 @@ export class MessageQueue {
         while (this.sendIndex < this.tail && this.has(this.sendIndex, ACKED))
             this.sentBytes += this.sizes[this.row(this.sendIndex++)]
         if (this.sendIndex >= this.tail) return undefined
-        const r = this.row(this.sendIndex++)
-        this.sentBytes += this.sizes[r]
-        const flags = this.flags[r]
-        return new Outgoing(
-            this.seqs[r],
-            this.topics[r]!,
-            (flags & RETAIN) !== 0,
-            (flags & QOS1) !== 0 ? 1 : 0,
-            this.receivedAts[r],
-            this.heldSinces[r],
-            this.payloads.page(this.pageNos[r]),
-            this.offsets[r],
-            this.lengths[r],
-        )
+        const k = this.sendIndex++
+        this.sentBytes += this.sizes[this.row(k)]
+        return this.message(k)
     }
 
     /** The broker acknowledged `seq`. Returns the messages that left the head with it. */
@@ -300,8 +294,8 @@ export class MessageQueue {
     }
 
     /** Unacknowledged messages the journal has not written yet; marks them as written. */
-    takeUnsaved(): QueuedMessage[] {
-        const out: QueuedMessage[] = []
+    takeUnsaved(): OutgoingMessage[] {
+        const out: OutgoingMessage[] = []
         for (let k = Math.max(this.saveIndex, this.head); k < this.tail; k++) {
             if (!this.has(k, ACKED) && !this.has(k, ON_DISK)) {
                 this.flags[this.row(k)] |= ON_DISK
@@ -313,8 +307,8 @@ export class MessageQueue {
     }
 
     /** Every message still queued, oldest first (for compaction and shutdown). */
-    pending(): QueuedMessage[] {
-        const out: QueuedMessage[] = []
+    pending(): OutgoingMessage[] {
+        const out: OutgoingMessage[] = []
         for (let k = this.head; k < this.tail; k++) if (!this.has(k, ACKED)) out.push(this.message(k))
         return out
     }
@@ -333,18 +327,20 @@ export class MessageQueue {
         return (this.flags[this.row(k)] & flag) !== 0
     }
 
-    private message(k: number): QueuedMessage {
+    private message(k: number): OutgoingMessage {
         const r = this.row(k)
         const flags = this.flags[r]
-        return {
-            seq: this.seqs[r],
-            topic: this.topics[r]!,
-            payload: this.payloads.text(this.pageNos[r], this.offsets[r], this.lengths[r]),
-            retain: (flags & RETAIN) !== 0,
-            qos: (flags & QOS1) !== 0 ? 1 : 0,
-            receivedAt: this.receivedAts[r],
-            heldSince: this.heldSinces[r],
-        }
+        return new Outgoing(
+            this.seqs[r],
+            this.topics[r]!,
+            (flags & RETAIN) !== 0,
+            (flags & QOS1) !== 0 ? 1 : 0,
+            this.receivedAts[r],
+            this.heldSinces[r],
+            this.payloads.page(this.pageNos[r]),
+            this.offsets[r],
+            this.lengths[r],
+        )
     }
 
     /**

@@ -9,7 +9,8 @@ import { lockStateDir } from "../../gateway/lock.js"
 import { resolvedBroker } from "./harness.js"
 import { Registry, escapeLabel } from "../../gateway/obs/metrics.js"
 import { LogThrottle } from "../../gateway/obs/throttle.js"
-import { Journal, parseJournal, RecordEncoder } from "../../gateway/queue/journal.js"
+import { Journal, parseJournal } from "../../gateway/queue/journal.js"
+import { RecordWriter } from "../../gateway/queue/records.js"
 import { MessageQueue } from "../../gateway/queue/queue.js"
 import { expandGlob, globToRegExp } from "../../gateway/serial/glob.js"
 import { mqttDebugWanted, mqttOptions } from "../../gateway/upstream/mqtt-options.js"
@@ -111,13 +112,79 @@ test("journal: records written by hand read back exactly, awkward text included"
 })
 
 test("journal: a topic's JSON text is kept, not rebuilt, and every record is still JSON.stringify's text", t => {
-    const encoder = new RecordEncoder()
+    const chunks: Buffer[] = []
+    const records = new RecordWriter(bytes => chunks.push(Buffer.from(bytes)))
+    const take = () => (records.end(), Buffer.concat(chunks.splice(0)))
     // More topics than it keeps, each twice: kept or not, the text is the same.
     const topics = Array.from({ length: 40 }, (_, i) => `fieldlink/devices/d/"t${i}"\\é`)
     for (const topic of [...topics, ...topics]) {
-        const m = { seq: 7, topic, payload: '{"a":1}', retain: true, qos: 1 as const, receivedAt: 5 }
-        t.is(encoder.encode(m), JSON.stringify({ s: 7, t: topic, p: '{"a":1}', r: 1, q: 1, w: 5 }) + "\n")
+        records.message({ seq: 7, topic, payload: '{"a":1}', retain: true, qos: 1, receivedAt: 5 })
+        t.is(take().toString(), JSON.stringify({ s: 7, t: topic, p: '{"a":1}', r: 1, q: 1, w: 5 }) + "\n")
     }
+})
+
+test("journal: records escaped from the queue's bytes are JSON.stringify's, byte for byte, on random text", t => {
+    let s = 12345
+    const next = (n: number) => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s % n)
+    // What a payload can hold: every control character, quotes, backslashes, ASCII,
+    // two- to four-byte UTF-8, lone surrogates (kept by the queue as U+FFFD), U+2028.
+    const PIECES = [
+        ...Array.from({ length: 32 }, (_, c) => String.fromCharCode(c)),
+        '"',
+        "\\",
+        "\u007f",
+        "a",
+        "{",
+        "}",
+        ":",
+        "é",
+        "€",
+        "😀",
+        "\ud83d",
+        "\ude00",
+        "\u2028",
+        '{"seq":1}',
+    ]
+    const q = new MessageQueue({ maxMessages: 10_000, maxBytes: 1e9 }, 1, {
+        wall: () => 1764750000123.5, // not an integer: written as JSON writes numbers
+        mono: () => 0,
+    })
+    const texts: string[] = []
+    for (let i = 0; i < 2000; i++) {
+        let text = ""
+        for (let n = next(40); n > 0; n--) text += PIECES[next(PIECES.length)]
+        texts.push(text)
+        q.push(i % 2 ? "t/a" : 't/"b"', text, i % 3 === 0, i % 5 === 0 ? 0 : 1)
+    }
+    // A record larger than the writer's chunk: 50,000 bytes that all need escaping.
+    texts.push('"\u0001'.repeat(25_000))
+    q.push("t/a", texts.at(-1)!, false, 1)
+    // Chunks of the writer's buffer as they come (a 2,000-record batch fills several).
+    const chunks: Buffer[] = []
+    const records = new RecordWriter(bytes => chunks.push(Buffer.from(bytes)))
+    const messages = q.takeUnsaved()
+    for (const m of messages) records.message(m)
+    records.consumed(9_007_199_254_740_991)
+    const expected =
+        messages
+            .map(m =>
+                JSON.stringify({
+                    s: m.seq,
+                    t: m.topic,
+                    p: m.payload,
+                    r: m.retain ? 1 : 0,
+                    q: m.qos,
+                    w: m.receivedAt,
+                }),
+            )
+            .join("\n") + '\n{"c":9007199254740991}\n'
+    t.is(records.end(), Buffer.byteLength(expected))
+    t.true(chunks.length > 1 && Buffer.concat(chunks).equals(Buffer.from(expected)))
+    // The payload the records hold is the device's text, but for lone surrogates.
+    t.deepEqual(
+        messages.map(m => m.payload),
+        texts.map(text => Buffer.from(text).toString()),
+    )
 })
 
 test("journal: rewrite keeps exactly what is pending", t => {

@@ -54,12 +54,16 @@ async function onlineUplink(t: ExecutionContext, brokerUrl: string, witnessUrl: 
     // of this process (observed, then passed on): the proxy's own writes onward are not counted.
     const port = Number(new URL(brokerUrl).port)
     const publishWrites: { bytes: number; at: number }[] = []
+    /** The sockets the device's PUBLISHes went out on (its connection to the broker or proxy). */
+    const sockets = new Set<net.Socket>()
     const write = net.Socket.prototype.write
     const restore = () => void (net.Socket.prototype.write = write)
     t.teardown(restore)
     net.Socket.prototype.write = function (this: net.Socket, chunk: unknown, ...rest: unknown[]) {
-        if (Buffer.isBuffer(chunk) && chunk[0] === PUBLISH_QOS1 && this.remotePort === port)
+        if (Buffer.isBuffer(chunk) && chunk[0] === PUBLISH_QOS1 && this.remotePort === port) {
             publishWrites.push({ bytes: chunk.length, at: performance.now() })
+            sockets.add(this)
+        }
         return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest)
     } as typeof write
     const telemetry = () =>
@@ -67,7 +71,7 @@ async function onlineUplink(t: ExecutionContext, brokerUrl: string, witnessUrl: 
             .messages()
             .filter(m => m.topic.endsWith("/telemetry"))
             .map(m => JSON.parse(m.text).seq as number)
-    return { uplink, queue: stored.queue, publishWrites, restore, telemetry }
+    return { uplink, queue: stored.queue, publishWrites, restore, telemetry, socket: () => [...sockets][0] }
 }
 
 const turn = () => new Promise(resolve => setImmediate(resolve))
@@ -108,7 +112,7 @@ brokerTest(
         const PUBACK_DELAY_MS = 60
         const far = await startProxy({ targetPort: broker.port, delayMs: { down: PUBACK_DELAY_MS } })
         t.teardown(() => far.close())
-        const { uplink, queue, publishWrites, restore, telemetry } = await onlineUplink(
+        const { uplink, queue, publishWrites, restore, telemetry, socket } = await onlineUplink(
             t,
             far.url,
             broker.url,
@@ -127,6 +131,25 @@ brokerTest(
             await turn()
         }
         t.is(publishWrites.length, 1, "none written while the 40 await their PUBACKs")
+        // The first read of PUBACKs from now on (the uplink's own birth and info, or the
+        // 40's) frees window while the device is ahead with ten waiting: the refill waits for
+        // a timer (1 ms), so that PUBACKs of the reads to come join it. A read's PUBACKs are
+        // handled as it is read (this listener comes after the gateway's), and a refill in
+        // the same turn would be written before this turn's setImmediate.
+        const PUBACK = 0x40
+        const ackTurn = new Promise<{ waiting: number; written: number }>(resolve => {
+            const onRead = (chunk: Buffer) => {
+                if (chunk[0] !== PUBACK) return
+                socket().off("data", onRead)
+                const before = publishWrites.length
+                const waiting = queue.depth - queue.inFlight
+                setImmediate(() => resolve({ waiting, written: publishWrites.length - before }))
+            }
+            socket().on("data", onRead)
+        })
+        const { waiting, written } = await ackTurn
+        t.is(waiting, 10, "the ten wait when the first PUBACKs come")
+        t.is(written, 0, "no refill in the turn of the first PUBACKs' read")
         await waitFor(() => telemetry().length >= 50, {
             what: "the fifty messages at the broker",
             timeoutMs: 10000,

@@ -27,8 +27,8 @@ import {
     renameSync,
     writeSync,
 } from "node:fs"
-import type { StoredMessage } from "./queue.js"
-import { RecordWriter, type JournalMessage } from "./records.js"
+import type { OutgoingMessage, StoredMessage } from "./queue.js"
+import { RecordWriter } from "./records.js"
 
 interface MessageRecord {
     s: number
@@ -128,7 +128,7 @@ export class Journal {
      * One batch: `unsaved` messages, then how far the queue has been consumed. Returns
      * true when the file should be rewritten (it outgrew `rewriteAt` bytes).
      */
-    write(unsaved: JournalMessage[], consumedSeq: number, rewriteAt: number): boolean {
+    write(unsaved: OutgoingMessage[], consumedSeq: number, rewriteAt: number): boolean {
         if (unsaved.length === 0 && consumedSeq >= this.savedSeq && this.size > 0) {
             // Everything on disk has left the queue: start the file over.
             ftruncateSync(this.fd, 0)
@@ -168,7 +168,7 @@ export class Journal {
     needsRewrite = false
 
     /** Replaces the file with exactly `pending` (atomic: temporary file + rename). */
-    rewrite(pending: JournalMessage[], consumedSeq: number): void {
+    rewrite(pending: OutgoingMessage[], consumedSeq: number): void {
         const temporary = `${this.file}.tmp`
         const fd = openSync(temporary, "w", 0o600)
         try {

@@ -9,15 +9,7 @@
  * payload's UTF-8 bytes are escaped from the page they are kept in and everything else
  * is ASCII the writer puts down itself: ~0.6 µs (bench/gateway/records.ts).
  */
-import type { StoredMessage } from "./queue.js"
-
-/** A message to journal: its payload as text, or as UTF-8 bytes in a buffer (the queue's pages). */
-export interface JournalMessage extends StoredMessage {
-    /** Where the payload's UTF-8 bytes are, when the queue has them: read, never kept. */
-    readonly bytes?: Buffer
-    readonly byteOffset?: number
-    readonly byteLength?: number
-}
+import type { OutgoingMessage } from "./queue.js"
 
 /** Topics kept as JSON bytes per journal; a device uses a handful. */
 const MAX_TOPICS = 32
@@ -127,17 +119,15 @@ export class RecordWriter {
     }
 
     /** `{"s":…,"t":…,"p":…,"r":…,"q":…,"w":…}` and a newline. */
-    message(m: JournalMessage): void {
+    message(m: OutgoingMessage): void {
         const topic = this.topicPart(m.topic)
-        // At most 6 bytes per payload byte or character (\u00XX), 24 per number, the keys.
-        this.reserve(6 * (m.bytes !== undefined ? m.byteLength! : m.payload.length) + topic.length + 128)
+        // At most 6 bytes per payload byte (\u00XX), 24 per number, the keys.
+        this.reserve(6 * m.byteLength + topic.length + 128)
         const b = this.buffer
         let at = put(b, this.used, SEQ)
         at = number(b, at, m.seq)
         at = put(b, at, topic)
-        if (m.bytes !== undefined)
-            at = jsonString(b, at, m.bytes, m.byteOffset!, m.byteOffset! + m.byteLength!)
-        else at += b.write(JSON.stringify(m.payload), at)
+        at = jsonString(b, at, m.bytes, m.byteOffset, m.byteOffset + m.byteLength)
         at = put(b, at, RETAIN)
         b[at++] = m.retain ? 0x31 : 0x30
         at = put(b, at, QOS)

@@ -115,11 +115,15 @@ test("journal: a topic's JSON text is kept, not rebuilt, and every record is sti
     const chunks: Buffer[] = []
     const records = new RecordWriter(bytes => chunks.push(Buffer.from(bytes)))
     const take = () => (records.end(), Buffer.concat(chunks.splice(0)))
+    const q = new MessageQueue({ maxMessages: 100, maxBytes: 100000 }, 7, { wall: () => 5, mono: () => 0 })
     // More topics than it keeps, each twice: kept or not, the text is the same.
     const topics = Array.from({ length: 40 }, (_, i) => `fieldlink/devices/d/"t${i}"\\é`)
     for (const topic of [...topics, ...topics]) {
-        records.message({ seq: 7, topic, payload: '{"a":1}', retain: true, qos: 1, receivedAt: 5 })
-        t.is(take().toString(), JSON.stringify({ s: 7, t: topic, p: '{"a":1}', r: 1, q: 1, w: 5 }) + "\n")
+        q.push(topic, '{"a":1}', true, 1)
+        const [m] = q.takeUnsaved()
+        records.message(m)
+        t.is(take().toString(), JSON.stringify({ s: m.seq, t: topic, p: '{"a":1}', r: 1, q: 1, w: 5 }) + "\n")
+        q.ack(m.seq)
     }
 })
 
